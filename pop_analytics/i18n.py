@@ -1,0 +1,22 @@
+"""Text catalogues: every string a person sees comes from data/i18n/<lang>.json."""
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from .settings import CATALOGUE_DIR, LANGUAGES
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    with open(CATALOGUE_DIR / f"{lang}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def t(key: str, lang: str = "sq", **params: object) -> str:
+    """The text for key in lang, with {params} filled in. A missing key shows itself, loudly."""
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    template = catalogue(lang).get(key)
+    if template is None:
+        return f"⟦{key}⟧"
+    return template.format(**params) if params else template

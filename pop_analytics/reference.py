@@ -1,0 +1,164 @@
+"""Reference data: the one place that reads data/reference/. Everything else asks here."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .settings import REFERENCE_DIR
+from .text import fold
+
+
+def _read(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:
+    with open(directory / name, encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _aliases(cell: str) -> list[str]:
+    return [a.strip() for a in cell.split("|") if a.strip()]
+
+
+@dataclass(frozen=True)
+class Municipality:
+    name: str
+    country: str
+    county: str
+    aliases: tuple[str, ...]
+    pop_member_since: int | None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A controlled term (theme, status, activity type, indicator) with its labels."""
+
+    key: str
+    label_sq: str
+    label_en: str
+    aliases: tuple[str, ...]
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_sq
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str
+    field: str
+    required: bool
+    label_sq: str
+    label_en: str
+    aliases: tuple[str, ...]
+
+    @property
+    def header(self) -> str:
+        """The bilingual header written in templates and shown in messages."""
+        return f"{self.label_sq} / {self.label_en}"
+
+
+def _definite_forms(name: str) -> list[str]:
+    """Albanian names also arrive in the definite form: Lushnjë → Lushnja, Berat → Berati."""
+    if name.endswith("ë"):
+        return [name[:-1] + "a"]
+    if name[-1] not in "aeiouy":
+        return [name + "i"]
+    return []
+
+
+@cache
+def municipalities() -> tuple[Municipality, ...]:
+    return tuple(
+        Municipality(
+            name=row["name"],
+            country=row["country"],
+            county=row["county"],
+            aliases=tuple(_aliases(row["aliases"]) + _definite_forms(row["name"])),
+            pop_member_since=int(row["pop_member_since"]) if row["pop_member_since"] else None,
+        )
+        for row in _read("municipalities.csv")
+    )
+
+
+@cache
+def municipality_lookup() -> dict[str, str]:
+    """Folded spelling → canonical name, for every spelling the reference data knows."""
+    lookup: dict[str, str] = {}
+    for m in municipalities():
+        for spelling in (m.name, *m.aliases):
+            lookup.setdefault(fold(spelling), m.name)
+    return lookup
+
+
+@cache
+def pop_municipalities() -> tuple[str, ...]:
+    return tuple(m.name for m in municipalities() if m.pop_member_since)
+
+
+@cache
+def municipality(name: str) -> Municipality:
+    return next(m for m in municipalities() if m.name == name)
+
+
+@cache
+def partners() -> dict[str, dict[str, str]]:
+    """Canonical municipality → {"sq": name, "en": name} of its partner organisation."""
+    return {row["municipality"]: {"sq": row["name_sq"], "en": row["name_en"]} for row in _read("partners.csv")}
+
+
+@cache
+def countries() -> dict[str, dict[str, str]]:
+    return {row["code"]: row for row in _read("countries.csv")}
+
+
+def _terms(file_name: str) -> tuple[Term, ...]:
+    return tuple(
+        Term(row["key"], row["label_sq"], row["label_en"], tuple(_aliases(row.get("aliases", ""))))
+        for row in _read(file_name)
+    )
+
+
+@cache
+def terms(vocabulary: str) -> tuple[Term, ...]:
+    """vocabulary is one of: themes, statuses, activity_types, indicators."""
+    return _terms(f"{vocabulary}.csv")
+
+
+@cache
+def term_lookup(vocabulary: str) -> dict[str, str]:
+    """Folded key, label or alias → key."""
+    lookup: dict[str, str] = {}
+    for term in terms(vocabulary):
+        for spelling in (term.key, term.key.replace("_", " "), term.label_sq, term.label_en, *term.aliases):
+            lookup.setdefault(fold(spelling), term.key)
+    return lookup
+
+
+def term_keys(vocabulary: str) -> tuple[str, ...]:
+    return tuple(t.key for t in terms(vocabulary))
+
+
+def term_label(vocabulary: str, key: str, lang: str) -> str:
+    return next((t.label(lang) for t in terms(vocabulary) if t.key == key), key)
+
+
+@cache
+def indicator_itemised_as() -> dict[str, str]:
+    return {row["key"]: row["itemised_as"] for row in _read("indicators.csv") if row["itemised_as"]}
+
+
+@cache
+def cycles() -> dict[str, dict[str, str]]:
+    return {row["key"]: row for row in _read("cycles.csv")}
+
+
+@cache
+def columns(kind: str | None = None) -> tuple[Column, ...]:
+    rows = _read("columns.csv")
+    return tuple(
+        Column(r["kind"], r["field"], r["required"] == "yes", r["label_sq"], r["label_en"], tuple(_aliases(r["aliases"])))
+        for r in rows
+        if kind is None or r["kind"] == kind
+    )
+
+
+SHEET_KINDS = ("priorities", "activities", "figures")

@@ -1,0 +1,49 @@
+"""Every path and limit the package uses, declared once with the reason it exists."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The repository root: data files ship beside the package, not inside it.
+ROOT = Path(__file__).resolve().parent.parent
+
+# Reference data (municipalities, themes, statuses, types, column names) is data, edited without code.
+REFERENCE_DIR = ROOT / "data" / "reference"
+
+# The demo data set loaded by `demo` and by `make run` on a machine with no database yet.
+DEMO_DIR = ROOT / "data" / "demo"
+
+# Text shown to people, one catalogue per language.
+CATALOGUE_DIR = ROOT / "data" / "i18n"
+
+# The system of record when neither --db nor POP_DB says otherwise.
+DEFAULT_DB = ROOT / "data" / "pop.duckdb"
+
+# Environment variable naming the database, so the app, CLI and tests agree without flags.
+DB_ENV_VAR = "POP_DB"
+
+# Title rows above the header are common; a header further down than this is not a header.
+HEADER_SEARCH_ROWS = 30
+
+# Partners' sheets are a few thousand rows; this refuses a runaway file before it eats memory.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+# Monitoring started with the 2013 local-government cycle; earlier dates are typing mistakes.
+EARLIEST_DATE_YEAR = 2013
+
+# One import report lists at most this many problems of one kind before summarising the rest.
+MAX_PROBLEMS_PER_KIND = 200
+
+# Close-match threshold for "did you mean" suggestions (difflib ratio, 0..1).
+SUGGESTION_CUTOFF = 0.6
+
+# Languages with a catalogue; the first is the default for partners.
+LANGUAGES = ("sq", "en")
+
+
+def database_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database to use: an explicit path, else $POP_DB, else the default file."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(DB_ENV_VAR)
+    return Path(from_env) if from_env else DEFAULT_DB
