@@ -1,6 +1,10 @@
-"""Router only: page config, shared sidebar, navigation."""
+"""Router only: page config, the shared sidebar (language, filters, URL), navigation."""
 import streamlit as st
 
-st.set_page_config(page_title="POP Analytics", page_icon="📊", layout="wide")
-navigation = st.navigation([st.Page("pages/overview.py", title="Overview", default=True)])
+from pop_analytics import app
+
+st.set_page_config(page_title=app.t("app.title"), page_icon=":material/bar_chart:", layout="wide")
+app.start()
+navigation = st.navigation(app.pages())
+app.sidebar()
 navigation.run()

@@ -1,6 +1,7 @@
 """The filters every view shares (municipality, year, theme, contract cycle), resolved from any spelling."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -60,6 +61,19 @@ def resolve_year(raw: object) -> int:
         raise UnknownFilterValue("year", str(raw)) from None
 
 
+# A span of years: 2020-2023, 2020–2023, 2020..2023 (either order).
+_YEAR_RANGE = re.compile(r"^(\d{4})\s*(?:-|–|—|\.\.)\s*(\d{4})$")
+
+
+def resolve_years(raw: object) -> list[int]:
+    """One year or a span of years → every year it names ('2020-2023' → 2020, 2021, 2022, 2023)."""
+    match = _YEAR_RANGE.match(str(raw).strip())
+    if not match:
+        return [resolve_year(raw)]
+    first, last = sorted(resolve_year(group) for group in match.groups())
+    return list(range(first, last + 1))
+
+
 def resolve_cycle(raw: str | None) -> str | None:
     if raw is None or not str(raw).strip():
         return None
@@ -77,7 +91,51 @@ def resolve(municipality=None, year=None, theme=None, cycle=None) -> Filters:
     """Raw filter values (any spelling, repeatable, comma-separated) → Filters; raises UnknownFilterValue."""
     return Filters(
         municipality=_unique(resolve_municipality(v) for v in split_values(municipality)),
-        year=tuple(sorted(_unique(resolve_year(v) for v in split_values(year)))),
+        year=tuple(sorted(_unique(y for v in split_values(year) for y in resolve_years(v)))),
         theme=_unique(resolve_theme(v) for v in split_values(theme)),
         cycle=resolve_cycle(cycle),
     )
+
+
+def resolve_lenient(municipality=None, year=None, theme=None, cycle=None) -> tuple[Filters, list[UnknownFilterValue]]:
+    """Like resolve, but a value that cannot be placed is left out and returned with the reason,
+    so that a link with one bad value still shows the rest of its view."""
+    rejected: list[UnknownFilterValue] = []
+
+    def keep(resolver, values) -> list:
+        kept = []
+        for value in values:
+            try:
+                result = resolver(value)
+            except UnknownFilterValue as unknown:
+                rejected.append(unknown)
+                continue
+            kept.extend(result if isinstance(result, list) else [result])
+        return kept
+
+    municipalities = keep(resolve_municipality, split_values(municipality))
+    years = keep(resolve_years, split_values(year))
+    themes = keep(resolve_theme, split_values(theme))
+    cycles = keep(resolve_cycle, split_values(cycle)[-1:])
+    chosen = Filters(municipality=_unique(municipalities), year=tuple(sorted(_unique(years))), theme=_unique(themes),
+                     cycle=cycles[0] if cycles else None)
+    return chosen, rejected
+
+
+def compact_years(years: Iterable[int]) -> str:
+    """Years as a short text that resolve_years reads back: 2020, 2021, 2022, 2025 → '2020-2022,2025'."""
+    ordered = sorted(set(years))
+    runs: list[list[int]] = []
+    for value in ordered:
+        if runs and value == runs[-1][-1] + 1:
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in runs)
+
+
+def to_query(filters: Filters) -> dict[str, str]:
+    """The filters as URL query parameters (only those that are set); resolve_lenient reads them back."""
+    query = {"municipality": ",".join(filters.municipality), "year": compact_years(filters.year),
+             "theme": ",".join(filters.theme), "cycle": filters.cycle or ""}
+    return {key: value for key, value in query.items() if value}

@@ -10,7 +10,7 @@ import duckdb
 
 from . import reading, store, validate
 from .errors import FileRefused, Problem
-from .messages import problem
+from .messages import localized, problem
 from .settings import MAX_UPLOAD_BYTES
 
 _REPLACED_WHAT = {
@@ -47,9 +47,8 @@ def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> li
     for table, rows in replaced.items():
         what_sq, what_en = _REPLACED_WHAT[table]
         for import_id, file_name, count in rows:
-            w = problem("replaces", sheet="", count=count, what=what_en, import_id=import_id, file=file_name)
-            sq = problem("replaces", sheet="", count=count, what=what_sq, import_id=import_id, file=file_name)
-            warnings.append(Problem(w.code, "", None, "", "", sq.message_sq, w.message_en))
+            warnings.append(problem("replaces", sheet="", count=count, what=localized(what_sq, what_en),
+                                    import_id=import_id, file=file_name))
     return warnings
 
 

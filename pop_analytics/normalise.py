@@ -59,7 +59,9 @@ def _term(vocabulary: str, code: str, raw: object) -> str:
         return lookup[folded]
     suggestion = _suggest(folded, lookup)
     allowed = ", ".join(t.label_sq for t in reference.terms(vocabulary))
-    raise InvalidValue(code, suggestion=suggestion or "", allowed=allowed)
+    # Suggest what the partner would write (the Albanian label), never the internal key.
+    shown = reference.term_label(vocabulary, suggestion, "sq") if suggestion else ""
+    raise InvalidValue(code, suggestion=shown, allowed=allowed)
 
 
 def status(raw: object) -> str:
@@ -114,7 +116,7 @@ def activity_type(raw: object) -> tuple[str, int | None, int | None]:
         return key, int(match.group(1)), participants
 
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}([.,\s ])\d{3}(\1\d{3})*$")
+_THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}([.,\s ])\d{3}(\1\d{3})*$")  # "0,157" is a decimal
 _LEADING_NUMBER = re.compile(r"^\s*(-?\d[\d.,\s ]*?)\s*[a-zA-ZëËçÇ].*$")
 
 
@@ -189,7 +191,10 @@ def date(raw: object) -> dt.date:
 
 
 def year(raw: object) -> int:
-    value = count(raw)
+    try:
+        value = count(raw)
+    except InvalidValue:
+        raise InvalidValue("not_a_year") from None
     if value is None or not 1900 <= value <= 2100:
         raise InvalidValue("not_a_year")
     return value

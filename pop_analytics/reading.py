@@ -3,16 +3,30 @@
 Nothing here interprets a value; that is normalise's and validate's work. The reader finds
 the header row under any title, maps headers to fields, tells each sheet's kind, fills merged
 cells, and sets aside blank rows and total rows (keeping the totals to compare later).
+
+A sheet is held column by column, each column as its distinct raw values and one index per row
+(Cells): a partner's sheet repeats the same municipalities, types and dates thousands of times,
+so blank rows, total rows and later every parse are decided once per distinct value. A CSV is
+parsed by pyarrow's reader when it is a plain rectangle, else by the csv module, cell for cell
+the same.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import python_calamine
 
 from . import reference
@@ -24,6 +38,90 @@ from .text import fold
 TOTAL_WORDS = ("gjithsej", "totali", "total", "totale", "shuma", "totals", "grand total")
 
 
+class Cells(Sequence):
+    """One column's raw cells, each distinct value held once: row i's cell is uniques[codes[i]].
+
+    Reads like the list of cells it stands for (indexing, slicing, iterating, == with a list).
+    Distinct means distinct in type and value: 1, 1.0 and True stay three values.
+    """
+
+    __slots__ = ("uniques", "codes", "_array")
+
+    def __init__(self, uniques: list, codes: np.ndarray):
+        self.uniques, self.codes, self._array = uniques, codes, None
+
+    @classmethod
+    def from_values(cls, values: Sequence) -> "Cells":
+        values = values if isinstance(values, np.ndarray) else _object_array(values)
+        types = set(map(type, values))
+        numeric = types & {bool, int, float}
+        nan = float in types and any(v != v for v in values if type(v) is float)
+        if len(numeric) <= 1 and not nan and len(types) < 8:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hashes in C; equal values of one type
+            uniques = uniques.tolist()
+            if (codes < 0).any():  # pandas sets None (the only missing value a reader gives) aside
+                uniques.append(None)
+                codes = np.where(codes < 0, len(uniques) - 1, codes)
+            return cls(uniques, codes)
+        index: dict[tuple, int] = {}
+        codes = np.fromiter((index.setdefault(key, len(index)) for key in zip(map(type, values), values)),
+                            dtype=np.int64, count=len(values))
+        return cls([value for _, value in index], codes)
+
+    @classmethod
+    def blank(cls, length: int) -> "Cells":
+        return cls([None], np.zeros(length, dtype=np.int64))
+
+    def array(self) -> np.ndarray:
+        """The distinct values as an object array."""
+        if self._array is None:
+            self._array = _object_array(self.uniques)
+        return self._array
+
+    def take(self, positions: np.ndarray) -> "Cells":
+        """The cells at these rows, holding only the distinct values those rows use."""
+        if len(positions) and positions[-1] - positions[0] + 1 == len(positions):
+            codes = self.codes[positions[0]:positions[-1] + 1]  # rows without a gap: a view, not a copy
+        else:
+            codes = self.codes[positions]
+        used = np.flatnonzero(np.bincount(codes, minlength=len(self.uniques)))
+        if len(used) == len(self.uniques):
+            return Cells(self.uniques, codes)
+        renumber = np.zeros(len(self.uniques), dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        return Cells([self.uniques[u] for u in used], renumber[codes])
+
+    def tolist(self) -> list:
+        return self.array()[self.codes].tolist()
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.array()[self.codes[index]].tolist()
+        return self.uniques[self.codes[index]]
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Cells):
+            return self.tolist() == other.tolist()
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self.tolist() == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self.tolist())
+
+
+def _object_array(values) -> np.ndarray:
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 @dataclass
 class Sheet:
     """One table of a file: raw cells per field, with the Excel row number of every data row."""
@@ -32,7 +130,7 @@ class Sheet:
     kind: str
     header_row: int
     headers: dict[str, str]  # field → header as written
-    cells: dict[str, list] = field(default_factory=dict)  # field → one raw value per data row
+    cells: dict[str, Sequence] = field(default_factory=dict)  # field → one raw value per data row (Cells)
     excel_rows: list[int] = field(default_factory=list)
     totals: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
@@ -100,17 +198,41 @@ def _is_total_row(row: list) -> bool:
     return False
 
 
+def _is_blank_cell(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _is_total_word(cell: object) -> bool:
+    folded = fold(cell)
+    return folded in TOTAL_WORDS or folded.split(" ")[0] in TOTAL_WORDS
+
+
 def tabulate(name: str, rows: list[list], first_row_number: int = 1) -> Sheet | None:
     """Rows of raw cells → a Sheet, or None when no header row can be found."""
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):  # a missing cell reads as None, as an empty one would
+        rows_ = [list(row) + [None] * (width - len(row)) for row in rows]
+    else:
+        rows_ = rows
+    columns = [Cells.from_values(column) for column in zip(*rows_)] if rows_ else []
+    return _tabulate(name, columns, len(rows), rows[:HEADER_SEARCH_ROWS], first_row_number)
+
+
+def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], first_row_number: int = 1) -> Sheet | None:
+    """Columns of raw cells (and the first rows as lists, for the header search) → a Sheet.
+
+    The rules are those of a row-by-row reading: below the header, a row whose cells are all
+    blank is skipped; a row whose first text cell among its first four says Total is a total row.
+    """
     best = None
-    for offset, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for offset, row in enumerate(head[:HEADER_SEARCH_ROWS]):
         match = _match_header(row)
         if match and (best is None or match[2] > best[1][2]):
             best = (offset, match)
     if best is None:
         return None
     header_offset, (kind, mapping, _score) = best
-    header_cells = rows[header_offset]
+    header_cells = head[header_offset]
     sheet = Sheet(
         name=name,
         kind=kind,
@@ -121,18 +243,34 @@ def tabulate(name: str, rows: list[list], first_row_number: int = 1) -> Sheet | 
     sheet.ignored_headers = [
         str(cell).strip() for i, cell in enumerate(header_cells) if i not in mapping and str(cell or "").strip()
     ]
+    start = header_offset + 1
+    below = max(length - start, 0)
+    blank = np.ones(below, dtype=bool)
+    for column in columns:
+        flags = np.fromiter(map(_is_blank_cell, column.uniques), dtype=bool, count=len(column.uniques))
+        blank &= flags[column.codes[start:]]
+    # A total row: among its first four cells, the first that holds text says Total.
+    total = np.zeros(below, dtype=bool)
+    undecided = ~blank
+    for column in columns[:4]:
+        if not undecided.any():
+            break
+        codes = column.codes[start:]
+        text = np.zeros(len(column.uniques), dtype=bool)
+        says_total = np.zeros(len(column.uniques), dtype=bool)
+        for code in np.unique(codes[undecided]):
+            cell = column.uniques[code]
+            if isinstance(cell, str) and cell.strip():
+                text[code], says_total[code] = True, _is_total_word(cell)
+        total |= undecided & says_total[codes]
+        undecided &= ~text[codes]
     indexed = list(mapping.items())
-    for offset in range(header_offset + 1, len(rows)):
-        row = rows[offset]
-        if _is_blank_row(row):
-            continue
-        values = {f: (row[i] if i < len(row) else None) for i, f in indexed}
-        if _is_total_row(row):
-            sheet.totals.append((offset + first_row_number, values))
-            continue
-        sheet.excel_rows.append(offset + first_row_number)
-        for f, value in values.items():
-            sheet.cells[f].append(value)
+    for offset in np.flatnonzero(total) + start:
+        sheet.totals.append((int(offset) + first_row_number, {f: columns[i][offset] for i, f in indexed}))
+    data_rows = np.flatnonzero(~blank & ~total) + start
+    sheet.excel_rows = (data_rows + first_row_number).tolist()
+    for i, f in indexed:
+        sheet.cells[f] = columns[i].take(data_rows) if i < len(columns) else Cells.blank(len(data_rows))
     return sheet
 
 
@@ -178,9 +316,20 @@ def decode(data: bytes) -> str:
     return max(candidates, key=lambda text: sum(ch in _PLAUSIBLE for ch in text))
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """text.splitlines()[:count], without splitting the whole of a large text."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > count:  # the first count lines each end before the cut
+            return lines[:count]
+        size *= 4
+    return text.splitlines()[:count]
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter among , ; tab that splits the first lines into the most steady columns."""
-    sample = text.splitlines()[:50]
+    sample = _first_lines(text, 50)
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t"):
         widths = [len(r) for r in csv.reader(sample, delimiter=delimiter) if any(c.strip() for c in r)]
@@ -199,20 +348,66 @@ def _read_csv(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
     return [(Path(file_name).name, rows)]
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[list]] | None:
+    """A CSV read by pyarrow into columns: (columns, row count, first rows), or None when the
+    file is not a plain rectangle of fields (uneven rows, an open quote, NUL bytes, a field over
+    the csv module's limit), which the csv module then reads as it always has."""
+    try:
+        text = data.decode("utf-8-sig")  # as decode() does first; then the bytes are UTF-8 already
+        utf8 = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+    except UnicodeDecodeError:
+        text = decode(data)
+        utf8 = text.encode("utf-8")
+    if "\x00" in text:
+        return None
+    delimiter = sniff_delimiter(text)
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                                              newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=_ALL_TEXT, strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_columns == 0 or table.num_columns > len(_ALL_TEXT):
+        return None
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow works outside the GIL
+        columns = list(pool.map(_distinct, table.columns))
+    limit = csv.field_size_limit()
+    if any(len(cell) > limit for column in columns for cell in column.uniques):
+        return None  # the csv module refuses such a field; let it say so
+    head = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+    return columns, table.num_rows, head
+
+
+def _distinct(chunked: pa.ChunkedArray) -> Cells:
+    encoded = pc.dictionary_encode(chunked.combine_chunks())
+    return Cells(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False))
+
+
+_ALL_TEXT = {f"f{i}": pa.string() for i in range(4096)}
+
+
 def read(data: bytes, file_name: str) -> ReadResult:
     """A file's bytes → the sheets in it that carry a recognisable header row."""
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():  # the prefix decides for any file with content
         raise FileRefused([problem("empty_file", sheet="", value=file_name)])
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = _read_xlsx(data, file_name)
     elif suffix in (".csv", ".txt", ".tsv"):
-        tables = _read_csv(data, file_name)
+        columns = _csv_columns(data, file_name)
+        tables = _read_csv(data, file_name) if columns is None else [(Path(file_name).name, columns)]
     else:
         raise FileRefused([problem("unsupported_file", sheet="", value=file_name)])
     result = ReadResult(sheets=[], skipped=[])
     for name, rows in tables:
-        sheet = tabulate(name, rows)
+        sheet = _tabulate(name, *rows) if isinstance(rows, tuple) else tabulate(name, rows)
         if sheet is None:
             result.skipped.append(name)
         else:

@@ -57,9 +57,14 @@ class Column:
 
 
 def _definite_forms(name: str) -> list[str]:
-    """Albanian names also arrive in the definite form: Lushnjë → Lushnja, Berat → Berati."""
+    """Albanian names also arrive in the definite form: Lushnjë → Lushnja, Berat → Berati,
+    Dibër → Dibra, Shijak → Shijaku."""
+    if name.endswith("ër"):
+        return [name[:-2] + "ra"]
     if name.endswith("ë"):
         return [name[:-1] + "a"]
+    if name[-1] in "kg":  # k and g take -u ("sh", "zh" are letters of their own and take -i)
+        return [name + "u"]
     if name[-1] not in "aeiouy":
         return [name + "i"]
     return []

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import DatabaseBusy, UndoRefused
 from .settings import database_path
@@ -115,34 +117,68 @@ def find_stored(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     return row[0] if row else None
 
 
-def _insert(con, table: str, frame: pd.DataFrame, import_id: int, select: str) -> None:
-    con.register("incoming", frame)
+def _unregister(con, name: str) -> None:
+    """Drop a registered frame; after a failed statement the aborted transaction refuses even this,
+    and the error that matters is the statement's own, so that one must not be masked."""
+    with suppress(duckdb.TransactionException):
+        con.unregister(name)
+
+
+def _lists(column: pd.Series) -> pa.Array:
+    """A column of lists of text as Arrow, each distinct list object converted once (validation lets
+    rows with the same cell share one list)."""
+    codes, _ = pd.factorize(np.fromiter(map(id, column), dtype=np.int64, count=len(column)))
+    seen = np.maximum.accumulate(codes)  # codes are numbered in order of first appearance
+    firsts = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
+    distinct = column.iloc[firsts].tolist()
+    return pa.array(distinct, type=pa.list_(pa.string())).take(pa.array(codes.astype(np.int32)))
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table, which DuckDB reads in bulk (text columns are Arrow already);
+    the frame itself when a column has no plain Arrow form."""
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT {select}, ? AS import_id, NULL AS superseded_by FROM incoming",
-                    [import_id])
+        columns = {}
+        for name in frame.columns:
+            column = frame[name]
+            if column.dtype == object and any(isinstance(v, list) for v in column.iloc[:1000]):
+                columns[name] = _lists(column)
+            else:
+                columns[name] = pa.Array.from_pandas(column)
+        return pa.table(columns) if columns else frame
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame
+
+
+@contextmanager
+def _incoming(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[None]:
+    """The frame readable as `incoming` while the block runs."""
+    con.register("incoming", _arrow(frame))
+    try:
+        yield
     finally:
-        con.unregister("incoming")
+        _unregister(con, "incoming")
 
 
-def _supersede(con, table: str, keys_frame: pd.DataFrame, import_id: int) -> list[tuple[int, str, int]]:
-    """Mark current rows sharing a key with the new rows; returns (import, file, count) replaced."""
-    if keys_frame.empty:
-        return []
+def _insert(con, table: str, import_id: int, select: str) -> None:
+    con.execute(f"INSERT INTO {table} BY NAME SELECT {select}, ? AS import_id, NULL AS superseded_by FROM incoming",
+                [import_id])
+
+
+def _supersede(con, table: str, import_id: int, derived: dict[str, str] | None = None) -> list[tuple[int, str, int]]:
+    """Mark current rows sharing a key with the incoming rows; returns (import, file, count) replaced.
+    derived gives a key computed from the incoming columns (an activity's year and month)."""
     keys = SUPERSEDE_KEYS[table]
-    con.register("new_keys", keys_frame[list(keys)].drop_duplicates())
-    try:
-        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
-        con.execute(f"""UPDATE {table} AS t SET superseded_by = ? FROM new_keys AS n
-                        WHERE t.superseded_by IS NULL AND t.import_id <> ? AND {match}""", [import_id, import_id])
-    finally:
-        con.unregister("new_keys")
+    selected = ", ".join(f"{(derived or {}).get(k, k)} AS {k}" for k in keys)
+    match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
+    con.execute(f"""UPDATE {table} AS t SET superseded_by = ? FROM (SELECT DISTINCT {selected} FROM incoming) AS n
+                    WHERE t.superseded_by IS NULL AND t.import_id <> ? AND {match}""", [import_id, import_id])
     return con.execute(f"""SELECT t.import_id, i.file_name, count(*) FROM {table} t JOIN imports i ON i.id = t.import_id
                            WHERE t.superseded_by = ? GROUP BY ALL ORDER BY 1""", [import_id]).fetchall()
 
 
-def _activity_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    dates = pd.to_datetime(frame["date"])
-    return frame.assign(date=dates, year=dates.dt.year, month=dates.dt.month)
+# An activity's year and month, as stored and as its supersede key.
+_ACTIVITY_MONTH = {"year": "year(CAST(date AS DATE))", "month": "month(CAST(date AS DATE))"}
 
 
 def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, who: str | None = None,
@@ -157,23 +193,26 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
         if len(batch.priorities):
             frame = batch.priorities
             definitions = (frame.sort_values("year").drop_duplicates(["cycle", "municipality", "code"], keep="last"))
-            replaced["priorities"] = _supersede(con, "priorities", definitions, import_id)
-            _insert(con, "priorities", definitions, import_id, "cycle, municipality, code, title, theme, sheet, excel_row")
-            replaced["priority_status"] = _supersede(con, "priority_status", frame, import_id)
-            _insert(con, "priority_status", frame, import_id,
-                    "cycle, municipality, code, year, status, note, source, sheet, excel_row")
+            with _incoming(con, definitions):
+                replaced["priorities"] = _supersede(con, "priorities", import_id)
+                _insert(con, "priorities", import_id, "cycle, municipality, code, title, theme, sheet, excel_row")
+            with _incoming(con, frame):
+                replaced["priority_status"] = _supersede(con, "priority_status", import_id)
+                _insert(con, "priority_status", import_id,
+                        "cycle, municipality, code, year, status, note, source, sheet, excel_row")
         if len(batch.activities):
-            frame = _activity_rows(batch.activities)
-            replaced["activities"] = _supersede(con, "activities", frame, import_id)
-            _insert(con, "activities", frame, import_id,
-                    "CAST(date AS DATE) AS date, year, month, cycle, municipality, type, events, participants, women, "
-                    "men, youth, CAST(themes AS VARCHAR[]) AS themes, partner, note, link, source, sheet, excel_row")
+            with _incoming(con, batch.activities):
+                replaced["activities"] = _supersede(con, "activities", import_id, _ACTIVITY_MONTH)
+                _insert(con, "activities", import_id,
+                        f"CAST(date AS DATE) AS date, {_ACTIVITY_MONTH['year']} AS year, {_ACTIVITY_MONTH['month']} "
+                        "AS month, cycle, municipality, type, events, participants, women, men, youth, "
+                        "CAST(themes AS VARCHAR[]) AS themes, partner, note, link, source, sheet, excel_row")
         if len(batch.figures):
-            frame = batch.figures
-            replaced["figures"] = _supersede(con, "figures", frame, import_id)
-            _insert(con, "figures", frame, import_id,
-                    "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, type, "
-                    "indicator, value, source, note, sheet, excel_row")
+            with _incoming(con, batch.figures):
+                replaced["figures"] = _supersede(con, "figures", import_id)
+                _insert(con, "figures", import_id,
+                        "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, "
+                        "type, indicator, value, source, note, sheet, excel_row")
     return import_id, {k: v for k, v in replaced.items() if v}
 
 

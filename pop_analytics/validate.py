@@ -1,7 +1,9 @@
 """Validating sheets of raw cells into typed rows, collecting every problem before refusing.
 
 Each column is parsed once per distinct value (partners repeat municipality names, types and
-dates thousands of times), then row-level rules run over whole columns at once.
+dates thousands of times), then row-level rules run over whole columns at once. A parsed column
+is its distinct values with one index per row (_Parsed), as the reader's Cells are: per-row
+values are only ever taken with numpy, never built in a Python loop.
 """
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import normalise, reference
 from .errors import FileRefused, Problem
 from .i18n import t
-from .messages import problem
+from .messages import localized, problem
 from .normalise import InvalidValue
-from .reading import ReadResult, Sheet
+from .reading import Cells, ReadResult, Sheet
 from .settings import EARLIEST_DATE_YEAR
+from .text import fold
 
 COUNT_FIELDS = ("events", "participants", "women", "men", "youth")
 
@@ -41,6 +45,67 @@ class Batch:
         return len(self.priorities) + len(self.activities) + len(self.figures)
 
 
+class _Parsed:
+    """A parsed column: values[codes[i]] is row i's value (None where the cell is blank or wrong)."""
+
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values: list, codes: np.ndarray):
+        self.values, self.codes = values, codes
+
+    @classmethod
+    def blank(cls, length: int) -> "_Parsed":
+        return cls([None], np.zeros(length, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def map(self, function: Callable[[object], object]) -> "_Parsed":
+        """function applied to each distinct value (once), rows unchanged."""
+        return _Parsed([function(v) for v in self.values], self.codes)
+
+    def rows(self) -> np.ndarray:
+        """One value per row, as an object array."""
+        return np.fromiter(self.values, dtype=object, count=len(self.values))[self.codes]
+
+    def tolist(self) -> list:
+        return self.rows().tolist()
+
+    def truthy(self) -> np.ndarray:
+        """Per row: does the value count as given (the `value or fallback` test)?"""
+        return np.fromiter(map(bool, self.values), dtype=bool, count=len(self.values))[self.codes]
+
+    def or_else(self, fallback: "_Parsed") -> "_Parsed":
+        """Row-wise `value or fallback`."""
+        codes = np.where(self.truthy(), self.codes, fallback.codes + len(self.values))
+        return _Parsed(self.values + fallback.values, codes)
+
+    def integers(self) -> pd.arrays.IntegerArray:
+        """Whole numbers (or None) as a nullable Int64 array, as pd.array(values, dtype="Int64") gives."""
+        missing = np.fromiter((v is None for v in self.values), dtype=bool, count=len(self.values))
+        data = np.array([0 if v is None else v for v in self.values], dtype=np.int64)
+        return pd.arrays.IntegerArray(data[self.codes], missing[self.codes])
+
+    def text(self) -> pd.api.extensions.ExtensionArray | np.ndarray:
+        """A column of text (or None) as pandas infers it from the per-row values: str, or object
+        when no row has a value. Built in Arrow from the distinct values."""
+        used = [self.values[u] for u in np.flatnonzero(np.bincount(self.codes, minlength=len(self.values)))]
+        if (all(v is None for v in used) or _TEXT_DTYPE is None
+                or not all(v is None or type(v) is str for v in self.values)):
+            return self.rows()
+        strings = pa.array(self.values, type=pa.large_string()).take(pa.array(self.codes.astype(np.int32)))
+        return pd.array(strings, dtype=_TEXT_DTYPE)
+
+
+def _text_dtype():
+    """The dtype pandas gives a column of text, when it is Arrow-backed (else rows are built as objects)."""
+    dtype = pd.Series(["x"]).dtype
+    return dtype if getattr(dtype, "storage", None) == "pyarrow" else None
+
+
+_TEXT_DTYPE = _text_dtype()
+
+
 class _SheetCheck:
     """Parses one sheet column by column, collecting problems located by Excel row and header."""
 
@@ -54,38 +119,55 @@ class _SheetCheck:
     def report(self, code: str, row: int | None, name: str, value: object, **params) -> None:
         self.problems.append(problem(code, sheet=self.sheet.name, row=row, column=self.header(name), value=value, **params))
 
-    def column(self, name: str, parse: Callable[[object], object], required: bool = False) -> list:
-        """Parsed values of one column (None where blank or wrong); problems are reported."""
+    def column(self, name: str, parse: Callable[[object], object], required: bool = False) -> _Parsed:
+        """Parsed values of one column (None where blank or wrong); problems are reported, row by row.
+
+        parse runs once per distinct raw value (distinct in type and value)."""
         raw_values = self.sheet.cells.get(name)
         if raw_values is None:
-            return [None] * len(self.rows)
-        parsed_by_raw: dict[object, object] = {}
-        out = []
-        for raw, row in zip(raw_values, self.rows):
+            return _Parsed.blank(len(self.rows))
+        cells = raw_values if isinstance(raw_values, Cells) else Cells.from_values(raw_values)
+        values: list = []
+        failed = np.zeros(len(cells.uniques), dtype=bool)
+        invalid: dict[int, InvalidValue] = {}
+        for code, raw in enumerate(cells.uniques):
             if normalise.is_blank(raw):
-                if required:
-                    self.report("required_value", row, name, "")
-                out.append(None)
+                values.append(None)
+                failed[code] = required
                 continue
-            key = (type(raw), raw)
-            value = parsed_by_raw.get(key, parsed_by_raw)
-            if value is parsed_by_raw:
-                try:
-                    value = parse(raw)
-                except InvalidValue as invalid:
-                    value = invalid
-                parsed_by_raw[key] = value
-            if isinstance(value, InvalidValue):
-                self.report(value.code, row, name, normalise.text(raw), **value.params)
-                out.append(None)
+            try:
+                values.append(parse(raw))
+            except InvalidValue as error:
+                values.append(None)
+                failed[code], invalid[code] = True, error
+        for i in np.flatnonzero(failed[cells.codes]):
+            code = cells.codes[i]
+            error = invalid.get(code)
+            if error is None:
+                self.report("required_value", self.rows[i], name, "")
             else:
-                out.append(value)
-        return out
+                self.report(error.code, self.rows[i], name, normalise.text(cells.uniques[code]), **error.params)
+        return _Parsed(values, cells.codes)
 
-    def flag(self, mask: np.ndarray, code: str, name: str, values: pd.Series, **params: pd.Series) -> None:
-        """Report code on every row where mask holds; params are per-row values for the message."""
+    def cycles(self, basis: _Parsed, derive: Callable[[object], str], warning: str, warnings: list[Problem]) -> _Parsed:
+        """The cycle column, or where a row leaves it out, the cycle derived from its date or year."""
+        if "cycle" in self.sheet.headers:
+            given = self.column("cycle", normalise.cycle)
+        else:
+            given = _Parsed.blank(len(self.rows))
+            if self.rows:
+                warnings.append(problem(warning, sheet=self.sheet.name))
+        derived = [None] * len(basis.values)
+        for code in np.unique(basis.codes[~given.truthy()]):  # derived only where a row needs it
+            b = basis.values[code]
+            derived[code] = None if b is None else derive(b)
+        return given.or_else(_Parsed(derived, basis.codes))
+
+    def flag(self, mask: np.ndarray, code: str, name: str, values: pd.Series, **params: object) -> None:
+        """Report code on every row where mask holds; params are per-row values (Series) or one for all."""
         for i in np.flatnonzero(mask):
-            self.report(code, self.rows[i], name, _shown(values.iloc[i]), **{k: _shown(v.iloc[i]) for k, v in params.items()})
+            self.report(code, self.rows[i], name, _shown(values.iloc[i]),
+                        **{k: _shown(v.iloc[i] if isinstance(v, pd.Series) else v) for k, v in params.items()})
 
 
 def _shown(value: object) -> object:
@@ -104,7 +186,7 @@ def _check_required_columns(sheet: Sheet, problems: list[Problem]) -> bool:
     missing = [c for c in reference.columns(sheet.kind) if c.required and c.field not in sheet.headers]
     for column in missing:
         problems.append(problem("missing_column", sheet=sheet.name, row=sheet.header_row, column=column.header,
-                                kind_sq=t(f"kind.{sheet.kind}", "sq"), kind_en=t(f"kind.{sheet.kind}", "en")))
+                                kind=localized(t(f"kind.{sheet.kind}", "sq"), t(f"kind.{sheet.kind}", "en"))))
     return not missing
 
 
@@ -112,34 +194,88 @@ def _counts(check: _SheetCheck, names: tuple[str, ...]) -> dict[str, pd.Series]:
     """Count columns as nullable integers, negatives reported."""
     series = {}
     for name in names:
-        values = pd.array(check.column(name, normalise.count), dtype="Int64")
-        s = pd.Series(values)
+        s = pd.Series(check.column(name, normalise.count).integers())
         check.flag((s < 0).fillna(False).to_numpy(), "negative_count", name, s)
         series[name] = s.mask(s < 0)
     return series
 
 
-def _check_dates(check: _SheetCheck, name: str, dates: pd.Series, today: dt.date) -> None:
+def _check_dates(check: _SheetCheck, name: str, dates: _Parsed, today: dt.date) -> None:
+    """Dates after today or before monitoring began, each compared once per distinct date."""
     earliest = dt.date(EARLIEST_DATE_YEAR, 1, 1)
-    known = dates.notna()
-    check.flag((known & (dates > today)).to_numpy(), "date_in_future", name, dates, today=pd.Series([today] * len(dates)))
-    check.flag((known & (dates < earliest)).to_numpy(), "date_too_early", name, dates,
-               earliest=pd.Series([EARLIEST_DATE_YEAR] * len(dates)))
+    future = dates.map(lambda d: d is not None and d > today).rows().astype(bool)
+    early = dates.map(lambda d: d is not None and d < earliest).rows().astype(bool)
+    if future.any() or early.any():
+        shown = pd.Series(dates.rows(), dtype=object)
+        check.flag(future, "date_in_future", name, shown, today=today)
+        check.flag(early, "date_too_early", name, shown, earliest=EARLIEST_DATE_YEAR)
+
+
+def _activity_type(raw: object) -> tuple[str, int | None, int | None]:
+    """normalise.activity_type, trying the plain and the counted reading ("10 fokus grupe - 200")
+    before it: a counted cell then never pays for a did-you-mean search it does not need."""
+    lookup = reference.term_lookup("activity_types")
+    key = lookup.get(fold(raw))
+    if key is not None:
+        return key, None, None
+    match = normalise._COUNTED_TYPE.match(str(raw))
+    key = lookup.get(fold(match.group(2))) if match else None
+    if key is None:
+        return normalise.activity_type(raw)  # raises exactly what it always raised
+    participants = normalise.count(match.group(3)) if match.group(3) else None
+    return key, int(match.group(1)), participants
+
+
+def _themes_parser() -> Callable[[object], tuple[str, ...]]:
+    """normalise.themes, with each distinct part of a cell ('Uji i pijshëm' in 'Uji i pijshëm; Rrugët')
+    read once: a large sheet has thousands of distinct combinations of a few dozen parts."""
+    by_part: dict[str, tuple[str, ...] | InvalidValue] = {}
+
+    def part_themes(part: str) -> tuple[str, ...]:
+        found = by_part.get(part)
+        if found is None:
+            try:
+                found = normalise.themes(part)  # one part: its theme, or the error it raises
+            except InvalidValue as error:
+                found = error
+            by_part[part] = found
+        if isinstance(found, InvalidValue):
+            raise found
+        return found
+
+    def themes(raw: object) -> tuple[str, ...]:
+        if normalise.is_blank(raw):
+            return ()
+        keys: list[str] = []
+        for part in normalise._THEME_SEPARATORS.split(str(raw)):
+            found = by_part.get(part)
+            if found is None or type(found) is not tuple:
+                if not part.strip():
+                    continue
+                found = part_themes(part)
+            for key in found:
+                if key not in keys:
+                    keys.append(key)
+        return tuple(keys)
+
+    return themes
 
 
 def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
     check = _SheetCheck(sheet, problems)
-    dates = pd.Series(check.column("date", normalise.date, required=True), dtype=object)
+    parsed_dates = check.column("date", normalise.date, required=True)
+    dates = parsed_dates.rows()
     municipalities = check.column("municipality", normalise.municipality, required=True)
-    typed = check.column("type", normalise.activity_type, required=True)
-    types = [t_[0] if t_ else None for t_ in typed]
+    typed = check.column("type", _activity_type, required=True)
+    types = typed.map(lambda t_: t_[0] if t_ else None)
     counts = _counts(check, COUNT_FIELDS)
-    themes = [list(v) if v else [] for v in check.column("themes", normalise.themes)]
-    _check_dates(check, "date", dates, today)
+    # Rows with the same cell share one list of themes.
+    themes = check.column("themes", _themes_parser()).map(lambda v: list(v) if v else []).rows()
+    _check_dates(check, "date", parsed_dates, today)
 
     # Several events (and their participants) may be written in the type cell itself.
-    in_cell_events = pd.array([t_[1] if t_ else None for t_ in typed], dtype="Int64")
-    in_cell_people = pd.array([t_[2] if t_ else None for t_ in typed], dtype="Int64")
+    in_cell_events = typed.map(lambda t_: t_[1] if t_ else None).integers()
+    in_cell_people = typed.map(lambda t_: t_[2] if t_ else None).integers()
     events = counts["events"].fillna(pd.Series(in_cell_events)).fillna(1)
     women, men, youth = counts["women"], counts["men"], counts["youth"]
     participants = counts["participants"].fillna(pd.Series(in_cell_people)).fillna(women + men)
@@ -150,18 +286,12 @@ def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], 
     check.flag((participants.notna() & (youth > participants)).fillna(False).to_numpy(), "youth_exceeds_total", "youth",
                youth, total=participants)
 
-    if "cycle" in sheet.headers:
-        cycles = check.column("cycle", normalise.cycle)
-    else:
-        cycles = [None] * len(sheet)
-        if len(sheet):
-            warnings.append(problem("cycle_from_date", sheet=sheet.name))
-    cycles = [c or (normalise.cycle_of_date(d) if d else None) for c, d in zip(cycles, dates)]
+    cycles = check.cycles(parsed_dates, normalise.cycle_of_date, "cycle_from_date", warnings)
 
-    partners = check.column("partner", normalise.text)
-    missing_partner = sum(1 for p in partners if p is None)
+    given_partners = check.column("partner", normalise.text)
+    missing_partner = int(np.count_nonzero(given_partners.map(lambda p: p is None).rows().astype(bool)))
     partner_names = reference.partners()
-    partners = [p or partner_names.get(m, {}).get("sq") for p, m in zip(partners, municipalities)]
+    partners = given_partners.or_else(municipalities.map(lambda m: partner_names.get(m, {}).get("sq")))
     if missing_partner and "partner" in sheet.headers:
         warnings.append(problem("partner_filled", sheet=sheet.name, count=missing_partner))
 
@@ -169,20 +299,25 @@ def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], 
                     warnings)
     return pd.DataFrame({
         "date": pd.Series(dates, dtype=object),
-        "cycle": cycles,
-        "municipality": municipalities,
-        "type": types,
+        "cycle": cycles.text(),
+        "municipality": municipalities.text(),
+        "type": types.text(),
         "events": events.astype("Int64"),
         "participants": participants.astype("Int64"),
         "women": women, "men": men, "youth": youth,
         "themes": themes,
-        "partner": partners,
-        "note": check.column("note", normalise.text),
-        "link": check.column("link", normalise.text),
-        "source": check.column("source", normalise.text),
-        "sheet": sheet.name,
-        "excel_row": sheet.excel_rows,
+        "partner": partners.text(),
+        "note": check.column("note", normalise.text).text(),
+        "link": check.column("link", normalise.text).text(),
+        "source": check.column("source", normalise.text).text(),
+        "sheet": _repeated(sheet.name, len(sheet)),
+        "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
+
+
+def _repeated(text: str, length: int) -> pd.api.extensions.ExtensionArray | str:
+    """The sheet name on every row, as the frame would spread it."""
+    return _Parsed([text], np.zeros(length, dtype=np.int64)).text() if _TEXT_DTYPE is not None else text
 
 
 def _compare_totals(sheet: Sheet, itemised: dict[str, pd.Series], warnings: list[Problem]) -> None:
@@ -201,28 +336,23 @@ def _compare_totals(sheet: Sheet, itemised: dict[str, pd.Series], warnings: list
 
 def _priorities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
     check = _SheetCheck(sheet, problems)
-    years = pd.Series(pd.array(check.column("year", normalise.year, required=True), dtype="Int64"))
+    parsed_years = check.column("year", normalise.year, required=True)
+    years = pd.Series(parsed_years.integers())
     check.flag((years > today.year).fillna(False).to_numpy(), "year_in_future", "year", years)
     check.flag((years < EARLIEST_DATE_YEAR).fillna(False).to_numpy(), "year_too_early", "year", years,
-               earliest=pd.Series([EARLIEST_DATE_YEAR] * len(years)))
-    if "cycle" in sheet.headers:
-        cycles = check.column("cycle", normalise.cycle)
-    else:
-        cycles = [None] * len(sheet)
-        if len(sheet):
-            warnings.append(problem("cycle_from_year", sheet=sheet.name))
+               earliest=EARLIEST_DATE_YEAR)
     frame = pd.DataFrame({
-        "cycle": [c or (normalise.cycle_of_year(int(y)) if pd.notna(y) else None) for c, y in zip(cycles, years)],
-        "municipality": check.column("municipality", normalise.municipality, required=True),
-        "code": check.column("code", normalise.text, required=True),
-        "title": check.column("title", normalise.text, required=True),
-        "theme": check.column("theme", normalise.theme, required=True),
+        "cycle": check.cycles(parsed_years, normalise.cycle_of_year, "cycle_from_year", warnings).text(),
+        "municipality": check.column("municipality", normalise.municipality, required=True).text(),
+        "code": check.column("code", normalise.text, required=True).text(),
+        "title": check.column("title", normalise.text, required=True).text(),
+        "theme": check.column("theme", normalise.theme, required=True).text(),
         "year": years,
-        "status": check.column("status", normalise.status, required=True),
-        "note": check.column("note", normalise.text),
-        "source": check.column("source", normalise.text),
-        "sheet": sheet.name,
-        "excel_row": sheet.excel_rows,
+        "status": check.column("status", normalise.status, required=True).text(),
+        "note": check.column("note", normalise.text).text(),
+        "source": check.column("source", normalise.text).text(),
+        "sheet": _repeated(sheet.name, len(sheet)),
+        "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
     return _drop_repeated_priorities(check, frame, warnings)
 
@@ -248,29 +378,31 @@ def _drop_repeated_priorities(check: _SheetCheck, frame: pd.DataFrame, warnings:
 
 def _figures(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
     check = _SheetCheck(sheet, problems)
-    years = pd.Series(pd.array(check.column("year", normalise.year, required=True), dtype="Int64"))
+    years = pd.Series(check.column("year", normalise.year, required=True).integers())
     check.flag((years > today.year).fillna(False).to_numpy(), "year_in_future", "year", years)
-    starts = pd.Series(check.column("date_from", normalise.date), dtype=object)
-    ends = pd.Series(check.column("date_to", normalise.date), dtype=object)
-    _check_dates(check, "date_from", starts, today)
-    _check_dates(check, "date_to", ends, today)
+    parsed_starts = check.column("date_from", normalise.date)
+    parsed_ends = check.column("date_to", normalise.date)
+    starts = pd.Series(parsed_starts.rows(), dtype=object)
+    ends = pd.Series(parsed_ends.rows(), dtype=object)
+    _check_dates(check, "date_from", parsed_starts, today)
+    _check_dates(check, "date_to", parsed_ends, today)
     both = starts.notna() & ends.notna()
     reversed_ = np.array([bool(b) and e < s for b, s, e in zip(both, starts, ends)], dtype=bool)
     check.flag(reversed_, "period_reversed", "date_to", ends, start=starts)
-    values = pd.Series(check.column("value", normalise.number, required=True), dtype="Float64")
+    values = pd.Series(check.column("value", normalise.number, required=True).tolist(), dtype="Float64")
     check.flag((values < 0).fillna(False).to_numpy(), "negative_count", "value", values)
     types = check.column("type", lambda raw: normalise.activity_type(raw)[0])
     return pd.DataFrame({
         "year": years,
         "date_from": starts, "date_to": ends,
-        "municipality": check.column("municipality", normalise.municipality),
-        "type": types,
-        "indicator": check.column("indicator", normalise.indicator, required=True),
+        "municipality": check.column("municipality", normalise.municipality).text(),
+        "type": types.text(),
+        "indicator": check.column("indicator", normalise.indicator, required=True).text(),
         "value": values,
-        "source": check.column("source", normalise.text),
-        "note": check.column("note", normalise.text),
+        "source": check.column("source", normalise.text).text(),
+        "note": check.column("note", normalise.text).text(),
         "sheet": sheet.name,
-        "excel_row": sheet.excel_rows,
+        "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
 
 

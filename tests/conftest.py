@@ -4,12 +4,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 
-from pop_analytics import demo, store
+from pop_analytics import demo, filters as _filters, importing, kpis as _kpis, store
+from pop_analytics.settings import DEMO_DIR
 
 # Validation compares dates with "today"; tests fix it so that results never drift.
 TODAY = dt.date(2026, 11, 21)
@@ -57,3 +65,178 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: 
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the data-foundation tests: headers as partners write them, a copy of the demo
+# database to write to, the KPI state that must not move, and the CLI as a real subprocess.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRIORITY_HEADERS = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi", "Shënime"]
+ACTIVITY_HEADERS = ["Data", "Bashkia", "Lloji i aktivitetit", "Numri i aktiviteteve", "Pjesëmarrës gjithsej", "Gra",
+                    "Burra", "Të rinj", "Tema"]
+
+# Filter sets whose KPI objects must not move when nothing should have changed.
+KPI_FILTER_SETS = (
+    {},
+    {"year": 2020},
+    {"year": 2023, "cycle": "2019-2023"},
+    {"municipality": "Tiranë", "year": [2023]},
+    {"municipality": "Durrës,Fier", "theme": "Uji i pijshëm"},
+    {"cycle": "2023-2027", "year": [2024, 2025]},
+    {"theme": "roads"},
+)
+
+
+def kpi_state(con: duckdb.DuckDBPyConnection) -> dict:
+    """Everything a reader of the database sees: the KPI objects of several filter sets and every current row."""
+    return {
+        "kpis": [_kpis.kpis(con, _filters.resolve(**chosen)) for chosen in KPI_FILTER_SETS],
+        "snapshot": store.snapshot(con),
+    }
+
+
+def import_file(con: duckdb.DuckDBPyConnection, path: Path, **options) -> importing.ImportReport:
+    """Import one file as the partners' upload does, with today fixed."""
+    return importing.import_path(con, path, today=TODAY, **options)
+
+
+def located(problems) -> list[tuple]:
+    """Problems as (code, sheet, row, column, value): what a partner needs to find the cell."""
+    return [(p.code, p.sheet, p.row, p.column, p.value) for p in problems]
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's demo database, safe to write to."""
+    path = tmp_path / "demo_copy.duckdb"
+    shutil.copy(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def demo_con(demo_copy: Path):
+    connection = store.connect(demo_copy)
+    yield connection
+    connection.close()
+
+
+def run_cli(*args: str, db: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m pop_analytics ARGS` as a real process in the repository, database given by --db."""
+    command = [sys.executable, "-m", "pop_analytics", *(["--db", str(db)] if db else []), *args]
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=environment,
+                          timeout=120)
+
+
+def run_cli_all(chains: dict[str, list[tuple]], workers: int = 4) -> dict[str, list[subprocess.CompletedProcess]]:
+    """Independent chains of CLI runs at once; within a chain the runs follow each other in order.
+    Each run is (args, {"db": ..., "env": ...}); name → the chain's finished processes. Chains must not
+    share a database: a writer holds its file locked."""
+    def chain(runs: list[tuple]) -> list[subprocess.CompletedProcess]:
+        return [run_cli(*args, **options) for args, options in runs]
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(chain, runs) for name, runs in chains.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def cli_json(result: subprocess.CompletedProcess):
+    assert result.stderr == "", result.stderr
+    return json.loads(result.stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files shaped like partners' real ones, written into a directory.
+
+def tirane_activities(directory: Path) -> Path:
+    """Tiranë's quarterly report: a merged title, the municipality merged down, Excel dates (one typed as a
+    serial number), several themes in one cell, ten focus groups in one row, and a total row that is off."""
+    return write_xlsx(directory / "Raporti_Tirane_T3_2023.xlsx", {"Aktivitetet T3": [
+        ["RAPORTI I AKTIVITETEVE – BASHKIA TIRANË (korrik–shtator 2023)"],
+        ["Përgatitur nga: Qendra \"Aleanca Gjinore për Zhvillim\""],
+        [],
+        ACTIVITY_HEADERS,
+        [dt.datetime(2023, 7, 4), "TIRANA", "Fokus grupe", 3, 57, 27, 30, 12, "Uji i pijshëm; Rrugët"],
+        [dt.datetime(2023, 8, 17), None, "10 fokus grupe - 200 gra dhe burra", None, None, None, None, None,
+         "Kopshte, Transport publik"],
+        [45189, None, "Dëgjesë publike për buxhetin", 1, 64, 40, 24, None, "Angazhim qytetar"],
+        [],
+        ["GJITHSEJ", None, None, 14, 300, 70, 54, 12, None],
+    ]}, merges={"Aktivitetet T3": ["A1:I1", "A2:I2", "B5:B7"]})
+
+
+def korce_priorities(directory: Path) -> Path:
+    """Korçë's monitoring table exported from Excel as CSV: Windows-1250, ';', a title and a total row."""
+    return write_csv(directory / "Monitorimi_Korce_2021.csv", [
+        ["Monitorimi i Kontratës Sociale – Bashkia Korçë, viti 2021", "", "", "", "", "", ""],
+        ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
+        ["2019-2023", "KORÇA", "KOR-01", "Çerdhe në lagjen nr. 5", "Çerdhe dhe kopshte", "2021", "Realizuar pjesërisht"],
+        ["2019-2023", "Korce", "KOR-02", "Ujë i pijshëm 24 orë në Drenovë", "Ujë i pijshëm", "2021",
+         "NUK ËSHTË REALIZUAR"],
+        ["2019-2023", "Korçë ", "KOR-03", "Asfaltimi i rrugës së Mborjes", "Rrugët", "2021", "plotesisht"],
+        ["Totali", "", "", "3", "", "", ""],
+    ], encoding="cp1250", delimiter=";")
+
+
+def durres_english(directory: Path) -> Path:
+    """A partner working from an English form: English headers, text numbers with thousands separators,
+    dates as Excel serials in text."""
+    return write_csv(directory / "durres_activities.csv", [
+        ["Date", "Municipality", "Activity type", "Number of events", "Participants total", "Women", "Men", "Themes"],
+        ["45183", "Durres", "focus groups", "4", "1,157", "600", "557", "water; roads"],
+        ["2023-10-02", "Durrësi", "public forum", "", "80", "", "", ""],
+    ])
+
+
+def messy_refused_file(directory: Path, future: dt.datetime = dt.datetime(2026, 12, 1)) -> Path:
+    """One of every row-level error a partner makes, under a title, with a total row that is not data.
+    future is the date in the future (after TODAY; the CLI, which uses the real date, needs a later one)."""
+    def row(day=dt.datetime(2023, 9, 12), place="Tiranë", kind="Fokus grup", events=2, total=40, women=20, men=20,
+            youth=None, themes="Uji i pijshëm"):
+        return [day, place, kind, events, total, women, men, youth, themes]
+    return write_xlsx(directory / "gabime.xlsx", {"Aktivitetet": [
+        ["Raporti i aktiviteteve 2023"],
+        ACTIVITY_HEADERS,
+        row(),                                      # 3: fine
+        row(place="Tirna"),                         # 4
+        row(events=-2),                             # 5
+        row(total=30, women=20, men=15),            # 6
+        row(kind="Piknik me të rinjtë"),            # 7
+        row(day=future),                            # 8
+        row(day=dt.datetime(2012, 5, 1)),           # 9
+        row(themes="Sporti; Uji i pijshëm"),        # 10
+        ["Gjithsej", None, None, 14, 280, 140, 135, None, None],
+    ]})
+
+
+def corrected_tirane_2023(directory: Path) -> Path:
+    """Tiranë's 2023 monitoring rows as the demo has them, re-sent with three statuses corrected."""
+    corrections = {"TIR-05": "Pjesërisht", "TIR-06": "Pjesërisht", "TIR-12": "Plotësisht"}
+    with open(DEMO_DIR / "prioritetet_2019_2023.csv", encoding="utf-8", newline="") as handle:
+        demo_rows = [r for r in csv.DictReader(handle) if r["Bashkia"] == "Tiranë" and r["Viti i monitorimit"] == "2023"]
+    assert len(demo_rows) == 12
+    rows = [[r["Cikli"], r["Bashkia"], r["Kodi"], r["Prioriteti"], r["Tema"], 2023,
+             corrections.get(r["Kodi"], r["Statusi"]), "korrigjuar"] for r in demo_rows]
+    return write_xlsx(directory / "Tirane_2023_korrigjuar.xlsx",
+                      {"Prioritetet": [["Monitorimi 2023 – Tiranë (version i korrigjuar)"], PRIORITY_HEADERS, *rows]})
+
+
+def refused_priorities(directory: Path) -> Path:
+    """A priorities sheet with a status nobody can place and a monitoring year before monitoring began."""
+    return write_xlsx(directory / "Prioritetet_Vlore.xlsx", {"Prioritetet": [
+        ["Monitorimi i Kontratës Sociale – Vlorë"],
+        PRIORITY_HEADERS,
+        ["2019-2023", "Vlora", "VLO-01", "Ndriçimi i rrugëve në Skelë", "Rrugët", 2021, "Pjesërisht", None],
+        ["2019-2023", "Vlora", "VLO-02", "Ujë i pijshëm në Babicë", "Uji i pijshëm", 2021, "Në proces", None],
+        ["2019-2023", "Vlora", "VLO-03", "Kopsht në Uji i Ftohtë", "Kopshte", 2012, "Plotësisht", None],
+    ]})
+
+
+def missing_status_column(directory: Path) -> Path:
+    """A priorities sheet whose partner left out the status column."""
+    return write_xlsx(directory / "Prioritetet_Puke.xlsx", {"Prioritetet": [
+        ["Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Komente"],
+        ["Pukë", "PUK-01", "Ujë i pijshëm në Qerret", "Uji i pijshëm", 2021, "në proces"],
+    ]})

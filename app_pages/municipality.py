@@ -1,0 +1,50 @@
+"""Municipality profile: one municipality's monitoring and participation beside the network average."""
+import streamlit as st
+
+from pop_analytics import app, charts, present, reference
+
+chosen = app.current_filters()
+lang = app.lang()
+app.header("municipality")
+name = app.profile_choice(chosen)
+if name is None:
+    st.stop()
+scoped = chosen.but(municipality=(name,))
+app.showing(scoped)
+if app.nothing_to_show(scoped):
+    st.stop()
+
+partner = reference.partners().get(name)
+st.markdown(f"### {name}")
+st.markdown(app.tr("profile.partner", name=partner[lang]) if partner else app.tr("profile.no_partner"))
+member_since = reference.municipality(name).pop_member_since
+if member_since:
+    st.caption(app.tr("profile.member_since", year=member_since))
+
+result = app.data("profile", chosen, name)
+app.tiles(present.profile_tiles(result, lang), per_row=5, delta_description=app.tr("profile.vs_network"))
+st.caption(app.tr("profile.network_note", count=result["municipalities"]))
+
+st.subheader(app.tr("profile.cycles"))
+app.table(app.data("municipality_cycles", name), f"cycles_{name}",
+          ["cycle", "election_date", "priorities", "first_year", "last_year"], empty_key="profile.no_cycles")
+
+st.subheader(app.tr("profile.comparison"))
+app.table(present.profile_comparison(result, name, lang), f"comparison_{name}", labelled=True)
+left, right = st.columns(2)
+with left:
+    app.chart(charts.trend_comparison, app.data("profile_trend", chosen, name,
+                                                network_label=app.tr("profile.network_average")))
+with right:
+    app.chart(charts.status_by_theme, app.data("status_by_theme", scoped))
+left, right = st.columns(2)
+with left:
+    app.chart(charts.by_type, app.data("activities_by_type", scoped))
+with right:
+    app.chart(charts.by_month, app.data("activities_by_month", scoped), "participants")
+
+st.subheader(app.tr("profile.priorities"))
+priorities = app.data("priorities", scoped, search="")
+app.table(priorities, f"priorities_{name}",
+          ["cycle", "code", "title", "theme", "status", *present.status_columns(priorities)],
+          empty_key="tracker.no_priorities", status_colours=True)

@@ -1,0 +1,50 @@
+"""Participation: events and participants over time, by type, by municipality; women and men."""
+import streamlit as st
+
+from pop_analytics import app, charts, present
+
+chosen = app.current_filters()
+app.header("participation", chosen)
+if app.nothing_to_show(chosen):
+    st.stop()
+
+lang = app.lang()
+specs = present.overview_tiles(app.data("overview", chosen), lang)
+app.tiles(specs[4:7], per_row=3)
+st.caption(app.tr("participation.note"))
+
+over_time, by_type, by_municipality, gender, rows = st.tabs(
+    [app.tr("participation.tab.time"), app.tr("participation.tab.type"), app.tr("participation.tab.municipality"),
+     app.tr("participation.tab.gender"), app.tr("participation.tab.rows")])
+with over_time:
+    year_type = app.data("activities_by_year_type", chosen)
+    left, right = st.columns(2)
+    with left:
+        app.chart(charts.by_year_type, year_type, "events")
+    with right:
+        app.chart(charts.by_year_type, year_type, "participants")
+    months = app.data("activities_by_month", chosen)
+    app.chart(charts.by_month, months, "events")
+    with st.expander(app.tr("common.rows_behind")):
+        app.table(year_type, "activities_by_year_type", ["year", "type", "events", "participants"])
+        app.table(months, "activities_by_month", ["month", "events", "participants"])
+with by_type:
+    types = app.data("activities_by_type", chosen)
+    app.chart(charts.by_type, types)
+    app.table(types, "activities_by_type", ["type", "events", "participants"])
+with by_municipality:
+    places = app.data("activities_by_municipality", chosen)
+    app.chart(charts.by_municipality, places)
+    app.table(places, "activities_by_municipality", ["municipality", "events", "participants", "women", "men",
+                                                     "women_pct"])
+with gender:
+    genders = app.data("gender_by_year", chosen)
+    st.caption(app.tr("participation.gender_note",
+                      rows=present.number(int(genders["rows_without_split"].sum()) if len(genders) else 0, lang)))
+    app.chart(charts.women_share, genders)
+    app.table(genders, "women_men_by_year", ["year", "women", "men", "women_pct", "rows_without_split"])
+with rows:
+    activity_rows = app.data("activity_rows", chosen)
+    st.caption(app.tr("participation.rows_note", count=present.number(len(activity_rows), lang)))
+    app.table(activity_rows, "activity_rows", ["date", "municipality", "type", "events", "participants", "women", "men",
+                                               "youth", "themes", "partner", "note", "link", "source"], height=420)

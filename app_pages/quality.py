@@ -1,0 +1,42 @@
+"""Data quality: reported totals beside itemised rows, missing splits, missing reports, reported-only figures."""
+import streamlit as st
+
+from pop_analytics import app, charts, present
+
+chosen = app.current_filters()
+app.header("quality", chosen)
+if app.nothing_to_show(chosen):
+    st.stop()
+lang = app.lang()
+
+st.subheader(app.tr("quality.totals"))
+st.caption(app.tr("quality.totals_help"))
+totals = app.data("reported_vs_itemised", chosen)
+gaps = totals[totals["difference"] != 0] if len(totals) else totals
+if len(gaps):
+    st.warning(app.tr("quality.totals_found", count=len(gaps), total=len(totals)), icon=":material/warning:")
+elif len(totals):
+    st.success(app.tr("quality.totals_agree", total=len(totals)), icon=":material/check_circle:")
+app.chart(charts.reported_vs_itemised, gaps, empty_key="quality.no_totals")
+app.table(totals, "reported_vs_itemised", ["year", "date_from", "date_to", "municipality", "type", "indicator",
+                                           "reported", "itemised", "difference", "rows", "source", "note"],
+          empty_key="quality.no_totals")
+
+st.subheader(app.tr("quality.split"))
+unsplit = app.data("rows_without_split", chosen)
+st.caption(app.tr("quality.split_help", count=present.number(len(unsplit), lang)))
+app.table(unsplit, "rows_without_split", ["date", "municipality", "type", "events", "participants", "women", "men",
+                                          "file_name", "sheet", "excel_row"], empty_key="quality.split_none")
+
+st.subheader(app.tr("quality.missing"))
+missing = app.data("missing_reports", chosen)
+years = chosen.year or app.data("years", chosen)[-1:]
+st.caption(app.tr("quality.missing_help", years=present.years_text(years, lang)))
+app.table(missing, "missing_reports", ["year", "municipality", "priorities_monitored", "activities",
+                                       "monitoring_year"], empty_key="quality.missing_none")
+
+st.subheader(app.tr("quality.reported"))
+st.caption(app.tr("quality.reported_help"))
+app.table(app.data("reported_figures", chosen), "reported_figures",
+          ["year", "date_from", "date_to", "municipality", "indicator", "value", "source", "note"],
+          empty_key="quality.reported_none")

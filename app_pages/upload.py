@@ -1,0 +1,64 @@
+"""Upload: check a partner's sheet, show what was read and what to fix, store it on confirmation."""
+import streamlit as st
+
+from pop_analytics import app, present
+
+app.header("upload")
+lang = app.lang()
+
+left, right = st.columns([3, 2])
+with right, st.container(border=True):
+    st.markdown(f"**{app.tr('upload.template_heading')}**")
+    st.caption(app.tr("upload.template_help"))
+    st.download_button(app.tr("upload.template"), app.template_bytes(), file_name="POP_template.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="upload_template", icon=":material/download:", on_click="ignore")
+with left:
+    st.markdown(app.tr("upload.steps"))
+    who = st.text_input(app.tr("upload.who"), key="upload_who", placeholder=app.tr("upload.who_placeholder"))
+    uploaded = st.file_uploader(app.tr("upload.file"), type=["xlsx", "csv"], key="upload_file")
+
+stored = st.session_state.get("upload_stored")
+if stored:
+    st.success(app.tr("upload.stored", file=stored["file"], import_id=stored["import_id"],
+                      rows=present.number(stored["rows"], lang)), icon=":material/check_circle:")
+    for message in stored["warnings"][lang]:
+        st.info(message)
+if uploaded is None:
+    st.info(app.tr("upload.waiting"), icon=":material/upload_file:")
+    st.stop()
+
+content = uploaded.getvalue()
+report = app.check_upload(content, uploaded.name)
+if report.status == "duplicate":
+    st.info(app.tr("upload.duplicate", file=uploaded.name, import_id=report.import_id), icon=":material/content_copy:")
+    st.stop()
+if report.status == "refused":
+    st.error(app.tr("upload.refused", file=uploaded.name, count=len(report.errors)), icon=":material/error:")
+else:
+    st.success(app.tr("upload.valid", file=uploaded.name, rows=present.number(report.rows, lang),
+                      kind=" + ".join(app.tr(f"kind.{k}") for k in report.kind.split("+"))), icon=":material/task_alt:")
+
+if report.errors or report.warnings:
+    st.subheader(app.tr("upload.report"))
+    st.caption(app.tr("upload.report_help"))
+    app.table(present.problems(report.errors, report.warnings, lang), "validation_report", labelled=True)
+
+st.subheader(app.tr("upload.preview"))
+previews = present.batch_preview(report.batch, lang) if report.batch is not None else {}
+if previews:
+    for kind, frame in previews.items():
+        st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.number(len(frame), lang))}")
+        st.dataframe(frame.head(200), hide_index=True, placeholder=present.DASH)
+else:
+    raw = present.read_preview(content, uploaded.name)
+    if not raw:
+        app.empty("upload.nothing_read")
+    for sheet, frame in raw:
+        st.markdown(f"**{app.escape(sheet)}** · {app.tr('upload.as_read')}")
+        st.dataframe(frame, placeholder=present.DASH)
+
+if report.status == "valid":
+    st.button(app.tr("upload.confirm"), type="primary", key="upload_confirm", icon=":material/save:",
+              on_click=app.confirm_upload, args=(content, uploaded.name, who or ""))
+    st.caption(app.tr("upload.confirm_help"))

@@ -1,0 +1,302 @@
+"""Synthetic partner files and a large database, generated once with a fixed seed and reused.
+
+Everything lands in benchmarks/.cache/ (git-ignored). A manifest records what generated each
+file; a file is rebuilt only when it is missing or its recipe changed. The files look like what
+partners send: the Albanian headers of data/reference/columns.csv, spellings varied the way
+partners vary them (definite forms, capitals, missing diacritics), blanks where partners leave
+them, a title row above the header and a total row below the data in the workbook.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pop_analytics import reference
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+SEED = 20260101
+# Bump when the recipe of any generated file changes: every cached file is then rebuilt.
+RECIPE = 1
+
+ACTIVITY_ROWS = 1_000_000
+XLSX_ROWS = 100_000
+PRIORITY_ROWS = 100_000
+YEARS = tuple(range(2016, 2026))  # ten years of data, all in the past
+FIRST_DAY, LAST_DAY = dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31)
+
+ACTIVITY_HEADER = ["Data", "Bashkia", "Lloji i aktivitetit", "Numri i aktiviteteve", "Pjesëmarrës gjithsej", "Gra",
+                   "Burra", "Të rinj", "Tema", "Cikli", "Organizata partnere", "Shënime", "Lidhja", "Burimi"]
+PRIORITY_HEADER = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi", "Shënime",
+                   "Burimi"]
+SOURCE = "invented for the benchmark"
+NOTES = ["", "", "", "Takim në lagje", "Me mbështetjen e bashkisë", "Fushatë informimi", "Raportuar nga partneri"]
+
+PATHS = {
+    "activities_csv": CACHE / "aktivitetet_1m.csv",
+    "activities_xlsx": CACHE / "aktivitetet_100k.xlsx",
+    "priorities_csv": CACHE / "prioritetet_100k.csv",
+    "large_db": CACHE / "large.duckdb",
+}
+
+
+def _spellings(name: str, aliases: tuple[str, ...]) -> list[str]:
+    """How partners write one name: as listed, in capitals, lower case, without diacritics, aliases."""
+    plain = name.replace("ë", "e").replace("Ë", "E").replace("ç", "c").replace("Ç", "C")
+    return list(dict.fromkeys([name, name, name, name.upper(), f" {name.lower()} ", plain, *aliases[:2]]))
+
+
+def _municipality_spellings() -> tuple[list[str], list[list[str]]]:
+    names, spellings = [], []
+    for m in reference.municipalities():
+        if m.country != "AL":
+            continue
+        names.append(m.name)
+        spellings.append(_spellings(m.name, m.aliases))
+    return names, spellings
+
+
+def _term_spellings(vocabulary: str) -> dict[str, list[str]]:
+    return {t.key: list(dict.fromkeys([t.label_sq, t.label_sq, t.label_sq.upper(), *t.aliases[:3]]))
+            for t in reference.terms(vocabulary)}
+
+
+def _pick(rng: np.random.Generator, options: list[list[str]], which: np.ndarray) -> np.ndarray:
+    """One spelling per row: row i gets a random spelling of options[which[i]]."""
+    table = np.array([s for group in options for s in group], dtype=object)
+    starts = np.cumsum([0] + [len(g) for g in options[:-1]])
+    sizes = np.array([len(g) for g in options])
+    return table[starts[which] + (rng.random(len(which)) * sizes[which]).astype(np.int64)]
+
+
+def activities(rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Activity rows as columns of raw cells (None where a partner leaves a cell blank), plus the
+    effective events and participants validation will compute (for the total row)."""
+    rng = np.random.default_rng(seed)
+    names, municipality_spellings = _municipality_spellings()
+    weights = rng.gamma(2.0, 1.0, len(names))
+    municipality = rng.choice(len(names), rows, p=weights / weights.sum())
+    days = (LAST_DAY - FIRST_DAY).days + 1
+    offsets = rng.integers(0, days, rows)
+    dates = np.array([FIRST_DAY + dt.timedelta(days=int(d)) for d in range(days)], dtype=object)[offsets]
+
+    type_spellings = _term_spellings("activity_types")
+    type_keys = list(type_spellings)
+    type_index = rng.choice(len(type_keys), rows, p=[.3, .08, .12, .15, .15, .04, .1, .06])
+    types = _pick(rng, [type_spellings[k] for k in type_keys], type_index)
+
+    events = np.where(rng.random(rows) < .8, 1, rng.integers(2, 12, rows))
+    women = rng.integers(0, 60, rows)
+    men = rng.integers(0, 60, rows)
+    participants = women + men + rng.integers(0, 10, rows)
+    youth = (participants * rng.random(rows)).astype(np.int64)
+    split_known = rng.random(rows) < .8
+    youth_known = rng.random(rows) < .5
+    events_written = rng.random(rows) < .7
+    in_cell = (~events_written) & (~split_known) & (rng.random(rows) < .3)  # "3 fokus grupe - 45 pjesëmarrës"
+
+    theme_spellings = _term_spellings("themes")
+    theme_keys = list(theme_spellings)
+    theme_count = rng.choice([0, 1, 2, 3], rows, p=[.1, .5, .3, .1])
+    theme_cells = np.empty(rows, dtype=object)
+    firsts = [_pick(rng, list(theme_spellings.values()), rng.integers(0, len(theme_keys), rows)) for _ in range(3)]
+    separators = np.where(rng.random(rows) < .7, "; ", ", ")
+    for i in range(rows):
+        n = theme_count[i]
+        theme_cells[i] = separators[i].join(dict.fromkeys(f[i] for f in firsts[:n])) if n else None
+
+    new_cycle = dates >= dt.date(2023, 5, 14)
+    cycle = np.where(new_cycle, "2023-2027", "2019-2023").astype(object)
+    cycle[rng.random(rows) < .1] = None  # the importer derives it from the date
+    partners = reference.partners()
+    partner = np.array([partners.get(n, {}).get("sq") for n in names], dtype=object)[municipality]
+    partner[rng.random(rows) < .7] = None
+    note = np.array(NOTES, dtype=object)[rng.integers(0, len(NOTES), rows)]
+    note[note == ""] = None
+    link = np.where(rng.random(rows) < .05, "https://example.org/aktivitet", None).astype(object)
+
+    type_cells = types.copy()
+    plural = np.array([type_spellings[k][-1] for k in type_keys], dtype=object)
+    for i in np.flatnonzero(in_cell):
+        type_cells[i] = f"{events[i] if events[i] > 1 else 2} {plural[type_index[i]]} - {participants[i]} pjesëmarrës"
+    effective_events = np.where(events_written, events, np.where(in_cell, np.maximum(events, 2), 1))
+
+    def blank_where(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+        out = values.astype(object)
+        out[~known] = None
+        return out
+
+    return {
+        "Data": dates,
+        "Bashkia": _pick(rng, municipality_spellings, municipality),
+        "Lloji i aktivitetit": type_cells,
+        "Numri i aktiviteteve": blank_where(events, events_written),
+        "Pjesëmarrës gjithsej": blank_where(participants, ~in_cell),
+        "Gra": blank_where(women, split_known),
+        "Burra": blank_where(men, split_known),
+        "Të rinj": blank_where(youth, youth_known),
+        "Tema": theme_cells,
+        "Cikli": cycle,
+        "Organizata partnere": partner,
+        "Shënime": note,
+        "Lidhja": link,
+        "Burimi": np.full(rows, SOURCE, dtype=object),
+        "_events": effective_events,
+        "_participants": participants,
+        "_women": np.where(split_known, women, 0),
+        "_men": np.where(split_known, men, 0),
+        "_youth": np.where(youth_known, youth, 0),
+    }
+
+
+def priorities(rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Yearly status observations: every priority observed in each of the ten years."""
+    rng = np.random.default_rng(seed)
+    names, municipality_spellings = _municipality_spellings()
+    per_year = rows // len(YEARS)
+    municipality = np.sort(np.arange(per_year) % len(names))
+    code_number = np.zeros(per_year, dtype=np.int64)
+    for m in range(len(names)):
+        mask = municipality == m
+        code_number[mask] = np.arange(mask.sum()) + 1
+    theme_spellings = _term_spellings("themes")
+    theme_index = rng.integers(0, len(theme_spellings), per_year)
+    titles = np.array([f"Prioriteti {n} i qytetarëve" for n in range(per_year)], dtype=object)
+    status_spellings = _term_spellings("statuses")
+    years = np.repeat(np.array(YEARS), per_year)
+    tiled = np.tile(np.arange(per_year), len(YEARS))
+    prefix = np.array([n[:3].upper() for n in names], dtype=object)
+    codes = np.array([f"{prefix[m]}-{c:03d}" for m, c in zip(municipality, code_number)], dtype=object)
+    notes = np.array(NOTES, dtype=object)[rng.integers(0, len(NOTES), rows)]
+    notes[notes == ""] = None
+    return {
+        "Cikli": np.where(years <= 2023, "2019-2023", "2023-2027").astype(object),
+        "Bashkia": _pick(rng, municipality_spellings, municipality[tiled]),
+        "Kodi": codes[tiled],
+        "Prioriteti": titles[tiled],
+        "Tema": _pick(rng, list(theme_spellings.values()), theme_index)[tiled],
+        "Viti i monitorimit": years.astype(object),
+        "Statusi": _pick(rng, list(status_spellings.values()), rng.integers(0, 3, rows)),
+        "Shënime": notes,
+        "Burimi": np.full(rows, SOURCE, dtype=object),
+    }
+
+
+def _public(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: v for k, v in columns.items() if not k.startswith("_")}
+
+
+def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """UTF-8, comma-delimited, dates as dd.mm.yyyy, blanks empty: as partners' CSV exports look."""
+    import duckdb
+    import pyarrow as pa
+
+    arrays = {}
+    for name, values in _public(columns).items():
+        if values.dtype == object and len(values) and isinstance(next((v for v in values if v is not None), None), dt.date):
+            values = np.array([v.strftime("%d.%m.%Y") for v in values], dtype=object)
+        arrays[name] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    table = pa.table(arrays)
+    tmp = path.with_suffix(".tmp")
+    con = duckdb.connect()
+    con.register("generated", table)
+    con.execute(f"COPY generated TO '{tmp}' (FORMAT csv, HEADER true, DELIMITER ',')")
+    con.close()
+    tmp.replace(path)
+
+
+def write_xlsx(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """A workbook as partners keep one: a title, the header, rows with real Excel dates, a total row."""
+    import openpyxl
+
+    public = _public(columns)
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Aktivitetet")
+    sheet.append([f"Raporti i aktiviteteve {YEARS[0]}–{YEARS[-1]}"])
+    sheet.append([])
+    sheet.append(list(public))
+    for row in zip(*(v.tolist() for v in public.values())):
+        sheet.append(row)
+    total = ["Gjithsej", None, None, int(columns["_events"].sum()), int(columns["_participants"].sum()),
+             int(columns["_women"].sum()), int(columns["_men"].sum()), int(columns["_youth"].sum())]
+    sheet.append(total)
+    tmp = path.with_suffix(".tmp")
+    workbook.save(tmp)
+    tmp.replace(path)
+
+
+def _package_digest() -> str:
+    """What the stored database depends on: the code that reads, validates and writes."""
+    root = Path(__file__).resolve().parent.parent / "pop_analytics"
+    digest = hashlib.sha256()
+    for name in ("reading.py", "validate.py", "normalise.py", "store.py", "importing.py"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _manifest() -> dict:
+    path = CACHE / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_manifest(manifest: dict) -> None:
+    (CACHE / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def ensure(log=print) -> dict[str, Path]:
+    """Every generated file, built when missing or stale; returns their paths."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest()
+    recipes = {
+        "activities_csv": f"{RECIPE}:{SEED}:{ACTIVITY_ROWS}",
+        "activities_xlsx": f"{RECIPE}:{SEED + 1}:{XLSX_ROWS}",
+        "priorities_csv": f"{RECIPE}:{SEED + 2}:{PRIORITY_ROWS}",
+    }
+    builders = {
+        "activities_csv": lambda p: write_csv(p, activities(ACTIVITY_ROWS, SEED)),
+        "activities_xlsx": lambda p: write_xlsx(p, activities(XLSX_ROWS, SEED + 1)),
+        "priorities_csv": lambda p: write_csv(p, priorities(PRIORITY_ROWS, SEED + 2)),
+    }
+    for key, recipe in recipes.items():
+        path = PATHS[key]
+        if path.exists() and manifest.get(key) == recipe:
+            continue
+        started = time.perf_counter()
+        builders[key](path)
+        manifest[key] = recipe
+        _save_manifest(manifest)
+        log(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
+    db_recipe = f"{recipes['activities_csv']}|{recipes['priorities_csv']}|{_package_digest()}"
+    if not (PATHS["large_db"].exists() and manifest.get("large_db") == db_recipe):
+        started = time.perf_counter()
+        build_large_db(PATHS["large_db"])
+        manifest["large_db"] = db_recipe
+        _save_manifest(manifest)
+        log(f"built {PATHS['large_db'].name} in {time.perf_counter() - started:.1f} s")
+    return dict(PATHS)
+
+
+def build_large_db(path: Path) -> None:
+    """The large database, loaded through the normal importer so it is shaped as production is."""
+    from pop_analytics import importing, store
+
+    for stale in (path, path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name("building.duckdb")
+    for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    con = store.connect(tmp)
+    try:
+        for key in ("priorities_csv", "activities_csv"):
+            report = importing.import_path(con, PATHS[key], who="benchmark")
+            if report.status != "imported":
+                raise RuntimeError(f"{PATHS[key].name} was not imported: {report.status} "
+                                   + "; ".join(p.message_en for p in report.errors[:5]))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    tmp.replace(path)

@@ -1,0 +1,418 @@
+"""The Streamlit side of the dashboard (the only module of the package that imports streamlit):
+the database connection, the language, the shared filters and the URL, cached queries, and the
+few ways a page shows things (tiles, tables with downloads, charts, empty states).
+
+Pages stay short: they ask here for data and for the ways to show it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import filters as filtering
+from . import importing, present, queries, reference, settings, store, template
+from .errors import UndoRefused
+from .filters import Filters
+from .i18n import t
+from .text import fold
+
+LANG_KEY = "lang"
+WIDGET_KEYS = {"municipality": "filter_municipality", "year": "filter_year", "theme": "filter_theme",
+               "cycle": "filter_cycle"}
+URL_KEYS = (*WIDGET_KEYS, "lang")
+
+# The pages: name (catalogue key and URL path), file, icon.
+PAGES = (
+    ("overview", "app_pages/overview.py", ":material/dashboard:"),
+    ("tracker", "app_pages/tracker.py", ":material/fact_check:"),
+    ("participation", "app_pages/participation.py", ":material/groups:"),
+    ("municipality", "app_pages/municipality.py", ":material/location_city:"),
+    ("quality", "app_pages/quality.py", ":material/rule:"),
+    ("upload", "app_pages/upload.py", ":material/upload_file:"),
+    ("history", "app_pages/history.py", ":material/history:"),
+)
+SECTIONS = {"section.explore": ("overview", "tracker", "participation", "municipality"),
+            "section.data": ("quality", "upload", "history")}
+
+
+# ── language ─────────────────────────────────────────────────────────────────────────────────
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY)
+    return value if value in settings.LANGUAGES else settings.LANGUAGES[0]
+
+
+def tr(key: str, **params: object) -> str:
+    """The catalogue text for key in the reader's language."""
+    return t(key, lang(), **params)
+
+
+def term(vocabulary: str, key: str) -> str:
+    return reference.term_label(vocabulary, key, lang())
+
+
+# ── database ─────────────────────────────────────────────────────────────────────────────────
+
+def database() -> str:
+    return str(settings.database_path().resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str):
+    """The process's one read-write connection; readers work on their own cursors."""
+    return store.connect(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _write_lock(path: str) -> threading.Lock:
+    """Sessions are threads of one process: one write at a time."""
+    return threading.Lock()
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached(path: str, name: str, language: str, args: tuple, kwargs: tuple):
+    """Any pop_analytics.queries function, cached per database, filters (in args) and language."""
+    return getattr(queries, name)(_connection(path), *args, **dict(kwargs))
+
+
+def data(name: str, *args, **kwargs):
+    """queries.<name>(connection, *args, **kwargs), cached until the next import or undo."""
+    return _cached(database(), name, lang(), args, tuple(sorted(kwargs.items())))
+
+
+def clear_caches() -> None:
+    _cached.clear()
+
+
+# ── the URL and the filters ──────────────────────────────────────────────────────────────────
+
+def start() -> None:
+    """Once per session: take language and filters from the URL; a bad value becomes a note."""
+    if st.session_state.get("_started"):
+        return
+    st.session_state["_started"] = True
+    params = st.query_params
+    chosen, rejected = filtering.resolve_lenient(**{k: params.get_all(k) for k in WIDGET_KEYS})
+    notes = [(u.kind, u.value, u.suggestion) for u in rejected]
+    asked = [v.strip().lower() for v in params.get_all("lang") for v in v.split(",") if v.strip()]
+    if asked and asked[-1] in settings.LANGUAGES:
+        st.session_state[LANG_KEY] = asked[-1]
+    else:
+        st.session_state[LANG_KEY] = settings.LANGUAGES[0]
+        notes += [("lang", value, None) for value in asked[-1:]]
+    _set_widgets(chosen)
+    st.session_state["_url_filters"] = chosen
+    st.session_state["_url_notes"] = notes
+
+
+def _set_widgets(chosen: Filters) -> None:
+    st.session_state[WIDGET_KEYS["municipality"]] = list(chosen.municipality)
+    st.session_state[WIDGET_KEYS["year"]] = list(chosen.year)
+    st.session_state[WIDGET_KEYS["theme"]] = list(chosen.theme)
+    st.session_state[WIDGET_KEYS["cycle"]] = chosen.cycle or ""
+
+
+def _reset() -> None:
+    _set_widgets(Filters())
+
+
+def current_filters() -> Filters:
+    state = st.session_state
+    return Filters(municipality=tuple(state.get(WIDGET_KEYS["municipality"]) or ()),
+                   year=tuple(sorted(state.get(WIDGET_KEYS["year"]) or ())),
+                   theme=tuple(state.get(WIDGET_KEYS["theme"]) or ()),
+                   cycle=state.get(WIDGET_KEYS["cycle"]) or None)
+
+
+def _url_note(kind: str, value: str, suggestion: str | None) -> str:
+    text = tr(f"url.ignored.{kind}", value=value)
+    if suggestion and kind in ("municipality", "theme"):
+        text += " " + tr("url.did_you_mean", suggestion=suggestion)
+    return text
+
+
+def pages() -> list:
+    """The pages in the reader's language (their URL paths never change)."""
+    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name,
+                             default=name == "overview") for name, path, icon in PAGES}
+    return {tr(section): [by_name[n] for n in names] for section, names in SECTIONS.items()}
+
+
+def sidebar() -> Filters:
+    """Language and the shared filters; the URL always says what the view shows."""
+    language = lang()
+    with st.sidebar:
+        st.radio(t("app.language", language), settings.LANGUAGES, key=LANG_KEY, horizontal=True,
+                 persist_state="session",
+                 format_func=lambda code: t(f"lang.{code}", code))
+        st.subheader(tr("filter.heading"))
+        chosen = current_filters()
+        municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
+                                | set(chosen.municipality), key=fold)
+        st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
+                       persist_state="session",
+                       placeholder=tr("filter.all_municipalities"))
+        years = sorted(set(data("years")) | set(chosen.year))
+        st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
+                       placeholder=tr("filter.all_years"),
+                       help=tr("filter.year_help"))
+        st.multiselect(tr("filter.theme"), reference.term_keys("themes"), key=WIDGET_KEYS["theme"],
+                       persist_state="session",
+                       format_func=lambda key: reference.term_label("themes", key, language),
+                       placeholder=tr("filter.all_themes"))
+        st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
+                     format_func=lambda key: key or t("filter.all_cycles", language))
+        st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
+        st.caption(tr("filter.link_hint"))
+        st.caption(tr("app.database", name=Path(database()).name))
+    chosen = current_filters()
+    _write_url(chosen)
+    if st.session_state.get("_url_notes"):
+        if chosen != st.session_state.get("_url_filters"):
+            st.session_state["_url_notes"] = []
+        for note in st.session_state["_url_notes"]:
+            st.warning(_url_note(*note), icon=":material/link_off:")
+    return chosen
+
+
+def _write_url(chosen: Filters) -> None:
+    wanted = {**filtering.to_query(chosen), "lang": lang()}
+    for key in URL_KEYS:
+        if key in wanted:
+            if st.query_params.get_all(key) != [wanted[key]]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+# ── showing things ───────────────────────────────────────────────────────────────────────────
+
+def header(name: str, chosen: Filters | None = None) -> None:
+    """Page title, what the page is for, and what the view shows."""
+    st.title(tr(f"page.{name}.title"))
+    st.caption(tr(f"page.{name}.intro"))
+    if chosen is not None:
+        showing(chosen)
+
+
+def showing(chosen: Filters) -> None:
+    st.markdown(f":material/filter_alt: **{tr('common.showing')}** {escape(present.filters_text(chosen, lang()))}")
+
+
+def profile_choice(chosen: Filters) -> str | None:
+    """The municipality of the profile page: the first one filtered on, else the reader's choice.
+    Choosing here sets the shared municipality filter, so the URL reproduces the profile."""
+    options = sorted(set(data("municipalities")) | set(chosen.municipality), key=fold) \
+        or sorted(reference.pop_municipalities(), key=fold)
+    if not options:
+        return None
+    current = st.session_state.get("profile_municipality")
+    if chosen.municipality and current not in chosen.municipality:
+        st.session_state["profile_municipality"] = chosen.municipality[0]
+    elif current not in options:
+        st.session_state["profile_municipality"] = options[0]
+    return st.selectbox(tr("profile.choose"), options, key="profile_municipality", on_change=_focus_profile)
+
+
+def _focus_profile() -> None:
+    st.session_state[WIDGET_KEYS["municipality"]] = [st.session_state["profile_municipality"]]
+
+
+def empty(key: str = "empty.filters", **params) -> None:
+    """A sentence where there is nothing to show."""
+    st.info(tr(key, **params), icon=":material/info:")
+
+
+def tile(column, name: str, value: str, delta: str | None = None, delta_color: str = "normal",
+         help_params: dict | None = None, delta_description: str | None = None) -> None:
+    """A KPI tile: label and definition from the catalogue (kpi.<name>, kpi.<name>.help)."""
+    unchanged = delta is not None and delta.startswith("±")
+    column.metric(tr(f"kpi.{name}"), value, delta=delta, delta_color="off" if unchanged else delta_color,
+                  delta_arrow="off" if unchanged else "auto", help=tr(f"kpi.{name}.help", **(help_params or {})),
+                  border=True, delta_description=delta_description if delta is not None else None)
+
+
+def tiles(specs: list[dict], per_row: int = 4, delta_description: str | None = None) -> None:
+    """present.*_tiles, laid out per_row to a row."""
+    for start in range(0, len(specs), per_row):
+        for column, spec in zip(st.columns(per_row), specs[start:start + per_row]):
+            tile(column, **spec, delta_description=delta_description)
+
+
+def nothing_to_show(chosen: Filters) -> bool:
+    """True (after saying why) when the database is empty or the filters match nothing at all."""
+    if not data("years"):
+        empty("empty.database")
+        return True
+    in_view = data("years", chosen)
+    if not in_view or (chosen.year and not set(chosen.year) & set(in_view)):
+        empty("empty.filters")
+        return True
+    return False
+
+
+def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters", **kwargs) -> None:
+    """A chart from pop_analytics.charts, or a sentence when there is nothing to draw. The chart's
+    menu (save as PNG/SVG) stays on."""
+    if frame is None or frame.empty:
+        empty(empty_key)
+        return
+    st.altair_chart(make(frame, lang(), *args, **kwargs), width="stretch")
+
+
+def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
+          height: int | str = "auto", labelled: bool = False, status_colours: bool = False) -> None:
+    """A table headed in the reader's language, with CSV and Excel downloads of exactly these rows."""
+    if frame is None or frame.empty:
+        empty(empty_key)
+        return
+    shown = frame if labelled else present.table(frame, lang(), columns)
+    st.dataframe(_tinted(shown) if status_colours else shown, hide_index=True, height=height, placeholder=present.DASH)
+    downloads(shown, name)
+
+
+STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166, 55, 0.25)",
+                "not_addressed": "rgba(215, 48, 39, 0.20)"}
+STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"}
+
+
+def _tinted(shown: pd.DataFrame):
+    """Status cells tinted green / amber / red (the downloads stay plain)."""
+    tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
+    columns = [c for c in shown.columns if shown[c].astype(object).isin(list(tints)).any()]
+    if not columns:
+        return shown
+    return shown.style.map(lambda v: f"background-color: {tints[v]}" if v in tints else "", subset=columns)
+
+
+def badge(status: str) -> str:
+    return f":{STATUS_BADGES.get(status, 'gray')}-badge[{term('statuses', status)}]"
+
+
+def escape(text: object) -> str:
+    """Partner-typed text shown in markdown, shown as typed."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~:$" else ch for ch in str(text))
+
+
+def priority_detail(cycle: str, municipality: str, code: str) -> None:
+    """One priority: what it is, its status year by year, with notes, sources and where each came from."""
+    definition = data("priority_definition", cycle, municipality, code)
+    if definition is None:
+        empty("tracker.no_match")
+        return
+    history = data("priority_history", cycle, municipality, code)
+    with st.container(border=True):
+        st.markdown(f"#### {escape(definition['title'])}")
+        facts = [(tr("col.municipality"), municipality), (tr("col.cycle"), cycle), (tr("col.code"), code),
+                 (tr("col.theme"), term("themes", definition["theme"]))]
+        st.markdown(" · ".join(f"**{label}:** {escape(value)}" for label, value in facts))
+        partner = reference.partners().get(municipality)
+        if partner:
+            st.caption(tr("common.partner", name=partner[lang()]))
+        steps = zip(history["year"], history["status"])
+        st.markdown(" → ".join(f"**{year}** {badge(status)}" for year, status in steps))
+        table(history, f"priority_{cycle}_{code}", ["year", "status", "note", "source", "file_name", "sheet",
+                                                   "excel_row"], status_colours=True)
+
+
+def downloads(shown: pd.DataFrame, name: str) -> None:
+    stem = f"pop_{name}_{lang()}_{dt.date.today():%Y-%m-%d}"
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(tr("download.csv"), lambda: present.csv_bytes(shown), file_name=f"{stem}.csv",
+                         mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:")
+    row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(shown, name), file_name=f"{stem}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"xlsx_{name}", on_click="ignore", icon=":material/download:")
+
+
+# ── upload and undo ──────────────────────────────────────────────────────────────────────────
+
+@st.cache_data(show_spinner=False)
+def template_bytes(version: str = "1") -> bytes:
+    """The partners' Excel template, as template.write makes it."""
+    with tempfile.TemporaryDirectory() as folder:
+        return template.write(Path(folder) / "POP_template.xlsx").read_bytes()
+
+
+def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
+    """A dry run: what the file holds and what is wrong with it; nothing stored. Kept for the
+    session so that confirming does not read the file again."""
+    key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name
+    if key not in st.session_state:
+        with _write_lock(database()):
+            cursor = _connection(database()).cursor()
+            try:
+                st.session_state[key] = importing.import_bytes(cursor, content, file_name, dry_run=True)
+            finally:
+                cursor.close()
+    return st.session_state[key]
+
+
+def store_upload(content: bytes, file_name: str, who: str) -> importing.ImportReport:
+    """Store a file (validated again inside the write), then forget every cached query."""
+    with _write_lock(database()):
+        cursor = _connection(database()).cursor()
+        try:
+            report = importing.import_bytes(cursor, content, file_name, who=who.strip() or "dashboard")
+        finally:
+            cursor.close()
+    clear_caches()
+    return report
+
+
+def confirm_upload(content: bytes, file_name: str, who: str) -> None:
+    """The Upload page's confirm button: store, and say so on the next run."""
+    report = store_upload(content, file_name, who)
+    for key in [k for k in st.session_state if str(k).startswith("_checked_")]:
+        del st.session_state[key]
+    if report.status == "imported":
+        st.session_state["upload_stored"] = {
+            "file": file_name, "import_id": report.import_id, "rows": report.rows,
+            "warnings": {code: [w.message(code) for w in report.warnings] for code in settings.LANGUAGES}}
+
+
+def undo(import_id: int) -> tuple[bool, str]:
+    """Undo an import; the answer is what to tell the reader."""
+    try:
+        with _write_lock(database()):
+            cursor = _connection(database()).cursor()
+            try:
+                removed = store.undo(cursor, import_id)
+            finally:
+                cursor.close()
+    except UndoRefused as refused:
+        return False, tr("history.undo_refused", import_id=import_id, reason=str(refused))
+    clear_caches()
+    return True, tr("history.undone", import_id=import_id, rows=present.number(sum(removed.values()), lang()))
+
+
+def ask_undo(import_id: int) -> None:
+    st.session_state["undo_pending"] = import_id
+
+
+def _cancel_undo() -> None:
+    st.session_state.pop("undo_pending", None)
+
+
+def _do_undo(import_id: int) -> None:
+    st.session_state.pop("undo_pending", None)
+    st.session_state["undo_outcome"] = undo(import_id)
+
+
+def confirm_undo_dialog(import_id: int, described: str) -> None:
+    """Ask before undoing: what goes, what comes back."""
+    def body() -> None:
+        st.markdown(tr("history.confirm_text", import_id=import_id, described=escape(described)))
+        yes, no = st.columns(2)
+        yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", on_click=_do_undo, args=(import_id,),
+                   width="stretch")
+        no.button(tr("history.confirm_no"), key="undo_no", on_click=_cancel_undo, width="stretch")
+
+    st.dialog(tr("history.confirm_title"), on_dismiss=_cancel_undo)(body)()

@@ -1,0 +1,295 @@
+"""Turning query results into what a reader sees: numbers in the reader's convention, codes as
+labels, columns under catalogue headings, files to download. No Streamlit here: pages call it
+through pop_analytics.app, tests call it directly."""
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from . import reading, reference
+from .errors import FileRefused
+from .filters import Filters
+from .i18n import t
+
+# Thousands and decimal separators as each language writes them (CLDR: sq "1 157,5", en "1,157.5").
+_SEPARATORS = {"sq": ("\u00a0", ","), "en": (",", ".")}
+DASH = "–"
+
+# Coded columns and the vocabulary whose labels they show.
+_VOCABULARY = {"status": "statuses", "theme": "themes", "type": "activity_types", "indicator": "indicators"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: object, lang: str, decimals: int = 0) -> str:
+    """1157 → '1,157' (en) / '1 157' (sq); None → '–'."""
+    if _missing(value):
+        return DASH
+    thousands, decimal = _SEPARATORS.get(lang, _SEPARATORS["en"])
+    text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,d}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
+
+def percent(value: object, lang: str) -> str:
+    """74.5 → '74.5%' (en) / '74,5%' (sq), one decimal as the KPI object rounds it."""
+    return DASH if _missing(value) else number(value, lang, 1) + "%"
+
+
+def signed(value: object, lang: str, decimals: int = 0, unit: str = "") -> str | None:
+    """A change for st.metric's delta: '+12', '-3,5 p.p.'; None when there is nothing to compare."""
+    if _missing(value):
+        return None
+    sign = "+" if value > 0 else "-" if value < 0 else "±"
+    text = sign + number(abs(value), lang, decimals)
+    return f"{text} {unit}" if unit else text
+
+
+def change(current: object, previous: object) -> float | None:
+    if _missing(current) or _missing(previous):
+        return None
+    return round(float(current) - float(previous), 1)
+
+
+def label(vocabulary: str, key: object, lang: str) -> str:
+    return DASH if _missing(key) else reference.term_label(vocabulary, str(key), lang)
+
+
+def years_text(years: Sequence[int], lang: str) -> str:
+    """(2020, 2021, 2022) → '2020–2022'; (2019, 2021) → '2019, 2021'; () → 'all years'."""
+    years = sorted(years)
+    if not years:
+        return t("common.all_years", lang)
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def filters_text(filters: Filters, lang: str) -> str:
+    """One line saying what the view shows, for headings and for reports forwarded on."""
+    parts = [
+        ", ".join(filters.municipality) if filters.municipality else t("common.all_municipalities", lang),
+        years_text(filters.year, lang),
+        ", ".join(label("themes", k, lang) for k in filters.theme) if filters.theme else t("common.all_themes", lang),
+        t("common.cycle_named", lang, cycle=filters.cycle) if filters.cycle else t("common.all_cycles", lang),
+    ]
+    return " · ".join(parts)
+
+
+def _cell(column: str, value: object, lang: str) -> object:
+    if _missing(value):
+        return None
+    if column in _VOCABULARY:
+        return label(_VOCABULARY[column], value, lang)
+    if column == "state":
+        return t(f"state.{value}", lang)
+    if column == "kind":
+        return " + ".join(t(f"kind.{k}", lang) for k in str(value).split("+"))
+    if column in ("themes",):
+        return ", ".join(label("themes", k.strip(), lang) for k in str(value).split(",") if k.strip())
+    if isinstance(value, bool):
+        return t("common.yes" if value else "common.no", lang)
+    return value
+
+
+def _dates(column: str, values: pd.Series) -> pd.Series:
+    """Months as 2023-09, days as dates, moments to the minute."""
+    if column == "month":
+        return values.dt.strftime("%Y-%m").astype(object)
+    present_values = values.dropna()
+    if (present_values == present_values.dt.normalize()).all():
+        return values.dt.date.astype(object).where(values.notna(), None)
+    return values.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(values.notna(), None)
+
+
+def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The columns asked for, codes shown as labels, headed in the reader's language.
+    Year columns (named '2020', '2021', ...) hold statuses and keep their year as heading."""
+    columns = list(columns) if columns is not None else list(frame.columns)
+    shown = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        if column.isdigit():
+            heading, kind = column, "status"
+        else:
+            heading, kind = t(f"col.{column}", lang), column
+        if kind in _VOCABULARY or kind in ("state", "kind", "themes") or values.dtype == bool:
+            values = pd.Series([_cell(kind, v, lang) for v in values], index=values.index, dtype=object)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = _dates(column, values)
+        if kind == "municipality":
+            values = values.astype(object).where(values.notna(), t("common.whole_network", lang))
+        shown[heading] = values
+    return shown.reset_index(drop=True)
+
+
+def status_columns(frame: pd.DataFrame) -> list[str]:
+    """The year columns of a priorities table, oldest first."""
+    return sorted((c for c in frame.columns if str(c).isdigit()), key=int)
+
+
+# ── files ────────────────────────────────────────────────────────────────────────────────────
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV that Excel opens with Albanian letters intact (UTF-8 with a byte-order mark)."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    buffer = io.BytesIO()
+    plain = frame.copy()
+    for column in plain.columns:  # Excel has no time zones; dates stay dates
+        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
+            plain[column] = plain[column].dt.tz_localize(None)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        plain.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
+        worksheet = writer.sheets[sheet[:31] or "data"]
+        for index, column in enumerate(plain.columns, start=1):
+            width = max([len(str(column))] + [len(str(v)) for v in plain[column].head(200)]) + 2
+            worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(60, width)
+        worksheet.freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+# ── uploads ──────────────────────────────────────────────────────────────────────────────────
+
+PROBLEM_COLUMNS = ("severity", "sheet", "row", "column", "value", "message")
+
+
+def problems(errors: Sequence, warnings: Sequence, lang: str) -> pd.DataFrame:
+    """The validation report: one row per problem, where it is and what to do, in lang."""
+    rows = [{"severity": t(f"upload.severity.{severity}", lang), "sheet": p.sheet or None, "row": p.row,
+             "column": p.column or None, "value": p.value or None, "message": p.message(lang)}
+            for severity, listed in (("error", errors), ("warning", warnings)) for p in listed]
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    frame["row"] = frame["row"].astype("Int64")
+    return table(frame, lang)
+
+
+_PREVIEW_COLUMNS = {
+    "priorities": ["cycle", "municipality", "code", "title", "theme", "year", "status", "note"],
+    "activities": ["date", "municipality", "type", "events", "participants", "women", "men", "youth", "themes",
+                   "cycle"],
+    "figures": ["year", "date_from", "date_to", "municipality", "type", "indicator", "value"],
+}
+
+
+def batch_preview(batch, lang: str) -> dict[str, pd.DataFrame]:
+    """What a valid file will store, per kind, as the reader will later see it."""
+    previews = {}
+    for kind in reference.SHEET_KINDS:
+        frame = getattr(batch, kind)
+        if len(frame):
+            frame = frame.copy()
+            if "themes" in frame.columns:
+                frame["themes"] = frame["themes"].map(lambda keys: ", ".join(keys) if keys is not None else None)
+            previews[kind] = table(frame, lang, [c for c in _PREVIEW_COLUMNS[kind] if c in frame.columns])
+    return previews
+
+
+def _as_typed(value: object) -> str | None:
+    """A raw cell as the partner typed it: 20.0 read from Excel shows as 20, a date as dd.mm.yyyy."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def read_preview(data: bytes, file_name: str, rows: int = 50) -> list[tuple[str, pd.DataFrame]]:
+    """The cells as read from each recognised sheet, under the headers as written, numbered as in
+    Excel: what the reader saw, shown beside the problems even when the file is refused."""
+    try:
+        result = reading.read(data, file_name)
+    except FileRefused:
+        return []
+    previews = []
+    for sheet in result.sheets:
+        fields = list(sheet.cells)
+        frame = pd.DataFrame({sheet.headers.get(f, f): [_as_typed(v) for v in sheet.cells[f][:rows]] for f in fields})
+        frame.index = sheet.excel_rows[:rows]
+        previews.append((sheet.name, frame))
+    return previews
+
+
+# ── KPI tiles ────────────────────────────────────────────────────────────────────────────────
+
+def _tile(name: str, value: str, delta: str | None = None, delta_color: str = "normal", **help_params) -> dict:
+    return {"name": name, "value": value, "delta": delta, "delta_color": delta_color, "help_params": help_params}
+
+
+def overview_tiles(result: dict, lang: str) -> list[dict]:
+    """The eight tiles of the overview from queries.overview: value as the reader writes numbers,
+    change from the previous period (percentage points for shares), definition parameters."""
+    current, previous = result["current"], result["previous"]
+    p, a = current["priorities"], current["activities"]
+    pp = previous["priorities"] if previous else {}
+    pa = previous["activities"] if previous else {}
+    pp_unit = t("unit.pp", lang)
+
+    def share(name: str, key: str, count: int, delta_color: str = "normal") -> dict:
+        before = pp.get(key) if pp.get("total") else None
+        return _tile(name, percent(p[key], lang), signed(change(p[key], before), lang, 1, pp_unit), delta_color,
+                     count=number(count, lang), total=number(p["total"], lang))
+
+    def count(name: str, value: int, before: int | None, **params) -> dict:
+        return _tile(name, number(value, lang), signed(None if before is None else value - before, lang), **params)
+
+    women_before = pa.get("women_pct") if previous else None
+    return [
+        share("addressed", "addressed_pct", p["fully"] + p["partially"]),
+        share("fully", "fully_pct", p["fully"]),
+        share("partially", "partially_pct", p["partially"], "off"),
+        share("not_addressed", "not_addressed_pct", p["not_addressed"], "inverse"),
+        count("events", a["events"], pa.get("events") if previous else None),
+        count("participants", a["participants"], pa.get("participants") if previous else None),
+        _tile("women_pct", percent(a["women_pct"], lang),
+              signed(change(a["women_pct"], women_before), lang, 1, pp_unit), "off", women=number(a["women"], lang), men=number(a["men"], lang)),
+        count("municipalities_covered", current["municipalities_covered"],
+              previous["municipalities_covered"] if previous else None),
+    ]
+
+
+def profile_tiles(result: dict, lang: str) -> list[dict]:
+    """The profile's tiles: the municipality's value, and its distance from the network average."""
+    own, average = result["own"], result["average"]
+    p, a = own["priorities"], own["activities"]
+    pp_unit = t("unit.pp", lang)
+    return [
+        _tile("addressed", percent(p["addressed_pct"], lang),
+              signed(change(p["addressed_pct"], average["addressed_pct"]), lang, 1, pp_unit),
+              count=number(p["fully"] + p["partially"], lang), total=number(p["total"], lang)),
+        _tile("priorities", number(p["total"], lang)),
+        _tile("events", number(a["events"], lang), signed(change(a["events"], average["events"]), lang, 1)),
+        _tile("participants", number(a["participants"], lang),
+              signed(change(a["participants"], average["participants"]), lang, 1)),
+        _tile("women_pct", percent(a["women_pct"], lang),
+              signed(change(a["women_pct"], average["women_pct"]), lang, 1, pp_unit), "off",
+              women=number(a["women"], lang), men=number(a["men"], lang)),
+    ]
+
+
+def profile_comparison(result: dict, municipality: str, lang: str) -> pd.DataFrame:
+    """The profile's comparison table: the municipality, the network average, the difference."""
+    own, average = result["own"], result["average"]
+    rows = [("addressed", own["priorities"]["addressed_pct"], average["addressed_pct"], True),
+            ("events", own["activities"]["events"], average["events"], False),
+            ("participants", own["activities"]["participants"], average["participants"], False),
+            ("women_pct", own["activities"]["women_pct"], average["women_pct"], True)]
+    shown = []
+    for name, value, mean, is_share in rows:
+        unit = " " + t("unit.pp", lang) if is_share else ""
+        difference = change(value, mean)
+        shown.append({
+            t("col.indicator", lang): t(f"kpi.{name}", lang),
+            municipality: percent(value, lang) if is_share else number(value, lang),
+            t("profile.network_average", lang): percent(mean, lang) if is_share else number(mean, lang, 1),
+            t("col.difference", lang): (signed(difference, lang, 1) + unit) if difference is not None else DASH,
+        })
+    return pd.DataFrame(shown)

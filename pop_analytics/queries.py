@@ -1,0 +1,368 @@
+"""The SQL behind the dashboard's pages. Every value is a bound parameter; the filter clauses are
+kpis' own, so a page and `python -m pop_analytics kpis` count the same rows.
+
+Each function takes a connection (a reader: it works on its own cursor) and the Filters, and
+returns a DataFrame whose coded columns (status, theme, type) keep their keys; pop_analytics.present
+turns them into labels in the reader's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from . import kpis, reference
+from .filters import Filters
+from .kpis import ACTIVITY_FILTER_SQL, PRIORITY_STATUS_SQL, STATUSES, percent
+from .text import fold
+
+# Each priority's latest observation within the filters: the rows the KPI tiles count.
+LATEST_PRIORITY_SQL = f"""
+{PRIORITY_STATUS_SQL}
+QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1
+"""
+
+_STATUS_COUNTS = """count(*) AS total,
+       count(*) FILTER (WHERE status = 'fully') AS fully,
+       count(*) FILTER (WHERE status = 'partially') AS partially,
+       count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed"""
+
+# Text search over a priority: accents and case never matter ('korce' finds 'Korçë'); % and _ are text.
+_SEARCH_SQL = """
+  AND ($search = '' OR contains(strip_accents(lower(p.title || ' ' || p.code || ' ' || s.municipality)),
+                                strip_accents(lower($search))))
+"""
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, filters: Filters | None = None, **values: object) -> pd.DataFrame:
+    """Run sql with the filters and any further values bound; only the parameters it names are passed."""
+    bound = {**(filters or Filters()).params(), **values}
+    sql = kpis._typed(sql)
+    cursor = con.cursor()
+    try:
+        return cursor.execute(sql, {k: v for k, v in bound.items() if f"${k}" in sql}).df()
+    finally:
+        cursor.close()
+
+
+def _with_addressed(table: pd.DataFrame) -> pd.DataFrame:
+    """Add addressed_pct (fully + partially over all monitored), rounded as the KPI object rounds it."""
+    table = table.copy()
+    if table.empty:
+        table["addressed_pct"] = pd.Series(dtype="float64")
+        return table
+    table["addressed_pct"] = [percent(f + p, t) for f, p, t in zip(table["fully"], table["partially"], table["total"])]
+    return table
+
+
+# ── what there is ────────────────────────────────────────────────────────────────────────────
+
+def years(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[int]:
+    """Years with data within the filters (all years when filters is None): monitoring or activities."""
+    filters = (filters or Filters()).but(year=())
+    table = frame(con, f"""
+        SELECT DISTINCT year FROM ({PRIORITY_STATUS_SQL})
+        UNION SELECT DISTINCT year FROM activities {ACTIVITY_FILTER_SQL}
+        ORDER BY 1""", filters)
+    return [int(y) for y in table["year"]]
+
+
+def municipalities(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Municipalities with current data of any kind."""
+    table = frame(con, """
+        SELECT municipality FROM priorities WHERE superseded_by IS NULL
+        UNION SELECT municipality FROM activities WHERE superseded_by IS NULL
+        UNION SELECT municipality FROM figures WHERE superseded_by IS NULL AND municipality IS NOT NULL""")
+    return sorted(table["municipality"], key=fold)
+
+
+def previous_period(filters: Filters, years_in_view: list[int]) -> Filters | None:
+    """The same view one year earlier: the chosen years each moved back a year; with no year
+    chosen, everything up to the year before the latest. None when there is nothing earlier."""
+    if filters.year:
+        return filters.but(year=tuple(y - 1 for y in filters.year))
+    earlier = tuple(y for y in years_in_view if y < max(years_in_view)) if years_in_view else ()
+    return filters.but(year=earlier) if earlier else None
+
+
+def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+    """The KPI object for the filters and for the previous period (None when there is none)."""
+    in_view = years(con, filters)
+    earlier = previous_period(filters, in_view)
+    return {
+        "current": kpis.kpis(con, filters),
+        "previous": kpis.kpis(con, earlier) if earlier else None,
+        "previous_years": list(earlier.year) if earlier else [],
+        "years": list(filters.year) or in_view,
+    }
+
+
+# ── priorities ───────────────────────────────────────────────────────────────────────────────
+
+def addressed_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Per monitoring year, the statuses recorded that year (what the KPIs say for that one year)."""
+    table = frame(con, f"""
+        SELECT year, min(cycle) AS cycle, {_STATUS_COUNTS}
+        FROM ({PRIORITY_STATUS_SQL}) GROUP BY year ORDER BY year""", filters)
+    return _with_addressed(table)
+
+
+def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Priorities by theme and latest status: one row per theme and status."""
+    table = frame(con, f"""
+        SELECT theme, status, count(*) AS priorities
+        FROM ({LATEST_PRIORITY_SQL}) GROUP BY theme, status""", filters)
+    order = {k: i for i, k in enumerate(reference.term_keys("themes"))}
+    table["_order"] = [(order.get(t, 99), STATUSES.index(s)) for t, s in zip(table["theme"], table["status"])]
+    return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Municipality × theme: how many priorities are at each latest status, and the share addressed."""
+    table = frame(con, f"""
+        SELECT municipality, theme, {_STATUS_COUNTS}
+        FROM ({LATEST_PRIORITY_SQL}) GROUP BY municipality, theme""", filters)
+    table = _with_addressed(table)
+    if not table.empty:
+        table = table.sort_values(["municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
+    return table
+
+
+def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "") -> pd.DataFrame:
+    """One row per priority: its definition, its latest status in view and its status in each year."""
+    observed = frame(con, PRIORITY_STATUS_SQL + _SEARCH_SQL, filters, search=search.strip())
+    columns = ["cycle", "municipality", "code", "title", "theme", "status"]
+    if observed.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["cycle", "municipality", "code"]
+    latest = observed.sort_values("year").groupby(keys, as_index=False).last()
+    by_year = observed.pivot_table(index=keys, columns="year", values="status", aggfunc="first")
+    by_year.columns = [str(c) for c in by_year.columns]
+    table = latest[columns].merge(by_year.reset_index(), on=keys, how="left")
+    return table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold)).reset_index(drop=True)
+
+
+def priority_history(con: duckdb.DuckDBPyConnection, cycle: str, municipality: str, code: str) -> pd.DataFrame:
+    """Every yearly status of one priority with its note and source, and the file it came from."""
+    return frame(con, """
+        SELECT s.year, s.status, s.note, s.source, i.file_name, s.sheet, s.excel_row, i.imported_at, i.imported_by
+        FROM priority_status s JOIN imports i ON i.id = s.import_id
+        WHERE s.superseded_by IS NULL AND s.cycle = $cycle AND s.municipality = $municipality AND s.code = $code
+        ORDER BY s.year""", cycle=cycle, municipality=municipality, code=code)
+
+
+def priority_definition(con: duckdb.DuckDBPyConnection, cycle: str, municipality: str, code: str) -> dict | None:
+    table = frame(con, """
+        SELECT cycle, municipality, code, title, theme FROM priorities
+        WHERE superseded_by IS NULL AND cycle = $cycle AND municipality = $municipality AND code = $code""",
+                  cycle=cycle, municipality=municipality, code=code)
+    return table.iloc[0].to_dict() if len(table) else None
+
+
+def municipality_cycles(con: duckdb.DuckDBPyConnection, municipality: str) -> pd.DataFrame:
+    """The contract cycles of one municipality: election date, priorities, years monitored so far."""
+    table = frame(con, """
+        SELECT p.cycle, count(DISTINCT p.code) AS priorities, min(s.year) AS first_year, max(s.year) AS last_year
+        FROM priorities p LEFT JOIN priority_status s
+          ON s.cycle = p.cycle AND s.municipality = p.municipality AND s.code = p.code AND s.superseded_by IS NULL
+        WHERE p.superseded_by IS NULL AND p.municipality = $municipality
+        GROUP BY p.cycle ORDER BY p.cycle""", municipality=municipality)
+    cycles = reference.cycles()
+    table.insert(1, "election_date", [dt.date.fromisoformat(cycles[c]["election_date"]) if c in cycles else None
+                                      for c in table["cycle"]])
+    return table
+
+
+# ── activities ───────────────────────────────────────────────────────────────────────────────
+
+def activities_by_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return frame(con, f"""
+        SELECT make_date(year, month, 1) AS month, CAST(sum(events) AS BIGINT) AS events,
+               CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
+        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY ALL ORDER BY 1""", filters)
+
+
+def activities_by_year_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return frame(con, f"""
+        SELECT year, type, CAST(sum(events) AS BIGINT) AS events,
+               CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
+        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY ALL ORDER BY year, type""", filters)
+
+
+def activities_by_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    table = frame(con, f"""
+        SELECT type, CAST(sum(events) AS BIGINT) AS events,
+               CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
+        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY type""", filters)
+    return table.sort_values(["events", "participants"], ascending=False).reset_index(drop=True)
+
+
+def activities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Events, participants and the women / men split (rows that give both) per municipality."""
+    table = frame(con, f"""
+        SELECT municipality, CAST(sum(events) AS BIGINT) AS events,
+               CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants,
+               CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
+               CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men
+        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY municipality""", filters)
+    table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
+    return table.sort_values("participants", ascending=False).reset_index(drop=True)
+
+
+def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Women and men per year, counted on the rows that give both (as the women's share KPI is)."""
+    table = frame(con, f"""
+        SELECT year,
+               CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
+               CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men,
+               count(*) FILTER (WHERE participants > 0 AND (women IS NULL OR men IS NULL)) AS rows_without_split
+        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY year ORDER BY year""", filters)
+    table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
+    return table
+
+
+def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The itemised rows behind the activity charts (counts only: no person is ever named)."""
+    return frame(con, f"""
+        SELECT date, municipality, type, events, participants, women, men, youth,
+               array_to_string(themes, ', ') AS themes, partner, note, link, source
+        FROM activities {ACTIVITY_FILTER_SQL} ORDER BY date, municipality""", filters)
+
+
+# ── data quality ─────────────────────────────────────────────────────────────────────────────
+
+_FIGURE_SCOPE_SQL = """
+WHERE f.superseded_by IS NULL
+  AND (len($years) = 0 OR list_contains($years, f.year))
+  AND (len($municipalities) = 0 OR list_contains($municipalities, f.municipality))
+"""
+
+
+def reported_vs_itemised(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Totals reported as figures beside the sum of the itemised activity rows of the same period,
+    municipality (all when the figure is network-wide) and activity type (all when not given)."""
+    itemised_as = reference.indicator_itemised_as()
+    table = frame(con, f"""
+        SELECT f.year, coalesce(f.date_from, make_date(f.year, 1, 1)) AS date_from,
+               coalesce(f.date_to, make_date(f.year, 12, 31)) AS date_to, f.municipality, f.type, f.indicator,
+               f.value AS reported, f.source, f.note,
+               (SELECT count(*) FROM activities a WHERE a.superseded_by IS NULL
+                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
+                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
+                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
+                  AND (f.type IS NULL OR a.type = f.type)) AS rows,
+               (SELECT CAST(coalesce(sum(a.events), 0) AS BIGINT) FROM activities a WHERE a.superseded_by IS NULL
+                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
+                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
+                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
+                  AND (f.type IS NULL OR a.type = f.type)) AS itemised_events,
+               (SELECT CAST(coalesce(sum(a.participants), 0) AS BIGINT) FROM activities a WHERE a.superseded_by IS NULL
+                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
+                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
+                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
+                  AND (f.type IS NULL OR a.type = f.type)) AS itemised_participants
+        FROM figures f {_FIGURE_SCOPE_SQL}
+          AND list_contains($indicators, f.indicator)
+        ORDER BY f.year, f.date_from, f.indicator""", filters, indicators=list(itemised_as))
+    table["itemised"] = [int(e if itemised_as[i] == "events" else p) for i, e, p in
+                         zip(table["indicator"], table["itemised_events"], table["itemised_participants"])]
+    table["difference"] = table["reported"] - table["itemised"]
+    columns = ["year", "date_from", "date_to", "municipality", "type", "indicator", "reported", "itemised",
+               "difference", "rows", "source", "note"]
+    return table[columns]
+
+
+def reported_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Figures that only exist as reported totals (unique participants, persons reached, ...)."""
+    return frame(con, f"""
+        SELECT f.year, f.date_from, f.date_to, f.municipality, f.indicator, f.value, f.source, f.note
+        FROM figures f {_FIGURE_SCOPE_SQL}
+          AND NOT list_contains($indicators, f.indicator)
+        ORDER BY f.year, f.indicator""", filters, indicators=list(reference.indicator_itemised_as()))
+
+
+def rows_without_split(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Activity rows with participants but no women / men split, with where they came from."""
+    return frame(con, f"""
+        SELECT a.date, a.municipality, a.type, a.events, a.participants, a.women, a.men,
+               i.file_name, a.sheet, a.excel_row
+        FROM (SELECT * FROM activities {ACTIVITY_FILTER_SQL}) a JOIN imports i ON i.id = a.import_id
+        WHERE coalesce(a.participants, 0) > 0 AND (a.women IS NULL OR a.men IS NULL)
+        ORDER BY a.date, a.municipality""", filters)
+
+
+def reporting_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """For each year in view (the latest when none is chosen) and each network municipality that
+    should report (a member by then, or one chosen in the filters): priorities monitored and
+    activities reported that year. Rows with a zero are the gaps."""
+    in_view = list(filters.year) or years(con, filters)[-1:]
+    if not in_view:
+        return pd.DataFrame(columns=["year", "municipality", "priorities_monitored", "activities", "monitoring_year"])
+    scope = filters.but(year=tuple(in_view))
+    monitored = frame(con, f"SELECT year, municipality, count(*) AS priorities_monitored FROM ({PRIORITY_STATUS_SQL}) "
+                           "GROUP BY ALL", scope)
+    reported = frame(con, f"SELECT year, municipality, count(*) AS activities FROM activities {ACTIVITY_FILTER_SQL} "
+                          "GROUP BY ALL", scope)
+    cycles = reference.cycles().values()
+    rows = []
+    for year in in_view:
+        members = filters.municipality or tuple(
+            m.name for m in reference.municipalities() if m.pop_member_since and m.pop_member_since <= year)
+        monitoring_year = any(int(c["first_monitoring_year"]) <= year <= int(c["last_monitoring_year"]) for c in cycles)
+        for name in sorted(members, key=fold):
+            rows.append({"year": year, "municipality": name, "monitoring_year": monitoring_year})
+    table = pd.DataFrame(rows)
+    for counts, column in ((monitored, "priorities_monitored"), (reported, "activities")):
+        table = table.merge(counts, on=["year", "municipality"], how="left")
+        table[column] = table[column].fillna(0).astype(int)
+    return table[["year", "municipality", "priorities_monitored", "activities", "monitoring_year"]]
+
+
+def missing_reports(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """The gaps of reporting_gaps: no monitoring in a monitoring year, or no activity at all."""
+    table = reporting_gaps(con, filters)
+    if table.empty:
+        return table
+    gap = ((table["priorities_monitored"] == 0) & table["monitoring_year"]) | (table["activities"] == 0)
+    return table[gap].reset_index(drop=True)
+
+
+# ── imports ──────────────────────────────────────────────────────────────────────────────────
+
+def imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The import history, newest first (as store.history gives it, without the file hash)."""
+    return frame(con, """SELECT id, imported_at, imported_by, file_name, kind, rows, state, undone_at
+                         FROM imports ORDER BY id DESC""")
+
+
+# ── one municipality ─────────────────────────────────────────────────────────────────────────
+
+def _mean(values) -> float | None:
+    values = [float(v) for v in values if v is not None and v == v]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def profile(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str) -> dict:
+    """One municipality's KPI object beside the network average: the mean over the municipalities
+    with data in the same view (years, themes, cycle) of each one's own value."""
+    network_view = filters.but(municipality=())
+    network = kpis.kpis(con, network_view)
+    active = [r for r in network["by_municipality"] if r["events"] or r["priorities"]]
+    shares = activities_by_municipality(con, network_view)
+    return {
+        "own": kpis.kpis(con, filters.but(municipality=(municipality,))),
+        "average": {"addressed_pct": _mean(r["addressed_pct"] for r in active),
+                    "events": _mean(r["events"] for r in active),
+                    "participants": _mean(r["participants"] for r in active),
+                    "women_pct": _mean(shares["women_pct"])},
+        "municipalities": len(active),
+    }
+
+
+def profile_trend(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str,
+                  network_label: str) -> pd.DataFrame:
+    """Share addressed per year for the municipality and for the whole network (column 'series')."""
+    own = addressed_by_year(con, filters.but(municipality=(municipality,))).assign(series=municipality)
+    network = addressed_by_year(con, filters.but(municipality=())).assign(series=network_label)
+    return pd.concat([own, network], ignore_index=True)[["series", "year", "addressed_pct", "total"]]

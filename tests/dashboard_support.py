@@ -1,0 +1,92 @@
+"""What the dashboard's AppTests share: opening the app on a page, reading what it shows, files to upload."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+from streamlit.testing.v1 import AppTest
+
+from pop_analytics.app import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = str(ROOT / "dashboard.py")
+PAGE_FILES = {name: path for name, path, _ in PAGES}
+PAGE_NAMES = tuple(PAGE_FILES)
+TIMEOUT = 60
+
+
+def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
+    """The dashboard as a browser would open it: a URL with query parameters, then a page."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    at.run()
+    if page != "overview":
+        at.switch_page(PAGE_FILES[page]).run()
+    return at
+
+
+def assert_clean(at: AppTest, errors_shown: bool = False) -> None:
+    """No exception; and no error box unless the page is expected to show one."""
+    assert not at.exception, [e.value for e in at.exception]
+    if not errors_shown:
+        assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Tile label → (value, delta) as shown."""
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def number(shown: str) -> float:
+    """A number as the dashboard shows it, in either language ('1,157', '1 157', '74,5%') → float."""
+    text = shown.replace("\u00a0", "").replace("%", "").strip()
+    if re.search(r",\d$", text) or ("," in text and "." not in text and re.search(r",\d{1,2}$", text)):
+        text = text.replace(".", "").replace(",", ".")
+    return float(text.replace(",", ""))
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every piece of text an element of the page shows (values, labels, help, placeholders, options)."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        for attribute in ("value", "label", "help", "placeholder", "body"):
+            try:
+                value = getattr(node, attribute, None)
+            except Exception:  # some widgets have no value outside a run
+                value = None
+            if isinstance(value, str):
+                found.append(value)
+        for option in getattr(node, "options", None) or []:
+            found.append(str(option))
+        proto = getattr(node, "proto", None)
+        for attribute in ("body", "label", "help", "delta"):
+            value = getattr(proto, attribute, None) if proto is not None else None
+            if isinstance(value, str):
+                found.append(value)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def frame_with_column(at: AppTest, column: str):
+    """The first table on the page with this column heading."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def xlsx(rows: list[list], sheet: str = "Aktivitetet") -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = sheet
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+ACTIVITY_HEADER = ["Data", "Bashkia", "Lloji i aktivitetit", "Numri i aktiviteteve", "Pjesëmarrës gjithsej", "Gra",
+                   "Burra", "Tema"]

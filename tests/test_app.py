@@ -1,0 +1,302 @@
+"""The dashboard as people use it: links that reproduce a view, the language switch, filters, the
+numbers against the command line, uploading a partner's file, and undoing an import."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard_support import (ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app,
+                               xlsx)
+from pop_analytics import filters, importing, store
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
+    copy = tmp_path / "dashboard.duckdb"
+    shutil.copy(demo_db, copy)
+    monkeypatch.setenv("POP_DB", str(copy))
+    return copy
+
+
+# ── links ────────────────────────────────────────────────────────────────────────────────────
+
+def test_a_link_with_filters_and_language_opens_that_view(demo_copy):
+    at = open_app("overview", {"municipality": "Tirana,Korce", "year": "2023", "lang": "en"})
+    assert_clean(at)
+    assert at.multiselect(key="filter_municipality").value == ["Tiranë", "Korçë"]
+    assert at.multiselect(key="filter_year").value == [2023]
+    assert at.title[0].value == "Overview"
+    assert metrics(at)["Priorities addressed"] == ("54.2%", "±0.0 pp")
+    assert metrics(at)["Events"] == ("35", "+23")
+    assert not at.warning
+
+
+def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(demo_copy):
+    at = open_app("overview", {"municipality": ["tirana", "KORÇA"], "year": "2020-2022", "theme": "Uji", "lang": "en"})
+    assert at.query_params == {"municipality": "Tiranë,Korçë", "year": "2020-2022", "theme": "water", "lang": "en"}
+    at.multiselect(key="filter_year").set_value([2021]).run()
+    assert at.query_params["year"] == "2021"
+    at.switch_page("app_pages/tracker.py").run()
+    assert at.query_params == {"municipality": "Tiranë,Korçë", "year": "2021", "theme": "water", "lang": "en"}
+    assert at.multiselect(key="filter_theme").value == ["water"]
+
+
+def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(demo_copy):
+    at = open_app("overview", {"municipality": "Tirana,Tirna,Atlantis", "year": "20x3", "cycle": "1999-2000",
+                               "lang": "en"})
+    assert_clean(at)
+    assert at.multiselect(key="filter_municipality").value == ["Tiranë"]
+    assert at.multiselect(key="filter_year").value == []
+    assert at.selectbox(key="filter_cycle").value == ""
+    assert [w.value for w in at.warning] == [
+        "The link names a municipality this dashboard does not know, 'Tirna'; it was left out. Did you mean 'Tiranë'?",
+        "The link names a municipality this dashboard does not know, 'Atlantis'; it was left out.",
+        "The link gives '20x3' as a year, which is not a year; it was left out.",
+        "The link names a contract cycle that does not exist, '1999-2000'; all cycles are shown.",
+    ]
+    at.multiselect(key="filter_municipality").set_value(["Fier"]).run()
+    assert not at.warning  # the note goes once the reader changes the view
+
+
+def test_an_unknown_language_in_the_link_falls_back_to_albanian_with_a_note(demo_copy):
+    at = open_app("overview", {"lang": "fr"})
+    assert at.title[0].value == "Përmbledhje"
+    assert [w.value for w in at.warning] == [
+        "Lidhja kërkon gjuhën 'fr', që ky panel nuk e ka; shfaqet në shqip."]
+
+
+def test_url_filters_round_trip_through_compact_text():
+    chosen, rejected = filters.resolve_lenient(municipality=["Tirana,Durresi", "Vau-Dejes"], year=["2019", "2021-2023"],
+                                               theme="Uji i pijshëm,roads", cycle="2019 – 2023")
+    assert rejected == []
+    assert chosen == filters.Filters(("Tiranë", "Durrës", "Vau i Dejës"), (2019, 2021, 2022, 2023),
+                                     ("water", "roads"), "2019-2023")
+    query = filters.to_query(chosen)
+    assert query == {"municipality": "Tiranë,Durrës,Vau i Dejës", "year": "2019,2021-2023", "theme": "water,roads",
+                     "cycle": "2019-2023"}
+    assert filters.resolve_lenient(**query) == (chosen, [])
+
+
+def test_a_year_range_reads_in_either_order_and_with_a_dash_or_dots():
+    assert filters.resolve(year="2020-2023").year == (2020, 2021, 2022, 2023)
+    assert filters.resolve(year="2023–2021").year == (2021, 2022, 2023)
+    assert filters.resolve(year=["2019..2020", "2025"]).year == (2019, 2020, 2025)
+    assert filters.compact_years([2019, 2020, 2022, 2023, 2024]) == "2019,2020,2022-2024"
+
+
+# ── language ─────────────────────────────────────────────────────────────────────────────────
+
+def test_the_language_switch_changes_every_label(demo_copy):
+    at = open_app("overview", {"year": "2023"})
+    assert at.title[0].value == "Përmbledhje"
+    assert metrics(at)["Prioritete të adresuara"] == ("74,5%", "±0,0 p.p.")
+    assert metrics(at)["Pjesëmarrës"] == ("4\u00a0106", "+2\u00a0480")
+    at.radio(key="lang").set_value("en").run()
+    assert at.title[0].value == "Overview"
+    assert metrics(at)["Priorities addressed"] == ("74.5%", "±0.0 pp")
+    assert metrics(at)["Participants"] == ("4,106", "+2,480")
+    assert at.multiselect(key="filter_municipality").label == "Municipality"
+    assert at.query_params["lang"] == "en"
+
+
+def test_the_language_holds_across_pages(demo_copy):
+    at = open_app("overview", {"lang": "en"})
+    at.switch_page("app_pages/quality.py").run()
+    assert at.title[0].value == "Data quality"
+
+
+# ── filters and numbers ──────────────────────────────────────────────────────────────────────
+
+def test_changing_a_filter_changes_the_numbers(demo_copy):
+    at = open_app("overview", {"year": "2023", "lang": "en"})
+    assert {k: v[0] for k, v in metrics(at).items()} == {
+        "Priorities addressed": "74.5%", "Fully addressed": "43.8%", "Partially addressed": "30.7%",
+        "Not addressed": "25.5%", "Events": "156", "Participants": "4,106", "Women's share": "53.0%",
+        "Municipalities covered": "12"}
+    at.multiselect(key="filter_municipality").set_value(["Korçë"]).run()
+    assert {k: v for k, v in metrics(at).items()} == {
+        "Priorities addressed": ("58.3%", "±0.0 pp"), "Fully addressed": ("41.7%", "+25.0 pp"),
+        "Partially addressed": ("16.7%", "-25.0 pp"), "Not addressed": ("41.7%", "±0.0 pp"),
+        "Events": ("14", "+12"), "Participants": ("221", "+164"), "Women's share": ("50.3%", "-0.6 pp"),
+        "Municipalities covered": ("1", "±0")}
+
+
+def test_the_first_monitoring_year_shows_the_published_shares(demo_copy):
+    at = open_app("overview", {"year": "2020", "lang": "en"})
+    shown = {k: v[0] for k, v in metrics(at).items()}
+    assert (shown["Fully addressed"], shown["Partially addressed"], shown["Not addressed"]) == ("17.0%", "58.0%",
+                                                                                                 "25.0%")
+
+
+@pytest.mark.parametrize("query", [
+    {"municipality": "Tirana,Korce", "year": "2023"},
+    {"year": "2020"},
+    {"cycle": "2023-2027", "theme": "water,transport"},
+    {},
+])
+def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, tmp_path, monkeypatch, query):
+    cli_db, app_db = tmp_path / "cli.duckdb", tmp_path / "app.duckdb"
+    shutil.copy(demo_db, cli_db)
+    shutil.copy(demo_db, app_db)
+    arguments = [f"--{key}={value}" for key, value in query.items()]
+    printed = subprocess.run([sys.executable, "-m", "pop_analytics", "kpis", "--json", "--db", str(cli_db), *arguments],
+                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    expected = json.loads(printed)
+    monkeypatch.setenv("POP_DB", str(app_db))
+    for lang, labels in {"en": ("Priorities addressed", "Fully addressed", "Partially addressed", "Not addressed",
+                                "Events", "Participants", "Women's share", "Municipalities covered"),
+                         "sq": ("Prioritete të adresuara", "Adresuar plotësisht", "Adresuar pjesërisht",
+                                "Të paadresuara", "Aktivitete", "Pjesëmarrës", "Pjesa e grave",
+                                "Bashki të mbuluara")}.items():
+        shown = {label: number(value) for label, (value, _) in metrics(open_app("overview", {**query,
+                                                                                           "lang": lang})).items()}
+        p, a = expected["priorities"], expected["activities"]
+        assert [shown[label] for label in labels] == [
+            p["addressed_pct"], p["fully_pct"], p["partially_pct"], p["not_addressed_pct"], a["events"],
+            a["participants"], a["women_pct"], expected["municipalities_covered"]]
+
+
+def test_the_profile_shows_the_partner_and_sets_the_shared_filter(demo_copy):
+    at = open_app("municipality", {"lang": "en", "year": "2023"})
+    at.selectbox(key="profile_municipality").set_value("Korçë").run()
+    assert_clean(at)
+    assert at.multiselect(key="filter_municipality").value == ["Korçë"]
+    assert at.query_params["municipality"] == "Korçë"
+    assert "**Partner organisation:** Women in Development" in [m.value for m in at.markdown]
+    assert metrics(at)["Priorities addressed"][0] == "58.3%"
+    cycles = frame_with_column(at, "Elections")
+    assert cycles.to_dict("records") == [
+        {"Contract cycle": "2019-2023", "Elections": dt.date(2019, 6, 30), "Priorities": 12,
+         "First year monitored": 2021, "Latest year monitored": 2023},
+        {"Contract cycle": "2023-2027", "Elections": dt.date(2023, 5, 14), "Priorities": 10,
+         "First year monitored": 2024, "Latest year monitored": 2025}]
+
+
+def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(demo_copy):
+    at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
+    at.text_input(key="tracker_search").set_value("ure").run()  # finds 'urës' (bridge)
+    table = frame_with_column(at, "Priority")
+    assert list(table["Code"]) == ["TIR-01"]
+    assert list(table[["2020", "2021", "2022", "2023"]].iloc[0]) == ["partially addressed", "partially addressed",
+                                                                   "fully addressed", "fully addressed"]
+    history = frame_with_column(at, "Note")
+    assert list(history["Year"]) == [2020, 2021, 2022, 2023]
+    assert history["Note"].iloc[-1] == "Shërbimi funksionon"
+    assert list(history["File"].unique()) == ["prioritetet_2019_2023.csv"]
+
+
+def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(demo_copy):
+    at = open_app("quality", {"lang": "en", "year": "2023"})
+    assert [w.value for w in at.warning] == ["2 of 2 reported totals differ from their itemised rows."]
+    table = frame_with_column(at, "Itemised")
+    assert table[["Indicator", "Reported", "Itemised", "Difference", "Rows"]].to_dict("records") == [
+        {"Indicator": "events reported", "Reported": 62.0, "Itemised": 52, "Difference": 10.0, "Rows": 10},
+        {"Indicator": "participants reported", "Reported": 1000.0, "Itemised": 1157, "Difference": -157.0,
+         "Rows": 10}]
+
+
+# ── upload ───────────────────────────────────────────────────────────────────────────────────
+
+def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(demo_copy):
+    content = xlsx([ACTIVITY_HEADER, ["15.06.2019", "Tirana", "Fokus grup", 3, 40, 25, 15, "Uji i pijshëm"]])
+    at = open_app("overview", {"lang": "en", "year": "2019", "municipality": "Tiranë"})
+    assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("4", "99")
+    at.switch_page("app_pages/upload.py").run()
+    at.text_input(key="upload_who").set_value("Qendra Aleanca Gjinore").run()
+    at.file_uploader(key="upload_file").upload("tirane_qershor_2019.xlsx", content).run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == [
+        "'tirane_qershor_2019.xlsx' is valid: 1 rows of activities. Check the preview, then confirm to store it."]
+    preview = frame_with_column(at, "Activity type")
+    assert preview.drop(columns="Date").to_dict("records")[0] == {
+        "Municipality": "Tiranë", "Activity type": "focus group", "Events": 3,
+        "Participants": 40, "Women": 25, "Men": 15, "Youth": None, "Themes": "drinking water",
+        "Contract cycle": "2019-2023"}
+    at.button(key="upload_confirm").click().run()
+    assert_clean(at)
+    assert at.success[0].value == ("'tirane_qershor_2019.xlsx' was stored as import #5 (1 rows). "
+                                   "The dashboard now includes it.")
+    assert [i.value for i in at.info] == [
+        "The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
+        "(elections of 14 May 2023 start the 2023-2027 cycle).",
+        "'tirane_qershor_2019.xlsx' is already stored, as import #5. Nothing new to store."]
+    at.switch_page("app_pages/overview.py").run()
+    assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("7", "139")
+    at.switch_page("app_pages/history.py").run()
+    history = frame_with_column(at, "File")
+    assert history.iloc[0][["Import", "Who", "File", "Content", "Rows", "State"]].to_list() == [
+        5, "Qendra Aleanca Gjinore", "tirane_qershor_2019.xlsx", "activities", 1, "stored"]
+
+
+def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(demo_copy):
+    content = xlsx([["Aktivitetet e vitit 2024"], ACTIVITY_HEADER,
+                    ["12.03.2024", "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
+                    ["13.03.2024", "Fier", "Fokus grup", 1, 20, 15, 10, "Rrugët"]])
+    at = open_app("upload", {"lang": "en"})
+    at.file_uploader(key="upload_file").upload("fier_mars.xlsx", content).run()
+    assert_clean(at, errors_shown=True)
+    assert [e.value for e in at.error] == ["'fier_mars.xlsx' cannot be stored yet: 2 problems to fix. Nothing was stored."]
+    report = frame_with_column(at, "What to fix")
+    assert report[["Kind", "Sheet", "Row", "Column", "Value"]].to_dict("records") == [
+        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tirna"},
+        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 4, "Column": "Pjesëmarrës gjithsej", "Value": "20"}]
+    assert report["What to fix"].iloc[0] == ("'Tirna' is not a municipality this tool knows. Write the municipality's "
+                                             "name, e.g. Tiranë. Did you mean 'Tiranë'?")
+    assert "upload_confirm" not in [b.key for b in at.button]  # nothing to confirm for a refused file
+    as_read = next(d.value for d in at.dataframe if "Bashkia" in d.value.columns)
+    assert list(as_read.index) == [3, 4] and list(as_read["Bashkia"]) == ["Tirna", "Fier"]
+    at.radio(key="lang").set_value("sq").run()
+    report = frame_with_column(at, "Çfarë duhet rregulluar")
+    assert report["Çfarë duhet rregulluar"].iloc[0].startswith("'Tirna' nuk është bashki që ky program e njeh.")
+
+
+def test_the_template_downloads_from_the_upload_page(demo_copy):
+    at = open_app("upload", {"lang": "en"})
+    assert at.download_button(key="upload_template").label == "Download the template"
+
+
+# ── undo ─────────────────────────────────────────────────────────────────────────────────────
+
+def test_undo_asks_first_then_restores_the_state_before_the_import(demo_copy):
+    at = open_app("history", {"lang": "en"})
+    at.selectbox(key="undo_choice").set_value(4).run()
+    at.button(key="undo_open").click().run()
+    assert any(m.value.startswith("Import **#4**") and "shifrat" in m.value for m in at.markdown)
+    at.button(key="undo_no").click().run()
+    assert not [b for b in at.button if b.key == "undo_yes"]
+    at.button(key="undo_open").click().run()
+    at.button(key="undo_yes").click().run()
+    assert_clean(at)
+    assert at.success[0].value == ("Import #4 was undone: 7 rows removed; the rows it had replaced are current again.")
+    assert frame_with_column(at, "File").iloc[0]["State"] == "undone"
+    at.switch_page("app_pages/quality.py").run()
+    assert "No reported total of events or participants in this view." in [i.value for i in at.info]
+
+
+def test_undo_refused_says_why(demo_copy):
+    con = store.connect(demo_copy)
+    content = xlsx([ACTIVITY_HEADER, ["20.07.2019", "Tiranë", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"]])
+    assert importing.import_bytes(con, content, "tirane_korrik_2019.xlsx").status == "imported"  # replaces July 2019
+    con.close()
+    at = open_app("history", {"lang": "en"})
+    at.selectbox(key="undo_choice").set_value(1).run()
+    at.button(key="undo_open").click().run()
+    at.button(key="undo_yes").click().run()
+    assert_clean(at, errors_shown=True)
+    assert [e.value for e in at.error] == [
+        "Import #1 was not undone. Import #1 cannot be undone while later imports replace some of its rows: "
+        "undo #5 first."]
+
+
+def test_clear_filters_empties_every_filter_and_the_url(demo_copy):
+    at = open_app("overview", {"municipality": "Fier", "year": "2023", "theme": "water", "cycle": "2019-2023",
+                               "lang": "en"})
+    at.button(key="filter_reset").click().run()
+    assert at.query_params == {"lang": "en"}
+    assert metrics(at)["Events"][0] == "812"

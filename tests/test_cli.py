@@ -1,0 +1,305 @@
+"""cli: `python -m pop_analytics` run as a real process on partner-shaped files and on the demo database.
+
+The CLI validates against the real date, so every date here is safely in the past (or, for the
+future-date error, safely in the future)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+
+import openpyxl
+import pytest
+
+from conftest import (cli_json, corrected_tirane_2023, durres_english, import_file, kpi_state, korce_priorities,
+                      messy_refused_file, missing_status_column, refused_priorities, run_cli_all, tirane_activities)
+from pop_analytics import store
+from pop_analytics.settings import DEMO_DIR
+
+REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "warnings"]
+PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, demo_db):
+    """Every CLI run of this module, started together to keep the suite fast: chains of runs that depend
+    on each other run in order, chains run side by side, each on a database of its own (a writer locks
+    its file). name → (finished processes in order, database, what the test needs to know)."""
+    folder = tmp_path_factory.mktemp("cli")
+
+    def fresh(name):
+        return folder / f"{name}.duckdb"
+
+    def copy_of_demo(name):
+        return shutil.copy(demo_db, folder / f"{name}.duckdb")
+
+    # undo: the demo with Tiranë's corrected 2023 statuses imported on top (import #5)
+    undo_db = copy_of_demo("undo")
+    con = store.connect(undo_db)
+    undo_before = kpi_state(con)
+    assert import_file(con, corrected_tirane_2023(folder)).import_id == 5
+    con.close()
+
+    tirane = tirane_activities(folder)
+    messy = messy_refused_file(folder, future=dt.datetime(2099, 1, 1))
+    korce, durres = korce_priorities(folder), durres_english(folder)
+    vlore, puke = refused_priorities(folder), missing_status_column(folder)
+    empty, broken = folder / "bosh.xlsx", folder / "prishur.xlsx"
+    empty.write_bytes(b"")
+    broken.write_bytes(b"PK\x03\x04 this is no workbook")
+    template_out = folder / "shabllon" / "POP_template.xlsx"
+    plan = {  # name: (runs in order, database, given)
+        "undo": ([("undo", "2"), ("undo", "5"), ("undo", "5")], undo_db, undo_before),
+        "imported_then_duplicate": ([("import", str(tirane), "--json")] * 2, fresh("twice"), tirane),
+        "demo_twice": ([("demo",), ("demo",)], fresh("demo_twice"), None),
+        "refused_priorities": ([("import", str(vlore), str(puke), "--json")], fresh("refused_priorities"), None),
+        "refused_json": ([("import", str(messy), "--json")], fresh("refused_json"), messy),
+        "refused_text_sq": ([("--lang", "sq", "import", str(messy))], fresh("refused_text_sq"), messy),
+        "dry_run": ([("import", str(korce), "--dry-run", "--json")], fresh("dry_run"), korce),
+        "several": ([("import", str(korce), str(durres), str(empty), str(broken), "--json", "--who", "Arta")],
+                    fresh("several"), None),
+        "kpis_2020": ([("kpis", "--year", "2020", "--json")], copy_of_demo("kpis_2020"), None),
+        "kpis_2023": ([("kpis", "--year", "2023", "--cycle", "2019-2023", "--json")], copy_of_demo("kpis_2023"), None),
+        "kpis_text_sq": ([("--lang", "sq", "kpis", "--municipality", "tirana", "--year", "2020")],
+                         copy_of_demo("kpis_text_sq"), None),
+        "unknown_municipality": ([("kpis", "--municipality", "Tirna", "--json")], copy_of_demo("unknown_m"), None),
+        "unknown_theme": ([("--lang", "sq", "kpis", "--theme", "Ujii")], copy_of_demo("unknown_t"), None),
+        "history_json": ([("history", "--json")], copy_of_demo("history_json"), None),
+        "history_empty": ([("history",)], fresh("history_empty"), None),
+        "template": ([("template", str(template_out))], None, template_out),
+    }
+    chains = {}
+    for name, (steps, db, _given) in plan.items():
+        # kpis_2020 finds its database through $POP_DB instead of --db
+        options = {"env": {"POP_DB": str(db)}} if name == "kpis_2020" else {"db": db}
+        chains[name] = [(args, options) for args in steps]
+    finished = run_cli_all(chains)
+    return {name: (finished[name], db, given) for name, (_steps, db, given) in plan.items()}
+
+
+def stored(db_path) -> dict:
+    con = store.connect(db_path, read_only=True)
+    try:
+        return {"history": store.history(con)[["id", "file_name", "state"]].values.tolist(),
+                "snapshot": store.snapshot(con)}
+    finally:
+        con.close()
+
+
+# ----------------------------------------------------------------------------------- import
+
+def test_import_json_reports_an_imported_file_and_then_a_duplicate(runs):
+    (first, second), db_path, path = runs["imported_then_duplicate"]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert first.returncode == 0
+    [report] = cli_json(first)
+    assert list(report) == REPORT_KEYS
+    assert {k: report[k] for k in REPORT_KEYS[:6]} == {
+        "file": str(path), "sha256": sha, "status": "imported", "kind": "activities", "rows": 3, "import_id": 1}
+    assert report["errors"] == []
+    assert [(w["code"], w["row"], w["column"]) for w in report["warnings"]] == [
+        ("cycle_from_date", None, ""), ("total_mismatch", 9, "Pjesëmarrës gjithsej"), ("total_mismatch", 9, "Gra")]
+    assert all(list(w) == PROBLEM_KEYS for w in report["warnings"])
+
+    assert second.returncode == 0
+    [again] = cli_json(second)
+    assert (again["status"], again["import_id"], again["rows"], again["errors"]) == ("duplicate", 1, 0, [])
+    assert stored(db_path)["history"] == [[1, "Raporti_Tirane_T3_2023.xlsx", "stored"]]
+
+
+def test_import_of_a_refused_file_exits_1_with_every_error_located_and_stores_nothing(runs):
+    [result], db_path, _path = runs["refused_json"]
+    assert result.returncode == 1
+    [report] = cli_json(result)
+    assert (report["status"], report["kind"], report["rows"], report["import_id"], report["warnings"]) == (
+        "refused", None, 0, None, [])
+    assert all(list(e) == PROBLEM_KEYS for e in report["errors"])
+    assert [(e["code"], e["sheet"], e["row"], e["column"], e["value"]) for e in report["errors"]] == [
+        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tirna"),
+        ("negative_count", "Aktivitetet", 5, "Numri i aktiviteteve", "-2"),
+        ("parts_exceed_total", "Aktivitetet", 6, "Pjesëmarrës gjithsej", "30"),
+        ("unknown_type", "Aktivitetet", 7, "Lloji i aktivitetit", "Piknik me të rinjtë"),
+        ("date_in_future", "Aktivitetet", 8, "Data", "01.01.2099"),
+        ("date_too_early", "Aktivitetet", 9, "Data", "01.05.2012"),
+        ("unknown_theme", "Aktivitetet", 10, "Tema", "Sporti; Uji i pijshëm"),
+    ]
+    first = report["errors"][0]
+    assert first["message"] == first["message_en"] == (
+        "'Tirna' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
+        "Did you mean 'Tiranë'?")
+    assert first["message_sq"] == ("'Tirna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, "
+                                   "p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
+    assert report["errors"][2]["message_en"] == (
+        "Women (20) + men (15) = 35, more than the total of 30. Correct the total or the split.")
+    assert report["errors"][4]["message_en"].startswith("The date 01.01.2099 is in the future (today is ")
+    assert stored(db_path) == {"history": [], "snapshot": {t: [] for t in store.DATA_TABLES}}
+
+
+def test_import_refuses_a_status_it_cannot_place_an_early_year_and_a_missing_column(runs):
+    [result], db_path, _none = runs["refused_priorities"]
+    assert result.returncode == 1
+    vlore, puke = cli_json(result)
+    assert (vlore["status"], puke["status"]) == ("refused", "refused")
+    assert [(e["code"], e["sheet"], e["row"], e["column"], e["value"], e["message"]) for e in vlore["errors"]] == [
+        ("unknown_status", "Prioritetet", 4, "Statusi", "Në proces",
+         "'Në proces' is not a status this tool can place. Write one of: Plotësisht, Pjesërisht, Nuk është adresuar."),
+        ("year_too_early", "Prioritetet", 5, "Viti i monitorimit", "2012",
+         "The year 2012 is before 2013, when monitoring began. Check the year."),
+    ]
+    assert [(e["code"], e["sheet"], e["row"], e["column"], e["value"], e["message"]) for e in puke["errors"]] == [
+        ("missing_column", "Prioritetet", 1, "Statusi / Status", "",
+         "The sheet 'Prioritetet' has no column 'Statusi / Status', which a priorities sheet needs. "
+         "Add the column (see the template)."),
+    ]
+    assert stored(db_path) == {"history": [], "snapshot": {t: [] for t in store.DATA_TABLES}}
+
+
+def test_import_text_report_locates_each_problem_in_the_chosen_language(runs):
+    [result], _db, path = runs["refused_text_sq"]
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"✖ {path}: u refuzua, nuk u ruajt asgjë (7 probleme)"
+    assert lines[1] == ("  ✖ fleta 'Aktivitetet', rreshti 4, kolona 'Bashkia': 'Tirna' nuk është bashki që ky program "
+                        "e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
+    assert lines[2] == ("  ✖ fleta 'Aktivitetet', rreshti 5, kolona 'Numri i aktiviteteve': '-2' është negativ. "
+                        "Një numër nuk mund të jetë nën zero.")
+    assert len(lines) == 8
+
+
+def test_import_dry_run_validates_and_stores_nothing(runs):
+    [result], db_path, _path = runs["dry_run"]
+    assert result.returncode == 0
+    [report] = cli_json(result)
+    assert (report["status"], report["kind"], report["rows"], report["import_id"]) == ("valid", "priorities", 3, None)
+    assert stored(db_path) == {"history": [], "snapshot": {t: [] for t in store.DATA_TABLES}}
+
+
+def test_import_of_several_files_stores_the_good_ones_and_exits_1_for_a_bad_one(runs):
+    [result], db_path, _none = runs["several"]
+    assert result.returncode == 1
+    reports = cli_json(result)
+    assert [(r["status"], r["kind"], r["rows"]) for r in reports] == [
+        ("imported", "priorities", 3), ("imported", "activities", 2), ("refused", None, 0), ("refused", None, 0)]
+    assert [e["code"] for e in reports[2]["errors"]] == ["empty_file"]
+    assert reports[2]["errors"][0]["message"] == (
+        "The file 'bosh.xlsx' is empty. Fill in the sheet from the template and upload it again.")
+    assert [e["code"] for e in reports[3]["errors"]] == ["unreadable_file"]
+    con = store.connect(db_path, read_only=True)
+    assert con.execute("SELECT file_name, imported_by, state FROM imports ORDER BY id").fetchall() == [
+        ("Monitorimi_Korce_2021.csv", "Arta", "stored"), ("durres_activities.csv", "Arta", "stored")]
+    con.close()
+
+
+# ----------------------------------------------------------------------------------- kpis
+
+def test_kpis_json_reproduces_the_published_first_year_figures(runs):
+    [result], _db, _none = runs["kpis_2020"]  # its database came from $POP_DB
+    assert result.returncode == 0
+    shown = cli_json(result)
+    assert shown["filters"] == {"municipality": [], "year": [2020], "theme": [], "cycle": None}
+    assert shown["priorities"] == {"total": 100, "fully": 17, "partially": 58, "not_addressed": 25, "fully_pct": 17.0,
+                                   "partially_pct": 58.0, "not_addressed_pct": 25.0, "addressed_pct": 75.0}
+    assert list(shown) == ["filters", "priorities", "activities", "by_municipality", "municipalities_covered"]
+
+
+def test_kpis_json_reproduces_the_published_end_of_cycle_figure(runs):
+    [result], _db, _none = runs["kpis_2023"]
+    assert result.returncode == 0
+    shown = cli_json(result)
+    assert shown["filters"] == {"municipality": [], "year": [2023], "theme": [], "cycle": "2019-2023"}
+    assert shown["priorities"] == {"total": 137, "fully": 60, "partially": 42, "not_addressed": 35, "fully_pct": 43.8,
+                                   "partially_pct": 30.7, "not_addressed_pct": 25.5, "addressed_pct": 74.5}
+    assert shown["municipalities_covered"] == 12
+
+
+def test_kpis_text_in_albanian(runs):
+    [result], _db, _none = runs["kpis_text_sq"]
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Prioritetet: 12 të monitoruara · plotësisht ")
+    assert lines[1].startswith("Aktivitetet: ")
+    assert lines[2].split() == ["Tiranë", "11", "403", "12", "41.7"]
+
+
+def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs):
+    [result], _db, _none = runs["unknown_municipality"]
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Error: Unknown municipality 'Tirna'. Did you mean 'Tiranë'?\n")
+
+
+def test_kpis_with_an_unknown_theme_exits_1_naming_the_closest_match(runs):
+    [result], _db, _none = runs["unknown_theme"]
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Gabim: Unknown theme 'Ujii'. Did you mean 'Uji i pijshëm'?\n")
+
+
+# ----------------------------------------------------------------------------------- history and undo
+
+def test_history_lists_the_imports_newest_first(runs):
+    [result], _db, _none = runs["history_json"]
+    assert result.returncode == 0
+    rows = cli_json(result)
+    assert [(r["id"], r["file_name"], r["kind"], r["rows"], r["state"], r["imported_by"]) for r in rows] == [
+        (4, "shifrat.csv", "figures", 7, "stored", "demo"),
+        (3, "prioritetet_2023_2027.csv", "priorities", 246, "stored", "demo"),
+        (2, "prioritetet_2019_2023.csv", "priorities", 511, "stored", "demo"),
+        (1, "aktivitetet.csv", "activities", 319, "stored", "demo"),
+    ]
+
+
+def test_history_of_an_empty_database(runs):
+    [result], _db, _none = runs["history_empty"]
+    assert (result.returncode, result.stdout) == (0, "No imports yet.\n")
+
+
+def test_undo_restores_the_kpis_and_is_refused_while_a_later_import_depends_on_it(runs):
+    (refused, done, twice), db_path, before = runs["undo"]
+    assert (refused.returncode, refused.stdout, refused.stderr) == (
+        1, "", "Error: Import #2 cannot be undone while later imports replace some of its rows: undo #5 first.\n")
+
+    assert (done.returncode, done.stdout) == (
+        0, "Import #5 undone: 24 rows removed, the rows it had replaced are current again.\n")
+
+    assert (twice.returncode, twice.stderr) == (1, "Error: Import #5 was already undone.\n")
+
+    con = store.connect(db_path, read_only=True)
+    assert kpi_state(con) == before
+    con.close()
+
+
+# ----------------------------------------------------------------------------------- demo and template
+
+def test_demo_loads_once_and_a_second_run_stores_nothing_new(runs, demo_db):
+    (first, second), db_path, _none = runs["demo_twice"]
+    assert first.returncode == 0
+    assert [line.split(":")[0] for line in first.stdout.splitlines() if not line.startswith("  ")] == [
+        f"✔ {DEMO_DIR / name}" for name in
+        ("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv")]
+    assert second.returncode == 0
+    assert second.stdout.splitlines() == [
+        f"= {DEMO_DIR / name}: already stored as import #{i}; nothing new stored" for i, name in
+        enumerate(("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv"), 1)]
+    after = stored(db_path)
+    assert after["history"] == [[4, "shifrat.csv", "stored"], [3, "prioritetet_2023_2027.csv", "stored"],
+                                [2, "prioritetet_2019_2023.csv", "stored"], [1, "aktivitetet.csv", "stored"]]
+    assert after["snapshot"] == stored(demo_db)["snapshot"]  # exactly what one load stores
+
+
+def test_template_writes_the_partners_workbook(runs):
+    [result], _db, out = runs["template"]
+    assert (result.returncode, result.stdout) == (0, f"Template written to {out}.\n")
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Listat"]
+    assert workbook["Listat"].sheet_state == "hidden"
+    assert [c.value for c in workbook["Prioritetet"][1]][1:7] == [
+        "Bashkia / Municipality *", "Kodi / Code *", "Prioriteti / Priority *", "Tema / Theme *",
+        "Viti i monitorimit / Monitoring year *", "Statusi / Status *"]
+    assert workbook["Aktivitetet"]["D1"].value == "Lloji i aktivitetit / Activity type *"
+
+    def lists(sheet):
+        return {str(v.sqref): v.formula1 for v in workbook[sheet].data_validations.dataValidation}
+    assert lists("Prioritetet")["B2:B2000"] == "'Listat'!$A$2:$A$62"   # municipality
+    assert lists("Prioritetet")["E2:E2000"] == "'Listat'!$B$2:$B$8"    # theme
+    assert lists("Prioritetet")["G2:G2000"] == "'Listat'!$C$2:$C$4"    # status
+    assert lists("Aktivitetet")["D2:D2000"] == "'Listat'!$D$2:$D$9"    # type
+    assert [c.value for c in workbook["Listat"]["C"][:4]] == ["status", "Plotësisht", "Pjesërisht", "Nuk është adresuar"]

@@ -1,0 +1,78 @@
+"""demo: the demo files load through the normal importer, once, and realise the published figures they claim."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from pop_analytics import demo, store
+from pop_analytics.settings import DEMO_DIR
+
+DEMO_FILES = ["aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv"]
+
+
+@pytest.fixture(scope="module")
+def demo_read(demo_db):
+    con = store.connect(demo_db, read_only=True)
+    yield con
+    con.close()
+
+
+def test_the_demo_files_are_the_four_partner_shaped_csvs():
+    assert [p.name for p in demo.files()] == DEMO_FILES
+    assert all(p.parent == DEMO_DIR for p in demo.files())
+
+
+def test_the_demo_loads_as_four_imports_by_the_demo_importer(demo_read):
+    assert store.history(demo_read)[["id", "file_name", "kind", "rows", "imported_by", "state"]].values.tolist() == [
+        [4, "shifrat.csv", "figures", 7, "demo", "stored"],
+        [3, "prioritetet_2023_2027.csv", "priorities", 246, "demo", "stored"],
+        [2, "prioritetet_2019_2023.csv", "priorities", 511, "demo", "stored"],
+        [1, "aktivitetet.csv", "activities", 319, "demo", "stored"],
+    ]
+
+
+def test_loading_the_demo_again_stores_nothing_new(demo_con):
+    before = store.snapshot(demo_con)
+    reports = demo.load(demo_con)
+    assert [(r.status, r.import_id, r.rows) for r in reports] == [("duplicate", i, 0) for i in (1, 2, 3, 4)]
+    assert store.snapshot(demo_con) == before
+    assert len(store.history(demo_con)) == 4
+
+
+def test_the_demo_loads_without_errors_and_with_one_expected_warning(con):
+    reports = demo.load(con)
+    assert [(r.status, r.errors) for r in reports] == [("imported", [])] * 4
+    assert [[w.code for w in r.warnings] for r in reports] == [["partner_filled"], [], [], []]
+
+
+def test_every_demo_row_says_whether_it_is_published_or_invented():
+    for path in demo.files():
+        with open(path, encoding="utf-8", newline="") as handle:
+            sources = {row["Burimi"] for row in csv.DictReader(handle)}
+        assert all(s.startswith("published") or s == "invented for the demo" for s in sources), (path.name, sources)
+
+
+def test_the_newsletter_rows_of_autumn_2023_add_up_to_52_events_and_1157_participants(demo_read):
+    rows = demo_read.execute("""SELECT type, sum(events), coalesce(sum(participants), 0) FROM activities
+                                WHERE date BETWEEN DATE '2023-09-01' AND DATE '2023-11-30'
+                                GROUP BY type ORDER BY type""").fetchall()
+    assert rows == [("focus_group", 33, 571), ("participatory_budgeting", 17, 586), ("public_forum", 2, 0)]
+    assert sum(r[1] for r in rows) == 52
+    assert sum(r[2] for r in rows) == 1157
+
+
+def test_the_newsletters_headline_is_kept_as_reported_beside_the_itemised_rows(demo_read):
+    assert demo_read.execute("""SELECT indicator, value FROM figures WHERE year = 2023 ORDER BY indicator""").fetchall() == [
+        ("events", 62.0), ("participants", 1000.0)]
+    assert demo_read.execute("""SELECT indicator, value FROM figures WHERE year = 2025 ORDER BY indicator""").fetchall() == [
+        ("candidates_engaged", 42.0), ("monitoring_reports", 10.0), ("persons_reached", 129466.0),
+        ("unique_participants", 2984.0)]
+
+
+def test_the_demo_covers_the_twelve_municipalities_in_every_year(demo_read):
+    counts = demo_read.execute("""SELECT year, count(DISTINCT municipality) FROM activities
+                                  GROUP BY year ORDER BY year""").fetchall()
+    assert counts == [(year, 12) for year in range(2019, 2026)]
+    priorities = demo_read.execute("""SELECT cycle, count(*) FROM priorities GROUP BY cycle ORDER BY cycle""").fetchall()
+    assert priorities[0] == ("2019-2023", 137)

@@ -1,0 +1,97 @@
+"""The catalogues: the same keys in both languages, the same placeholders, every key the code uses present,
+and no visible text written into the pages."""
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from pop_analytics import app, present
+from pop_analytics.i18n import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("sq", "en")
+UI_SOURCES = [ROOT / "dashboard.py", *sorted((ROOT / "app_pages").glob("*.py")),
+              *(ROOT / "pop_analytics" / name for name in ("app.py", "present.py", "charts.py"))]
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_catalogues_have_the_same_keys():
+    sq, en = set(catalogue("sq")), set(catalogue("en"))
+    assert sorted(sq - en) == [] and sorted(en - sq) == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_is_empty(lang):
+    assert [key for key, text in catalogue(lang).items() if not text.strip()] == []
+
+
+def test_each_text_has_the_same_placeholders_in_both_languages():
+    differing = [key for key in catalogue("en")
+                 if _placeholders(catalogue("en")[key]) != _placeholders(catalogue("sq").get(key, ""))]
+    assert differing == []
+
+
+def _literal_keys() -> set[str]:
+    keys = set()
+    for source in UI_SOURCES:
+        text = source.read_text(encoding="utf-8")
+        keys |= set(re.findall(r"""\b(?:tr|t)\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""", text))
+    return keys
+
+
+def _dynamic_keys() -> set[str]:
+    keys = {f"page.{name}.{part}" for name, _, _ in app.PAGES for part in ("title", "intro")}
+    keys |= set(app.SECTIONS) | {f"lang.{code}" for code in LANGUAGES}
+    keys |= {f"url.ignored.{kind}" for kind in (*app.WIDGET_KEYS, "lang")}
+    keys |= {f"kpi.{name}" for name in ("addressed", "fully", "partially", "not_addressed", "events", "participants",
+                                        "women_pct", "municipalities_covered", "priorities")}
+    keys |= {f"{key}.help" for key in set(keys) if key.startswith("kpi.")}
+    keys |= {f"upload.severity.{s}" for s in ("error", "warning")} | {"state.stored", "state.undone"}
+    keys |= {f"chart.{m}_by_month" for m in ("events", "participants")}
+    keys |= {f"chart.{m}_by_year_type" for m in ("events", "participants")}
+    keys |= {f"kind.{k}" for k in ("priorities", "activities", "figures")}
+    return keys
+
+
+def _column_keys() -> set[str]:
+    """Every column a page shows through app.table is headed by col.<name>."""
+    names = set(present.PROBLEM_COLUMNS)
+    for source in UI_SOURCES:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("table", "_cell") \
+                    and len(node.args) >= 3 and isinstance(node.args[2], ast.List):
+                names |= {e.value for e in node.args[2].elts if isinstance(e, ast.Constant)}
+    return {f"col.{name}" for name in names}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_key_the_dashboard_uses_is_in_the_catalogue(lang):
+    used = _literal_keys() | _dynamic_keys() | _column_keys()
+    assert len(_column_keys()) > 40  # the scan found the pages' tables
+    assert sorted(used - set(catalogue(lang))) == []
+
+
+def _string_first_arguments(source: Path) -> list[tuple[int, str]]:
+    """st.<anything>("literal text", ...) calls: text a person would see that bypasses the catalogue."""
+    found = []
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "st"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+@pytest.mark.parametrize("source", UI_SOURCES, ids=lambda p: p.name)
+def test_no_visible_text_is_written_into_the_code(source):
+    allowed = {"app_pages/overview.py", "app_pages/tracker.py"}  # st.Page paths are files, not text
+    literals = [(line, text) for line, text in _string_first_arguments(source)
+                if not text.startswith("app_pages/") and text not in allowed]
+    assert literals == []

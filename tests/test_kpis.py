@@ -1,0 +1,208 @@
+"""kpis: the KPIs of DOMAIN.md over current rows, exact on a small hand-counted data set and on the demo."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, write_xlsx
+from pop_analytics import filters, kpis, store
+
+NO_TYPES = {"events": 0, "participants": 0}
+ALL_TYPES = ("focus_group", "public_forum", "participatory_budgeting", "council_meeting", "workshop", "conference",
+             "training", "other")
+
+
+def by_type(**given) -> dict:
+    return {key: given.get(key, NO_TYPES) for key in ALL_TYPES}
+
+
+def priorities(total, fully, partially, not_addressed) -> dict:
+    return {"total": total, "fully": fully, "partially": partially, "not_addressed": not_addressed,
+            "fully_pct": kpis.percent(fully, total), "partially_pct": kpis.percent(partially, total),
+            "not_addressed_pct": kpis.percent(not_addressed, total),
+            "addressed_pct": kpis.percent(fully + partially, total)}
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory):
+    """A hand-counted data set: 7 priorities in two municipalities and two cycles, 5 activity rows."""
+    tmp_path = tmp_path_factory.mktemp("small")
+    con = store.connect(tmp_path / "small.duckdb")
+    def p(cycle, place, code, theme, year, status):
+        return [cycle, place, code, f"Prioriteti {code}", theme, year, status, None]
+    import_file(con, write_xlsx(tmp_path / "prioritetet.xlsx", {"Prioritetet": [
+        PRIORITY_HEADERS,
+        p("2019-2023", "Fier", "F1", "Uji i pijshëm", 2020, "Nuk është adresuar"),
+        p("2019-2023", "Fier", "F1", "Uji i pijshëm", 2021, "Pjesërisht"),
+        p("2019-2023", "Fier", "F1", "Uji i pijshëm", 2022, "Plotësisht"),
+        p("2019-2023", "Fier", "F2", "Rrugët", 2020, "Pjesërisht"),
+        p("2019-2023", "Fier", "F2", "Rrugët", 2021, "Pjesërisht"),
+        p("2019-2023", "Fier", "F3", "Transporti publik", 2021, "Pa adresuar"),
+        p("2019-2023", "Fier", "F4", "Kopshte", 2020, "Plotësisht"),
+        p("2019-2023", "Durrës", "D1", "Uji i pijshëm", 2021, "Plotësisht"),
+        p("2019-2023", "Durrës", "D2", "Rrugët", 2021, "Nuk është realizuar"),
+        p("2023-2027", "Fier", "G1", "Uji i pijshëm", 2024, "Pjesërisht"),
+    ]}))
+    import_file(con, write_xlsx(tmp_path / "aktivitetet.xlsx", {"Aktivitetet": [
+        ACTIVITY_HEADERS,
+        [dt.datetime(2021, 3, 12), "Fier", "Fokus grup", 2, 40, 25, 15, 5, "Uji i pijshëm; Rrugët"],
+        [dt.datetime(2021, 6, 5), "Fier", "Trajnim", 1, 20, None, None, None, "Transporti publik"],
+        [dt.datetime(2021, 10, 10), "Durrës", "3 forume publike - 90 gra dhe burra", None, None, 50, 40, None, "Rrugët"],
+        [dt.datetime(2023, 6, 15), "Durrës", "Workshop qytetar", 1, 30, 10, 20, 8, None],
+        [dt.datetime(2022, 3, 1), "Fier", "Fokus grup", None, None, 6, 4, None, None],
+    ]}))
+    con.close()
+    return tmp_path / "small.duckdb"
+
+
+@pytest.fixture(scope="module")
+def small(small_db):
+    con = store.connect(small_db, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def small_copy(small_db, tmp_path):
+    con = store.connect(shutil.copy(small_db, tmp_path / "small.duckdb"))
+    yield con
+    con.close()
+
+
+def kpi(con, **chosen) -> dict:
+    return kpis.kpis(con, filters.resolve(**chosen))
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+@pytest.mark.parametrize(("part", "whole", "pct"), [(1, 3, 33.3), (2, 3, 66.7), (102, 137, 74.5), (17, 100, 17.0),
+                                                     (0, 5, 0.0), (0, 0, None), (5, 0, None)])
+def test_percent_has_one_decimal_and_is_none_when_nothing_is_counted(part, whole, pct):
+    assert kpis.percent(part, whole) == pct
+
+
+# ----------------------------------------------------------------------------------- priorities
+
+def test_whole_kpi_object_without_filters(small):
+    assert kpi(small) == {
+        "filters": {"municipality": [], "year": [], "theme": [], "cycle": None},
+        "priorities": {"total": 7, "fully": 3, "partially": 2, "not_addressed": 2, "fully_pct": 42.9,
+                       "partially_pct": 28.6, "not_addressed_pct": 28.6, "addressed_pct": 71.4},
+        "activities": {"events": 8, "participants": 190, "women": 91, "men": 79, "youth": 13, "women_pct": 53.5,
+                       "by_type": by_type(focus_group={"events": 3, "participants": 50},
+                                          public_forum={"events": 3, "participants": 90},
+                                          workshop={"events": 1, "participants": 30},
+                                          training={"events": 1, "participants": 20})},
+        "by_municipality": [
+            {"municipality": "Durrës", "events": 4, "participants": 120, "priorities": 2, "addressed_pct": 50.0},
+            {"municipality": "Fier", "events": 4, "participants": 70, "priorities": 5, "addressed_pct": 80.0},
+        ],
+        "municipalities_covered": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [
+        ({}, priorities(7, 3, 2, 2)),                                   # each priority's latest status
+        ({"year": 2021}, priorities(5, 1, 2, 2)),                       # the status observed in 2021
+        ({"year": [2020, 2021]}, priorities(6, 2, 2, 2)),               # latest among 2020-2021 (F4 only in 2020)
+        ({"year": 2020}, priorities(3, 1, 1, 1)),
+        ({"year": 2019}, priorities(0, 0, 0, 0)),
+        ({"theme": "Uji i pijshëm"}, priorities(3, 2, 1, 0)),
+        ({"theme": "roads,transport"}, priorities(3, 0, 1, 2)),
+        ({"cycle": "2023-2027"}, priorities(1, 0, 1, 0)),
+        ({"cycle": "2019-2023", "year": 2022}, priorities(1, 1, 0, 0)),
+        ({"municipality": "Durresi"}, priorities(2, 1, 0, 1)),
+        ({"municipality": "Tirana"}, priorities(0, 0, 0, 0)),
+    ],
+)
+def test_priority_shares_per_filter(small, chosen, expected):
+    assert kpi(small, **chosen)["priorities"] == expected
+
+
+def test_nothing_counted_gives_null_percentages():
+    assert priorities(0, 0, 0, 0) == {"total": 0, "fully": 0, "partially": 0, "not_addressed": 0, "fully_pct": None,
+                                      "partially_pct": None, "not_addressed_pct": None, "addressed_pct": None}
+
+
+# ----------------------------------------------------------------------------------- activities
+
+def test_activities_of_a_calendar_year(small):
+    assert kpi(small, year=2021)["activities"] == {
+        "events": 6, "participants": 150, "women": 75, "men": 55, "youth": 5,
+        "women_pct": 57.7,  # (25 + 50) / (25 + 15 + 50 + 40): the training without a split does not count
+        "by_type": by_type(focus_group={"events": 2, "participants": 40}, public_forum={"events": 3, "participants": 90},
+                           training={"events": 1, "participants": 20}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("chosen", "events", "participants"),
+    [
+        ({"theme": "roads"}, 5, 130),                  # an activity counts for a theme when any of its themes matches
+        ({"theme": "water,roads"}, 5, 130),            # and only once
+        ({"theme": "transport"}, 1, 20),
+        ({"cycle": "2023-2027"}, 1, 30),               # 15.06.2023 falls after the elections of 14 May 2023
+        ({"cycle": "2019-2023"}, 7, 160),
+        ({"municipality": "Fier", "year": 2022}, 1, 10),  # one event when not given; women + men when no total
+        ({"year": 2024}, 0, 0),
+    ],
+)
+def test_activity_totals_per_filter(small, chosen, events, participants):
+    activities = kpi(small, **chosen)["activities"]
+    assert (activities["events"], activities["participants"]) == (events, participants)
+
+
+def test_a_municipality_in_scope_without_data_is_listed_with_zeros(small):
+    result = kpi(small, municipality="Tirana")
+    assert result["by_municipality"] == [
+        {"municipality": "Tiranë", "events": 0, "participants": 0, "priorities": 0, "addressed_pct": None}]
+    assert result["municipalities_covered"] == 0
+    assert result["activities"] == {"events": 0, "participants": 0, "women": 0, "men": 0, "youth": 0,
+                                    "women_pct": None, "by_type": by_type()}
+
+
+def test_replaced_rows_do_not_count(small_copy, tmp_path):
+    small = small_copy
+    import_file(small, write_xlsx(tmp_path / "fier_mars_2021.xlsx", {"Aktivitetet": [
+        ACTIVITY_HEADERS, [dt.datetime(2021, 3, 30), "Fier", "Fokus grup", 5, 100, 60, 40, None, "Uji i pijshëm"]]}))
+    assert kpi(small, municipality="Fier", year=2021)["activities"]["by_type"]["focus_group"] == {
+        "events": 5, "participants": 100}
+    assert small.execute("SELECT count(*) FROM activities WHERE superseded_by IS NOT NULL").fetchone()[0] == 1
+
+
+# ----------------------------------------------------------------------------------- the demo data set
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    con = store.connect(demo_db, read_only=True)
+    yield con
+    con.close()
+
+
+def test_demo_first_monitoring_year_matches_the_published_figures(demo):
+    assert kpi(demo, year=2020)["priorities"] == {
+        "total": 100, "fully": 17, "partially": 58, "not_addressed": 25,
+        "fully_pct": 17.0, "partially_pct": 58.0, "not_addressed_pct": 25.0, "addressed_pct": 75.0}
+
+
+def test_demo_end_of_the_2019_2023_cycle_matches_the_published_figure(demo):
+    result = kpi(demo, year=2023, cycle="2019-2023")
+    assert result["priorities"] == {
+        "total": 137, "fully": 60, "partially": 42, "not_addressed": 35,
+        "fully_pct": 43.8, "partially_pct": 30.7, "not_addressed_pct": 25.5, "addressed_pct": 74.5}
+    assert len(result["by_municipality"]) == 12
+
+
+def test_demo_2025_key_figures_are_itemised(demo):
+    by_type_2025 = kpi(demo, year=2025)["activities"]["by_type"]
+    assert by_type_2025["council_meeting"]["events"] == 120
+    assert by_type_2025["workshop"]["events"] == 32
+    assert by_type_2025["public_forum"]["events"] == 7
+
+
+def test_demo_2023_forums_with_candidates(demo):
+    assert kpi(demo, year=2023, cycle="2023-2027")["activities"]["by_type"]["public_forum"]["events"] == 16 + 2

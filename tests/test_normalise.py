@@ -1,0 +1,336 @@
+"""normalise: every cell partners type → one canonical value, or a coded error that never guesses."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pop_analytics import normalise, reference
+from pop_analytics.normalise import InvalidValue
+
+from test_reference import COUNTIES
+
+ALL_MUNICIPALITIES = sorted(name for names in COUNTIES.values() for name in names)
+THEMES_ALLOWED = ("Uji i pijshëm, Transporti publik, Shkolla dhe kopshte, Infrastruktura rrugore, Drejtësia sociale, "
+                  "Angazhimi qytetar dhe transparenca vendore, Zhvillimi i qëndrueshëm vendor")
+STATUSES_ALLOWED = "Plotësisht, Pjesërisht, Nuk është adresuar"
+TYPES_ALLOWED = ("Fokus grup, Forum publik, Takim për buxhetimin me pjesëmarrje, Mbledhje e Këshillit Bashkiak, "
+                 "Workshop qytetar, Konferencë, Trajnim, Tjetër")
+
+
+def invalid(parse, raw) -> tuple[str, dict]:
+    with pytest.raises(InvalidValue) as caught:
+        parse(raw)
+    return caught.value.code, caught.value.params
+
+
+# ----------------------------------------------------------------------------------- municipality
+
+@pytest.mark.parametrize("name", ALL_MUNICIPALITIES)
+def test_every_municipality_name_is_its_own_canonical_form(name):
+    assert normalise.municipality(name) == name
+    assert normalise.municipality(name.upper()) == name
+    assert normalise.municipality(f"  Bashkia {name} ") == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("Tiranë", "Tiranë"), ("Tirana", "Tiranë"), ("Tirane", "Tiranë"), ("TIRANA ", "Tiranë"), ("  tiranë-", "Tiranë"),
+        ("Durrës", "Durrës"), ("Durrësi", "Durrës"), ("Durres", "Durrës"), ("DURRESI", "Durrës"),
+        ("Shkodër", "Shkodër"), ("Shkodra", "Shkodër"), ("Shkoder", "Shkodër"),
+        ("Kukës", "Kukës"), ("Kukësi", "Kukës"), ("Kukes", "Kukës"),
+        ("Pukë", "Pukë"), ("Puka", "Pukë"), ("Puke", "Pukë"),
+        ("Vlorë", "Vlorë"), ("Vlora", "Vlorë"), ("Vlore", "Vlorë"),
+        ("Fier", "Fier"), ("Fieri", "Fier"),
+        ("Kamëz", "Kamëz"), ("Kamza", "Kamëz"), ("Kamez", "Kamëz"),
+        ("Pogradec", "Pogradec"), ("Pogradeci", "Pogradec"),
+        ("Elbasan", "Elbasan"), ("Elbasani", "Elbasan"),
+        ("Korçë", "Korçë"), ("Korça", "Korçë"), ("Korce", "Korçë"), ("KORÇA", "Korçë"),
+        ("Vau i Dejës", "Vau i Dejës"), ("Vau-Dejës", "Vau i Dejës"), ("Vau i Dejes", "Vau i Dejës"),
+        ("VAU-DEJES", "Vau i Dejës"), ("vau  i  dejës", "Vau i Dejës"),
+        ("Bashkia Tiranë", "Tiranë"), ("BASHKIA DURRËS", "Durrës"), ("Bashkia e Vlorës", None),
+        ("Municipality of Tirana", "Tiranë"), ("Bashki Fier", "Fier"),
+        ("Lushnja", "Lushnjë"), ("Dibra", "Dibër"), ("Gjirokastra", "Gjirokastër"), ("Berati", "Berat"),
+    ],
+)
+def test_municipality_spellings_from_the_domain(raw, canonical):
+    if canonical is None:  # the genitive ("of Vlorë") is not a spelling the reference data knows
+        assert invalid(normalise.municipality, raw) == ("unknown_municipality", {"suggestion": "Vlorë"})
+    else:
+        assert normalise.municipality(raw) == canonical
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion"),
+    [("Tiranna", "Tiranë"), ("Tirna", "Tiranë"), ("Shkodraa", "Shkodër"), ("Elbsan", "Elbasan"),
+     ("Vau Dejs", "Vau i Dejës"), ("Korcha", "Korçë"), ("Bashkia Tirnaa", "Tiranë"),
+     ("Prishtinë", ""), ("xyz", "")],
+)
+def test_unknown_municipality_is_an_error_with_the_closest_known_name(raw, suggestion):
+    assert invalid(normalise.municipality, raw) == ("unknown_municipality", {"suggestion": suggestion})
+
+
+# ----------------------------------------------------------------------------------- themes
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Uji i pijshëm", "water"), ("Ujë i pijshëm", "water"), ("furnizimi me ujë", "water"), ("UJI I PIJSHEM", "water"),
+        ("Transporti publik", "transport"), ("Transport publik", "transport"),
+        ("Shkolla dhe kopshte", "kindergartens"), ("Shkolla dhe kopështe", "kindergartens"), ("Kopshte", "kindergartens"),
+        ("Çerdhe dhe kopshte", "kindergartens"), ("cerdhe dhe kopshte", "kindergartens"),
+        ("Infrastruktura rrugore", "roads"), ("Rrugët", "roads"), ("rruget", "roads"),
+        ("Drejtësia sociale", "social_justice"), ("Drejtësi sociale", "social_justice"),
+        ("Angazhimi qytetar dhe transparenca vendore", "civic_engagement"), ("Angazhim qytetar", "civic_engagement"),
+        ("Zhvillimi i qëndrueshëm vendor", "local_development"), ("Zhvillim i qëndrueshëm vendor", "local_development"),
+        ("drinking water", "water"), ("public transport", "transport"), ("social justice", "social_justice"),
+        ("water", "water"), ("local_development", "local_development"),
+    ],
+)
+def test_theme_spellings_from_the_domain(raw, key):
+    assert normalise.themes(raw) == (key,)
+    assert normalise.theme(raw) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "keys"),
+    [
+        ("Uji i pijshëm; Rrugët", ("water", "roads")),
+        ("Kopshte, Transport publik", ("kindergartens", "transport")),
+        ("Uji i pijshëm;Infrastruktura rrugore;Drejtësia sociale", ("water", "roads", "social_justice")),
+        ("Rrugët\nUji i pijshëm", ("roads", "water")),
+        ("Uji i pijshëm; Ujë i pijshëm; uji", ("water",)),
+        ("Rrugët; ", ("roads",)),
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_several_themes_in_one_cell_keep_their_order_without_repeats(raw, keys):
+    assert normalise.themes(raw) == keys
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion"),
+    [("Sporti", "Transporti publik"), ("Uji i pishem", "Uji i pijshëm"), ("Uji i pijshëm; Kultura", "")],
+)
+def test_unknown_theme_lists_the_themes_and_suggests_an_albanian_label(raw, suggestion):
+    assert invalid(normalise.themes, raw) == ("unknown_theme", {"suggestion": suggestion, "allowed": THEMES_ALLOWED})
+
+
+@pytest.mark.parametrize("raw", ["Uji i pijshëm; Rrugët", "", "  "])
+def test_a_priority_has_exactly_one_theme(raw):
+    assert invalid(normalise.theme, raw) == ("one_theme_only", {})
+
+
+# ----------------------------------------------------------------------------------- statuses
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Plotësisht", "fully"), ("Realizuar plotësisht", "fully"), ("Adresuar plotësisht", "fully"),
+        ("PLOTËSISHT", "fully"), ("plotesisht", "fully"), ("  Realizuar   plotësisht ", "fully"),
+        ("Pjesërisht", "partially"), ("Realizuar pjesërisht", "partially"), ("Adresuar pjesërisht", "partially"),
+        ("pjeserisht", "partially"), ("REALIZUAR PJESERISHT", "partially"),
+        ("Nuk është adresuar", "not_addressed"), ("Pa adresuar", "not_addressed"),
+        ("Nuk është realizuar", "not_addressed"), ("nuk eshte adresuar", "not_addressed"),
+        ("NUK ËSHTË REALIZUAR", "not_addressed"), ("Nuk  është\nadresuar", "not_addressed"),
+        ("fully addressed", "fully"), ("partially addressed", "partially"), ("not addressed", "not_addressed"),
+    ],
+)
+def test_status_spellings_from_the_domain(raw, key):
+    assert normalise.status(raw) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion"),
+    [("Gati", ""), ("Në proces", ""), ("plotesish", "Plotësisht"), ("Pjeserishtt", "Pjesërisht"),
+     # two statuses in one cell are not a status: the partner must choose, the software does not
+     ("Pjesërisht plotësisht", "Plotësisht")],
+)
+def test_a_status_it_cannot_place_is_an_error_never_a_guess(raw, suggestion):
+    assert invalid(normalise.status, raw) == ("unknown_status", {"suggestion": suggestion, "allowed": STATUSES_ALLOWED})
+
+
+# ----------------------------------------------------------------------------------- activity types
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Fokus grup", "focus_group"), ("Fokus grupe", "focus_group"), ("fokus-grup", "focus_group"),
+        ("Forum publik", "public_forum"),
+        ("Takim për buxhetimin me pjesëmarrje", "participatory_budgeting"),
+        ("Buxhetim me pjesëmarrje", "participatory_budgeting"),
+        ("Dëgjesë publike për buxhetin", "participatory_budgeting"),
+        ("Mbledhje e Këshillit Bashkiak (e monitoruar)", "council_meeting"),
+        ("Mbledhje e Këshillit Bashkiak", "council_meeting"),
+        ("Workshop qytetar", "workshop"), ("Punëtori", "workshop"),
+        ("Konferencë", "conference"), ("konference", "conference"),
+        ("Trajnim", "training"), ("Tjetër", "other"),
+        ("focus group", "focus_group"), ("public forum", "public_forum"), ("budget hearing", "participatory_budgeting"),
+    ],
+)
+def test_activity_type_spellings_from_the_domain(raw, key):
+    assert normalise.activity_type(raw) == (key, None, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("10 fokus grupe - 200 gra dhe burra", ("focus_group", 10, 200)),
+        ("7 takime për buxhetimin me pjesëmarrje – 276 pjesëmarrës", ("participatory_budgeting", 7, 276)),
+        ("5 Fokus grupe — 1,157 pjesëmarrës", ("focus_group", 5, 1157)),
+        ("2 forume publike", ("public_forum", 2, None)),
+        ("3 trajnime", ("training", 3, None)),
+        ("1 Konferencë kombëtare - 140", ("conference", 1, 140)),
+    ],
+)
+def test_several_events_and_their_participants_written_in_the_type_cell(raw, parsed):
+    assert normalise.activity_type(raw) == parsed
+
+
+@pytest.mark.parametrize(("raw", "suggestion"), [("Piknik", ""), ("10 piknike", ""), ("Fokus grupp", "Fokus grup")])
+def test_unknown_activity_type(raw, suggestion):
+    assert invalid(normalise.activity_type, raw) == ("unknown_type", {"suggestion": suggestion, "allowed": TYPES_ALLOWED})
+
+
+# ----------------------------------------------------------------------------------- indicators, cycles
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("persons_reached", "persons_reached"), ("Persona të arritur", "persons_reached"),
+     ("persona te arritur", "persons_reached"), ("unique participants", "unique_participants"),
+     ("Kontrata sociale të firmosura", "contracts_signed"), ("events", "events")],
+)
+def test_indicator_spellings(raw, key):
+    assert normalise.indicator(raw) == key
+
+
+def test_unknown_indicator_suggests_the_albanian_label():
+    code, params = invalid(normalise.indicator, "persons reachd")
+    assert (code, params["suggestion"]) == ("unknown_indicator", "Persona të arritur")
+    assert params["allowed"].startswith("Aktivitete të raportuara, Pjesëmarrës të raportuar, Pjesëmarrës unikë")
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("2019-2023", "2019-2023"), ("2019 – 2023", "2019-2023"), ("Kontrata 2019/2023", "2019-2023"),
+     ("2023-2027", "2023-2027"), ("Cikli 2023 - 2027", "2023-2027")],
+)
+def test_cycle_spellings(raw, key):
+    assert normalise.cycle(raw) == key
+
+
+@pytest.mark.parametrize("raw", ["2020-2024", "2019", "abc", ""])
+def test_unknown_cycle_lists_the_cycles(raw):
+    assert invalid(normalise.cycle, raw) == ("unknown_cycle", {"allowed": "2019-2023, 2023-2027"})
+
+
+@pytest.mark.parametrize(
+    ("day", "cycle"),
+    [(dt.date(2019, 6, 30), "2019-2023"), (dt.date(2021, 3, 1), "2019-2023"), (dt.date(2023, 5, 13), "2019-2023"),
+     (dt.date(2023, 5, 14), "2023-2027"), (dt.date(2025, 12, 31), "2023-2027"),
+     (dt.date(2015, 1, 1), "2019-2023")],  # before any election: the first cycle
+)
+def test_cycle_of_an_activity_date_turns_at_the_elections(day, cycle):
+    assert normalise.cycle_of_date(day) == cycle
+
+
+@pytest.mark.parametrize(("year", "cycle"), [(2020, "2019-2023"), (2023, "2019-2023"), (2024, "2023-2027"),
+                                             (2027, "2023-2027"), (2028, "2023-2027"), (2019, "2019-2023")])
+def test_cycle_of_a_monitoring_year(year, cycle):
+    assert normalise.cycle_of_year(year) == cycle
+
+
+# ----------------------------------------------------------------------------------- numbers
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1,157", 1157.0), ("1.157", 1157.0), ("1 157", 1157.0), ("1\u00a0157", 1157.0), ("129.466", 129466.0),
+        ("1.000.000", 1000000.0), ("74,5%", 74.5), ("74,5 %", 74.5), ("74.5", 74.5), ("100%", 100.0),
+        ("1.157,5", 1157.5), ("1,157.5", 1157.5), ("12,5", 12.5), ("0,157", 0.157), ("0.5", 0.5),
+        (" 42 ", 42.0), ("-4", -4.0), (42, 42.0), (74.5, 74.5), (None, None), ("", None), ("   ", None),
+    ],
+)
+def test_numbers_as_partners_write_them(raw, value):
+    assert normalise.number(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["mbi 1000", "abc", "12..5", True, "1,2,3,4"])
+def test_not_a_number(raw):
+    assert invalid(normalise.number, raw) == ("not_a_number", {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("200 gra dhe burra", 200), ("1,157 pjesëmarrës", 1157), (" 12 ", 12), (12.0, 12), (12, 12), ("1.157", 1157),
+     ("-4", -4), (None, None), ("", None), (float("nan"), None)],
+)
+def test_counts_are_whole_numbers_even_with_words_after_them(raw, value):
+    assert normalise.count(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["3.5", 3.5, "74,5%"])
+def test_a_fractional_count_is_an_error(raw):
+    assert invalid(normalise.count, raw) == ("not_a_whole_number", {})
+
+
+# ----------------------------------------------------------------------------------- dates and years
+
+@pytest.mark.parametrize(
+    "raw",
+    ["12.09.2023", "12.9.2023", " 12.09.2023 ", "12.09.2023.", "2023-09-12", "12/09/2023", "12-09-2023", "12.09.23",
+     "2023/09/12", "2023-09-12 00:00:00", "2023-09-12T10:30:00",
+     45181, 45181.0, "45181", "45181.0",  # Excel serials, also as text from a CSV export
+     dt.datetime(2023, 9, 12, 15, 0), dt.date(2023, 9, 12)],
+)
+def test_dates_in_every_format_partners_send(raw):
+    assert normalise.date(raw) == dt.date(2023, 9, 12)
+
+
+def test_excel_serial_dates_match_excel():
+    assert normalise.date(1) == dt.date(1899, 12, 31)
+    assert normalise.date(44187) == dt.date(2020, 12, 22)
+    assert normalise.date(45000) == dt.date(2023, 3, 15)
+
+
+@pytest.mark.parametrize("raw", ["31.02.2023", "shtator 2023", "2023-13-01", "12 09 2023", 0, -5, True, 3e6])
+def test_not_a_date(raw):
+    assert invalid(normalise.date, raw) == ("not_a_date", {})
+
+
+@pytest.mark.parametrize(("raw", "value"), [(2023, 2023), ("2023", 2023), (2023.0, 2023), (" 2021 ", 2021)])
+def test_years(raw, value):
+    assert normalise.year(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["23", 1899, 2101, "viti 2023", "2023/24", "2023.5", ""])
+def test_not_a_year(raw):
+    assert invalid(normalise.year, raw) == ("not_a_year", {})
+
+
+# ----------------------------------------------------------------------------------- text
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("  Shërbimi   funksionon ", "Shërbimi funksionon"), ("TIR-01", "TIR-01"), (12.0, "12"), (12.5, "12.5"), (7, "7"),
+     ("a\nb", "a b"), (None, None), ("", None), ("  ", None), (float("nan"), None)],
+)
+def test_free_text_is_trimmed_and_blank_is_none(raw, value):
+    assert normalise.text(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "blank"), [(None, True), ("", True), (" \t", True), (float("nan"), True),
+                                            (0, False), ("0", False), ("x", False)])
+def test_is_blank(raw, blank):
+    assert normalise.is_blank(raw) is blank
+
+
+def test_every_status_theme_and_type_label_parses_to_its_key():
+    for vocabulary, parse in (("statuses", normalise.status), ("themes", normalise.theme),
+                              ("activity_types", lambda raw: normalise.activity_type(raw)[0]),
+                              ("indicators", normalise.indicator)):
+        for term in reference.terms(vocabulary):
+            for spelling in (term.label_sq, term.label_en, *term.aliases):
+                assert parse(spelling) == term.key, (vocabulary, spelling)

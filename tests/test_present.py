@@ -1,0 +1,89 @@
+"""What a reader sees of a number, a code, a table, a file and a validation report."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pop_analytics import importing, present, store
+from pop_analytics.filters import Filters, resolve
+
+from dashboard_support import ACTIVITY_HEADER, xlsx
+
+
+@pytest.mark.parametrize(("value", "lang", "decimals", "shown"), [
+    (1157, "en", 0, "1,157"), (1157, "sq", 0, "1\u00a0157"), (129466, "sq", 0, "129\u00a0466"),
+    (74.5, "en", 1, "74.5"), (74.5, "sq", 1, "74,5"), (None, "en", 0, "–"), (float("nan"), "sq", 1, "–"),
+])
+def test_numbers_are_written_as_each_language_writes_them(value, lang, decimals, shown):
+    assert present.number(value, lang, decimals) == shown
+
+
+def test_shares_changes_and_periods():
+    assert (present.percent(74.5, "en"), present.percent(74.5, "sq"), present.percent(None, "en")) == (
+        "74.5%", "74,5%", "–")
+    assert present.signed(12.3, "en", 1, "pp") == "+12.3 pp"
+    assert present.signed(-3643, "sq") == "-3\u00a0643"
+    assert present.signed(0, "en", 1, "pp") == "±0.0 pp"
+    assert present.signed(None, "en") is None
+    assert present.change(74.5, 62.25) == 12.2 and present.change(74.5, None) is None
+    assert [present.years_text(y, "en") for y in [(), (2023,), (2022, 2023), (2020, 2021, 2022), (2019, 2021)]] == [
+        "all years", "2023", "2022, 2023", "2020–2022", "2019, 2021"]
+
+
+def test_the_view_in_one_line():
+    assert present.filters_text(resolve(municipality="Tirana,Korce", year="2023", theme="water"), "en") == \
+        "Tiranë, Korçë · 2023 · drinking water · all contract cycles"
+    assert present.filters_text(Filters(cycle="2019-2023"), "sq") == \
+        "të gjitha bashkitë · të gjitha vitet · të gjitha temat · cikli i kontratës 2019-2023"
+
+
+def test_tables_show_labels_under_catalogue_headings():
+    frame = pd.DataFrame({"municipality": [None, "Fier"], "status": ["fully", "not_addressed"], "theme": ["water", None],
+                          "2023": ["partially", None], "month": pd.to_datetime(["2023-09-01", "2023-10-01"]),
+                          "monitoring_year": [True, False], "state": ["stored", "undone"]})
+    shown = present.table(frame, "sq")
+    assert list(shown.columns) == ["Bashkia", "Statusi", "Tema", "2023", "Muaji", "Vit monitorimi", "Gjendja"]
+    assert shown.to_dict("records") == [
+        {"Bashkia": "i gjithë rrjeti", "Statusi": "Plotësisht", "Tema": "Uji i pijshëm", "2023": "Pjesërisht",
+         "Muaji": "2023-09", "Vit monitorimi": "po", "Gjendja": "i ruajtur"},
+        {"Bashkia": "Fier", "Statusi": "Nuk është adresuar", "Tema": None, "2023": None, "Muaji": "2023-10",
+         "Vit monitorimi": "jo", "Gjendja": "i zhbërë"}]
+    assert list(present.table(frame, "en", ["status", "theme"]).iloc[0]) == ["fully addressed", "drinking water"]
+
+
+def test_dates_stay_dates_and_moments_keep_the_minute():
+    frame = pd.DataFrame({"date": pd.to_datetime(["2023-09-01", None]),
+                          "imported_at": pd.to_datetime(["2026-11-21 05:40:46.2", "2026-11-21 06:00:00"], format="ISO8601")})
+    shown = present.table(frame, "en")
+    assert list(shown["Date"]) == [dt.date(2023, 9, 1), None]
+    assert list(shown["When"]) == ["2026-11-21 05:40", "2026-11-21 06:00"]
+
+
+def test_downloads_open_with_the_same_rows_and_albanian_letters():
+    shown = pd.DataFrame({"Bashkia": ["Korçë", "Vau i Dejës"], "Pjesëmarrës": [46, 46]})
+    assert present.csv_bytes(shown).decode("utf-8-sig").splitlines() == ["Bashkia,Pjesëmarrës", "Korçë,46",
+                                                                        "Vau i Dejës,46"]
+    sheet = openpyxl.load_workbook(io.BytesIO(present.xlsx_bytes(shown, "pjesemarrja"))).active
+    assert sheet.title == "pjesemarrja"
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["Bashkia", "Pjesëmarrës"], ["Korçë", 46],
+                                                                     ["Vau i Dejës", 46]]
+
+
+def test_the_validation_report_and_what_was_read(tmp_path):
+    con = store.connect(tmp_path / "pop.duckdb")
+    content = xlsx([["Titulli"], ACTIVITY_HEADER, ["12.03.2024", "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji"]])
+    report = importing.import_bytes(con, content, "tirane.xlsx", dry_run=True)
+    table = present.problems(report.errors, report.warnings, "en")
+    assert table[["Kind", "Sheet", "Row", "Column", "Value"]].to_dict("records") == [
+        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tirna"}]
+    [(sheet, frame)] = present.read_preview(content, "tirane.xlsx")
+    assert sheet == "Aktivitetet" and list(frame.index) == [3]
+    assert frame.iloc[0].to_dict() == {"Data": "12.03.2024", "Bashkia": "Tirna", "Lloji i aktivitetit": "Fokus grup",
+                                       "Numri i aktiviteteve": "1", "Pjesëmarrës gjithsej": "20", "Gra": "10",
+                                       "Burra": "10", "Tema": "Uji"}
+    assert present.read_preview(b"", "empty.csv") == []
+    con.close()

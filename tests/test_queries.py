@@ -1,0 +1,221 @@
+"""The SQL behind the pages, on the demo data: exact values, agreement with the KPI object, bound values."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from pop_analytics import kpis, queries, store
+from pop_analytics.filters import Filters, resolve
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = duckdb.connect(str(demo_db), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_years_and_municipalities_with_data(con):
+    assert queries.years(con) == [2019, 2020, 2021, 2022, 2023, 2024, 2025]
+    assert queries.years(con, resolve(cycle="2023-2027")) == [2023, 2024, 2025]  # spring 2023 forums open the cycle
+    assert queries.municipalities(con) == ["Durrës", "Elbasan", "Fier", "Kamëz", "Korçë", "Kukës", "Pogradec", "Pukë",
+                                           "Shkodër", "Tiranë", "Vau i Dejës", "Vlorë"]
+
+
+def test_the_previous_period_moves_each_year_back_or_ends_before_the_latest():
+    assert queries.previous_period(resolve(year="2021,2023"), [2019, 2025]).year == (2020, 2022)
+    assert queries.previous_period(Filters(), [2019, 2020, 2021]).year == (2019, 2020)
+    assert queries.previous_period(Filters(), [2019]) is None
+    assert queries.previous_period(Filters(), []) is None
+
+
+def test_overview_gives_the_kpis_now_and_one_year_earlier(con):
+    result = queries.overview(con, resolve(year=2023))
+    assert result["current"] == kpis.kpis(con, resolve(year=2023))
+    assert result["previous"] == kpis.kpis(con, resolve(year=2022))
+    assert result["previous_years"] == [2022]
+
+
+def test_addressed_by_year_realises_the_published_figures(con):
+    table = queries.addressed_by_year(con, Filters())
+    assert table.to_dict("records") == [
+        {"year": 2020, "cycle": "2019-2023", "total": 100, "fully": 17, "partially": 58, "not_addressed": 25,
+         "addressed_pct": 75.0},
+        {"year": 2021, "cycle": "2019-2023", "total": 137, "fully": 19, "partially": 83, "not_addressed": 35,
+         "addressed_pct": 74.5},
+        {"year": 2022, "cycle": "2019-2023", "total": 137, "fully": 38, "partially": 64, "not_addressed": 35,
+         "addressed_pct": 74.5},
+        {"year": 2023, "cycle": "2019-2023", "total": 137, "fully": 60, "partially": 42, "not_addressed": 35,
+         "addressed_pct": 74.5},
+        {"year": 2024, "cycle": "2023-2027", "total": 123, "fully": 7, "partially": 45, "not_addressed": 71,
+         "addressed_pct": 42.3},
+        {"year": 2025, "cycle": "2023-2027", "total": 123, "fully": 27, "partially": 57, "not_addressed": 39,
+         "addressed_pct": 68.3},
+    ]
+
+
+@pytest.mark.parametrize("chosen", [Filters(), resolve(year=2023), resolve(municipality="Korce", year="2021-2022"),
+                                    resolve(theme="water,roads", cycle="2023-2027")])
+def test_status_by_theme_and_matrix_count_what_the_kpis_count(con, chosen):
+    expected = kpis.kpis(con, chosen)["priorities"]
+    by_theme = queries.status_by_theme(con, chosen).groupby("status")["priorities"].sum().to_dict()
+    assert {s: by_theme.get(s, 0) for s in kpis.STATUSES} == {s: expected[s] for s in kpis.STATUSES}
+    matrix = queries.status_matrix(con, chosen)
+    assert int(matrix["total"].sum()) == expected["total"]
+
+
+def test_status_matrix_for_one_municipality(con):
+    matrix = queries.status_matrix(con, resolve(year=2023, municipality="Korce"))
+    assert matrix[["theme", "total", "fully", "partially", "not_addressed", "addressed_pct"]].to_dict("records") == [
+        {"theme": "civic_engagement", "total": 1, "fully": 0, "partially": 0, "not_addressed": 1, "addressed_pct": 0.0},
+        {"theme": "kindergartens", "total": 1, "fully": 0, "partially": 1, "not_addressed": 0, "addressed_pct": 100.0},
+        {"theme": "local_development", "total": 2, "fully": 1, "partially": 0, "not_addressed": 1,
+         "addressed_pct": 50.0},
+        {"theme": "roads", "total": 2, "fully": 2, "partially": 0, "not_addressed": 0, "addressed_pct": 100.0},
+        {"theme": "social_justice", "total": 3, "fully": 1, "partially": 0, "not_addressed": 2, "addressed_pct": 33.3},
+        {"theme": "transport", "total": 2, "fully": 0, "partially": 1, "not_addressed": 1, "addressed_pct": 50.0},
+        {"theme": "water", "total": 1, "fully": 1, "partially": 0, "not_addressed": 0, "addressed_pct": 100.0},
+    ]
+
+
+def test_priorities_table_has_a_status_column_per_year(con):
+    table = queries.priorities(con, resolve(municipality="Tirana", cycle="2019-2023"))
+    assert len(table) == 12
+    first = table.iloc[0]
+    assert (first["code"], first["status"], first["2020"], first["2021"], first["2022"], first["2023"]) == (
+        "TIR-01", "fully", "partially", "partially", "fully", "fully")
+
+
+def test_priority_search_ignores_case_and_accents_and_binds_its_text(con):
+    assert len(queries.priorities(con, resolve(municipality="Korce"), "KORCE")) == 22  # matches 'Korçë'
+    assert len(queries.priorities(con, Filters(), "kopsht")) == 18
+    assert queries.priorities(con, Filters(), "'; DROP TABLE priorities; --").empty
+    assert queries.priorities(con, Filters(), "%").empty  # no wildcard: what is typed is searched as text
+    assert con.execute("SELECT count(*) FROM priorities").fetchone()[0] > 0
+
+
+def test_priority_history_with_notes_sources_and_file(con):
+    history = queries.priority_history(con, "2019-2023", "Tiranë", "TIR-01")
+    assert history[["year", "status", "source", "file_name", "excel_row"]].to_dict("records") == [
+        {"year": 2020, "status": "partially", "source": "published", "file_name": "prioritetet_2019_2023.csv",
+         "excel_row": 2},
+        {"year": 2021, "status": "partially", "source": "invented for the demo",
+         "file_name": "prioritetet_2019_2023.csv", "excel_row": 3},
+        {"year": 2022, "status": "fully", "source": "invented for the demo", "file_name": "prioritetet_2019_2023.csv",
+         "excel_row": 4},
+        {"year": 2023, "status": "fully", "source": "published", "file_name": "prioritetet_2019_2023.csv",
+         "excel_row": 5},
+    ]
+    assert history["note"].iloc[-1] == "Shërbimi funksionon"
+    assert queries.priority_definition(con, "2019-2023", "Tiranë", "TIR-01") == {
+        "cycle": "2019-2023", "municipality": "Tiranë", "code": "TIR-01",
+        "title": "Riparimi i urës në NjA Shëngjergj", "theme": "roads"}
+    assert queries.priority_definition(con, "2019-2023", "Tiranë", "NONE") is None
+
+
+def test_municipality_cycles_with_their_election_dates(con):
+    assert queries.municipality_cycles(con, "Korçë").to_dict("records") == [
+        {"cycle": "2019-2023", "election_date": dt.date(2019, 6, 30), "priorities": 12, "first_year": 2021,
+         "last_year": 2023},
+        {"cycle": "2023-2027", "election_date": dt.date(2023, 5, 14), "priorities": 10, "first_year": 2024,
+         "last_year": 2025}]
+
+
+def test_activity_breakdowns_add_up_to_the_kpis(con):
+    chosen = resolve(year=2023)
+    expected = kpis.kpis(con, chosen)["activities"]
+    by_type = queries.activities_by_type(con, chosen)
+    assert by_type.to_dict("records")[:2] == [{"type": "focus_group", "events": 67, "participants": 1181},
+                                              {"type": "participatory_budgeting", "events": 27, "participants": 931}]
+    assert {r["type"]: {"events": r["events"], "participants": r["participants"]} for r in by_type.to_dict("records")} \
+        == {k: v for k, v in expected["by_type"].items() if v["events"]}
+    for table in (queries.activities_by_month(con, chosen), queries.activities_by_year_type(con, chosen),
+                  queries.activities_by_municipality(con, chosen)):
+        assert (int(table["events"].sum()), int(table["participants"].sum())) == (expected["events"],
+                                                                                  expected["participants"])
+    gender = queries.gender_by_year(con, chosen)
+    assert gender.to_dict("records") == [{"year": 2023, "women": 1519, "men": 1347, "rows_without_split": 11,
+                                          "women_pct": expected["women_pct"]}]
+    assert len(queries.activity_rows(con, chosen)) == 60
+
+
+def test_activities_by_month_for_one_municipality(con):
+    table = queries.activities_by_month(con, resolve(year=2023, municipality="Tirana"))
+    assert [(m.month, e, p) for m, e, p in zip(table["month"], table["events"], table["participants"])] == [
+        (2, 3, 57), (3, 2, 161), (5, 3, 118), (6, 3, 86), (10, 10, 200)]
+
+
+def test_the_newsletter_totals_stand_beside_their_itemised_rows(con):
+    table = queries.reported_vs_itemised(con, resolve(year=2023))
+    assert table[["indicator", "reported", "itemised", "difference", "rows"]].to_dict("records") == [
+        {"indicator": "events", "reported": 62.0, "itemised": 52, "difference": 10.0, "rows": 10},
+        {"indicator": "participants", "reported": 1000.0, "itemised": 1157, "difference": -157.0, "rows": 10}]
+    assert queries.reported_vs_itemised(con, resolve(year=2023, municipality="Tirana")).empty  # network-wide only
+
+
+def test_figures_reported_only_as_totals(con):
+    table = queries.reported_figures(con, resolve(year=2025))
+    assert dict(zip(table["indicator"], table["value"])) == {
+        "candidates_engaged": 42.0, "monitoring_reports": 10.0, "persons_reached": 129466.0,
+        "unique_participants": 2984.0}
+
+
+def test_rows_without_a_women_men_split(con):
+    assert len(queries.rows_without_split(con, Filters())) == 31
+    table = queries.rows_without_split(con, resolve(year=2023))
+    assert len(table) == 11
+    assert set(table["file_name"]) == {"aktivitetet.csv"}
+    assert (table["women"].isna() | table["men"].isna()).all()
+
+
+def test_reporting_gaps_name_a_member_with_nothing_reported(con):
+    assert queries.missing_reports(con, resolve(year="2019-2025")).empty  # the demo network reports every year
+    gaps = queries.reporting_gaps(con, resolve(year=2021, municipality="Korce,Berat"))
+    assert gaps.to_dict("records") == [
+        {"year": 2021, "municipality": "Berat", "priorities_monitored": 0, "activities": 0, "monitoring_year": True},
+        {"year": 2021, "municipality": "Korçë", "priorities_monitored": 12, "activities": 2, "monitoring_year": True}]
+    assert list(queries.missing_reports(con, resolve(year=2021, municipality="Korce,Berat"))["municipality"]) == [
+        "Berat"]
+
+
+def test_the_profile_compares_with_the_mean_of_the_network(con):
+    result = queries.profile(con, resolve(year=2023), "Korçë")
+    assert result["own"] == kpis.kpis(con, resolve(year=2023, municipality="Korçë"))
+    assert result["average"] == {"addressed_pct": 75.0, "events": 13.0, "participants": 342.2, "women_pct": 53.1}
+    assert result["municipalities"] == 12
+    trend = queries.profile_trend(con, resolve(year="2022-2023"), "Korçë", "Network")
+    assert trend.to_dict("records") == [
+        {"series": "Korçë", "year": 2022, "addressed_pct": 58.3, "total": 12},
+        {"series": "Korçë", "year": 2023, "addressed_pct": 58.3, "total": 12},
+        {"series": "Network", "year": 2022, "addressed_pct": 74.5, "total": 137},
+        {"series": "Network", "year": 2023, "addressed_pct": 74.5, "total": 137}]
+
+
+def test_imports_newest_first(con):
+    assert queries.imports(con)[["id", "file_name", "rows", "state"]].to_dict("records") == [
+        {"id": 4, "file_name": "shifrat.csv", "rows": 7, "state": "stored"},
+        {"id": 3, "file_name": "prioritetet_2023_2027.csv", "rows": 246, "state": "stored"},
+        {"id": 2, "file_name": "prioritetet_2019_2023.csv", "rows": 511, "state": "stored"},
+        {"id": 1, "file_name": "aktivitetet.csv", "rows": 319, "state": "stored"}]
+
+
+@pytest.mark.parametrize("name", ["addressed_by_year", "status_by_theme", "status_matrix", "priorities",
+                                  "activities_by_month", "activities_by_year_type", "activities_by_type",
+                                  "activities_by_municipality", "gender_by_year", "activity_rows",
+                                  "reported_vs_itemised", "reported_figures", "rows_without_split"])
+def test_every_query_answers_an_empty_database_with_an_empty_table(tmp_path, name):
+    connection = store.connect(tmp_path / "empty.duckdb")
+    try:
+        assert getattr(queries, name)(connection, resolve(year=2023)).empty
+        assert queries.missing_reports(connection, Filters()).empty  # no year in view: nothing to expect
+        assert len(queries.missing_reports(connection, resolve(year=2023))) == 12  # every member owes 2023
+    finally:
+        connection.close()
+
+
+def test_a_filter_matching_nothing_gives_empty_tables(con):
+    nothing = resolve(municipality="Berat")
+    assert queries.years(con, nothing) == []
+    assert queries.addressed_by_year(con, nothing).empty and queries.activities_by_type(con, nothing).empty

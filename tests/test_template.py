@@ -1,0 +1,123 @@
+"""template: the partners' workbook — sheets, bilingual headers, drop-down lists, and that a filled-in copy imports."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from conftest import import_file
+from pop_analytics import reference, template
+
+
+@pytest.fixture(scope="module")
+def workbook_path(tmp_path_factory):
+    return template.write(tmp_path_factory.mktemp("template") / "nested" / "POP_template.xlsx")
+
+
+@pytest.fixture
+def workbook(workbook_path):
+    return openpyxl.load_workbook(workbook_path)
+
+
+def validations(sheet) -> dict[str, tuple]:
+    """Column range → (list source, shows an error, error style) of every drop-down in the sheet."""
+    return {str(v.sqref): (v.type, v.formula1, bool(v.showErrorMessage), v.errorStyle)
+            for v in sheet.data_validations.dataValidation}
+
+
+def test_the_workbook_has_instructions_three_sheets_and_a_hidden_lists_sheet(workbook):
+    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Listat"]
+    assert [workbook[name].sheet_state for name in workbook.sheetnames] == [
+        "visible", "visible", "visible", "visible", "hidden"]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "headers"),
+    [
+        ("Prioritetet", ["Cikli / Contract cycle", "Bashkia / Municipality *", "Kodi / Code *", "Prioriteti / Priority *",
+                         "Tema / Theme *", "Viti i monitorimit / Monitoring year *", "Statusi / Status *",
+                         "Shënime / Note", "Burimi / Source"]),
+        ("Aktivitetet", ["Cikli / Contract cycle", "Data / Date *", "Bashkia / Municipality *",
+                         "Lloji i aktivitetit / Activity type *", "Numri i aktiviteteve / Number of events",
+                         "Pjesëmarrës gjithsej / Participants total", "Gra / Women", "Burra / Men", "Të rinj / Youth",
+                         "Tema / Themes", "Organizata partnere / Partner organisation", "Shënime / Note",
+                         "Lidhja / Link", "Burimi / Source"]),
+        ("Shifrat", ["Viti / Year *", "Nga data / From date", "Deri më / To date", "Bashkia / Municipality",
+                     "Lloji i aktivitetit / Activity type", "Treguesi / Indicator *", "Vlera / Value *",
+                     "Burimi / Source", "Shënime / Note"]),
+    ],
+)
+def test_headers_are_bilingual_and_required_ones_are_starred(workbook, sheet, headers):
+    assert [cell.value for cell in workbook[sheet][1]] == headers
+    assert workbook[sheet].freeze_panes == "A2"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        ("Prioritetet", {"A2:A2000": ("list", "'Listat'!$E$2:$E$3", True, "stop"),      # cycle
+                         "B2:B2000": ("list", "'Listat'!$A$2:$A$62", True, "stop"),     # municipality
+                         "E2:E2000": ("list", "'Listat'!$B$2:$B$8", True, "stop"),      # theme
+                         "G2:G2000": ("list", "'Listat'!$C$2:$C$4", True, "stop")}),    # status
+        ("Aktivitetet", {"A2:A2000": ("list", "'Listat'!$E$2:$E$3", True, "stop"),
+                         "C2:C2000": ("list", "'Listat'!$A$2:$A$62", True, "stop"),     # municipality
+                         "D2:D2000": ("list", "'Listat'!$D$2:$D$9", True, "stop"),      # type
+                         # several themes may share a cell: the list only suggests
+                         "J2:J2000": ("list", "'Listat'!$B$2:$B$8", False, "information")}),
+        ("Shifrat", {"D2:D2000": ("list", "'Listat'!$A$2:$A$62", True, "stop"),
+                     "E2:E2000": ("list", "'Listat'!$D$2:$D$9", True, "stop"),
+                     "F2:F2000": ("list", "'Listat'!$F$2:$F$8", True, "stop")}),            # indicator
+    ],
+)
+def test_drop_downs_for_municipality_theme_status_and_type(workbook, sheet, expected):
+    assert validations(workbook[sheet]) == expected
+
+
+def test_the_lists_hold_the_reference_values(workbook):
+    lists = {column[0].value: [c.value for c in column[1:] if c.value is not None]
+             for column in workbook["Listat"].iter_cols()}
+    assert list(lists) == ["municipality", "theme", "status", "type", "cycle", "indicator"]
+    assert lists["municipality"][:12] == sorted(reference.pop_municipalities())  # the network's first
+    assert sorted(lists["municipality"]) == sorted(m.name for m in reference.municipalities())
+    assert len(lists["municipality"]) == 61
+    assert lists["theme"] == [t.label_sq for t in reference.terms("themes")]
+    assert lists["status"] == ["Plotësisht", "Pjesërisht", "Nuk është adresuar"]
+    assert lists["type"] == ["Fokus grup", "Forum publik", "Takim për buxhetimin me pjesëmarrje",
+                             "Mbledhje e Këshillit Bashkiak", "Workshop qytetar", "Konferencë", "Trajnim", "Tjetër"]
+    assert lists["cycle"] == ["2019-2023", "2023-2027"]
+    assert lists["indicator"] == list(reference.term_keys("indicators"))
+
+
+def test_the_instructions_are_in_albanian_and_english(workbook):
+    lines = [c.value for c in workbook["Udhëzime"]["A"] if c.value]
+    assert lines[0] == "POP Analytics — shablloni i monitorimit / POP Analytics — monitoring template"
+    assert "Si të plotësohet ky skedar:" in lines
+    assert "How to fill in this workbook:" in lines
+    assert len(lines) == 15
+
+
+def test_date_columns_are_formatted_as_dates(workbook):
+    assert workbook["Aktivitetet"]["B2"].number_format == "DD.MM.YYYY"
+    assert workbook["Shifrat"]["B2"].number_format == "DD.MM.YYYY"
+
+
+def test_a_filled_in_template_imports(workbook_path, con, tmp_path):
+    workbook = openpyxl.load_workbook(workbook_path)
+    for col, value in enumerate(["2019-2023", "Pukë", "PUK-01", "Ujë i pijshëm në NjA Qerret", "Uji i pijshëm", 2022,
+                                 "Pjesërisht"], start=1):
+        workbook["Prioritetet"].cell(2, col, value)
+    for col, value in enumerate([None, dt.datetime(2023, 10, 5), "Pukë", "Fokus grup", 2, 30, 18, 12, 9,
+                                 "Uji i pijshëm; Infrastruktura rrugore"], start=1):
+        workbook["Aktivitetet"].cell(2, col, value)
+    filled = tmp_path / "Puke_2023.xlsx"
+    workbook.save(filled)
+    report = import_file(con, filled)
+    assert (report.status, report.kind, report.rows, report.errors) == ("imported", "priorities+activities", 2, [])
+    assert [(w.code, w.sheet) for w in report.warnings] == [
+        ("skipped_sheet", "Udhëzime"), ("partner_filled", "Aktivitetet"), ("empty_sheet", "Shifrat")]
+    assert con.execute("SELECT date, municipality, type, events, participants, themes, partner, excel_row "
+                       "FROM activities").fetchall() == [
+        (dt.date(2023, 10, 5), "Pukë", "focus_group", 2, 30, ["water", "roads"], "Lëvizja Rinore për Demokraci", 2)]
+    assert con.execute("SELECT municipality, code, year, status, excel_row FROM priority_status").fetchall() == [
+        ("Pukë", "PUK-01", 2022, "partially", 2)]
