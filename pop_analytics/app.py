@@ -139,10 +139,20 @@ def _url_note(kind: str, value: str, suggestion: str | None) -> str:
 
 
 def pages() -> list:
-    """The pages in the reader's language (their URL paths never change)."""
-    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name,
-                             default=name == "overview") for name, path, icon in PAGES}
-    return {tr(section): [by_name[n] for n in names] for section, names in SECTIONS.items()}
+    """The pages in the reader's language (their URL paths never change). Streamlit serves its
+    default page at "/" only, so /overview would be "page not found": the default is a hidden page
+    that forwards to /overview with the link's query string."""
+    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name)
+               for name, path, icon in PAGES}
+    home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
+    listed = {tr(section): [by_name[n] for n in names] for section, names in SECTIONS.items()}
+    next(iter(listed.values())).append(home)
+    return listed
+
+
+def _home() -> None:
+    params = st.query_params
+    st.switch_page(PAGES[0][1], query_params=[(k, v) for k in params for v in params.get_all(k)])
 
 
 def sidebar() -> Filters:

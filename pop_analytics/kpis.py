@@ -22,9 +22,15 @@ WHERE s.superseded_by IS NULL AND p.superseded_by IS NULL
   AND ($cycle IS NULL OR s.cycle = $cycle)
 """
 
-PRIORITIES_BY_MUNICIPALITY_SQL = f"""
+# The KPI object's two queries. {where} holds only the filters that are set, one bound value per
+# placeholder (see _kpi_filters): a million activity rows are then tested only for what was chosen,
+# with tests DuckDB runs fast (IN over a handful of values, not a list built per row).
+PRIORITIES_BY_MUNICIPALITY_SQL = """
 WITH latest AS (
-  {PRIORITY_STATUS_SQL}
+  SELECT s.municipality, s.status
+  FROM priority_status s
+  JOIN priorities p USING (cycle, municipality, code)
+  WHERE s.superseded_by IS NULL AND p.superseded_by IS NULL{where}
   QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1
 )
 SELECT municipality, count(*) AS total,
@@ -45,13 +51,14 @@ WHERE superseded_by IS NULL
   AND ($cycle IS NULL OR cycle = $cycle)
 """
 
-ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = f"""
+ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = """
 SELECT municipality, type,
        sum(events) AS events, coalesce(sum(participants), 0) AS participants,
        coalesce(sum(women), 0) AS women, coalesce(sum(men), 0) AS men, coalesce(sum(youth), 0) AS youth,
        coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS split_women,
        coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS split_men
-FROM activities {ACTIVITY_FILTER_SQL}
+FROM activities
+WHERE superseded_by IS NULL{where}
 GROUP BY municipality, type
 """
 
@@ -66,6 +73,45 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, filters: Filters) -> list[di
     cursor = con.cursor()
     try:
         result = cursor.execute(_typed(sql), filters.params())
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row)) for row in result.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _kpi_filters(filters: Filters, municipality: str, year: str, cycle: str, theme: str | None = None,
+                 themes: str | None = None) -> tuple[str, dict]:
+    """The set filters as SQL over the given columns ("AND ..." lines) and the values they bind.
+    The same rows as the len(..) = 0 OR list_contains(..) tests of PRIORITY_STATUS_SQL and
+    ACTIVITY_FILTER_SQL; theme is a single-theme column, themes a list of themes."""
+    params: dict[str, object] = {}
+
+    def placeholders(name: str, values: tuple, sql_type: str) -> str:
+        params.update({f"{name}_{i}": value for i, value in enumerate(values)})
+        return ", ".join(f"CAST(${name}_{i} AS {sql_type})" for i in range(len(values)))
+
+    tests = []
+    if filters.municipality:
+        tests.append(f"{municipality} IN ({placeholders('municipality', filters.municipality, 'VARCHAR')})")
+    if filters.year:
+        tests.append(f"{year} IN ({placeholders('year', filters.year, 'INTEGER')})")
+    if filters.theme and theme:
+        tests.append(f"{theme} IN ({placeholders('theme', filters.theme, 'VARCHAR')})")
+    elif filters.theme and themes and len(filters.theme) == 1:
+        tests.append(f"list_contains({themes}, {placeholders('theme', filters.theme, 'VARCHAR')})")
+    elif filters.theme and themes:
+        tests.append(f"list_bool_or(list_transform({themes}, lambda theme: theme IN "
+                     f"({placeholders('theme', filters.theme, 'VARCHAR')})))")
+    if filters.cycle is not None:
+        tests.append(f"{cycle} = CAST($cycle AS VARCHAR)")
+        params["cycle"] = filters.cycle
+    return "".join(f"\n  AND {test}" for test in tests), params
+
+
+def _kpi_query(con: duckdb.DuckDBPyConnection, sql: str, where: tuple[str, dict]) -> list[dict]:
+    cursor = con.cursor()
+    try:
+        result = cursor.execute(sql.format(where=where[0]), where[1])
         names = [d[0] for d in result.description]
         return [dict(zip(names, row)) for row in result.fetchall()]
     finally:
@@ -101,8 +147,10 @@ def activity_totals(rows: list[dict]) -> dict:
 
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     """The KPI object (see README): priorities, activities, by type, by municipality."""
-    priority_rows = query(con, PRIORITIES_BY_MUNICIPALITY_SQL, filters)
-    activity_rows = query(con, ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL, filters)
+    priority_rows = _kpi_query(con, PRIORITIES_BY_MUNICIPALITY_SQL,
+                               _kpi_filters(filters, "s.municipality", "s.year", "s.cycle", theme="p.theme"))
+    activity_rows = _kpi_query(con, ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL,
+                               _kpi_filters(filters, "municipality", "year", "cycle", themes="themes"))
 
     activities = activity_totals(activity_rows)
     activities["by_type"] = {

@@ -54,15 +54,15 @@ class Cells(Sequence):
     def from_values(cls, values: Sequence) -> "Cells":
         values = values if isinstance(values, np.ndarray) else _object_array(values)
         types = set(map(type, values))
-        numeric = types & {bool, int, float}
-        nan = float in types and any(v != v for v in values if type(v) is float)
-        if len(numeric) <= 1 and not nan and len(types) < 8:
+        if len(types & {bool, int, float}) <= 1:  # else 1, 1.0 and True would hash as one value
             codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hashes in C; equal values of one type
-            uniques = uniques.tolist()
-            if (codes < 0).any():  # pandas sets None (the only missing value a reader gives) aside
-                uniques.append(None)
-                codes = np.where(codes < 0, len(uniques) - 1, codes)
-            return cls(uniques, codes)
+            missing = np.flatnonzero(codes < 0)
+            if all(values[i] is None for i in missing):  # pandas sets None aside, but NaN too: those go below
+                uniques = uniques.tolist()
+                if len(missing):
+                    uniques.append(None)
+                    codes = np.where(codes < 0, len(uniques) - 1, codes)
+                return cls(uniques, codes)
         index: dict[tuple, int] = {}
         codes = np.fromiter((index.setdefault(key, len(index)) for key in zip(map(type, values), values)),
                             dtype=np.int64, count=len(values))

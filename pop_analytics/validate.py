@@ -380,6 +380,8 @@ def _figures(sheet: Sheet, problems: list[Problem], warnings: list[Problem], tod
     check = _SheetCheck(sheet, problems)
     years = pd.Series(check.column("year", normalise.year, required=True).integers())
     check.flag((years > today.year).fillna(False).to_numpy(), "year_in_future", "year", years)
+    check.flag((years < EARLIEST_DATE_YEAR).fillna(False).to_numpy(), "year_too_early", "year", years,
+               earliest=EARLIEST_DATE_YEAR)
     parsed_starts = check.column("date_from", normalise.date)
     parsed_ends = check.column("date_to", normalise.date)
     starts = pd.Series(parsed_starts.rows(), dtype=object)

@@ -172,7 +172,8 @@ def korce_priorities(directory: Path) -> Path:
     return write_csv(directory / "Monitorimi_Korce_2021.csv", [
         ["Monitorimi i Kontratës Sociale – Bashkia Korçë, viti 2021", "", "", "", "", "", ""],
         ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
-        ["2019-2023", "KORÇA", "KOR-01", "Çerdhe në lagjen nr. 5", "Çerdhe dhe kopshte", "2021", "Realizuar pjesërisht"],
+        ["2019-2023", "KORÇA", "KOR-01", "Çerdhe në lagjen nr. 5", "Çerdhe dhe kopshte", "2021",
+         "Realizuar pjesërisht"],
         ["2019-2023", "Korce", "KOR-02", "Ujë i pijshëm 24 orë në Drenovë", "Ujë i pijshëm", "2021",
          "NUK ËSHTË REALIZUAR"],
         ["2019-2023", "Korçë ", "KOR-03", "Asfaltimi i rrugës së Mborjes", "Rrugët", "2021", "plotesisht"],
@@ -215,7 +216,8 @@ def corrected_tirane_2023(directory: Path) -> Path:
     """Tiranë's 2023 monitoring rows as the demo has them, re-sent with three statuses corrected."""
     corrections = {"TIR-05": "Pjesërisht", "TIR-06": "Pjesërisht", "TIR-12": "Plotësisht"}
     with open(DEMO_DIR / "prioritetet_2019_2023.csv", encoding="utf-8", newline="") as handle:
-        demo_rows = [r for r in csv.DictReader(handle) if r["Bashkia"] == "Tiranë" and r["Viti i monitorimit"] == "2023"]
+        demo_rows = [r for r in csv.DictReader(handle)
+                     if r["Bashkia"] == "Tiranë" and r["Viti i monitorimit"] == "2023"]
     assert len(demo_rows) == 12
     rows = [[r["Cikli"], r["Bashkia"], r["Kodi"], r["Prioriteti"], r["Tema"], 2023,
              corrections.get(r["Kodi"], r["Statusi"]), "korrigjuar"] for r in demo_rows]

@@ -63,7 +63,7 @@ def runs(tmp_path_factory, demo_db):
         "kpis_text_sq": ([("--lang", "sq", "kpis", "--municipality", "tirana", "--year", "2020")],
                          copy_of_demo("kpis_text_sq"), None),
         "unknown_municipality": ([("kpis", "--municipality", "Tirna", "--json")], copy_of_demo("unknown_m"), None),
-        "unknown_theme": ([("--lang", "sq", "kpis", "--theme", "Ujii")], copy_of_demo("unknown_t"), None),
+        "unknown_theme": ([("kpis", "--theme", "Ujii")], copy_of_demo("unknown_t"), None),
         "history_json": ([("history", "--json")], copy_of_demo("history_json"), None),
         "history_empty": ([("history",)], fresh("history_empty"), None),
         "template": ([("template", str(template_out))], None, template_out),
@@ -230,7 +230,7 @@ def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs
 def test_kpis_with_an_unknown_theme_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_theme"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Gabim: Unknown theme 'Ujii'. Did you mean 'Uji i pijshëm'?\n")
+        1, "", "Error: Unknown theme 'Ujii'. Did you mean 'Uji i pijshëm'?\n")
 
 
 # ----------------------------------------------------------------------------------- history and undo
@@ -302,4 +302,5 @@ def test_template_writes_the_partners_workbook(runs):
     assert lists("Prioritetet")["E2:E2000"] == "'Listat'!$B$2:$B$8"    # theme
     assert lists("Prioritetet")["G2:G2000"] == "'Listat'!$C$2:$C$4"    # status
     assert lists("Aktivitetet")["D2:D2000"] == "'Listat'!$D$2:$D$9"    # type
-    assert [c.value for c in workbook["Listat"]["C"][:4]] == ["status", "Plotësisht", "Pjesërisht", "Nuk është adresuar"]
+    assert [c.value for c in workbook["Listat"]["C"][:4]] == [
+        "status", "Plotësisht", "Pjesërisht", "Nuk është adresuar"]

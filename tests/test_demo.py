@@ -63,9 +63,10 @@ def test_the_newsletter_rows_of_autumn_2023_add_up_to_52_events_and_1157_partici
 
 
 def test_the_newsletters_headline_is_kept_as_reported_beside_the_itemised_rows(demo_read):
-    assert demo_read.execute("""SELECT indicator, value FROM figures WHERE year = 2023 ORDER BY indicator""").fetchall() == [
+    figures = """SELECT indicator, value FROM figures WHERE year = ? ORDER BY indicator"""
+    assert demo_read.execute(figures, [2023]).fetchall() == [
         ("events", 62.0), ("participants", 1000.0)]
-    assert demo_read.execute("""SELECT indicator, value FROM figures WHERE year = 2025 ORDER BY indicator""").fetchall() == [
+    assert demo_read.execute(figures, [2025]).fetchall() == [
         ("candidates_engaged", 42.0), ("monitoring_reports", 10.0), ("persons_reached", 129466.0),
         ("unique_participants", 2984.0)]
 
@@ -74,5 +75,5 @@ def test_the_demo_covers_the_twelve_municipalities_in_every_year(demo_read):
     counts = demo_read.execute("""SELECT year, count(DISTINCT municipality) FROM activities
                                   GROUP BY year ORDER BY year""").fetchall()
     assert counts == [(year, 12) for year in range(2019, 2026)]
-    priorities = demo_read.execute("""SELECT cycle, count(*) FROM priorities GROUP BY cycle ORDER BY cycle""").fetchall()
+    priorities = demo_read.execute("SELECT cycle, count(*) FROM priorities GROUP BY cycle ORDER BY cycle").fetchall()
     assert priorities[0] == ("2019-2023", 137)

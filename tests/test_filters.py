@@ -84,7 +84,8 @@ def test_filters_params_bind_lists_for_the_sql():
     chosen = filters.resolve(municipality="Fier", year=[2021, 2020], theme="Rrugët", cycle="2019-2023")
     assert chosen.params() == {"municipalities": ["Fier"], "years": [2020, 2021], "themes": ["roads"],
                                "cycle": "2019-2023"}
-    assert chosen.as_dict() == {"municipality": ["Fier"], "year": [2020, 2021], "theme": ["roads"], "cycle": "2019-2023"}
+    assert chosen.as_dict() == {"municipality": ["Fier"], "year": [2020, 2021], "theme": ["roads"],
+                                "cycle": "2019-2023"}
 
 
 def test_but_changes_one_filter_and_keeps_the_others():

@@ -52,7 +52,8 @@ def test_a_semicolon_windows_1250_csv_with_a_title_is_imported(con, tmp_path):
     report = import_file(con, korce_priorities(tmp_path))
     assert (report.status, report.kind, report.rows, report.warnings) == ("imported", "priorities", 3, [])
     assert rows_of(con, "SELECT s.municipality, s.code, p.title, p.theme, s.year, s.status, s.excel_row "
-                        "FROM priority_status s JOIN priorities p USING (cycle, municipality, code) ORDER BY s.code") == [
+                        "FROM priority_status s JOIN priorities p USING (cycle, municipality, code) "
+                        "ORDER BY s.code") == [
         ("Korçë", "KOR-01", "Çerdhe në lagjen nr. 5", "kindergartens", 2021, "partially", 3),
         ("Korçë", "KOR-02", "Ujë i pijshëm 24 orë në Drenovë", "water", 2021, "not_addressed", 4),
         ("Korçë", "KOR-03", "Asfaltimi i rrugës së Mborjes", "roads", 2021, "fully", 5),
@@ -73,7 +74,8 @@ def test_english_headers_text_numbers_and_serial_dates_are_imported(con, tmp_pat
 
 def test_each_kind_of_error_is_reported_at_its_exact_row_and_nothing_is_stored(con, tmp_path):
     report = import_file(con, messy_refused_file(tmp_path))
-    assert (report.status, report.kind, report.rows, report.import_id, report.warnings) == ("refused", None, 0, None, [])
+    assert (report.status, report.kind, report.rows, report.import_id, report.warnings) == (
+        "refused", None, 0, None, [])
     assert located(report.errors) == [
         ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tirna"),
         ("negative_count", "Aktivitetet", 5, "Numri i aktiviteteve", "-2"),
@@ -106,7 +108,8 @@ def test_a_missing_required_column_refuses_the_file(con, tmp_path):
 )
 def test_an_empty_or_unreadable_file_is_refused(con, name, data, code):
     report = importing.import_bytes(con, data, name, today=TODAY)
-    assert (report.status, [p.code for p in report.errors], [p.value for p in report.errors]) == ("refused", [code], [name])
+    assert (report.status, [p.code for p in report.errors], [p.value for p in report.errors]) == (
+        "refused", [code], [name])
     assert report.sha256 == hashlib.sha256(data).hexdigest()
     assert store.history(con).empty
 

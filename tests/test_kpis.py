@@ -18,11 +18,14 @@ def by_type(**given) -> dict:
     return {key: given.get(key, NO_TYPES) for key in ALL_TYPES}
 
 
-def priorities(total, fully, partially, not_addressed) -> dict:
+def priorities(total, fully, partially, not_addressed, fully_pct, partially_pct, not_addressed_pct,
+               addressed_pct) -> dict:
     return {"total": total, "fully": fully, "partially": partially, "not_addressed": not_addressed,
-            "fully_pct": kpis.percent(fully, total), "partially_pct": kpis.percent(partially, total),
-            "not_addressed_pct": kpis.percent(not_addressed, total),
-            "addressed_pct": kpis.percent(fully + partially, total)}
+            "fully_pct": fully_pct, "partially_pct": partially_pct, "not_addressed_pct": not_addressed_pct,
+            "addressed_pct": addressed_pct}
+
+
+NONE = (None, None, None, None)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,8 @@ def small_db(tmp_path_factory):
         ACTIVITY_HEADERS,
         [dt.datetime(2021, 3, 12), "Fier", "Fokus grup", 2, 40, 25, 15, 5, "Uji i pijshëm; Rrugët"],
         [dt.datetime(2021, 6, 5), "Fier", "Trajnim", 1, 20, None, None, None, "Transporti publik"],
-        [dt.datetime(2021, 10, 10), "Durrës", "3 forume publike - 90 gra dhe burra", None, None, 50, 40, None, "Rrugët"],
+        [dt.datetime(2021, 10, 10), "Durrës", "3 forume publike - 90 gra dhe burra", None, None, 50, 40, None,
+         "Rrugët"],
         [dt.datetime(2023, 6, 15), "Durrës", "Workshop qytetar", 1, 30, 10, 20, 8, None],
         [dt.datetime(2022, 3, 1), "Fier", "Fokus grup", None, None, 6, 4, None, None],
     ]}))
@@ -106,25 +110,27 @@ def test_whole_kpi_object_without_filters(small):
 @pytest.mark.parametrize(
     ("chosen", "expected"),
     [
-        ({}, priorities(7, 3, 2, 2)),                                   # each priority's latest status
-        ({"year": 2021}, priorities(5, 1, 2, 2)),                       # the status observed in 2021
-        ({"year": [2020, 2021]}, priorities(6, 2, 2, 2)),               # latest among 2020-2021 (F4 only in 2020)
-        ({"year": 2020}, priorities(3, 1, 1, 1)),
-        ({"year": 2019}, priorities(0, 0, 0, 0)),
-        ({"theme": "Uji i pijshëm"}, priorities(3, 2, 1, 0)),
-        ({"theme": "roads,transport"}, priorities(3, 0, 1, 2)),
-        ({"cycle": "2023-2027"}, priorities(1, 0, 1, 0)),
-        ({"cycle": "2019-2023", "year": 2022}, priorities(1, 1, 0, 0)),
-        ({"municipality": "Durresi"}, priorities(2, 1, 0, 1)),
-        ({"municipality": "Tirana"}, priorities(0, 0, 0, 0)),
+        ({}, priorities(7, 3, 2, 2, 42.9, 28.6, 28.6, 71.4)),  # each priority's latest status
+        ({"year": 2021}, priorities(5, 1, 2, 2, 20.0, 40.0, 40.0, 60.0)),  # the status observed in 2021
+        # the latest among 2020-2021 (F4 is observed in 2020 only)
+        ({"year": [2020, 2021]}, priorities(6, 2, 2, 2, 33.3, 33.3, 33.3, 66.7)),
+        ({"year": 2020}, priorities(3, 1, 1, 1, 33.3, 33.3, 33.3, 66.7)),
+        ({"year": 2019}, priorities(0, 0, 0, 0, *NONE)),
+        ({"theme": "Uji i pijshëm"}, priorities(3, 2, 1, 0, 66.7, 33.3, 0.0, 100.0)),
+        ({"theme": "roads,transport"}, priorities(3, 0, 1, 2, 0.0, 33.3, 66.7, 33.3)),
+        ({"cycle": "2023-2027"}, priorities(1, 0, 1, 0, 0.0, 100.0, 0.0, 100.0)),
+        ({"cycle": "2019-2023", "year": 2022}, priorities(1, 1, 0, 0, 100.0, 0.0, 0.0, 100.0)),
+        ({"municipality": "Durresi"}, priorities(2, 1, 0, 1, 50.0, 0.0, 50.0, 50.0)),
+        ({"municipality": "Tirana"}, priorities(0, 0, 0, 0, *NONE)),
     ],
 )
 def test_priority_shares_per_filter(small, chosen, expected):
     assert kpi(small, **chosen)["priorities"] == expected
 
 
-def test_nothing_counted_gives_null_percentages():
-    assert priorities(0, 0, 0, 0) == {"total": 0, "fully": 0, "partially": 0, "not_addressed": 0, "fully_pct": None,
+def test_nothing_counted_gives_null_percentages(small):
+    assert kpi(small, year=2019)["priorities"] == {"total": 0, "fully": 0, "partially": 0, "not_addressed": 0,
+                                                   "fully_pct": None,
                                       "partially_pct": None, "not_addressed_pct": None, "addressed_pct": None}
 
 
@@ -134,7 +140,8 @@ def test_activities_of_a_calendar_year(small):
     assert kpi(small, year=2021)["activities"] == {
         "events": 6, "participants": 150, "women": 75, "men": 55, "youth": 5,
         "women_pct": 57.7,  # (25 + 50) / (25 + 15 + 50 + 40): the training without a split does not count
-        "by_type": by_type(focus_group={"events": 2, "participants": 40}, public_forum={"events": 3, "participants": 90},
+        "by_type": by_type(focus_group={"events": 2, "participants": 40},
+                           public_forum={"events": 3, "participants": 90},
                            training={"events": 1, "participants": 20}),
     }
 

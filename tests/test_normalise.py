@@ -36,7 +36,8 @@ def test_every_municipality_name_is_its_own_canonical_form(name):
 @pytest.mark.parametrize(
     ("raw", "canonical"),
     [
-        ("Tiranë", "Tiranë"), ("Tirana", "Tiranë"), ("Tirane", "Tiranë"), ("TIRANA ", "Tiranë"), ("  tiranë-", "Tiranë"),
+        ("Tiranë", "Tiranë"), ("Tirana", "Tiranë"), ("Tirane", "Tiranë"), ("TIRANA ", "Tiranë"),
+        ("  tiranë-", "Tiranë"),
         ("Durrës", "Durrës"), ("Durrësi", "Durrës"), ("Durres", "Durrës"), ("DURRESI", "Durrës"),
         ("Shkodër", "Shkodër"), ("Shkodra", "Shkodër"), ("Shkoder", "Shkodër"),
         ("Kukës", "Kukës"), ("Kukësi", "Kukës"), ("Kukes", "Kukës"),
@@ -76,9 +77,11 @@ def test_unknown_municipality_is_an_error_with_the_closest_known_name(raw, sugge
 @pytest.mark.parametrize(
     ("raw", "key"),
     [
-        ("Uji i pijshëm", "water"), ("Ujë i pijshëm", "water"), ("furnizimi me ujë", "water"), ("UJI I PIJSHEM", "water"),
+        ("Uji i pijshëm", "water"), ("Ujë i pijshëm", "water"), ("furnizimi me ujë", "water"),
+        ("UJI I PIJSHEM", "water"),
         ("Transporti publik", "transport"), ("Transport publik", "transport"),
-        ("Shkolla dhe kopshte", "kindergartens"), ("Shkolla dhe kopështe", "kindergartens"), ("Kopshte", "kindergartens"),
+        ("Shkolla dhe kopshte", "kindergartens"), ("Shkolla dhe kopështe", "kindergartens"),
+        ("Kopshte", "kindergartens"),
         ("Çerdhe dhe kopshte", "kindergartens"), ("cerdhe dhe kopshte", "kindergartens"),
         ("Infrastruktura rrugore", "roads"), ("Rrugët", "roads"), ("rruget", "roads"),
         ("Drejtësia sociale", "social_justice"), ("Drejtësi sociale", "social_justice"),
@@ -191,7 +194,8 @@ def test_several_events_and_their_participants_written_in_the_type_cell(raw, par
 
 @pytest.mark.parametrize(("raw", "suggestion"), [("Piknik", ""), ("10 piknike", ""), ("Fokus grupp", "Fokus grup")])
 def test_unknown_activity_type(raw, suggestion):
-    assert invalid(normalise.activity_type, raw) == ("unknown_type", {"suggestion": suggestion, "allowed": TYPES_ALLOWED})
+    assert invalid(normalise.activity_type, raw) == (
+        "unknown_type", {"suggestion": suggestion, "allowed": TYPES_ALLOWED})
 
 
 # ----------------------------------------------------------------------------------- indicators, cycles

@@ -88,7 +88,8 @@ def test_english_headers_map_to_the_same_fields_as_albanian_ones():
 
 
 def test_unknown_headers_are_set_aside_by_name():
-    sheet = reading.tabulate("s", [["Nr.", "Data", "Bashkia", "Lloji i aktivitetit", "Koordinatori"], [1, "x", "y", "z", "w"]])
+    sheet = reading.tabulate("s", [["Nr.", "Data", "Bashkia", "Lloji i aktivitetit", "Koordinatori"],
+                                   [1, "x", "y", "z", "w"]])
     assert sheet.kind == "activities"
     assert sheet.ignored_headers == ["Nr.", "Koordinatori"]
 
@@ -145,7 +146,8 @@ def test_xlsx_with_title_merged_cells_excel_dates_and_a_total_row(tmp_path):
     result = reading.read(path.read_bytes(), path.name)
     assert result.skipped == []
     [sheet] = result.sheets
-    assert (sheet.name, sheet.kind, sheet.header_row, sheet.excel_rows) == ("Aktivitetet 2023", "activities", 3, [4, 5, 6])
+    assert (sheet.name, sheet.kind, sheet.header_row, sheet.excel_rows) == (
+        "Aktivitetet 2023", "activities", 3, [4, 5, 6])
     assert sheet.cells["municipality"] == ["Tirana", "Tirana", "Tirana"]  # merged down: meant for every row
     # Excel date cells arrive as dates (not text), the serial as a number; normalise reads both
     assert all(isinstance(d, dt.date) for d in sheet.cells["date"][:2])
@@ -182,7 +184,8 @@ def test_semicolon_windows_1250_csv_with_a_title_and_a_total_row(tmp_path):
     path = write_csv(tmp_path / "korce.csv", [
         ["Monitorimi i Kontratës Sociale — Bashkia Korçë", "", "", "", "", "", ""],
         ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
-        ["2019-2023", "KORÇA", "KOR-01", "Çerdhe në lagjen nr. 5", "Çerdhe dhe kopshte", "2021", "Realizuar pjesërisht"],
+        ["2019-2023", "KORÇA", "KOR-01", "Çerdhe në lagjen nr. 5", "Çerdhe dhe kopshte", "2021",
+         "Realizuar pjesërisht"],
         ["", "", "", "", "", "", ""],
         ["2019-2023", "korce ", "KOR-02", "Ujë i pijshëm 24 orë", "Ujë i pijshëm", "2021", "NUK ËSHTË REALIZUAR"],
         ["Totali", "", "", "", "", "", ""],

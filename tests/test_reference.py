@@ -178,7 +178,8 @@ def test_contract_cycles_and_their_elections():
     assert list(cycles) == ["2019-2023", "2023-2027"]
     assert cycles["2019-2023"]["election_date"] == "2019-06-30"
     assert cycles["2023-2027"]["election_date"] == "2023-05-14"
-    assert (cycles["2019-2023"]["first_monitoring_year"], cycles["2019-2023"]["last_monitoring_year"]) == ("2020", "2023")
+    first = cycles["2019-2023"]
+    assert (first["first_monitoring_year"], first["last_monitoring_year"]) == ("2020", "2023")
 
 
 def test_countries_allow_a_regional_network():

@@ -116,7 +116,8 @@ def test_a_database_held_by_another_process_is_reported_busy(db_path):
 # ----------------------------------------------------------------------------------- writing
 
 def test_write_stores_rows_with_their_import_sheet_and_excel_row(con, tmp_path):
-    path = priorities_xlsx(tmp_path / "fier.xlsx", [fier("FIE-01", 2020, "Pa adresuar"), fier("FIE-01", 2021, "Pjesërisht")])
+    path = priorities_xlsx(tmp_path / "fier.xlsx", [fier("FIE-01", 2020, "Pa adresuar"),
+                                                    fier("FIE-01", 2021, "Pjesërisht")])
     import_id, replaced = write_file(con, path, who="arta")
     assert (import_id, replaced) == (1, {})
     assert current(con, "SELECT id, file_name, kind, rows, imported_by, state, undone_at FROM imports") == [
@@ -132,8 +133,9 @@ def test_write_stores_rows_with_their_import_sheet_and_excel_row(con, tmp_path):
 
 def test_activities_are_stored_with_year_month_and_themes(con, tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": [
-        ACTIVITY_HEADERS, [dt.datetime(2023, 10, 3), "Tirana", "10 fokus grupe - 200 gra dhe burra", None, None, 120, 80,
-                           30, "Kopshte; Rrugët"]]})
+        ACTIVITY_HEADERS,
+        [dt.datetime(2023, 10, 3), "Tirana", "10 fokus grupe - 200 gra dhe burra", None, None, 120, 80, 30,
+         "Kopshte; Rrugët"]]})
     write_file(con, path)
     assert current(con, "SELECT date, year, month, cycle, municipality, type, events, participants, women, men, youth, "
                         "themes, partner FROM activities") == [
@@ -142,7 +144,8 @@ def test_activities_are_stored_with_year_month_and_themes(con, tmp_path):
 
 
 def test_a_write_that_fails_midway_stores_nothing(con, tmp_path):
-    batch = batch_of(priorities_xlsx(tmp_path / "p.xlsx", [fier("FIE-01", 2021, "Plotësisht"), fier("FIE-02", 2021, "Pjesërisht")]))
+    batch = batch_of(priorities_xlsx(tmp_path / "p.xlsx", [fier("FIE-01", 2021, "Plotësisht"),
+                                                           fier("FIE-02", 2021, "Pjesërisht")]))
     batch.priorities.loc[1, "title"] = None  # a NOT NULL column: the database refuses the second row
     with pytest.raises(duckdb.ConstraintException):
         store.write(con, batch, "p.xlsx", "a" * 64, who="test")
@@ -157,7 +160,8 @@ def test_a_write_that_fails_midway_stores_nothing(con, tmp_path):
 # ----------------------------------------------------------------------------------- replacing
 
 def test_a_newer_status_replaces_the_same_priority_and_year_only(con, tmp_path):
-    first = priorities_xlsx(tmp_path / "v1.xlsx", [fier("FIE-01", 2020, "Pa adresuar"), fier("FIE-01", 2021, "Pa adresuar"),
+    first = priorities_xlsx(tmp_path / "v1.xlsx", [fier("FIE-01", 2020, "Pa adresuar"),
+                                                    fier("FIE-01", 2021, "Pa adresuar"),
                                                     fier("FIE-02", 2021, "Pjesërisht")])
     second = priorities_xlsx(tmp_path / "v2.xlsx", [fier("FIE-01", 2021, "Plotësisht", title="Ujë 24 orë")])
     write_file(con, first)
@@ -185,8 +189,8 @@ def test_an_activities_file_replaces_the_same_municipality_and_calendar_month(co
     _id, replaced = write_file(con, activities_xlsx(tmp_path / "tirane_shtator.xlsx", [
         event(dt.datetime(2023, 9, 30), "Tirana", participants=50)]))
     assert replaced == {"activities": [(1, "shtator.xlsx", 2)]}
-    assert current(con, "SELECT municipality, date, participants, import_id FROM activities WHERE superseded_by IS NULL "
-                        "ORDER BY municipality, date") == [
+    assert current(con, "SELECT municipality, date, participants, import_id FROM activities "
+                        "WHERE superseded_by IS NULL ORDER BY municipality, date") == [
         ("Durrës", dt.date(2023, 9, 5), 13, 1),
         ("Tiranë", dt.date(2022, 9, 5), 14, 1),
         ("Tiranë", dt.date(2023, 9, 30), 50, 2),
@@ -197,7 +201,8 @@ def test_an_activities_file_replaces_the_same_municipality_and_calendar_month(co
 def test_a_reported_figure_replaces_the_same_indicator_year_period_and_place(con, tmp_path):
     headers = ["Viti", "Bashkia", "Treguesi", "Vlera"]
     write_file(con, write_xlsx(tmp_path / "f1.xlsx", {"Shifrat": [
-        headers, [2025, None, "persons_reached", 100], [2025, "Fier", "persons_reached", 10], [2025, None, "events", 5]]}))
+        headers, [2025, None, "persons_reached", 100], [2025, "Fier", "persons_reached", 10],
+        [2025, None, "events", 5]]}))
     _id, replaced = write_file(con, write_xlsx(tmp_path / "f2.xlsx", {"Shifrat": [
         headers, [2025, None, "Persona të arritur", 129466]]}))
     assert replaced == {"figures": [(1, "f1.xlsx", 1)]}
@@ -209,7 +214,8 @@ def test_a_reported_figure_replaces_the_same_indicator_year_period_and_place(con
 # ----------------------------------------------------------------------------------- undo
 
 def test_undo_restores_exactly_the_state_before_the_import(con, tmp_path):
-    write_file(con, priorities_xlsx(tmp_path / "v1.xlsx", [fier("FIE-01", 2021, "Pa adresuar"), fier("FIE-02", 2021, "Pjesërisht")]))
+    write_file(con, priorities_xlsx(tmp_path / "v1.xlsx", [fier("FIE-01", 2021, "Pa adresuar"),
+                                                            fier("FIE-02", 2021, "Pjesërisht")]))
     write_file(con, activities_xlsx(tmp_path / "a1.xlsx", [event(dt.datetime(2021, 5, 1), "Fier")]))
     before = store.snapshot(con)
     import_id, _ = write_file(con, priorities_xlsx(tmp_path / "v2.xlsx", [fier("FIE-01", 2021, "Plotësisht"),
@@ -218,7 +224,8 @@ def test_undo_restores_exactly_the_state_before_the_import(con, tmp_path):
     removed = store.undo(con, import_id)
     assert removed == {"priorities": 2, "priority_status": 2, "activities": 0, "figures": 0}
     assert store.snapshot(con) == before
-    assert current(con, f"SELECT state, undone_at IS NOT NULL FROM imports WHERE id = {import_id}") == [("undone", True)]
+    assert current(con, f"SELECT state, undone_at IS NOT NULL FROM imports WHERE id = {import_id}") == [
+        ("undone", True)]
     assert current(con, "SELECT count(*) FROM priority_status WHERE superseded_by IS NOT NULL") == [(0,)]
 
 
@@ -267,8 +274,8 @@ def test_history_lists_imports_newest_first(con, tmp_path):
     write_file(con, priorities_xlsx(tmp_path / "p.xlsx", [fier("FIE-01", 2021, "Plotësisht")]), who="blerim")
     store.undo(con, 2)
     frame = store.history(con)
-    assert list(frame.columns) == ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "state", "undone_at",
-                                   "sha256"]
+    assert list(frame.columns) == ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "state",
+                                   "undone_at", "sha256"]
     assert frame[["id", "imported_by", "file_name", "kind", "rows", "state"]].values.tolist() == [
         [2, "blerim", "p.xlsx", "priorities", 1, "undone"], [1, "arta", "a.xlsx", "activities", 1, "stored"]]
     assert frame["undone_at"].notna().tolist() == [True, False]

@@ -35,9 +35,9 @@ def test_the_workbook_has_instructions_three_sheets_and_a_hidden_lists_sheet(wor
 @pytest.mark.parametrize(
     ("sheet", "headers"),
     [
-        ("Prioritetet", ["Cikli / Contract cycle", "Bashkia / Municipality *", "Kodi / Code *", "Prioriteti / Priority *",
-                         "Tema / Theme *", "Viti i monitorimit / Monitoring year *", "Statusi / Status *",
-                         "Shënime / Note", "Burimi / Source"]),
+        ("Prioritetet", ["Cikli / Contract cycle", "Bashkia / Municipality *", "Kodi / Code *",
+                         "Prioriteti / Priority *", "Tema / Theme *", "Viti i monitorimit / Monitoring year *",
+                         "Statusi / Status *", "Shënime / Note", "Burimi / Source"]),
         ("Aktivitetet", ["Cikli / Contract cycle", "Data / Date *", "Bashkia / Municipality *",
                          "Lloji i aktivitetit / Activity type *", "Numri i aktiviteteve / Number of events",
                          "Pjesëmarrës gjithsej / Participants total", "Gra / Women", "Burra / Men", "Të rinj / Youth",
