@@ -80,7 +80,7 @@ def resolve_cycle(raw: str | None) -> str | None:
     try:
         return normalise.cycle(raw)
     except InvalidValue:
-        raise UnknownFilterValue("cycle", str(raw), ", ".join(reference.cycles())) from None
+        raise UnknownFilterValue("cycle", str(raw)) from None
 
 
 def _unique(values: Iterable) -> tuple:

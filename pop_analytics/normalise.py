@@ -39,7 +39,7 @@ def _suggest(folded: str, lookup: dict[str, str]) -> str | None:
     return lookup[match[0]] if match else None
 
 
-_MUNICIPALITY_PREFIX = re.compile(r"^(bashkia|bashkise|bashki|komuna|komunes|municipality of|municipality)\s+")
+_MUNICIPALITY_PREFIX = re.compile(r"^(bashkia|bashkise|bashki|komuna|komunes|municipality of|municipality)\s+((e|se|i|te)\s+)?")
 
 
 def municipality(raw: object) -> str:

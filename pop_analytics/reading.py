@@ -12,6 +12,7 @@ the same.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -81,15 +82,30 @@ class Cells(Sequence):
     def take(self, positions: np.ndarray) -> "Cells":
         """The cells at these rows, holding only the distinct values those rows use."""
         if len(positions) and positions[-1] - positions[0] + 1 == len(positions):
-            codes = self.codes[positions[0]:positions[-1] + 1]  # rows without a gap: a view, not a copy
+            first, last = positions[0], positions[-1]
+            codes = self.codes[first:last + 1]  # rows without a gap (the usual sheet): a view, not a copy
+            left_out = np.concatenate([self.codes[:first], self.codes[last + 1:]])
         else:
             codes = self.codes[positions]
-        used = np.flatnonzero(np.bincount(codes, minlength=len(self.uniques)))
-        if len(used) == len(self.uniques):
+            outside = np.ones(len(self.codes), dtype=bool)
+            outside[positions] = False
+            left_out = self.codes[outside]
+        # Only a value of the rows left out (title, header, totals) can be one no taken row has.
+        candidates = np.unique(left_out).tolist()
+        if len(candidates) > 16:
+            unused = np.flatnonzero(np.bincount(codes, minlength=len(self.uniques)) == 0).tolist()
+        else:
+            unused = [c for c in candidates if not (codes == c).any()]
+        if not unused:
             return Cells(self.uniques, codes)
-        renumber = np.zeros(len(self.uniques), dtype=np.int64)
-        renumber[used] = np.arange(len(used))
-        return Cells([self.uniques[u] for u in used], renumber[codes])
+        uniques, codes = list(self.uniques), codes.copy()
+        for code in sorted(unused, reverse=True):  # each unused value gives its place to the last one
+            last = len(uniques) - 1
+            if code != last:
+                uniques[code] = uniques[last]
+                codes[codes == last] = code
+            uniques.pop()
+        return Cells(uniques, codes)
 
     def tolist(self) -> list:
         return self.array()[self.codes].tolist()
@@ -355,25 +371,30 @@ def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[li
     """A CSV read by pyarrow into columns: (columns, row count, first rows), or None when the
     file is not a plain rectangle of fields (uneven rows, an open quote, NUL bytes, a field over
     the csv module's limit), which the csv module then reads as it always has."""
+    if b"\x00" in data:  # the csv module refuses NUL (in UTF-8 and Windows-125x alike, the byte 0)
+        return None
+    # decode() reads UTF-8 (a BOM aside) when it can. Arrow checks the UTF-8 of every field as it
+    # parses (as strictly as Python), so only the first lines are decoded here, for the delimiter.
+    prefix = data[:1 << 20]
     try:
-        text = data.decode("utf-8-sig")  # as decode() does first; then the bytes are UTF-8 already
-        utf8 = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+        head = codecs.getincrementaldecoder("utf-8-sig")().decode(prefix, final=len(prefix) == len(data))
     except UnicodeDecodeError:
+        head = None
+    if head is not None and (len(prefix) == len(data) or len(_first_lines(head, 51)) > 50):
+        table = _arrow_csv(data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data, sniff_delimiter(head))
+        if table is None:
+            try:
+                data.decode("utf-8-sig")
+                return None  # UTF-8, but not a plain rectangle: the csv module reads it
+            except UnicodeDecodeError:
+                head = None
+    else:
+        table = None
+    if table is None:  # Windows-1250/1252, or lines too long to sniff from the first megabyte
         text = decode(data)
-        utf8 = text.encode("utf-8")
-    if "\x00" in text:
-        return None
-    delimiter = sniff_delimiter(text)
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(utf8),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                                              newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types=_ALL_TEXT, strings_can_be_null=False,
-                                                  quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        table = _arrow_csv(text.encode("utf-8"), sniff_delimiter(text))
+        if table is None:
+            return None
     if table.num_columns == 0 or table.num_columns > len(_ALL_TEXT):
         return None
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow works outside the GIL
@@ -383,6 +404,21 @@ def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[li
         return None  # the csv module refuses such a field; let it say so
     head = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
     return columns, table.num_rows, head
+
+
+def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
+    """Every field as text, parsed as the csv module parses (quotes doubled, newlines inside quotes);
+    None when Arrow cannot (uneven rows, invalid UTF-8, an open quote)."""
+    try:
+        return pa_csv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                                              newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=_ALL_TEXT, strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _distinct(chunked: pa.ChunkedArray) -> Cells:

@@ -57,16 +57,16 @@ class Column:
 
 
 def _definite_forms(name: str) -> list[str]:
-    """Albanian names also arrive in the definite form: Lushnjë → Lushnja, Berat → Berati,
-    Dibër → Dibra, Shijak → Shijaku."""
+    """Albanian names also arrive definite and genitive: Lushnjë → Lushnja, Lushnjës; Berat → Berati,
+    Beratit; Dibër → Dibra, Dibrës; Shijak → Shijaku, Shijakut."""
     if name.endswith("ër"):
-        return [name[:-2] + "ra"]
+        return [name[:-2] + "ra", name[:-2] + "rës"]
     if name.endswith("ë"):
-        return [name[:-1] + "a"]
+        return [name[:-1] + "a", name + "s"]
     if name[-1] in "kg":  # k and g take -u ("sh", "zh" are letters of their own and take -i)
-        return [name + "u"]
+        return [name + "u", name + "ut"]
     if name[-1] not in "aeiouy":
-        return [name + "i"]
+        return [name + "i", name + "it"]
     return []
 
 

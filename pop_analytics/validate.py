@@ -80,6 +80,9 @@ class _Parsed:
         codes = np.where(self.truthy(), self.codes, fallback.codes + len(self.values))
         return _Parsed(self.values + fallback.values, codes)
 
+    def _any_row_has(self, wanted: list[int]) -> bool:
+        return _has_code(self.codes, wanted)
+
     def integers(self) -> pd.arrays.IntegerArray:
         """Whole numbers (or None) as a nullable Int64 array, as pd.array(values, dtype="Int64") gives."""
         missing = np.fromiter((v is None for v in self.values), dtype=bool, count=len(self.values))
@@ -89,12 +92,21 @@ class _Parsed:
     def text(self) -> pd.api.extensions.ExtensionArray | np.ndarray:
         """A column of text (or None) as pandas infers it from the per-row values: str, or object
         when no row has a value. Built in Arrow from the distinct values."""
-        used = [self.values[u] for u in np.flatnonzero(np.bincount(self.codes, minlength=len(self.values)))]
-        if (all(v is None for v in used) or _TEXT_DTYPE is None
-                or not all(v is None or type(v) is str for v in self.values)):
+        if (_TEXT_DTYPE is None or not all(v is None or type(v) is str for v in self.values)
+                or not self._any_row_has([i for i, v in enumerate(self.values) if v is not None])):
             return self.rows()
         strings = pa.array(self.values, type=pa.large_string()).take(pa.array(self.codes.astype(np.int32)))
         return pd.array(strings, dtype=_TEXT_DTYPE)
+
+
+def _has_code(codes: np.ndarray, wanted: list[int]) -> bool:
+    """Does any row hold one of these distinct values?"""
+    if not len(codes) or not wanted:
+        return False
+    for code in wanted[:8]:  # usually the first one does
+        if (codes == code).any():
+            return True
+    return len(wanted) > 8 and bool(np.bincount(codes)[[w for w in wanted if w <= codes.max()]].any())
 
 
 def _text_dtype():

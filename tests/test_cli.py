@@ -64,6 +64,9 @@ def runs(tmp_path_factory, demo_db):
                          copy_of_demo("kpis_text_sq"), None),
         "unknown_municipality": ([("kpis", "--municipality", "Tirna", "--json")], copy_of_demo("unknown_m"), None),
         "unknown_theme": ([("kpis", "--theme", "Ujii")], copy_of_demo("unknown_t"), None),
+        "unknown_municipality_sq": ([("--lang", "sq", "kpis", "--municipality", "Bashkia e Vlorrës")],
+                                    copy_of_demo("unknown_m_sq"), None),
+        "unknown_cycle": ([("kpis", "--cycle", "2020-2024")], copy_of_demo("unknown_c"), None),
         "history_json": ([("history", "--json")], copy_of_demo("history_json"), None),
         "history_empty": ([("history",)], fresh("history_empty"), None),
         "template": ([("template", str(template_out))], None, template_out),
@@ -224,13 +227,27 @@ def test_kpis_text_in_albanian(runs):
 def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_municipality"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Error: Unknown municipality 'Tirna'. Did you mean 'Tiranë'?\n")
+        1, "", "Error: Unknown municipality 'Tirna': no municipality is written like that. Did you mean 'Tiranë'?\n")
+
+
+def test_kpis_with_an_unknown_municipality_answers_in_albanian_when_asked(runs):
+    [result], _db, _none = runs["unknown_municipality_sq"]
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Gabim: Bashki e panjohur 'Bashkia e Vlorrës': asnjë bashki nuk shkruhet kështu. "
+               "Mos keni parasysh 'Vlorë'?\n")
+
+
+def test_kpis_with_an_unknown_cycle_exits_1_listing_the_cycles(runs):
+    [result], _db, _none = runs["unknown_cycle"]
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Error: Unknown contract cycle '2020-2024': the cycles are 2019-2023, 2023-2027.\n")
 
 
 def test_kpis_with_an_unknown_theme_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_theme"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Error: Unknown theme 'Ujii'. Did you mean 'Uji i pijshëm'?\n")
+        1, "", "Error: Unknown theme 'Ujii': use a theme key (water, transport, kindergartens, roads, social_justice, "
+               "civic_engagement, local_development) or its label. Did you mean 'Uji i pijshëm'?\n")
 
 
 # ----------------------------------------------------------------------------------- history and undo
