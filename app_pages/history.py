@@ -1,7 +1,7 @@
 """Import history: who stored which file when; undo an import after confirming."""
 import streamlit as st
 
-from pop_analytics import app, present
+from pop_analytics import app
 
 app.header("history")
 lang = app.lang()

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import normalise, reference
+from . import normalise
 from .errors import UnknownFilterValue
 from .normalise import InvalidValue
 

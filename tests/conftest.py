@@ -116,6 +116,21 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def app_db(demo_copy: Path, monkeypatch) -> Path:
+    """A private demo copy that the app (through $POP_DB) opens."""
+    monkeypatch.setenv("POP_DB", str(demo_copy))
+    return demo_copy
+
+
+@pytest.fixture(scope="module")
+def demo_reader(demo_db: Path):
+    """A read-only connection to the session's demo database."""
+    connection = duckdb.connect(str(demo_db), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
 def demo_con(demo_copy: Path):
     connection = store.connect(demo_copy)
     yield connection

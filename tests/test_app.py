@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,17 +15,9 @@ from dashboard_support import (ACTIVITY_HEADER, ROOT, assert_clean, frame_with_c
 from pop_analytics import filters, importing, store
 
 
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
-    copy = tmp_path / "dashboard.duckdb"
-    shutil.copy(demo_db, copy)
-    monkeypatch.setenv("POP_DB", str(copy))
-    return copy
-
-
 # ── links ────────────────────────────────────────────────────────────────────────────────────
 
-def test_a_link_with_filters_and_language_opens_that_view(demo_copy):
+def test_a_link_with_filters_and_language_opens_that_view(app_db):
     at = open_app("overview", {"municipality": "Tirana,Korce", "year": "2023", "lang": "en"})
     assert_clean(at)
     assert at.multiselect(key="filter_municipality").value == ["Tiranë", "Korçë"]
@@ -37,7 +28,7 @@ def test_a_link_with_filters_and_language_opens_that_view(demo_copy):
     assert not at.warning
 
 
-def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(demo_copy):
+def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
     at = open_app("overview", {"municipality": ["tirana", "KORÇA"], "year": "2020-2022", "theme": "Uji", "lang": "en"})
     assert at.query_params == {"municipality": "Tiranë,Korçë", "year": "2020-2022", "theme": "water", "lang": "en"}
     at.multiselect(key="filter_year").set_value([2021]).run()
@@ -47,7 +38,7 @@ def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(demo_copy
     assert at.multiselect(key="filter_theme").value == ["water"]
 
 
-def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(demo_copy):
+def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
     at = open_app("overview", {"municipality": "Tirana,Tirna,Atlantis", "year": "20x3", "cycle": "1999-2000",
                                "lang": "en"})
     assert_clean(at)
@@ -64,7 +55,7 @@ def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(demo_copy):
     assert not at.warning  # the note goes once the reader changes the view
 
 
-def test_an_unknown_language_in_the_link_falls_back_to_albanian_with_a_note(demo_copy):
+def test_an_unknown_language_in_the_link_falls_back_to_albanian_with_a_note(app_db):
     at = open_app("overview", {"lang": "fr"})
     assert at.title[0].value == "Përmbledhje"
     assert [w.value for w in at.warning] == [
@@ -92,7 +83,7 @@ def test_a_year_range_reads_in_either_order_and_with_a_dash_or_dots():
 
 # ── language ─────────────────────────────────────────────────────────────────────────────────
 
-def test_the_language_switch_changes_every_label(demo_copy):
+def test_the_language_switch_changes_every_label(app_db):
     at = open_app("overview", {"year": "2023"})
     assert at.title[0].value == "Përmbledhje"
     assert metrics(at)["Prioritete të adresuara"] == ("74,5%", "±0,0 p.p.")
@@ -105,7 +96,7 @@ def test_the_language_switch_changes_every_label(demo_copy):
     assert at.query_params["lang"] == "en"
 
 
-def test_the_language_holds_across_pages(demo_copy):
+def test_the_language_holds_across_pages(app_db):
     at = open_app("overview", {"lang": "en"})
     at.switch_page("app_pages/quality.py").run()
     assert at.title[0].value == "Data quality"
@@ -113,7 +104,7 @@ def test_the_language_holds_across_pages(demo_copy):
 
 # ── filters and numbers ──────────────────────────────────────────────────────────────────────
 
-def test_changing_a_filter_changes_the_numbers(demo_copy):
+def test_changing_a_filter_changes_the_numbers(app_db):
     at = open_app("overview", {"year": "2023", "lang": "en"})
     assert {k: v[0] for k, v in metrics(at).items()} == {
         "Priorities addressed": "74.5%", "Fully addressed": "43.8%", "Partially addressed": "30.7%",
@@ -127,7 +118,7 @@ def test_changing_a_filter_changes_the_numbers(demo_copy):
         "Municipalities covered": ("1", "±0")}
 
 
-def test_the_first_monitoring_year_shows_the_published_shares(demo_copy):
+def test_the_first_monitoring_year_shows_the_published_shares(app_db):
     at = open_app("overview", {"year": "2020", "lang": "en"})
     shown = {k: v[0] for k, v in metrics(at).items()}
     assert (shown["Fully addressed"], shown["Partially addressed"], shown["Not addressed"]) == ("17.0%", "58.0%",
@@ -162,7 +153,7 @@ def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, 
             a["participants"], a["women_pct"], expected["municipalities_covered"]]
 
 
-def test_the_profile_shows_the_partner_and_sets_the_shared_filter(demo_copy):
+def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
     at = open_app("municipality", {"lang": "en", "year": "2023"})
     at.selectbox(key="profile_municipality").set_value("Korçë").run()
     assert_clean(at)
@@ -178,7 +169,7 @@ def test_the_profile_shows_the_partner_and_sets_the_shared_filter(demo_copy):
          "First year monitored": 2024, "Latest year monitored": 2025}]
 
 
-def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(demo_copy):
+def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_db):
     at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
     at.text_input(key="tracker_search").set_value("ure").run()  # finds 'urës' (bridge)
     table = frame_with_column(at, "Priority")
@@ -191,7 +182,7 @@ def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(demo_co
     assert list(history["File"].unique()) == ["prioritetet_2019_2023.csv"]
 
 
-def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(demo_copy):
+def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(app_db):
     at = open_app("quality", {"lang": "en", "year": "2023"})
     assert [w.value for w in at.warning] == ["2 of 2 reported totals differ from their itemised rows."]
     table = frame_with_column(at, "Itemised")
@@ -203,7 +194,7 @@ def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(demo_copy):
 
 # ── upload ───────────────────────────────────────────────────────────────────────────────────
 
-def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(demo_copy):
+def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
     content = xlsx([ACTIVITY_HEADER, ["15.06.2019", "Tirana", "Fokus grup", 3, 40, 25, 15, "Uji i pijshëm"]])
     at = open_app("overview", {"lang": "en", "year": "2019", "municipality": "Tiranë"})
     assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("4", "99")
@@ -234,7 +225,7 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(demo_copy)
         5, "Qendra Aleanca Gjinore", "tirane_qershor_2019.xlsx", "activities", 1, "stored"]
 
 
-def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(demo_copy):
+def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(app_db):
     content = xlsx([["Aktivitetet e vitit 2024"], ACTIVITY_HEADER,
                     ["12.03.2024", "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
                     ["13.03.2024", "Fier", "Fokus grup", 1, 20, 15, 10, "Rrugët"]])
@@ -256,14 +247,14 @@ def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(demo_copy):
     assert report["Çfarë duhet rregulluar"].iloc[0].startswith("'Tirna' nuk është bashki që ky program e njeh.")
 
 
-def test_the_template_downloads_from_the_upload_page(demo_copy):
+def test_the_template_downloads_from_the_upload_page(app_db):
     at = open_app("upload", {"lang": "en"})
     assert at.download_button(key="upload_template").label == "Download the template"
 
 
 # ── undo ─────────────────────────────────────────────────────────────────────────────────────
 
-def test_undo_asks_first_then_restores_the_state_before_the_import(demo_copy):
+def test_undo_asks_first_then_restores_the_state_before_the_import(app_db):
     at = open_app("history", {"lang": "en"})
     at.selectbox(key="undo_choice").set_value(4).run()
     at.button(key="undo_open").click().run()
@@ -279,8 +270,8 @@ def test_undo_asks_first_then_restores_the_state_before_the_import(demo_copy):
     assert "No reported total of events or participants in this view." in [i.value for i in at.info]
 
 
-def test_undo_refused_says_why(demo_copy):
-    con = store.connect(demo_copy)
+def test_undo_refused_says_why(app_db):
+    con = store.connect(app_db)
     content = xlsx([ACTIVITY_HEADER, ["20.07.2019", "Tiranë", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"]])
     assert importing.import_bytes(con, content, "tirane_korrik_2019.xlsx").status == "imported"  # replaces July 2019
     con.close()
@@ -294,7 +285,7 @@ def test_undo_refused_says_why(demo_copy):
         "undo #5 first."]
 
 
-def test_clear_filters_empties_every_filter_and_the_url(demo_copy):
+def test_clear_filters_empties_every_filter_and_the_url(app_db):
     at = open_app("overview", {"municipality": "Fier", "year": "2023", "theme": "water", "cycle": "2019-2023",
                                "lang": "en"})
     at.button(key="filter_reset").click().run()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import altair as alt
-import duckdb
 import pytest
 
 from pop_analytics import charts, queries
@@ -13,10 +12,8 @@ from pop_analytics.i18n import t
 
 
 @pytest.fixture(scope="module")
-def con(demo_db):
-    connection = duckdb.connect(str(demo_db), read_only=True)
-    yield connection
-    connection.close()
+def con(demo_reader):
+    return demo_reader
 
 
 def _cases(con):

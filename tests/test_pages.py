@@ -1,7 +1,6 @@
 """Every page renders, in both languages, on the demo data and on an empty database; and how long a rerun takes."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -20,14 +19,6 @@ HEADINGS = {
 
 
 @pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
-    copy = tmp_path / "dashboard.duckdb"
-    shutil.copy(demo_db, copy)
-    monkeypatch.setenv("POP_DB", str(copy))
-    return copy
-
-
-@pytest.fixture
 def empty_db(tmp_path: Path, monkeypatch) -> Path:
     path = tmp_path / "empty.duckdb"
     monkeypatch.setenv("POP_DB", str(path))
@@ -36,7 +27,7 @@ def empty_db(tmp_path: Path, monkeypatch) -> Path:
 
 @pytest.mark.parametrize("lang", ["sq", "en"])
 @pytest.mark.parametrize("page", PAGE_NAMES)
-def test_page_renders_on_demo_data_with_its_heading_and_no_missing_text(demo_copy, page, lang):
+def test_page_renders_on_demo_data_with_its_heading_and_no_missing_text(app_db, page, lang):
     at = open_app(page, {"lang": lang})
     at.run()  # a rerun on the same page, as after any widget change
     assert_clean(at)
@@ -60,7 +51,7 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
 
 
 @pytest.mark.parametrize("page", ["overview", "tracker", "participation", "municipality", "quality"])
-def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(demo_copy, page):
+def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(app_db, page):
     at = open_app(page, {"lang": "en", "municipality": "Berat"})  # a real municipality with no data
     assert_clean(at)
     infos = [info.value for info in at.info]
@@ -68,14 +59,14 @@ def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(demo_copy, 
     assert not at.get("vega_lite_chart") and not at.metric
 
 
-def test_overview_shows_eight_tiles_and_three_charts(demo_copy):
+def test_overview_shows_eight_tiles_and_three_charts(app_db):
     at = open_app("overview", {"lang": "en", "year": "2023"})
     assert list(metrics(at)) == ["Priorities addressed", "Fully addressed", "Partially addressed", "Not addressed",
                                  "Events", "Participants", "Women's share", "Municipalities covered"]
     assert len(at.get("vega_lite_chart")) == 3
 
 
-def test_every_table_has_csv_and_excel_downloads(demo_copy):
+def test_every_table_has_csv_and_excel_downloads(app_db):
     at = open_app("participation", {"lang": "en", "year": "2023"})
     keys = {b.key for b in at.download_button}
     tables = {key.split("_", 1)[1] for key in keys if key.startswith("csv_")}
@@ -84,7 +75,7 @@ def test_every_table_has_csv_and_excel_downloads(demo_copy):
     assert {f"xlsx_{name}" for name in tables} <= keys
 
 
-def test_rerun_server_time_of_each_page_is_measured(demo_copy, capsys):
+def test_rerun_server_time_of_each_page_is_measured(app_db, capsys):
     """Prints, for each page, the first render and the median of five reruns (warm cache) on the demo data."""
     rows = []
     for page in PAGE_NAMES:

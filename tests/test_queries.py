@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from pop_analytics import kpis, queries, store
@@ -11,10 +10,8 @@ from pop_analytics.filters import Filters, resolve
 
 
 @pytest.fixture(scope="module")
-def con(demo_db):
-    connection = duckdb.connect(str(demo_db), read_only=True)
-    yield connection
-    connection.close()
+def con(demo_reader):
+    return demo_reader
 
 
 def test_years_and_municipalities_with_data(con):
