@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each import (default 5)")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the pandas+openpyxl read (default 3)")
     parser.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
-    parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page (default 20)")
+    parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
     parser.add_argument("--only", nargs="+", choices=FIGURES, help="measure only these figures")
     parser.add_argument("--readme", action="store_true", help="also write benchmarks/README_SECTION.md")
     args = parser.parse_args(argv)

@@ -238,6 +238,14 @@ def _package_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _reference_digest() -> str:
+    """The spellings generated come from the reference data: a change there is a new recipe."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parent.parent / "data" / "reference").glob("*.csv")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _manifest() -> dict:
     path = CACHE / "manifest.json"
     return json.loads(path.read_text()) if path.exists() else {}
@@ -251,10 +259,11 @@ def ensure(log=print) -> dict[str, Path]:
     """Every generated file, built when missing or stale; returns their paths."""
     CACHE.mkdir(parents=True, exist_ok=True)
     manifest = _manifest()
+    reference_digest = _reference_digest()
     recipes = {
-        "activities_csv": f"{RECIPE}:{SEED}:{ACTIVITY_ROWS}",
-        "activities_xlsx": f"{RECIPE}:{SEED + 1}:{XLSX_ROWS}",
-        "priorities_csv": f"{RECIPE}:{SEED + 2}:{PRIORITY_ROWS}",
+        "activities_csv": f"{RECIPE}:{SEED}:{ACTIVITY_ROWS}:{reference_digest}",
+        "activities_xlsx": f"{RECIPE}:{SEED + 1}:{XLSX_ROWS}:{reference_digest}",
+        "priorities_csv": f"{RECIPE}:{SEED + 2}:{PRIORITY_ROWS}:{reference_digest}",
     }
     builders = {
         "activities_csv": lambda p: write_csv(p, activities(ACTIVITY_ROWS, SEED)),

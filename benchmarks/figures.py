@@ -5,7 +5,7 @@ import datetime as dt
 import gc
 import json
 import os
-import shutil
+import resource
 import subprocess
 import sys
 import tempfile
@@ -141,9 +141,9 @@ def _pages() -> list[str]:
                   if not p.name.startswith("_"))
 
 
-def app_process(db: Path, reruns: int, timeout_s: float = 300) -> tuple[Figure, Figure, Figure]:
+def app_process(db: Path, reruns: int, timeout_s: float = 420) -> tuple[Figure, Figure, Figure]:
     """A child process runs the dashboard through AppTest on the large database: page reruns timed
-    inside it, and its peak resident memory (VmHWM, checked against wait4's ru_maxrss)."""
+    inside it, and its peak resident memory (VmHWM, checked against RUSAGE_CHILDREN)."""
     pages = _pages()
     env = {**os.environ, "POP_DB": str(db), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "benchmarks.app_probe", "--reruns", str(reruns), *pages]
@@ -154,8 +154,9 @@ def app_process(db: Path, reruns: int, timeout_s: float = 300) -> tuple[Figure, 
         process.kill()
         out, err = process.communicate()
         raise RuntimeError(f"the app probe took more than {timeout_s:.0f} s") from None
-    # communicate() has reaped the child; its resource usage is in RUSAGE_CHILDREN's maximum too,
-    # but that maximum covers every child of this process, so the probe's own VmHWM is the figure.
+    # communicate() has reaped the child, so RUSAGE_CHILDREN's high-water mark includes it; that mark
+    # covers every child this process ever had, so the probe's own VmHWM is the figure, this a check.
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if process.returncode != 0:
         raise RuntimeError(f"the app probe failed ({process.returncode}):\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
@@ -165,10 +166,15 @@ def app_process(db: Path, reruns: int, timeout_s: float = 300) -> tuple[Figure, 
                          f"p95 {Figure('', '', 'ms', p['reruns_ms']).p95:,.0f}" for p in result["pages"])
     rerun = Figure("page_rerun", f"page rerun via AppTest, 1M rows ({len(result['pages'])} page(s))", "ms", reruns_ms,
                    target=f"p95 <= {PAGE_P95_TARGET_MS:.0f} ms", percentiles=True, notes=[f"per page ms: {per_page}"])
-    rerun.passed = rerun.p95 <= PAGE_P95_TARGET_MS
+    # Each page is held to the target: pooled reruns would let a slow page (fewer reruns) hide.
+    worst = max(result["pages"], key=lambda p: Figure("", "", "ms", p["reruns_ms"]).p95)
+    worst_p95 = Figure("", "", "ms", worst["reruns_ms"]).p95
+    rerun.notes.insert(0, f"slowest page {Path(worst['page']).stem}: p95 {worst_p95:,.0f} ms")
+    rerun.passed = worst_p95 <= PAGE_P95_TARGET_MS
     first = Figure("page_first", "page first run via AppTest (cold)", "ms", first_ms, percentiles=True)
     memory = Figure("app_memory", "app process peak RSS, large db loaded", "MB", [result["peak_rss_mb"]],
-                    target=f"<= {MEMORY_TARGET_MB:.0f} MB")
+                    target=f"<= {MEMORY_TARGET_MB:.0f} MB",
+                    notes=[f"VmHWM of the AppTest process; RUSAGE_CHILDREN max {children_mb:,.0f} MB"])
     memory.passed = result["peak_rss_mb"] <= MEMORY_TARGET_MB
     if result.get("exceptions"):
         rerun.notes.append("page exceptions: " + "; ".join(result["exceptions"])[:300])

@@ -152,7 +152,8 @@ def pages() -> list:
 
 def _home() -> None:
     params = st.query_params
-    st.switch_page(PAGES[0][1], query_params=[(k, v) for k in params for v in params.get_all(k)])
+    overview = next(path for name, path, _ in PAGES if name == "overview")
+    st.switch_page(overview, query_params=[(k, v) for k in params for v in params.get_all(k)])
 
 
 def sidebar() -> Filters:

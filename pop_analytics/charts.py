@@ -145,7 +145,8 @@ def trend_comparison(frame: pd.DataFrame, lang: str) -> alt.Chart:
 def by_month(frame: pd.DataFrame, lang: str, measure: str = "participants") -> alt.Chart:
     """Participants (or events) per month."""
     chart = alt.Chart(frame).mark_bar(color=ACCENT).encode(
-        x=alt.X("yearmonth(month):T", title=None),
+        # each bar centred on its month's tick: the label names the bar, not the gap between two bars
+        x=alt.X("yearmonth(month):T", title=None, bandPosition=0),
         y=alt.Y(f"{measure}:Q", title=_col(measure, lang)),
         tooltip=[alt.Tooltip("yearmonth(month):T", title=_col("month", lang), format="%B %Y"),
                  alt.Tooltip("events:Q", title=_col("events", lang), format=","),

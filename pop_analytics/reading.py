@@ -407,8 +407,9 @@ def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[li
 
 
 def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
-    """Every field as text, parsed as the csv module parses (quotes doubled, newlines inside quotes);
-    None when Arrow cannot (uneven rows, invalid UTF-8, an open quote)."""
+    """Every field as text, parsed as the csv module parses (quotes doubled, newlines inside quotes),
+    each column dictionary-encoded as it is read; None when Arrow cannot (uneven rows, invalid UTF-8,
+    an open quote)."""
     try:
         return pa_csv.read_csv(
             pa.BufferReader(utf8),
@@ -422,11 +423,13 @@ def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
 
 
 def _distinct(chunked: pa.ChunkedArray) -> Cells:
-    encoded = pc.dictionary_encode(chunked.combine_chunks())
+    encoded = chunked.combine_chunks()  # one dictionary for the blocks read in parallel
+    if not pa.types.is_dictionary(encoded.type):
+        encoded = pc.dictionary_encode(encoded)
     return Cells(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False))
 
 
-_ALL_TEXT = {f"f{i}": pa.string() for i in range(4096)}
+_ALL_TEXT = {f"f{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(4096)}
 
 
 def read(data: bytes, file_name: str) -> ReadResult:

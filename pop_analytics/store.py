@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import DatabaseBusy, UndoRefused
 from .settings import database_path
@@ -127,11 +128,18 @@ def _unregister(con, name: str) -> None:
 def _lists(column: pd.Series) -> pa.Array:
     """A column of lists of text as Arrow, each distinct list object converted once (validation lets
     rows with the same cell share one list)."""
-    codes, _ = pd.factorize(np.fromiter(map(id, column), dtype=np.int64, count=len(column)))
+    values = column.to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.fromiter(map(id, values), dtype=np.int64, count=len(values)))
     seen = np.maximum.accumulate(codes)  # codes are numbered in order of first appearance
-    firsts = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
-    distinct = column.iloc[firsts].tolist()
-    return pa.array(distinct, type=pa.list_(pa.string())).take(pa.array(codes.astype(np.int32)))
+    distinct = pa.array(values[np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])].tolist(), type=pa.list_(pa.string()))
+    # Row i is distinct list codes[i]: its items are that list's run of the flattened items.
+    starts = distinct.offsets.to_numpy()[:-1].astype(np.int64)
+    lengths = np.diff(distinct.offsets.to_numpy()).astype(np.int64)[codes]
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    items = np.repeat(starts[codes] - offsets[:-1], lengths) + np.arange(offsets[-1])
+    valid = pa.array(~np.asarray(distinct.is_null())[codes]) if distinct.null_count else None
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), distinct.flatten().take(pa.array(items)),
+                                    mask=None if valid is None else pc.invert(valid))
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
