@@ -46,5 +46,5 @@ with right:
 st.subheader(app.tr("profile.priorities"))
 priorities = app.data("priorities", scoped, search="")
 app.table(priorities, f"priorities_{name}",
-          ["cycle", "code", "title", "theme", "status", *present.status_columns(priorities)],
+          ["code", "status", *present.status_columns(priorities), "title", "theme", "cycle"],
           empty_key="tracker.no_priorities", status_colours=True)

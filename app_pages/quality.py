@@ -18,8 +18,8 @@ if len(gaps):
 elif len(totals):
     st.success(app.tr("quality.totals_agree", total=len(totals)), icon=":material/check_circle:")
 app.chart(charts.reported_vs_itemised, gaps, empty_key="quality.no_totals")
-app.table(totals, "reported_vs_itemised", ["year", "date_from", "date_to", "municipality", "type", "indicator",
-                                           "reported", "itemised", "difference", "rows", "source", "note"],
+app.table(totals, "reported_vs_itemised", ["indicator", "reported", "itemised", "difference", "date_from", "date_to",
+                                           "municipality", "type", "rows", "note", "source", "year"],
           empty_key="quality.no_totals")
 
 st.subheader(app.tr("quality.split"))

@@ -28,7 +28,7 @@ search = st.text_input(app.tr("tracker.search"), key="tracker_search", placehold
 priorities = app.data("priorities", chosen, search=search or "")
 years = present.status_columns(priorities)
 st.caption(app.tr("tracker.count", count=present.number(len(priorities), lang)))
-app.table(priorities, "priorities", ["municipality", "cycle", "code", "title", "theme", "status", *years],
+app.table(priorities, "priorities", ["municipality", "code", "status", *years, "title", "theme", "cycle"],
           empty_key="tracker.no_match", status_colours=True)
 
 st.subheader(app.tr("tracker.detail"))

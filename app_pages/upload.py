@@ -21,7 +21,7 @@ with left:
 stored = st.session_state.get("upload_stored")
 if stored:
     st.success(app.tr("upload.stored", file=stored["file"], import_id=stored["import_id"],
-                      rows=present.number(stored["rows"], lang)), icon=":material/check_circle:")
+                      rows=present.rows_phrase(stored["rows"], lang)), icon=":material/check_circle:")
     for message in stored["warnings"][lang]:
         st.info(message)
 if uploaded is None:
@@ -31,12 +31,14 @@ if uploaded is None:
 content = uploaded.getvalue()
 report = app.check_upload(content, uploaded.name)
 if report.status == "duplicate":
+    if stored and stored["import_id"] == report.import_id:
+        st.stop()  # the file just stored: the success note above says all there is to say
     st.info(app.tr("upload.duplicate", file=uploaded.name, import_id=report.import_id), icon=":material/content_copy:")
     st.stop()
 if report.status == "refused":
     st.error(app.tr("upload.refused", file=uploaded.name, count=len(report.errors)), icon=":material/error:")
 else:
-    st.success(app.tr("upload.valid", file=uploaded.name, rows=present.number(report.rows, lang),
+    st.success(app.tr("upload.valid", file=uploaded.name, rows=present.rows_phrase(report.rows, lang),
                       kind=" + ".join(app.tr(f"kind.{k}") for k in report.kind.split("+"))), icon=":material/task_alt:")
 
 if report.errors or report.warnings:
@@ -48,7 +50,7 @@ st.subheader(app.tr("upload.preview"))
 previews = present.batch_preview(report.batch, lang) if report.batch is not None else {}
 if previews:
     for kind, frame in previews.items():
-        st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.number(len(frame), lang))}")
+        st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.rows_phrase(len(frame), lang))}")
         st.dataframe(frame.head(200), hide_index=True, placeholder=present.DASH)
 else:
     raw = present.read_preview(content, uploaded.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.only or FIGURES
 
     started = time.perf_counter()
-    print("POP Analytics benchmark — " + report.machine_line(), flush=True)
+    load_before = os.getloadavg()
+    print("POP Analytics benchmark — " + report.machine_line() + f"; load average {load_before[0]:.1f}", flush=True)
     paths = data.ensure(log=lambda text: print(f"  {text}", flush=True))
     results: list[Figure] = []
 
@@ -52,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.app_process(paths["large_db"], args.reruns))
 
     elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()
     missed = [f.label for f in results if f.passed is False]
-    print(f"{len(results)} figures in {elapsed:.0f} s; " + ("all targets met" if not missed else
-                                                          f"{len(missed)} target(s) MISSED: " + "; ".join(missed)))
-    record = {"machine": report.machine(), "elapsed_s": elapsed, "figures": [f.as_dict() for f in results]}
+    print(f"{len(results)} figures in {elapsed:.0f} s (load average {load_after[0]:.1f} now, {load_after[2]:.1f} over "
+          "15 min: other work on the machine slows every figure); "
+          + ("all targets met" if not missed else f"{len(missed)} target(s) MISSED: " + "; ".join(missed)))
+    record = {"machine": report.machine(), "elapsed_s": elapsed, "figures": [f.as_dict() for f in results],
+              "load_average": {"start_1min": load_before[0], "end_1min": load_after[0], "end_15min": load_after[2]}}
     (data.CACHE / "last.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     if args.readme:
         path = report.write_section(record)

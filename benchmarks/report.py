@@ -75,7 +75,9 @@ def write_section(record: dict) -> Path:
         "",
         f"Last figures, measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, "
         f"{info['os']}, Python {info['python']}; {libraries}. The whole `make bench` took "
-        f"{record['elapsed_s'] / 60:.1f} min with the generated data already cached.",
+        f"{record['elapsed_s'] / 60:.1f} min with the generated data already cached. Load average (1 min) "
+        f"{record['load_average']['start_1min']:.1f} at the start and {record['load_average']['end_1min']:.1f} at the "
+        "end: the machine (2 cores) was shared with other work, which slows every figure.",
         "",
         *rows,
         "",

@@ -35,6 +35,11 @@ def number(value: object, lang: str, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
 
 
+def rows_phrase(count: int, lang: str) -> str:
+    """1 → '1 row', 1157 → '1,157 rows' (en); '1 rresht', '1 157 rreshta' (sq)."""
+    return t(f"count.rows.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+
+
 def percent(value: object, lang: str) -> str:
     """74.5 → '74.5%' (en) / '74,5%' (sq), one decimal as the KPI object rounds it."""
     return DASH if _missing(value) else number(value, lang, 1) + "%"

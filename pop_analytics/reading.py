@@ -225,8 +225,9 @@ def _is_total_word(cell: object) -> bool:
 
 def tabulate(name: str, rows: list[list], first_row_number: int = 1) -> Sheet | None:
     """Rows of raw cells → a Sheet, or None when no header row can be found."""
-    width = max(map(len, rows), default=0)
-    if any(len(row) != width for row in rows):  # a missing cell reads as None, as an empty one would
+    widths = set(map(len, rows))
+    width = max(widths, default=0)
+    if len(widths) > 1:  # a missing cell reads as None, as an empty one would
         rows_ = [list(row) + [None] * (width - len(row)) for row in rows]
     else:
         rows_ = rows

@@ -143,7 +143,7 @@ class _SheetCheck:
         failed = np.zeros(len(cells.uniques), dtype=bool)
         invalid: dict[int, InvalidValue] = {}
         for code, raw in enumerate(cells.uniques):
-            if normalise.is_blank(raw):
+            if (not raw.strip()) if type(raw) is str else normalise.is_blank(raw):
                 values.append(None)
                 failed[code] = required
                 continue
@@ -256,10 +256,14 @@ def _themes_parser() -> Callable[[object], tuple[str, ...]]:
         return found
 
     def themes(raw: object) -> tuple[str, ...]:
-        if normalise.is_blank(raw):
+        if type(raw) is str and raw.strip():
+            parts = normalise._THEME_SEPARATORS.split(raw)
+        elif normalise.is_blank(raw):
             return ()
+        else:
+            parts = normalise._THEME_SEPARATORS.split(str(raw))
         keys: list[str] = []
-        for part in normalise._THEME_SEPARATORS.split(str(raw)):
+        for part in parts:
             found = by_part.get(part)
             if found is None or type(found) is not tuple:
                 if not part.strip():

@@ -203,7 +203,7 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
     at.file_uploader(key="upload_file").upload("tirane_qershor_2019.xlsx", content).run()
     assert_clean(at)
     assert [s.value for s in at.success] == [
-        "'tirane_qershor_2019.xlsx' is valid: 1 rows of activities. Check the preview, then confirm to store it."]
+        "'tirane_qershor_2019.xlsx' is valid: 1 row of activities. Check the preview, then confirm to store it."]
     preview = frame_with_column(at, "Activity type")
     assert preview.drop(columns="Date").to_dict("records")[0] == {
         "Municipality": "Tiranë", "Activity type": "focus group", "Events": 3,
@@ -211,12 +211,11 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
         "Contract cycle": "2019-2023"}
     at.button(key="upload_confirm").click().run()
     assert_clean(at)
-    assert at.success[0].value == ("'tirane_qershor_2019.xlsx' was stored as import #5 (1 rows). "
+    assert at.success[0].value == ("'tirane_qershor_2019.xlsx' was stored as import #5 (1 row). "
                                    "The dashboard now includes it.")
     assert [i.value for i in at.info] == [
         "The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
-        "(elections of 14 May 2023 start the 2023-2027 cycle).",
-        "'tirane_qershor_2019.xlsx' is already stored, as import #5. Nothing new to store."]
+        "(elections of 14 May 2023 start the 2023-2027 cycle)."]
     at.switch_page("app_pages/overview.py").run()
     assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("7", "139")
     at.switch_page("app_pages/history.py").run()
