@@ -33,7 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()
     print("POP Analytics benchmark — " + report.machine_line() + f"; load average {load_before[0]:.1f}", flush=True)
-    paths = data.ensure(log=lambda text: print(f"  {text}", flush=True))
+    generated: list[str] = []
+
+    def log(text: str) -> None:
+        generated.append(text)
+        print(f"  {text}", flush=True)
+
+    paths = data.ensure(log=log)
     results: list[Figure] = []
 
     def show(*measured: Figure) -> None:
@@ -60,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
           "15 min: other work on the machine slows every figure); "
           + ("all targets met" if not missed else f"{len(missed)} target(s) MISSED: " + "; ".join(missed)))
     record = {"machine": report.machine(), "elapsed_s": elapsed, "figures": [f.as_dict() for f in results],
+              "generated": generated,
               "load_average": {"start_1min": load_before[0], "end_1min": load_after[0], "end_15min": load_after[2]}}
     (data.CACHE / "last.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     if args.readme:

@@ -59,7 +59,8 @@ def write_section(record: dict) -> Path:
     rows = ["| figure | result | target | met |", "|---|---|---|---|"]
     for f in record["figures"]:
         met = "" if f["passed"] is None else ("yes" if f["passed"] else "**no**")
-        notes = f" ({'; '.join(f['notes'])})" if f["notes"] else ""
+        notes = "; ".join(n if len(n) <= 240 else n[:237] + "…" for n in f["notes"])
+        notes = f" ({notes})" if notes else ""
         rows.append(f"| {f['label']} | {f['summary']}{notes} | {f['target'] or '–'} | {met} |")
     changes = CHANGES_PATH.read_text(encoding="utf-8").strip() if CHANGES_PATH.exists() else ""
     text = "\n".join([
@@ -74,8 +75,11 @@ def write_section(record: dict) -> Path:
         "(`--only xlsx csv kpi app`, run counts).",
         "",
         f"Last figures, measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, "
-        f"{info['os']}, Python {info['python']}; {libraries}. The whole `make bench` took "
-        f"{record['elapsed_s'] / 60:.1f} min with the generated data already cached. Load average (1 min) "
+        f"{info['os']}, Python {info['python']}; {libraries}. That run of `python -m benchmarks` took "
+        f"{record['elapsed_s'] / 60:.1f} min"
+        + (f" including what it had to build first ({'; '.join(record['generated'])})" if record.get("generated")
+           else " with the generated data already cached")
+        + ". Load average (1 min) "
         f"{record['load_average']['start_1min']:.1f} at the start and {record['load_average']['end_1min']:.1f} at the "
         "end: the machine (2 cores) was shared with other work, which slows every figure.",
         "",

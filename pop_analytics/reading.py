@@ -218,7 +218,12 @@ def _is_blank_cell(cell: object) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _is_total_word(cell: object) -> bool:
+_SEPARATOR_CHARS = " \t\n\r\x0b\x0c-_/.,:;'’\"“”()*"
+
+
+def _is_total_word(cell: str) -> bool:
+    if cell.lstrip(_SEPARATOR_CHARS)[:1] in "0123456789" and cell.lstrip(_SEPARATOR_CHARS):
+        return False  # a date or a number: no word of TOTAL_WORDS starts with a digit (spares fold())
     folded = fold(cell)
     return folded in TOTAL_WORDS or folded.split(" ")[0] in TOTAL_WORDS
 
@@ -275,7 +280,7 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         codes = column.codes[start:]
         text = np.zeros(len(column.uniques), dtype=bool)
         says_total = np.zeros(len(column.uniques), dtype=bool)
-        for code in np.unique(codes[undecided]):
+        for code in np.flatnonzero(np.bincount(codes[undecided], minlength=len(column.uniques))):
             cell = column.uniques[code]
             if isinstance(cell, str) and cell.strip():
                 text[code], says_total[code] = True, _is_total_word(cell)

@@ -8,11 +8,8 @@ and the benchmark's generated files against the importer.
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
-import io
 import math
-from pathlib import Path
 
 import pytest
 
