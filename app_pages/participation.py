@@ -44,7 +44,6 @@ with gender:
     app.chart(charts.women_share, genders)
     app.table(genders, "women_men_by_year", ["year", "women", "men", "women_pct", "rows_without_split"])
 with rows:
-    activity_rows = app.data("activity_rows", chosen)
-    st.caption(app.tr("participation.rows_note", count=present.number(len(activity_rows), lang)))
-    app.table(activity_rows, "activity_rows", ["date", "municipality", "type", "events", "participants", "women", "men",
-                                               "youth", "themes", "partner", "note", "link", "source"], height=420)
+    st.caption(app.tr("participation.rows_note", count=present.number(app.data("activity_rows_count", chosen), lang)))
+    app.long_table("activity_rows", chosen, ["date", "municipality", "type", "events", "participants", "women", "men",
+                                              "youth", "themes", "partner", "note", "link", "source"], height=420)

@@ -23,10 +23,10 @@ app.table(totals, "reported_vs_itemised", ["indicator", "reported", "itemised", 
           empty_key="quality.no_totals")
 
 st.subheader(app.tr("quality.split"))
-unsplit = app.data("rows_without_split", chosen)
-st.caption(app.tr("quality.split_help", count=present.number(len(unsplit), lang)))
-app.table(unsplit, "rows_without_split", ["date", "municipality", "type", "events", "participants", "women", "men",
-                                          "file_name", "sheet", "excel_row"], empty_key="quality.split_none")
+unsplit = app.data("rows_without_split_count", chosen)
+st.caption(app.tr("quality.split_help", count=present.number(unsplit, lang)))
+app.long_table("rows_without_split", chosen, ["date", "municipality", "type", "events", "participants", "women", "men",
+                                              "file_name", "sheet", "excel_row"], empty_key="quality.split_none")
 
 st.subheader(app.tr("quality.missing"))
 missing = app.data("missing_reports", chosen)

@@ -279,14 +279,26 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
 
 
 def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
-          height: int | str = "auto", labelled: bool = False, status_colours: bool = False) -> None:
-    """A table headed in the reader's language, with CSV and Excel downloads of exactly these rows."""
+          height: int | str = "auto", labelled: bool = False, status_colours: bool = False,
+          total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None) -> None:
+    """A table headed in the reader's language, with CSV and Excel downloads of all its rows.
+    Past settings.TABLE_ROW_LIMIT rows only the first are shown; everything() (when given) fetches
+    all of them, at download time only, for a table the page fetched only the first rows of."""
     if frame is None or frame.empty:
         empty(empty_key)
         return
-    shown = frame if labelled else present.table(frame, lang(), columns)
+    def heading(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows if labelled else present.table(rows, lang(), columns)
+    total = len(frame) if total is None else total
+    shown = heading(frame.head(settings.TABLE_ROW_LIMIT))
+    if total > len(shown):
+        st.caption(tr("table.first_rows", shown=present.number(len(shown), lang()),
+                      total=present.number(total, lang())))
     st.dataframe(_tinted(shown) if status_colours else shown, hide_index=True, height=height, placeholder=present.DASH)
-    downloads(shown, name)
+    if everything is not None:
+        downloads(lambda: heading(everything()), name, total)
+    else:
+        downloads(lambda: heading(frame), name, total)
 
 
 STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166, 55, 0.25)",
@@ -333,14 +345,26 @@ def priority_detail(cycle: str, municipality: str, code: str) -> None:
                                                    "excel_row"], status_colours=True)
 
 
-def downloads(shown: pd.DataFrame, name: str) -> None:
+def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
+    """CSV and Excel buttons; rows() runs only when one is pressed. Past Excel's limit, CSV only."""
     stem = f"pop_{name}_{lang()}_{dt.date.today():%Y-%m-%d}"
     row = st.container(horizontal=True, gap="small")
-    row.download_button(tr("download.csv"), lambda: present.csv_bytes(shown), file_name=f"{stem}.csv",
-                         mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:")
-    row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(shown, name), file_name=f"{stem}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"xlsx_{name}", on_click="ignore", icon=":material/download:")
+    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows()), file_name=f"{stem}.csv",
+                        mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:")
+    if total <= settings.EXCEL_MAX_ROWS:
+        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name), file_name=f"{stem}.xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            key=f"xlsx_{name}", on_click="ignore", icon=":material/download:")
+
+
+def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int:
+    """A table that may hold a million rows: the first rows are fetched and shown, all of them
+    download. Returns how many rows there are."""
+    total = data(f"{name}_count", chosen)
+    path = database()
+    table(data(name, chosen, limit=settings.TABLE_ROW_LIMIT), name, columns, total=total,
+          everything=lambda: getattr(queries, name)(_connection(path), chosen), **options)
+    return total
 
 
 # ── upload and undo ──────────────────────────────────────────────────────────────────────────

@@ -222,12 +222,18 @@ def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
     return table
 
 
-def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """The itemised rows behind the activity charts (counts only: no person is ever named)."""
+def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The itemised rows behind the activity charts (counts only: no person is ever named),
+    latest first; limit keeps a page from fetching a million rows it cannot show."""
     return frame(con, f"""
         SELECT date, municipality, type, events, participants, women, men, youth,
                array_to_string(themes, ', ') AS themes, partner, note, link, source
-        FROM activities {ACTIVITY_FILTER_SQL} ORDER BY date, municipality""", filters)
+        FROM activities {ACTIVITY_FILTER_SQL} ORDER BY date DESC, municipality, import_id, excel_row
+        {"LIMIT $limit" if limit is not None else ""}""", filters, limit=limit)
+
+
+def activity_rows_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    return int(frame(con, f"SELECT count(*) AS n FROM activities {ACTIVITY_FILTER_SQL}", filters)["n"].iloc[0])
 
 
 # ── data quality ─────────────────────────────────────────────────────────────────────────────
@@ -282,14 +288,23 @@ def reported_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
         ORDER BY f.year, f.indicator""", filters, indicators=list(reference.indicator_itemised_as()))
 
 
-def rows_without_split(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """Activity rows with participants but no women / men split, with where they came from."""
+_WITHOUT_SPLIT_SQL = f"""
+FROM (SELECT * FROM activities {ACTIVITY_FILTER_SQL}) a JOIN imports i ON i.id = a.import_id
+WHERE coalesce(a.participants, 0) > 0 AND (a.women IS NULL OR a.men IS NULL)
+"""
+
+
+def rows_without_split(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """Activity rows with participants but no women / men split, with where they came from, latest first."""
     return frame(con, f"""
         SELECT a.date, a.municipality, a.type, a.events, a.participants, a.women, a.men,
                i.file_name, a.sheet, a.excel_row
-        FROM (SELECT * FROM activities {ACTIVITY_FILTER_SQL}) a JOIN imports i ON i.id = a.import_id
-        WHERE coalesce(a.participants, 0) > 0 AND (a.women IS NULL OR a.men IS NULL)
-        ORDER BY a.date, a.municipality""", filters)
+        {_WITHOUT_SPLIT_SQL} ORDER BY a.date DESC, a.municipality, a.import_id, a.excel_row
+        {"LIMIT $limit" if limit is not None else ""}""", filters, limit=limit)
+
+
+def rows_without_split_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    return int(frame(con, f"SELECT count(*) AS n {_WITHOUT_SPLIT_SQL}", filters)["n"].iloc[0])
 
 
 def reporting_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:

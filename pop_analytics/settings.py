@@ -37,6 +37,12 @@ MAX_PROBLEMS_PER_KIND = 200
 # Close-match threshold for "did you mean" suggestions (difflib ratio, 0..1).
 SUGGESTION_CUTOFF = 0.6
 
+# A browser table longer than this is unreadable and slow to send; the rest of the rows download.
+TABLE_ROW_LIMIT = 1000
+
+# Excel's own sheet limit (1,048,576 rows less the header): longer tables download as CSV only.
+EXCEL_MAX_ROWS = 1_048_575
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

@@ -135,7 +135,17 @@ def test_activity_breakdowns_add_up_to_the_kpis(con):
     gender = queries.gender_by_year(con, chosen)
     assert gender.to_dict("records") == [{"year": 2023, "women": 1519, "men": 1347, "rows_without_split": 11,
                                           "women_pct": expected["women_pct"]}]
-    assert len(queries.activity_rows(con, chosen)) == 60
+    assert len(queries.activity_rows(con, chosen)) == queries.activity_rows_count(con, chosen) == 60
+
+
+def test_activity_rows_come_latest_first_and_stop_at_the_limit(con):
+    chosen = resolve(year=2023)
+    first = queries.activity_rows(con, chosen, limit=5)
+    assert len(first) == 5
+    key = ["date", "municipality", "type", "events", "participants"]
+    everything = queries.activity_rows(con, chosen)
+    assert first[key].to_dict("records") == everything[key].head(5).to_dict("records")
+    assert list(first["date"]) == sorted(first["date"], reverse=True)
 
 
 def test_activities_by_month_for_one_municipality(con):
@@ -160,7 +170,8 @@ def test_figures_reported_only_as_totals(con):
 
 
 def test_rows_without_a_women_men_split(con):
-    assert len(queries.rows_without_split(con, Filters())) == 31
+    assert len(queries.rows_without_split(con, Filters())) == queries.rows_without_split_count(con, Filters()) == 31
+    assert len(queries.rows_without_split(con, Filters(), limit=4)) == 4
     table = queries.rows_without_split(con, resolve(year=2023))
     assert len(table) == 11
     assert set(table["file_name"]) == {"aktivitetet.csv"}
