@@ -35,8 +35,10 @@ st.subheader(app.tr("tracker.detail"))
 if priorities.empty:
     app.empty("tracker.no_match")
     st.stop()
-keys = list(zip(priorities["cycle"], priorities["municipality"], priorities["code"]))
-titles = dict(zip(keys, priorities["title"]))
+# The detail offers the priorities the table shows; a search narrows a longer list.
+listed = priorities.head(app.settings.TABLE_ROW_LIMIT)
+keys = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(), listed["code"].tolist()))
+titles = dict(zip(keys, listed["title"].tolist()))
 choice = st.selectbox(app.tr("tracker.choose"), keys, key="tracker_priority",
                       format_func=lambda k: f"{k[1]} · {k[2]} — {titles.get(k, '')}")
 app.priority_detail(*choice)

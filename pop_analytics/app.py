@@ -294,7 +294,8 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
     if total > len(shown):
         st.caption(tr("table.first_rows", shown=present.number(len(shown), lang()),
                       total=present.number(total, lang())))
-    st.dataframe(_tinted(shown) if status_colours else shown, hide_index=True, height=height, placeholder=present.DASH)
+    tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
+    st.dataframe(_tinted(shown) if tint else shown, hide_index=True, height=height, placeholder=present.DASH)
     if everything is not None:
         downloads(lambda: heading(everything()), name, total)
     else:

@@ -40,6 +40,10 @@ SUGGESTION_CUTOFF = 0.6
 # A browser table longer than this is unreadable and slow to send; the rest of the rows download.
 TABLE_ROW_LIMIT = 1000
 
+# pandas' Styler renders every cell in Python: past this many rows, tinting statuses costs a
+# page rerun more than the colour helps, so longer tables show the same labels untinted.
+STYLED_ROW_LIMIT = 300
+
 # Excel's own sheet limit (1,048,576 rows less the header): longer tables download as CSV only.
 EXCEL_MAX_ROWS = 1_048_575
 
