@@ -202,6 +202,20 @@ def _match_header(row: list) -> tuple[str, dict[int, str], int] | None:
     return best
 
 
+def _read_group_headers(kind: str, above: list, header_cells: list, mapping: dict[int, str],
+                        written: dict[int, str]) -> None:
+    """A two-row header: 'Pjesëmarrës' merged above 'Gjithsej | Gra | Burra'. A header cell that
+    names no column alone is read together with the (merged) cell above it."""
+    for index, own in enumerate(header_cells):
+        group = above[index] if index < len(above) else None
+        if index in mapping or not all(isinstance(c, str) and c.strip() for c in (group, own)):
+            continue
+        combined = f"{group.strip()} {own.strip()}"
+        name = _header_field(kind, combined)
+        if name and name not in mapping.values():
+            mapping[index], written[index] = name, combined
+
+
 def _is_blank_row(row: list) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
@@ -255,11 +269,14 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         return None
     header_offset, (kind, mapping, _score) = best
     header_cells = head[header_offset]
+    written = {i: str(header_cells[i]).strip() for i in mapping}
+    if header_offset > 0:
+        _read_group_headers(kind, head[header_offset - 1], header_cells, mapping, written)
     sheet = Sheet(
         name=name,
         kind=kind,
         header_row=header_offset + first_row_number,
-        headers={f: str(header_cells[i]).strip() for i, f in mapping.items()},
+        headers={f: written[i] for i, f in mapping.items()},
         cells={f: [] for f in mapping.values()},
     )
     sheet.ignored_headers = [

@@ -158,6 +158,25 @@ def test_xlsx_with_title_merged_cells_excel_dates_and_a_total_row(tmp_path):
     assert [(row, values["participants"]) for row, values in sheet.totals] == [(7, 310)]
 
 
+def test_a_two_row_header_reads_the_group_above_with_the_column_below(tmp_path):
+    # 'Pjesëmarrës' merged over three columns, the other headings merged down over both rows
+    path = write_xlsx(tmp_path / "durres.xlsx", {"Aktivitetet": [
+        ["Monitorimi 2023 – Bashkia Durrës"],
+        ["Data", "Bashkia", "Lloji i aktivitetit", "Pjesëmarrës", None, None, "Tema"],
+        [None, None, None, "Gjithsej", "Gra", "Burra", None],
+        [dt.datetime(2023, 9, 14), "Durrësi", "Fokus grup", 20, 12, 8, "Uji i pijshëm"],
+        [dt.datetime(2023, 10, 5), "Durrësi", "Fokus grup", 25, 15, 10, "Rrugët"],
+        ["Totali", None, None, 45, 27, 18, None],
+    ]}, merges={"Aktivitetet": ["A1:G1", "A2:A3", "B2:B3", "C2:C3", "D2:F2", "G2:G3"]})
+    [sheet] = reading.read(path.read_bytes(), path.name).sheets
+    assert (sheet.kind, sheet.header_row, sheet.excel_rows) == ("activities", 3, [4, 5])
+    assert sheet.headers == {"date": "Data", "municipality": "Bashkia", "type": "Lloji i aktivitetit",
+                             "participants": "Pjesëmarrës Gjithsej", "women": "Gra", "men": "Burra", "themes": "Tema"}
+    assert (sheet.cells["participants"], sheet.cells["women"], sheet.cells["men"]) == ([20, 25], [12, 15], [8, 10])
+    assert sheet.ignored_headers == []
+    assert [(row, values["participants"]) for row, values in sheet.totals] == [(6, 45)]
+
+
 def test_xlsx_reads_every_visible_sheet_and_skips_hidden_and_headerless_ones(tmp_path):
     path = tmp_path / "raport.xlsx"
     workbook = openpyxl.Workbook()
