@@ -350,9 +350,8 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    candidates = [data.decode(codec, errors="replace") for codec in ("cp1250", "cp1252")]
-    return max(candidates, key=lambda text: sum(ch in _PLAUSIBLE for ch in text))
+        candidates = [data.decode(codec, errors="replace") for codec in ("cp1250", "cp1252")]
+        return max(candidates, key=lambda text: sum(ch in _PLAUSIBLE for ch in text))
 
 
 def _first_lines(text: str, count: int) -> list[str]:
