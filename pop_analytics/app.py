@@ -424,7 +424,7 @@ def undo(import_id: int) -> tuple[bool, str]:
             finally:
                 cursor.close()
     except UndoRefused as refused:
-        return False, tr("history.undo_refused", import_id=import_id, reason=str(refused))
+        return False, tr("history.undo_refused", import_id=import_id, reason=refused.message(lang()))
     clear_caches()
     return True, tr("history.undone", import_id=import_id, rows=present.number(sum(removed.values()), lang()))
 

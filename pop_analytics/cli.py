@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import demo, filters, importing, kpis, store, template
-from .errors import PopError, UnknownFilterValue
+from .errors import PopError, UndoRefused, UnknownFilterValue
 from .reference import cycles
 from .i18n import t
 from .settings import DB_ENV_VAR, LANGUAGES
@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = t("cli.did_you_mean", args.lang, suggestion=unknown.suggestion) if unknown.suggestion else ""
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
         print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
+        return 1
+    except UndoRefused as refused:
+        print(f"{t('cli.error', args.lang)}: {refused.message(args.lang)}", file=sys.stderr)
         return 1
     except PopError as error:
         print(f"{t('cli.error', args.lang)}: {error}", file=sys.stderr)

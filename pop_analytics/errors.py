@@ -60,7 +60,15 @@ class UnknownFilterValue(PopError):
 
 
 class UndoRefused(PopError):
-    """An import cannot be undone (unknown, already undone, or later imports depend on it)."""
+    """An import cannot be undone: reason is unknown, already_undone or replaced_later (by later)."""
+
+    def __init__(self, reason: str, import_id: int, later: tuple[int, ...] = ()):
+        self.reason, self.import_id, self.later = reason, import_id, later
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from .i18n import t  # the catalogue reads files; errors stays importable on its own
+        return t(f"undo.{self.reason}", lang, import_id=self.import_id, later=", ".join(f"#{i}" for i in self.later))
 
 
 class DatabaseBusy(PopError):

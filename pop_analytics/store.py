@@ -228,14 +228,12 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
     """Restore exactly the state before import_id: its rows go, the rows it replaced come back."""
     row = con.execute("SELECT state FROM imports WHERE id = ?", [import_id]).fetchone()
     if row is None:
-        raise UndoRefused(f"There is no import #{import_id}. See 'history' for the imports stored.")
+        raise UndoRefused("unknown", import_id)
     if row[0] != "stored":
-        raise UndoRefused(f"Import #{import_id} was already undone.")
+        raise UndoRefused("already_undone", import_id)
     later = _later_dependants(con, import_id)
     if later:
-        listed = ", ".join(f"#{i}" for i in later)
-        raise UndoRefused(f"Import #{import_id} cannot be undone while later imports replace some of its rows: "
-                          f"undo {listed} first.")
+        raise UndoRefused("replaced_later", import_id, tuple(later))
     removed: dict[str, int] = {}
     with transaction(con):
         for table in DATA_TABLES:

@@ -233,6 +233,7 @@ def test_undo_of_an_unknown_import_is_refused(con):
     with pytest.raises(UndoRefused) as caught:
         store.undo(con, 42)
     assert str(caught.value) == "There is no import #42. See 'history' for the imports stored."
+    assert caught.value.message("sq") == "Nuk ka import #42. Shihni historikun për importet e ruajtura."
 
 
 def test_undo_twice_is_refused(con, tmp_path):
@@ -253,6 +254,9 @@ def test_undo_of_an_import_whose_rows_were_later_replaced_is_refused_naming_the_
         store.undo(con, first)
     assert str(caught.value) == (f"Import #{first} cannot be undone while later imports replace some of its rows: "
                                  f"undo #{second}, #{third} first.")
+    assert caught.value.message("sq") == (
+        f"Importi #{first} nuk mund të zhbëhet sa kohë që importe të mëvonshme zëvendësojnë disa nga rreshtat e "
+        f"tij: zhbëni më parë #{second}, #{third}.")
     assert store.snapshot(con) == before
     store.undo(con, third)
     store.undo(con, second)
