@@ -45,13 +45,17 @@ def _import_once(path: Path, workdir: Path) -> float:
             stale.unlink(missing_ok=True)
 
 
-def xlsx_import(path: Path, runs: int) -> Figure:
+def _import_figure(key: str, label: str, path: Path, runs: int, target_s: float) -> Figure:
+    """Whole-process import of path, runs times, each into a new database."""
     with tempfile.TemporaryDirectory(dir=path.parent) as workdir:
         samples = [_import_once(path, Path(workdir)) for _ in range(runs)]
-    figure = Figure("xlsx_import", "import 100k-row .xlsx (read+validate+store)", "s", samples,
-                    target=f"<= {XLSX_TARGET_S} s")
-    figure.passed = figure.median <= XLSX_TARGET_S
+    figure = Figure(key, label, "s", samples, target=f"<= {target_s} s")
+    figure.passed = figure.median <= target_s
     return figure
+
+
+def xlsx_import(path: Path, runs: int) -> Figure:
+    return _import_figure("xlsx_import", "import 100k-row .xlsx (read+validate+store)", path, runs, XLSX_TARGET_S)
 
 
 def pandas_baseline(path: Path, runs: int) -> Figure:
@@ -75,12 +79,7 @@ def speedup(imported: Figure, baseline: Figure) -> Figure:
 
 
 def csv_import(path: Path, runs: int) -> Figure:
-    with tempfile.TemporaryDirectory(dir=path.parent) as workdir:
-        samples = [_import_once(path, Path(workdir)) for _ in range(runs)]
-    figure = Figure("csv_import", "import 1M-row .csv (read+validate+store)", "s", samples,
-                    target=f"<= {CSV_TARGET_S} s")
-    figure.passed = figure.median <= CSV_TARGET_S
-    return figure
+    return _import_figure("csv_import", "import 1M-row .csv (read+validate+store)", path, runs, CSV_TARGET_S)
 
 
 def filter_combinations() -> list[filters.Filters]:

@@ -206,6 +206,20 @@ def durres_english(directory: Path) -> Path:
     ])
 
 
+def messy_errors(future: str) -> list[tuple]:
+    """Where messy_refused_file's errors are: (code, sheet, Excel row, column, value); future is how
+    its date in the future is shown."""
+    return [
+        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tirna"),
+        ("negative_count", "Aktivitetet", 5, "Numri i aktiviteteve", "-2"),
+        ("parts_exceed_total", "Aktivitetet", 6, "Pjesëmarrës gjithsej", "30"),
+        ("unknown_type", "Aktivitetet", 7, "Lloji i aktivitetit", "Piknik me të rinjtë"),
+        ("date_in_future", "Aktivitetet", 8, "Data", future),
+        ("date_too_early", "Aktivitetet", 9, "Data", "01.05.2012"),
+        ("unknown_theme", "Aktivitetet", 10, "Tema", "Sporti; Uji i pijshëm"),
+    ]
+
+
 def messy_refused_file(directory: Path, future: dt.datetime = dt.datetime(2026, 12, 1)) -> Path:
     """One of every row-level error a partner makes, under a title, with a total row that is not data.
     future is the date in the future (after TODAY; the CLI, which uses the real date, needs a later one)."""
