@@ -72,7 +72,7 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, filters: Filters) -> list[di
     """Run one of this package's filter queries with the filters bound; rows as dicts."""
     cursor = con.cursor()
     try:
-        result = cursor.execute(_typed(sql), filters.params())
+        result = cursor.execute(typed_sql(sql), filters.params())
         names = [d[0] for d in result.description]
         return [dict(zip(names, row)) for row in result.fetchall()]
     finally:
@@ -118,7 +118,7 @@ def _kpi_query(con: duckdb.DuckDBPyConnection, sql: str, where: tuple[str, dict]
         cursor.close()
 
 
-def _typed(sql: str) -> str:
+def typed_sql(sql: str) -> str:
     """Empty lists have no element type of their own; give the bound lists theirs."""
     return (sql.replace("$municipalities", "CAST($municipalities AS VARCHAR[])")
                .replace("$years", "CAST($years AS INTEGER[])")

@@ -38,7 +38,7 @@ _SEARCH_SQL = """
 def frame(con: duckdb.DuckDBPyConnection, sql: str, filters: Filters | None = None, **values: object) -> pd.DataFrame:
     """Run sql with the filters and any further values bound; only the parameters it names are passed."""
     bound = {**(filters or Filters()).params(), **values}
-    sql = kpis._typed(sql)
+    sql = kpis.typed_sql(sql)
     cursor = con.cursor()
     try:
         return cursor.execute(sql, {k: v for k, v in bound.items() if f"${k}" in sql}).df()

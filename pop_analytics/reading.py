@@ -440,7 +440,7 @@ def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
                                               newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=_ALL_TEXT, strings_can_be_null=False,
                                                   quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except pa.ArrowException:  # whatever Arrow cannot parse, the csv module reads (or refuses) as before
         return None
 
 

@@ -154,7 +154,7 @@ def _arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
             else:
                 columns[name] = pa.Array.from_pandas(column)
         return pa.table(columns) if columns else frame
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except pa.ArrowException:  # DuckDB reads the pandas frame itself, only more slowly
         return frame
 
 
