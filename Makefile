@@ -21,6 +21,8 @@ run: $(VENV)/.installed $(DB)
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy pop_analytics
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

@@ -6,5 +6,6 @@ from pop_analytics import app
 st.set_page_config(page_title=app.t("app.title"), page_icon=":material/bar_chart:", layout="wide")
 app.start()
 navigation = st.navigation(app.pages())
-app.sidebar()
-navigation.run()
+with app.page_run():  # one snapshot of the data for everything this run shows
+    app.sidebar()
+    navigation.run()

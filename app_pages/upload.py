@@ -18,6 +18,9 @@ with left:
     who = st.text_input(app.tr("upload.who"), key="upload_who", placeholder=app.tr("upload.who_placeholder"))
     uploaded = st.file_uploader(app.tr("upload.file"), type=["xlsx", "csv"], key="upload_file")
 
+problem = st.session_state.pop("upload_problem", None)
+if problem:
+    st.error(problem[lang], icon=":material/database:")
 stored = st.session_state.get("upload_stored")
 if stored:
     st.success(app.tr("upload.stored", file=stored["file"], import_id=stored["import_id"],

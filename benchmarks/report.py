@@ -66,13 +66,13 @@ def write_section(record: dict) -> Path:
     text = "\n".join([
         "## Performance",
         "",
-        "`make bench` runs `benchmarks/` (not part of `make test`). On its first run it generates, with a fixed seed, "
-        "1,000,000 activity rows and 100,000 priority-status observations over 61 municipalities and 10 years "
-        "(2016–2025), a 100,000-row activities workbook and a 1,000,000-row activities CSV, under "
-        "`benchmarks/.cache/` (git-ignored, reused afterwards), and loads the large database through the normal "
-        "importer. It then prints one line per figure with its median and spread (or p50/p95) over several runs, "
-        "and exits 1 if a target is missed. `python -m benchmarks --help` lists the options "
-        "(`--only xlsx csv kpi app`, run counts).",
+        ("`make bench` runs `benchmarks/` (not part of `make test`). On its first run it generates, with a fixed seed, "
+         "1,000,000 activity rows and 100,000 priority-status observations over 61 municipalities and 10 years "
+         "(2016–2025), a 100,000-row activities workbook and a 1,000,000-row activities CSV, under "
+         "`benchmarks/.cache/` (git-ignored, reused afterwards), and loads the large database through the normal "
+         "importer. It then prints one line per figure with its median and spread (or p50/p95) over several runs, "
+         "and exits 1 if a target is missed. `python -m benchmarks --help` lists the options "
+         "(`--only xlsx csv kpi app`, run counts)."),
         "",
         f"Last figures, measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, "
         f"{info['os']}, Python {info['python']}; {libraries}. That run of `python -m benchmarks` took "

@@ -10,15 +10,19 @@ import datetime as dt
 import hashlib
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from . import filters as filtering
 from . import importing, present, queries, reference, settings, store, template
-from .errors import UndoRefused
+from .database import Database
+from .errors import DatabaseBusy, DatabaseProblem, UndoRefused
 from .filters import Filters
 from .i18n import t
 from .text import fold
@@ -59,36 +63,94 @@ def term(vocabulary: str, key: str) -> str:
 
 
 # ── database ─────────────────────────────────────────────────────────────────────────────────
+# The app keeps no connection between reads (pop_analytics.database): each page run reads one
+# snapshot, opened on its first uncached query and closed when the run ends, so the CLI, a backup
+# and other app processes can use the file at any other moment.
 
 def database() -> str:
     return str(settings.database_path().resolve())
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str):
-    """The process's one read-write connection; readers work on their own cursors."""
-    return store.connect(path)
+def _database(path: str) -> Database:
+    """One per process and file; the file is created, or brought forward, once before any read."""
+    db = Database(path)
+    db.ensure()
+    return db
+
+
+def db() -> Database:
+    return _database(database())
+
+
+# The snapshot of the page run on this thread (Streamlit runs each session's script on its own thread).
+_run = threading.local()
 
 
 @st.cache_resource(show_spinner=False)
-def _write_lock(path: str) -> threading.Lock:
-    """Sessions are threads of one process: one write at a time."""
-    return threading.Lock()
+def _seen_versions() -> dict[str, str]:
+    """The data version each database was last read at, for this process."""
+    return {}
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """Everything a page run reads comes from one snapshot. When any process wrote since this
+    process last looked, the cached queries are forgotten first."""
+    try:
+        snapshot = db().snapshot()
+    except DatabaseProblem as problem:
+        _cannot_read(problem)
+        return
+    _run.snapshot = snapshot
+    seen = _seen_versions()
+    if seen.get(snapshot.db.name + database()) != snapshot.version:
+        _cached.clear()
+        seen[snapshot.db.name + database()] = snapshot.version
+    try:
+        yield
+    finally:
+        _run.snapshot = None
+        snapshot.close()
+
+
+def _cannot_read(problem: DatabaseProblem) -> None:
+    """A sentence instead of the page (the language can still be switched)."""
+    with st.sidebar:
+        language_choice()
+    st.title(tr("app.title"))
+    st.error(problem.message(lang()), icon=":material/database:")
+    if isinstance(problem, DatabaseBusy):
+        st.button(tr("app.busy_retry"), icon=":material/refresh:", key="busy_retry")
+    st.stop()
+
+
+def _snapshot_connection():
+    snapshot = getattr(_run, "snapshot", None)
+    if snapshot is None:
+        raise RuntimeError("app.data() is for page runs (app.page_run); downloads use app.read()")
+    return snapshot.connection()
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached(path: str, name: str, language: str, args: tuple, kwargs: tuple):
-    """Any pop_analytics.queries function, cached per database, filters (in args) and language."""
-    return getattr(queries, name)(_connection(path), *args, **dict(kwargs))
+def _cached(path: str, version: str, name: str, language: str, args: tuple, kwargs: tuple):
+    """Any pop_analytics.queries function, cached per database, data version, filters (in args)
+    and language."""
+    return getattr(queries, name)(_snapshot_connection(), *args, **dict(kwargs))
 
 
 def data(name: str, *args, **kwargs):
-    """queries.<name>(connection, *args, **kwargs), cached until the next import or undo."""
-    return _cached(database(), name, lang(), args, tuple(sorted(kwargs.items())))
+    """queries.<name>(snapshot, *args, **kwargs), cached until any process changes the data."""
+    snapshot = getattr(_run, "snapshot", None)
+    version = snapshot.version if snapshot is not None else ""
+    return _cached(database(), version, name, lang(), args, tuple(sorted(kwargs.items())))
 
 
-def clear_caches() -> None:
-    _cached.clear()
+def read(name: str, *args, **kwargs):
+    """queries.<name> on a snapshot of its own: for work outside a page run (a download button's
+    deferred data), uncached."""
+    with db().reading() as con:
+        return getattr(queries, name)(con, *args, **kwargs)
 
 
 # ── the URL and the filters ──────────────────────────────────────────────────────────────────
@@ -138,7 +200,7 @@ def _url_note(kind: str, value: str, suggestion: str | None) -> str:
     return text
 
 
-def pages() -> list:
+def pages() -> dict[str, list[StreamlitPage]]:
     """The pages in the reader's language (their URL paths never change). Streamlit serves its
     default page at "/" only, so /overview would be "page not found": the default is a hidden page
     that forwards to /overview with the link's query string."""
@@ -156,13 +218,16 @@ def _home() -> None:
     st.switch_page(overview, query_params=[(k, v) for k in params for v in params.get_all(k)])
 
 
+def language_choice() -> None:
+    st.radio(t("app.language", lang()), settings.LANGUAGES, key=LANG_KEY, horizontal=True, persist_state="session",
+             format_func=lambda code: t(f"lang.{code}", code))
+
+
 def sidebar() -> Filters:
     """Language and the shared filters; the URL always says what the view shows."""
     language = lang()
     with st.sidebar:
-        st.radio(t("app.language", language), settings.LANGUAGES, key=LANG_KEY, horizontal=True,
-                 persist_state="session",
-                 format_func=lambda code: t(f"lang.{code}", code))
+        language_choice()
         st.subheader(tr("filter.heading"))
         chosen = current_filters()
         municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
@@ -279,7 +344,7 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
 
 
 def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
-          height: int | str = "auto", labelled: bool = False, status_colours: bool = False,
+          height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False, status_colours: bool = False,
           total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None) -> None:
     """A table headed in the reader's language, with CSV and Excel downloads of all its rows.
     Past settings.TABLE_ROW_LIMIT rows only the first are shown; everything() (when given) fetches
@@ -362,9 +427,8 @@ def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int
     """A table that may hold a million rows: the first rows are fetched and shown, all of them
     download. Returns how many rows there are."""
     total = data(f"{name}_count", chosen)
-    path = database()
     table(data(name, chosen, limit=settings.TABLE_ROW_LIMIT), name, columns, total=total,
-          everything=lambda: getattr(queries, name)(_connection(path), chosen), **options)
+          everything=lambda: read(name, chosen), **options)
     return total
 
 
@@ -382,30 +446,22 @@ def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
     session so that confirming does not read the file again."""
     key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name
     if key not in st.session_state:
-        with _write_lock(database()):
-            cursor = _connection(database()).cursor()
-            try:
-                st.session_state[key] = importing.import_bytes(cursor, content, file_name, dry_run=True)
-            finally:
-                cursor.close()
+        st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True)
     return st.session_state[key]
 
 
 def store_upload(content: bytes, file_name: str, who: str) -> importing.ImportReport:
-    """Store a file (validated again inside the write), then forget every cached query."""
-    with _write_lock(database()):
-        cursor = _connection(database()).cursor()
-        try:
-            report = importing.import_bytes(cursor, content, file_name, who=who.strip() or "dashboard")
-        finally:
-            cursor.close()
-    clear_caches()
-    return report
+    """Store a file (validated again, then written under the one write lock of every process)."""
+    return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard")
 
 
 def confirm_upload(content: bytes, file_name: str, who: str) -> None:
     """The Upload page's confirm button: store, and say so on the next run."""
-    report = store_upload(content, file_name, who)
+    try:
+        report = store_upload(content, file_name, who)
+    except DatabaseProblem as problem:
+        st.session_state["upload_problem"] = {code: problem.message(code) for code in settings.LANGUAGES}
+        return
     for key in [k for k in st.session_state if str(k).startswith("_checked_")]:
         del st.session_state[key]
     if report.status == "imported":
@@ -417,15 +473,12 @@ def confirm_upload(content: bytes, file_name: str, who: str) -> None:
 def undo(import_id: int) -> tuple[bool, str]:
     """Undo an import; the answer is what to tell the reader."""
     try:
-        with _write_lock(database()):
-            cursor = _connection(database()).cursor()
-            try:
-                removed = store.undo(cursor, import_id)
-            finally:
-                cursor.close()
+        with db().writing() as con:
+            removed = store.undo(con, import_id)
     except UndoRefused as refused:
         return False, tr("history.undo_refused", import_id=import_id, reason=refused.message(lang()))
-    clear_caches()
+    except DatabaseProblem as problem:
+        return False, problem.message(lang())
     return True, tr("history.undone", import_id=import_id, rows=present.number(sum(removed.values()), lang()))
 
 

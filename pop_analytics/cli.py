@@ -1,4 +1,7 @@
-"""Command line: python -m pop_analytics import|kpis|history|undo|demo|template."""
+"""Command line: python -m pop_analytics import|kpis|history|undo|demo|template|backup|restore|migrate.
+
+Read commands open the database read-only and never migrate it; write commands wait (bounded) for
+the one write lock that every process shares (pop_analytics.database)."""
 from __future__ import annotations
 
 import argparse
@@ -8,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import demo, filters, importing, kpis, store, template
-from .errors import PopError, UndoRefused, UnknownFilterValue
-from .reference import cycles
+from .database import Database
+from .errors import DatabaseProblem, PopError, UndoRefused, UnknownFilterValue
 from .i18n import t
+from .reference import cycles
 from .settings import DB_ENV_VAR, LANGUAGES
 
 
@@ -19,9 +23,9 @@ def _print_json(value: object) -> None:
 
 
 def _located(p, lang: str) -> str:
-    where = [f"{t('cli.sheet', lang)} '{p.sheet}'" if p.sheet else "", f"{t('cli.row', lang)} {p.row}" if p.row else "",
+    parts = [f"{t('cli.sheet', lang)} '{p.sheet}'" if p.sheet else "", f"{t('cli.row', lang)} {p.row}" if p.row else "",
              f"{t('cli.column', lang)} '{p.column}'" if p.column else ""]
-    where = ", ".join(w for w in where if w)
+    where = ", ".join(w for w in parts if w)
     return f"{where}: {p.message(lang)}" if where else p.message(lang)
 
 
@@ -35,8 +39,10 @@ def _print_report(report: importing.ImportReport, lang: str) -> None:
 
 
 def cmd_import(args) -> int:
-    con = store.connect(args.db)
-    reports = [importing.import_path(con, path, who=args.who, dry_run=args.dry_run) for path in args.files]
+    db = Database(args.db)
+    if not db.path.exists():  # the database named for the import is made, even if no file gets in
+        db.ensure()
+    reports = [importing.import_path(db, path, who=args.who, dry_run=args.dry_run) for path in args.files]
     if args.json:
         _print_json([r.as_dict(args.lang) for r in reports])
     else:
@@ -47,8 +53,8 @@ def cmd_import(args) -> int:
 
 def cmd_kpis(args) -> int:
     chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
-    con = store.connect(args.db)
-    result = kpis.kpis(con, chosen)
+    with Database(args.db).reading() as con:
+        result = kpis.kpis(con, chosen)
     if args.json:
         _print_json(result)
         return 0
@@ -62,7 +68,8 @@ def cmd_kpis(args) -> int:
 
 
 def cmd_history(args) -> int:
-    frame = store.history(store.connect(args.db))
+    with Database(args.db).reading() as con:
+        frame = store.history(con)
     if args.json:
         _print_json(frame.to_dict(orient="records"))
     elif frame.empty:
@@ -73,16 +80,38 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    removed = store.undo(store.connect(args.db), args.import_id)
+    with Database(args.db).writing() as con:
+        removed = store.undo(con, args.import_id)
     print(t("cli.undo.done", args.lang, import_id=args.import_id, rows=sum(removed.values())))
     return 0
 
 
 def cmd_demo(args) -> int:
-    reports = demo.load(store.connect(args.db))
+    reports = demo.load(Database(args.db))
     for report in reports:
         _print_report(report, args.lang)
     return 1 if any(r.status == "refused" for r in reports) else 0
+
+
+def cmd_backup(args) -> int:
+    summary = Database(args.db).backup(args.out)
+    print(t("cli.backup.done", args.lang, path=args.out, **summary))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    summary, aside = Database(args.db).restore(args.backup)
+    print(t("cli.restore.done", args.lang, path=args.backup, **summary))
+    if aside is not None:
+        print(t("cli.restore.kept", args.lang, path=aside))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    db = Database(args.db)
+    db.ensure()
+    print(t("cli.migrate.done", args.lang, name=db.name, version=store.SCHEMA_VERSION))
+    return 0
 
 
 def cmd_template(args) -> int:
@@ -125,6 +154,18 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", parents=[common], help="load the demo data set")
     p.set_defaults(run=cmd_demo)
 
+    p = commands.add_parser("backup", parents=[common], help="write a consistent copy of the database (safe while the app runs)")
+    p.add_argument("out", type=Path)
+    p.set_defaults(run=cmd_backup)
+
+    p = commands.add_parser("restore", parents=[common],
+                            help="replace the database by a backup; the replaced file is kept aside")
+    p.add_argument("backup", type=Path)
+    p.set_defaults(run=cmd_restore)
+
+    p = commands.add_parser("migrate", parents=[common], help="create the database or bring an older one forward")
+    p.set_defaults(run=cmd_migrate)
+
     p = commands.add_parser("template", parents=[common], help="write the partners' Excel template")
     p.add_argument("out", type=Path)
     p.set_defaults(run=cmd_template)
@@ -142,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
         print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
         return 1
-    except UndoRefused as refused:
+    except (UndoRefused, DatabaseProblem) as refused:
         print(f"{t('cli.error', args.lang)}: {refused.message(args.lang)}", file=sys.stderr)
         return 1
     except PopError as error:

@@ -71,5 +71,61 @@ class UndoRefused(PopError):
         return t(f"undo.{self.reason}", lang, import_id=self.import_id, later=", ".join(f"#{i}" for i in self.later))
 
 
-class DatabaseBusy(PopError):
-    """Another process holds the database file open for writing."""
+class DatabaseProblem(PopError):
+    """The database cannot be used as asked; reason names the sentence (database.<reason> in the
+    catalogues), which says what is wrong and what to do. No server path goes into it beyond the
+    file's own name."""
+
+    reason = "unreadable"
+
+    def __init__(self, name: str, **params: object):
+        self.name, self.params = name, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from .i18n import t  # the catalogue reads files; errors stays importable on its own
+        return t(f"database.{self.reason}", lang, name=self.name, **self.params)
+
+
+class DatabaseBusy(DatabaseProblem):
+    """Another reader or writer held the database past the wait; trying again later works."""
+
+    def __init__(self, name: str, writing: bool):
+        self.reason = "busy_write" if writing else "busy_read"
+        super().__init__(name)
+
+
+class DatabaseMissing(DatabaseProblem):
+    """No database file at the path (reads never create one)."""
+
+    reason = "missing"
+
+
+class DatabaseUnreadable(DatabaseProblem):
+    """The path is a directory, not a DuckDB database, or a damaged one."""
+
+    reason = "unreadable"
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    """A write was asked of a file, folder or mount that cannot be written."""
+
+    reason = "read_only"
+
+
+class DatabaseTooNew(DatabaseProblem):
+    """The file was written by a newer release; nothing is read from or written to it."""
+
+    reason = "too_new"
+
+
+class DatabaseOutdated(DatabaseProblem):
+    """The file's schema is older than the code's; a read cannot migrate it."""
+
+    reason = "outdated"
+
+
+class MigrationFailed(DatabaseProblem):
+    """A migration step failed and was rolled back; the file stays at the version before it."""
+
+    reason = "migration_failed"

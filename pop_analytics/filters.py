@@ -26,32 +26,35 @@ class Filters:
         return {"municipalities": list(self.municipality), "years": list(self.year), "themes": list(self.theme),
                 "cycle": self.cycle}
 
-    def but(self, **changes) -> "Filters":
+    def but(self, **changes) -> Filters:
         return Filters(**{**self.__dict__, **changes})
 
 
-def split_values(values: Iterable[object] | object | None) -> list[str]:
+def split_values(values: Iterable[object] | str | int | None) -> list[str]:
     """Repeatable and comma-separated values: ['Tiranë,Durrës', 'Fier'] → three values."""
     if values is None:
         return []
-    if isinstance(values, (str, int)):
-        values = [values]
-    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+    listed: Iterable[object] = [values] if isinstance(values, (str, int)) else values
+    return [part.strip() for value in listed for part in str(value).split(",") if part.strip()]
+
+
+def _suggestion(invalid: Exception) -> str | None:
+    suggestion = invalid.params.get("suggestion") if isinstance(invalid, InvalidValue) else None
+    return str(suggestion) if suggestion else None
 
 
 def resolve_municipality(raw: str) -> str:
     try:
         return normalise.municipality(raw)
     except InvalidValue as invalid:
-        raise UnknownFilterValue("municipality", raw, invalid.params.get("suggestion") or None) from None
+        raise UnknownFilterValue("municipality", raw, _suggestion(invalid)) from None
 
 
 def resolve_theme(raw: str) -> str:
     try:
         return normalise.themes(raw)[0]
     except (InvalidValue, IndexError) as invalid:
-        suggestion = getattr(invalid, "params", {}).get("suggestion") or None
-        raise UnknownFilterValue("theme", raw, suggestion) from None
+        raise UnknownFilterValue("theme", raw, _suggestion(invalid)) from None
 
 
 def resolve_year(raw: object) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from . import reading, store, validate
+from .database import Database
 from .errors import FileRefused, Problem
 from .messages import localized, problem
 from .settings import MAX_UPLOAD_BYTES
@@ -52,18 +53,12 @@ def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> li
     return warnings
 
 
-def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
-                 dry_run: bool = False, today: dt.date | None = None) -> ImportReport:
-    """Import one file's content. Never raises for a bad file: the report says what is wrong."""
-    sha = hashlib.sha256(data).hexdigest()
-    report = ImportReport(file=file_name, sha256=sha, status="refused")
+def check(data: bytes, file_name: str, today: dt.date | None = None) -> ImportReport:
+    """Read and validate one file's content, touching no database: status valid or refused."""
+    report = ImportReport(file=file_name, sha256=hashlib.sha256(data).hexdigest(), status="refused")
     if len(data) > MAX_UPLOAD_BYTES:
         report.errors = [problem("file_too_large", sheet="", value=file_name, size=len(data) // 2**20,
                                  limit=MAX_UPLOAD_BYTES // 2**20)]
-        return report
-    stored = store.find_stored(con, sha)
-    if stored is not None:
-        report.status, report.import_id = "duplicate", stored
         return report
     try:
         batch = validate.validate(reading.read(data, file_name), today=today)
@@ -71,16 +66,50 @@ def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, wh
         report.errors = refused.problems
         return report
     report.batch, report.kind, report.rows, report.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
-    if dry_run:
-        report.status = "valid"
+    report.status = "valid"
+    return report
+
+
+def _already_stored(db: Database, sha256: str) -> int | None:
+    if not db.path.exists():
+        return None
+    with db.reading() as con:
+        return store.find_stored(con, sha256)
+
+
+def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None) -> ImportReport:
+    """Write a checked report's batch in one transaction, unless the same bytes are stored already."""
+    assert report.batch is not None
+    stored = store.find_stored(con, report.sha256)  # the same bytes, stored meanwhile by another process
+    if stored is not None:
+        report.status, report.import_id = "duplicate", stored
         return report
-    report.import_id, replaced = store.write(con, batch, file_name, sha, who=who, kind=report.kind)
+    report.import_id, replaced = store.write(con, report.batch, report.file, report.sha256, who=who, kind=report.kind)
     report.warnings = report.warnings + _replacement_warnings(replaced)
     report.status = "imported"
     return report
 
 
-def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:
+def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
+                 dry_run: bool = False, today: dt.date | None = None) -> ImportReport:
+    """Import one file's content. Never raises for a bad file: the report says what is wrong.
+    target is a Database (the shared way: the file is read and validated outside the write lock, so
+    other processes keep reading and writing meanwhile, and the lock is held only to store it), or a
+    read-write connection the caller owns (tests, a tool that holds the file)."""
+    sha = hashlib.sha256(data).hexdigest()
+    stored = _already_stored(target, sha) if isinstance(target, Database) else store.find_stored(target, sha)
+    if stored is not None:
+        return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
+    report = check(data, file_name, today=today)
+    if report.status == "refused" or dry_run:
+        return report
+    if not isinstance(target, Database):
+        return _store(target, report, who)
+    with target.writing() as con:
+        return _store(con, report, who)
+
+
+def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -88,6 +117,6 @@ def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> 
         report = ImportReport(file=str(path), sha256="", status="refused")
         report.errors = [problem("unreadable_file", sheet="", value=path.name, detail=error.strerror or str(error))]
         return report
-    report = import_bytes(con, data, path.name, **options)
+    report = import_bytes(target, data, path.name, **options)
     report.file = str(path)
     return report

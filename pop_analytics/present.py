@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Sequence
+from typing import SupportsFloat
 
 import pandas as pd
 
@@ -26,9 +27,9 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def number(value: object, lang: str, decimals: int = 0) -> str:
+def number(value: SupportsFloat | None, lang: str, decimals: int = 0) -> str:
     """1157 → '1,157' (en) / '1 157' (sq); None → '–'."""
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     thousands, decimal = _SEPARATORS.get(lang, _SEPARATORS["en"])
     text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,d}"
@@ -40,22 +41,22 @@ def rows_phrase(count: int, lang: str) -> str:
     return t(f"count.rows.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
 
 
-def percent(value: object, lang: str) -> str:
+def percent(value: SupportsFloat | None, lang: str) -> str:
     """74.5 → '74.5%' (en) / '74,5%' (sq), one decimal as the KPI object rounds it."""
     return DASH if _missing(value) else number(value, lang, 1) + "%"
 
 
-def signed(value: object, lang: str, decimals: int = 0, unit: str = "") -> str | None:
+def signed(value: float | None, lang: str, decimals: int = 0, unit: str = "") -> str | None:
     """A change for st.metric's delta: '+12', '-3,5 p.p.'; None when there is nothing to compare."""
-    if _missing(value):
+    if value is None or _missing(value):
         return None
     sign = "+" if value > 0 else "-" if value < 0 else "±"
     text = sign + number(abs(value), lang, decimals)
     return f"{text} {unit}" if unit else text
 
 
-def change(current: object, previous: object) -> float | None:
-    if _missing(current) or _missing(previous):
+def change(current: SupportsFloat | None, previous: SupportsFloat | None) -> float | None:
+    if current is None or previous is None or _missing(current) or _missing(previous):
         return None
     return round(float(current) - float(previous), 1)
 
@@ -290,11 +291,11 @@ def profile_comparison(result: dict, municipality: str, lang: str) -> pd.DataFra
     shown = []
     for name, value, mean, is_share in rows:
         unit = " " + t("unit.pp", lang) if is_share else ""
-        difference = change(value, mean)
+        delta = signed(change(value, mean), lang, 1)
         shown.append({
             t("col.indicator", lang): t(f"kpi.{name}", lang),
             municipality: percent(value, lang) if is_share else number(value, lang),
             t("profile.network_average", lang): percent(mean, lang) if is_share else number(mean, lang, 1),
-            t("col.difference", lang): (signed(difference, lang, 1) + unit) if difference is not None else DASH,
+            t("col.difference", lang): delta + unit if delta is not None else DASH,
         })
     return pd.DataFrame(shown)

@@ -1,27 +1,27 @@
-"""The SQL behind the dashboard's pages. Every value is a bound parameter; the filter clauses are
-kpis' own, so a page and `python -m pop_analytics kpis` count the same rows.
+"""The SQL behind the dashboard's pages. Every value is a bound parameter; the filter clauses come
+from pop_analytics.scope, as the KPI object's do, so a page and `python -m pop_analytics kpis` count
+the same rows.
 
-Each function takes a connection (a reader: it works on its own cursor) and the Filters, and
+Each function takes a connection (one snapshot: pop_analytics.database) and the Filters, and
 returns a DataFrame whose coded columns (status, theme, type) keep their keys; pop_analytics.present
 turns them into labels in the reader's language.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import duckdb
 import pandas as pd
 
-from . import kpis, reference
+from . import kpis, reference, scope
 from .filters import Filters
-from .kpis import ACTIVITY_FILTER_SQL, PRIORITY_STATUS_SQL, STATUSES, percent
+from .kpis import STATUSES, percent
 from .text import fold
 
-# Each priority's latest observation within the filters: the rows the KPI tiles count.
-LATEST_PRIORITY_SQL = f"""
-{PRIORITY_STATUS_SQL}
-QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1
-"""
+# After scope.priority_status: each priority's latest observation within the filters, the rows the
+# KPI tiles count.
+_LATEST = "QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1"
 
 _STATUS_COUNTS = """count(*) AS total,
        count(*) FILTER (WHERE status = 'fully') AS fully,
@@ -35,15 +35,12 @@ _SEARCH_SQL = """
 """
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, filters: Filters | None = None, **values: object) -> pd.DataFrame:
-    """Run sql with the filters and any further values bound; only the parameters it names are passed."""
-    bound = {**(filters or Filters()).params(), **values}
-    sql = kpis.typed_sql(sql)
-    cursor = con.cursor()
-    try:
-        return cursor.execute(sql, {k: v for k, v in bound.items() if f"${k}" in sql}).df()
-    finally:
-        cursor.close()
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None,
+          **values: object) -> pd.DataFrame:
+    """Run sql with params (a scope clause's) and any further values bound; only the parameters it
+    names are passed."""
+    bound = {**(params or {}), **values}
+    return con.execute(sql, {k: v for k, v in bound.items() if f"${k}" in sql}).df()
 
 
 def _with_addressed(table: pd.DataFrame) -> pd.DataFrame:
@@ -61,19 +58,21 @@ def _with_addressed(table: pd.DataFrame) -> pd.DataFrame:
 def years(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[int]:
     """Years with data within the filters (all years when filters is None): monitoring or activities."""
     filters = (filters or Filters()).but(year=())
+    priorities_sql, priority_params = scope.priority_status(filters)
+    activities_sql, activity_params = scope.activities(filters)
     table = frame(con, f"""
-        SELECT DISTINCT year FROM ({PRIORITY_STATUS_SQL})
-        UNION SELECT DISTINCT year FROM activities {ACTIVITY_FILTER_SQL}
-        ORDER BY 1""", filters)
+        SELECT DISTINCT year FROM ({priorities_sql})
+        UNION SELECT DISTINCT year {activities_sql}
+        ORDER BY 1""", {**priority_params, **activity_params})
     return [int(y) for y in table["year"]]
 
 
 def municipalities(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Municipalities with current data of any kind."""
     table = frame(con, """
-        SELECT municipality FROM priorities WHERE superseded_by IS NULL
-        UNION SELECT municipality FROM activities WHERE superseded_by IS NULL
-        UNION SELECT municipality FROM figures WHERE superseded_by IS NULL AND municipality IS NOT NULL""")
+        SELECT municipality FROM current_priorities
+        UNION SELECT municipality FROM current_activities
+        UNION SELECT municipality FROM current_figures WHERE municipality IS NOT NULL""")
     return sorted(table["municipality"], key=fold)
 
 
@@ -102,17 +101,19 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
 
 def addressed_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Per monitoring year, the statuses recorded that year (what the KPIs say for that one year)."""
+    sql, params = scope.priority_status(filters)
     table = frame(con, f"""
         SELECT year, min(cycle) AS cycle, {_STATUS_COUNTS}
-        FROM ({PRIORITY_STATUS_SQL}) GROUP BY year ORDER BY year""", filters)
+        FROM ({sql}) GROUP BY year ORDER BY year""", params)
     return _with_addressed(table)
 
 
 def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Priorities by theme and latest status: one row per theme and status."""
+    sql, params = scope.priority_status(filters)
     table = frame(con, f"""
         SELECT theme, status, count(*) AS priorities
-        FROM ({LATEST_PRIORITY_SQL}) GROUP BY theme, status""", filters)
+        FROM ({sql} {_LATEST}) GROUP BY theme, status""", params)
     order = {k: i for i, k in enumerate(reference.term_keys("themes"))}
     table["_order"] = [(order.get(t, 99), STATUSES.index(s)) for t, s in zip(table["theme"], table["status"])]
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
@@ -120,9 +121,10 @@ def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 
 def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Municipality × theme: how many priorities are at each latest status, and the share addressed."""
+    sql, params = scope.priority_status(filters)
     table = frame(con, f"""
         SELECT municipality, theme, {_STATUS_COUNTS}
-        FROM ({LATEST_PRIORITY_SQL}) GROUP BY municipality, theme""", filters)
+        FROM ({sql} {_LATEST}) GROUP BY municipality, theme""", params)
     table = _with_addressed(table)
     if not table.empty:
         table = table.sort_values(["municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
@@ -131,7 +133,8 @@ def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
 
 def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "") -> pd.DataFrame:
     """One row per priority: its definition, its latest status in view and its status in each year."""
-    observed = frame(con, PRIORITY_STATUS_SQL + _SEARCH_SQL, filters, search=search.strip())
+    sql, params = scope.priority_status(filters)
+    observed = frame(con, sql + _SEARCH_SQL, params, search=search.strip())
     columns = ["cycle", "municipality", "code", "title", "theme", "status"]
     if observed.empty:
         return pd.DataFrame(columns=columns)
@@ -147,15 +150,15 @@ def priority_history(con: duckdb.DuckDBPyConnection, cycle: str, municipality: s
     """Every yearly status of one priority with its note and source, and the file it came from."""
     return frame(con, """
         SELECT s.year, s.status, s.note, s.source, i.file_name, s.sheet, s.excel_row, i.imported_at, i.imported_by
-        FROM priority_status s JOIN imports i ON i.id = s.import_id
-        WHERE s.superseded_by IS NULL AND s.cycle = $cycle AND s.municipality = $municipality AND s.code = $code
+        FROM current_priority_status s JOIN imports i ON i.id = s.import_id
+        WHERE s.cycle = $cycle AND s.municipality = $municipality AND s.code = $code
         ORDER BY s.year""", cycle=cycle, municipality=municipality, code=code)
 
 
 def priority_definition(con: duckdb.DuckDBPyConnection, cycle: str, municipality: str, code: str) -> dict | None:
     table = frame(con, """
-        SELECT cycle, municipality, code, title, theme FROM priorities
-        WHERE superseded_by IS NULL AND cycle = $cycle AND municipality = $municipality AND code = $code""",
+        SELECT cycle, municipality, code, title, theme FROM current_priorities
+        WHERE cycle = $cycle AND municipality = $municipality AND code = $code""",
                   cycle=cycle, municipality=municipality, code=code)
     return table.iloc[0].to_dict() if len(table) else None
 
@@ -164,9 +167,9 @@ def municipality_cycles(con: duckdb.DuckDBPyConnection, municipality: str) -> pd
     """The contract cycles of one municipality: election date, priorities, years monitored so far."""
     table = frame(con, """
         SELECT p.cycle, count(DISTINCT p.code) AS priorities, min(s.year) AS first_year, max(s.year) AS last_year
-        FROM priorities p LEFT JOIN priority_status s
-          ON s.cycle = p.cycle AND s.municipality = p.municipality AND s.code = p.code AND s.superseded_by IS NULL
-        WHERE p.superseded_by IS NULL AND p.municipality = $municipality
+        FROM current_priorities p LEFT JOIN current_priority_status s
+          ON s.cycle = p.cycle AND s.municipality = p.municipality AND s.code = p.code
+        WHERE p.municipality = $municipality
         GROUP BY p.cycle ORDER BY p.cycle""", municipality=municipality)
     cycles = reference.cycles()
     table.insert(1, "election_date", [dt.date.fromisoformat(cycles[c]["election_date"]) if c in cycles else None
@@ -177,47 +180,52 @@ def municipality_cycles(con: duckdb.DuckDBPyConnection, municipality: str) -> pd
 # ── activities ───────────────────────────────────────────────────────────────────────────────
 
 def activities_by_month(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    sql, params = scope.activities(filters)
     return frame(con, f"""
         SELECT make_date(year, month, 1) AS month, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
-        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY ALL ORDER BY 1""", filters)
+        {sql} GROUP BY ALL ORDER BY 1""", params)
 
 
 def activities_by_year_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    sql, params = scope.activities(filters)
     return frame(con, f"""
         SELECT year, type, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
-        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY ALL ORDER BY year, type""", filters)
+        {sql} GROUP BY ALL ORDER BY year, type""", params)
 
 
 def activities_by_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    sql, params = scope.activities(filters)
     table = frame(con, f"""
         SELECT type, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
-        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY type""", filters)
+        {sql} GROUP BY type""", params)
     return table.sort_values(["events", "participants"], ascending=False).reset_index(drop=True)
 
 
 def activities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Events, participants and the women / men split (rows that give both) per municipality."""
+    sql, params = scope.activities(filters)
     table = frame(con, f"""
         SELECT municipality, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants,
                CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
                CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men
-        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY municipality""", filters)
+        {sql} GROUP BY municipality""", params)
     table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
     return table.sort_values("participants", ascending=False).reset_index(drop=True)
 
 
 def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Women and men per year, counted on the rows that give both (as the women's share KPI is)."""
+    sql, params = scope.activities(filters)
     table = frame(con, f"""
         SELECT year,
                CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
                CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men,
                count(*) FILTER (WHERE participants > 0 AND (women IS NULL OR men IS NULL)) AS rows_without_split
-        FROM activities {ACTIVITY_FILTER_SQL} GROUP BY year ORDER BY year""", filters)
+        {sql} GROUP BY year ORDER BY year""", params)
     table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
     return table
 
@@ -225,52 +233,44 @@ def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
 def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """The itemised rows behind the activity charts (counts only: no person is ever named),
     latest first; limit keeps a page from fetching a million rows it cannot show."""
+    sql, params = scope.activities(filters)
     return frame(con, f"""
         SELECT date, municipality, type, events, participants, women, men, youth,
                array_to_string(themes, ', ') AS themes, partner, note, link, source
-        FROM activities {ACTIVITY_FILTER_SQL} ORDER BY date DESC, municipality, import_id, excel_row
-        {"LIMIT $limit" if limit is not None else ""}""", filters, limit=limit)
+        {sql} ORDER BY date DESC, municipality, import_id, excel_row
+        {"LIMIT $limit" if limit is not None else ""}""", params, limit=limit)
 
 
 def activity_rows_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
-    return int(frame(con, f"SELECT count(*) AS n FROM activities {ACTIVITY_FILTER_SQL}", filters)["n"].iloc[0])
+    sql, params = scope.activities(filters)
+    return int(frame(con, f"SELECT count(*) AS n {sql}", params)["n"].iloc[0])
 
 
 # ── data quality ─────────────────────────────────────────────────────────────────────────────
 
-_FIGURE_SCOPE_SQL = """
-WHERE f.superseded_by IS NULL
-  AND (len($years) = 0 OR list_contains($years, f.year))
-  AND (len($municipalities) = 0 OR list_contains($municipalities, f.municipality))
-"""
+# The itemised activity rows a reported figure covers: its period (else its whole year), its
+# municipality (all when network-wide) and its activity type (all when not given).
+_COVERED_ACTIVITIES = """FROM current_activities a
+                  WHERE a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
+                                   AND coalesce(f.date_to, make_date(f.year, 12, 31))
+                    AND (f.municipality IS NULL OR a.municipality = f.municipality)
+                    AND (f.type IS NULL OR a.type = f.type)"""
 
 
 def reported_vs_itemised(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """Totals reported as figures beside the sum of the itemised activity rows of the same period,
-    municipality (all when the figure is network-wide) and activity type (all when not given)."""
+    """Totals reported as figures beside the sum of the itemised activity rows they cover."""
     itemised_as = reference.indicator_itemised_as()
+    sql, params = scope.figures(filters)
     table = frame(con, f"""
         SELECT f.year, coalesce(f.date_from, make_date(f.year, 1, 1)) AS date_from,
                coalesce(f.date_to, make_date(f.year, 12, 31)) AS date_to, f.municipality, f.type, f.indicator,
                f.value AS reported, f.source, f.note,
-               (SELECT count(*) FROM activities a WHERE a.superseded_by IS NULL
-                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
-                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
-                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
-                  AND (f.type IS NULL OR a.type = f.type)) AS rows,
-               (SELECT CAST(coalesce(sum(a.events), 0) AS BIGINT) FROM activities a WHERE a.superseded_by IS NULL
-                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
-                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
-                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
-                  AND (f.type IS NULL OR a.type = f.type)) AS itemised_events,
-               (SELECT CAST(coalesce(sum(a.participants), 0) AS BIGINT) FROM activities a WHERE a.superseded_by IS NULL
-                  AND a.date BETWEEN coalesce(f.date_from, make_date(f.year, 1, 1))
-                                 AND coalesce(f.date_to, make_date(f.year, 12, 31))
-                  AND (f.municipality IS NULL OR a.municipality = f.municipality)
-                  AND (f.type IS NULL OR a.type = f.type)) AS itemised_participants
-        FROM figures f {_FIGURE_SCOPE_SQL}
+               (SELECT count(*) {_COVERED_ACTIVITIES}) AS rows,
+               (SELECT CAST(coalesce(sum(a.events), 0) AS BIGINT) {_COVERED_ACTIVITIES}) AS itemised_events,
+               (SELECT CAST(coalesce(sum(a.participants), 0) AS BIGINT) {_COVERED_ACTIVITIES}) AS itemised_participants
+        {sql}
           AND list_contains($indicators, f.indicator)
-        ORDER BY f.year, f.date_from, f.indicator""", filters, indicators=list(itemised_as))
+        ORDER BY f.year, f.date_from, f.indicator""", params, indicators=list(itemised_as))
     table["itemised"] = [int(e if itemised_as[i] == "events" else p) for i, e, p in
                          zip(table["indicator"], table["itemised_events"], table["itemised_participants"])]
     table["difference"] = table["reported"] - table["itemised"]
@@ -281,30 +281,35 @@ def reported_vs_itemised(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd
 
 def reported_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Figures that only exist as reported totals (unique participants, persons reached, ...)."""
+    sql, params = scope.figures(filters)
     return frame(con, f"""
         SELECT f.year, f.date_from, f.date_to, f.municipality, f.indicator, f.value, f.source, f.note
-        FROM figures f {_FIGURE_SCOPE_SQL}
+        {sql}
           AND NOT list_contains($indicators, f.indicator)
-        ORDER BY f.year, f.indicator""", filters, indicators=list(reference.indicator_itemised_as()))
+        ORDER BY f.year, f.indicator""", params, indicators=list(reference.indicator_itemised_as()))
 
 
-_WITHOUT_SPLIT_SQL = f"""
-FROM (SELECT * FROM activities {ACTIVITY_FILTER_SQL}) a JOIN imports i ON i.id = a.import_id
+def _without_split(filters: Filters) -> tuple[str, dict[str, object]]:
+    sql, params = scope.activities(filters)
+    return f"""
+FROM (SELECT * {sql}) a JOIN imports i ON i.id = a.import_id
 WHERE coalesce(a.participants, 0) > 0 AND (a.women IS NULL OR a.men IS NULL)
-"""
+""", params
 
 
 def rows_without_split(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """Activity rows with participants but no women / men split, with where they came from, latest first."""
+    sql, params = _without_split(filters)
     return frame(con, f"""
         SELECT a.date, a.municipality, a.type, a.events, a.participants, a.women, a.men,
                i.file_name, a.sheet, a.excel_row
-        {_WITHOUT_SPLIT_SQL} ORDER BY a.date DESC, a.municipality, a.import_id, a.excel_row
-        {"LIMIT $limit" if limit is not None else ""}""", filters, limit=limit)
+        {sql} ORDER BY a.date DESC, a.municipality, a.import_id, a.excel_row
+        {"LIMIT $limit" if limit is not None else ""}""", params, limit=limit)
 
 
 def rows_without_split_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
-    return int(frame(con, f"SELECT count(*) AS n {_WITHOUT_SPLIT_SQL}", filters)["n"].iloc[0])
+    sql, params = _without_split(filters)
+    return int(frame(con, f"SELECT count(*) AS n {sql}", params)["n"].iloc[0])
 
 
 def reporting_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -314,11 +319,13 @@ def reporting_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
     in_view = list(filters.year) or years(con, filters)[-1:]
     if not in_view:
         return pd.DataFrame(columns=["year", "municipality", "priorities_monitored", "activities", "monitoring_year"])
-    scope = filters.but(year=tuple(in_view))
-    monitored = frame(con, f"SELECT year, municipality, count(*) AS priorities_monitored FROM ({PRIORITY_STATUS_SQL}) "
-                           "GROUP BY ALL", scope)
-    reported = frame(con, f"SELECT year, municipality, count(*) AS activities FROM activities {ACTIVITY_FILTER_SQL} "
-                          "GROUP BY ALL", scope)
+    in_years = filters.but(year=tuple(in_view))
+    priorities_sql, priority_params = scope.priority_status(in_years)
+    activities_sql, activity_params = scope.activities(in_years)
+    monitored = frame(con, f"SELECT year, municipality, count(*) AS priorities_monitored FROM ({priorities_sql}) "
+                           "GROUP BY ALL", priority_params)
+    reported = frame(con, f"SELECT year, municipality, count(*) AS activities {activities_sql} GROUP BY ALL",
+                     activity_params)
     cycles = reference.cycles().values()
     rows = []
     for year in in_view:
@@ -354,7 +361,7 @@ def imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # ── one municipality ─────────────────────────────────────────────────────────────────────────
 
 def _mean(values) -> float | None:
-    values = [float(v) for v in values if v is not None and v == v]
+    values = [float(v) for v in values if v is not None and not math.isnan(float(v))]
     return round(sum(values) / len(values), 1) if values else None
 
 

@@ -17,8 +17,8 @@ import csv
 import io
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,31 +46,32 @@ class Cells(Sequence):
     Distinct means distinct in type and value: 1, 1.0 and True stay three values.
     """
 
-    __slots__ = ("uniques", "codes", "_array")
+    __slots__ = ("_array", "codes", "uniques")
 
     def __init__(self, uniques: list, codes: np.ndarray):
-        self.uniques, self.codes, self._array = uniques, codes, None
+        self.uniques, self.codes = uniques, codes
+        self._array: np.ndarray | None = None
 
     @classmethod
-    def from_values(cls, values: Sequence) -> "Cells":
-        values = values if isinstance(values, np.ndarray) else _object_array(values)
-        types = set(map(type, values))
+    def from_values(cls, values: Sequence) -> Cells:
+        array = values if isinstance(values, np.ndarray) else _object_array(values)
+        types = set(map(type, array))
         if len(types & {bool, int, float}) <= 1:  # else 1, 1.0 and True would hash as one value
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hashes in C; equal values of one type
+            codes, uniques = pd.factorize(array, use_na_sentinel=True)  # hashes in C; equal values of one type
             missing = np.flatnonzero(codes < 0)
-            if all(values[i] is None for i in missing):  # pandas sets None aside, but NaN too: those go below
+            if all(array[i] is None for i in missing):  # pandas sets None aside, but NaN too: those go below
                 uniques = uniques.tolist()
                 if len(missing):
                     uniques.append(None)
                     codes = np.where(codes < 0, len(uniques) - 1, codes)
                 return cls(uniques, codes)
         index: dict[tuple, int] = {}
-        codes = np.fromiter((index.setdefault(key, len(index)) for key in zip(map(type, values), values)),
-                            dtype=np.int64, count=len(values))
+        codes = np.fromiter((index.setdefault(key, len(index)) for key in zip(map(type, array), array)),
+                            dtype=np.int64, count=len(array))
         return cls([value for _, value in index], codes)
 
     @classmethod
-    def blank(cls, length: int) -> "Cells":
+    def blank(cls, length: int) -> Cells:
         return cls([None], np.zeros(length, dtype=np.int64))
 
     def array(self) -> np.ndarray:
@@ -79,7 +80,7 @@ class Cells(Sequence):
             self._array = _object_array(self.uniques)
         return self._array
 
-    def take(self, positions: np.ndarray) -> "Cells":
+    def take(self, positions: np.ndarray) -> Cells:
         """The cells at these rows, holding only the distinct values those rows use."""
         if len(positions) and positions[-1] - positions[0] + 1 == len(positions):
             first, last = positions[0], positions[-1]
@@ -128,7 +129,7 @@ class Cells(Sequence):
             return self.tolist() == list(other)
         return NotImplemented
 
-    __hash__ = None
+    # Defining __eq__ without __hash__ leaves Cells unhashable, as the list it stands for is.
 
     def __repr__(self) -> str:
         return repr(self.tolist())
@@ -208,7 +209,7 @@ def _read_group_headers(kind: str, above: list, header_cells: list, mapping: dic
     names no column alone is read together with the (merged) cell above it."""
     for index, own in enumerate(header_cells):
         group = above[index] if index < len(above) else None
-        if index in mapping or not all(isinstance(c, str) and c.strip() for c in (group, own)):
+        if index in mapping or not (isinstance(group, str) and group.strip() and isinstance(own, str) and own.strip()):
             continue
         combined = f"{group.strip()} {own.strip()}"
         name = _header_field(kind, combined)
@@ -304,8 +305,8 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         total |= undecided & says_total[codes]
         undecided &= ~text[codes]
     indexed = list(mapping.items())
-    for offset in np.flatnonzero(total) + start:
-        sheet.totals.append((int(offset) + first_row_number, {f: columns[i][offset] for i, f in indexed}))
+    for position in np.flatnonzero(total) + start:
+        sheet.totals.append((int(position) + first_row_number, {f: columns[i][position] for i, f in indexed}))
     data_rows = np.flatnonzero(~blank & ~total) + start
     sheet.excel_rows = (data_rows + first_row_number).tolist()
     for i, f in indexed:
@@ -313,7 +314,7 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
     return sheet
 
 
-def _fill_merged(rows: list[list], merged: list) -> None:
+def _fill_merged(rows: list[list], merged: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> None:
     """Excel keeps a merged block's value in its top-left cell; partners mean it for every row."""
     for (r0, c0), (r1, c1) in merged or []:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
@@ -328,7 +329,9 @@ def _fill_merged(rows: list[list], merged: list) -> None:
 def _read_xlsx(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as error:  # calamine raises several private error types for broken files
+    # Anything the xlsx reader raises on an untrusted file (its own errors, OSError for a broken zip
+    # member, XmlError, ValueError from a crafted cell) must become a refusal, never a traceback.
+    except Exception as error:  # noqa: BLE001
         raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=str(error))]) from None
     sheets = []
     for meta in workbook.sheets_metadata:
@@ -388,8 +391,11 @@ def _read_csv(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
+# A CSV read by pyarrow: its columns, its row count and its first rows (for the header search).
+_CsvColumns = tuple[list[Cells], int, list[list]]
 
-def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[list]] | None:
+
+def _csv_columns(data: bytes, file_name: str) -> _CsvColumns | None:
     """A CSV read by pyarrow into columns: (columns, row count, first rows), or None when the
     file is not a plain rectangle of fields (uneven rows, an open quote, NUL bytes, a field over
     the csv module's limit), which the csv module then reads as it always has."""
@@ -403,7 +409,7 @@ def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[li
     except UnicodeDecodeError:
         head = None
     if head is not None and (len(prefix) == len(data) or len(_first_lines(head, 51)) > 50):
-        table = _arrow_csv(data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data, sniff_delimiter(head))
+        table = _arrow_csv(data.removeprefix(_UTF8_BOM), sniff_delimiter(head))
         if table is None:
             try:
                 data.decode("utf-8-sig")
@@ -424,8 +430,8 @@ def _csv_columns(data: bytes, file_name: str) -> tuple[list[Cells], int, list[li
     limit = csv.field_size_limit()
     if any(len(cell) > limit for column in columns for cell in column.uniques):
         return None  # the csv module refuses such a field; let it say so
-    head = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
-    return columns, table.num_rows, head
+    first_rows = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+    return columns, table.num_rows, first_rows
 
 
 def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
@@ -459,6 +465,7 @@ def read(data: bytes, file_name: str) -> ReadResult:
     if not data[:4096].strip() and not data.strip():  # the prefix decides for any file with content
         raise FileRefused([problem("empty_file", sheet="", value=file_name)])
     suffix = Path(file_name).suffix.lower()
+    tables: Sequence[tuple[str, list[list] | _CsvColumns]]
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = _read_xlsx(data, file_name)
     elif suffix in (".csv", ".txt", ".tsv"):

@@ -47,6 +47,25 @@ STYLED_ROW_LIMIT = 300
 # Excel's own sheet limit (1,048,576 rows less the header): longer tables download as CSV only.
 EXCEL_MAX_ROWS = 1_048_575
 
+# A page or a read command waits this long for an import in progress (a 1M-row CSV stores in
+# about 4 s) before saying the data is busy; longer would look like a hung page.
+READ_WAIT_SECONDS = 15.0
+
+# A writer waits this long for readers and another writer to finish before saying "busy, try
+# again": long enough to queue behind one large import, short enough for a person to wait.
+WRITE_WAIT_SECONDS = 30.0
+
+# Restore replaces the whole file, so it does not queue: it is refused unless the database falls
+# idle within this time.
+RESTORE_WAIT_SECONDS = 5.0
+
+# How often a waiting reader or writer tries the lock again: short against a page's 100 ms budget.
+LOCK_POLL_SECONDS = 0.02
+
+# This app never reaches the network: DuckDB must not fetch or load extensions on its own.
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

@@ -1,7 +1,8 @@
 """The DuckDB store: schema and migrations, and the one place that writes.
 
 Nothing is deleted by a newer file: rows it replaces are marked superseded_by that import, so
-undo can bring them back exactly. Current data is every row whose superseded_by is NULL.
+undo can bring them back exactly. Current data is every row whose superseded_by is NULL: the views current_<table>, which every
+reader uses.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import DatabaseBusy, UndoRefused
-from .settings import database_path
+from .errors import DatabaseTooNew, MigrationFailed, UndoRefused
+from .settings import DUCKDB_CONFIG, database_path
 
 # Each entry moves the schema one version forward; a file of any older version is migrated on open.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -49,6 +50,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             indicator VARCHAR NOT NULL, value DOUBLE NOT NULL, source VARCHAR, note VARCHAR,
             import_id INTEGER NOT NULL, sheet VARCHAR, excel_row INTEGER, superseded_by INTEGER)""",
     ),
+    (  # 3: the one definition of current rows, which every reader uses
+        *(f"CREATE VIEW current_{table} AS SELECT * EXCLUDE (superseded_by) FROM {table} WHERE superseded_by IS NULL"
+          for table in ("priorities", "priority_status", "activities", "figures")),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -64,40 +69,62 @@ DATA_TABLES = tuple(SUPERSEDE_KEYS)
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()[0]
-    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0 if exists else 0
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
-    """Bring the file forward to target, one transaction per step. Returns the version reached."""
+def has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file holds this application's tables (not some other DuckDB database)."""
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('schema_version', "
+                      "'imports')").fetchone()
+    return bool(row and row[0] == 2)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION, name: str = "database",
+            migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> int:
+    """Bring the file forward to target: one transaction per step, its version record included, so
+    a failed step leaves the file at the version before it. A file newer than this code is refused
+    before anything is written to it. Returns the version reached."""
     current = schema_version(con)
-    if current == 0:
-        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
+    if current > len(migrations):
+        raise DatabaseTooNew(name, version=current, supported=len(migrations))
     for version in range(current + 1, target + 1):
-        con.execute("BEGIN")
-        for statement in MIGRATIONS[version - 1]:
-            con.execute(statement)
-        con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, dt.datetime.now()])
-        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
+            for statement in migrations[version - 1]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, dt.datetime.now()])
+            con.execute("COMMIT")
+        except duckdb.Error as error:
+            con.execute("ROLLBACK")
+            raise MigrationFailed(name, version=version, detail=str(error).splitlines()[0]) from error
     return max(current, target)
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database (creating and migrating it when writable)."""
+    """A direct connection (read-write ones created and migrated; read-only ones never migrate), for
+    tests and tools that own the file. The app and the CLI go through pop_analytics.database."""
     path = database_path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise DatabaseBusy(
-                f"The database {path} is open in another program (probably the dashboard). "
-                "Stop it, or import through the dashboard's Upload page.") from None
+        migrate(con, name=path.name)
+    except BaseException:
+        con.close()
         raise
-    if not read_only:
-        migrate(con)
     return con
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql  # aggregates and nextval always return one row
+    return int(row[0])
 
 
 @contextmanager
@@ -194,7 +221,7 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
     """Store a validated batch in one transaction. Returns the import id and what it replaced."""
     replaced: dict[str, list[tuple[int, str, int]]] = {}
     with transaction(con):
-        import_id = con.execute("SELECT nextval('import_ids')").fetchone()[0]
+        import_id = _scalar(con, "SELECT nextval('import_ids')")
         con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, 'stored', NULL)",
                     [import_id, file_name, sha256, kind or "+".join(batch.kinds) or "empty", batch.rows,
                      who or getpass.getuser(), dt.datetime.now()])
@@ -237,7 +264,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
     removed: dict[str, int] = {}
     with transaction(con):
         for table in DATA_TABLES:
-            removed[table] = con.execute(f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id]).fetchone()[0]
+            removed[table] = _scalar(con, f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id])
             con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
             con.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by = ?", [import_id])
         con.execute("UPDATE imports SET state = 'undone', undone_at = ? WHERE id = ?", [dt.datetime.now(), import_id])
@@ -256,7 +283,7 @@ def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                           FROM imports ORDER BY id DESC""").df()
 
 
-def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Every current row of every data table, sorted: two snapshots are equal when the data is."""
-    return {t: sorted(map(repr, con.execute(f"SELECT * EXCLUDE (import_id, superseded_by) FROM {t} "
-                                            "WHERE superseded_by IS NULL").fetchall())) for t in DATA_TABLES}
+    return {t: sorted(repr(row) for row in con.execute(f"SELECT * EXCLUDE (import_id) FROM current_{t}").fetchall())
+            for t in DATA_TABLES}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from .settings import EARLIEST_DATE_YEAR
 from .text import fold
 
 COUNT_FIELDS = ("events", "participants", "women", "men", "youth")
+
+_V = TypeVar("_V")
+_W = TypeVar("_W")
 
 
 @dataclass
@@ -45,22 +49,22 @@ class Batch:
         return len(self.priorities) + len(self.activities) + len(self.figures)
 
 
-class _Parsed:
+class _Parsed(Generic[_V]):
     """A parsed column: values[codes[i]] is row i's value (None where the cell is blank or wrong)."""
 
-    __slots__ = ("values", "codes")
+    __slots__ = ("codes", "values")
 
-    def __init__(self, values: list, codes: np.ndarray):
+    def __init__(self, values: list[_V | None], codes: np.ndarray):
         self.values, self.codes = values, codes
 
     @classmethod
-    def blank(cls, length: int) -> "_Parsed":
+    def blank(cls, length: int) -> _Parsed[Any]:  # no value at all, so a column of any type
         return cls([None], np.zeros(length, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.codes)
 
-    def map(self, function: Callable[[object], object]) -> "_Parsed":
+    def map(self, function: Callable[[_V | None], _W]) -> _Parsed[_W]:
         """function applied to each distinct value (once), rows unchanged."""
         return _Parsed([function(v) for v in self.values], self.codes)
 
@@ -75,7 +79,7 @@ class _Parsed:
         """Per row: does the value count as given (the `value or fallback` test)?"""
         return np.fromiter(map(bool, self.values), dtype=bool, count=len(self.values))[self.codes]
 
-    def or_else(self, fallback: "_Parsed") -> "_Parsed":
+    def or_else(self, fallback: _Parsed[_V]) -> _Parsed[_V]:
         """Row-wise `value or fallback`."""
         codes = np.where(self.truthy(), self.codes, fallback.codes + len(self.values))
         return _Parsed(self.values + fallback.values, codes)
@@ -131,7 +135,7 @@ class _SheetCheck:
     def report(self, code: str, row: int | None, name: str, value: object, **params) -> None:
         self.problems.append(problem(code, sheet=self.sheet.name, row=row, column=self.header(name), value=value, **params))
 
-    def column(self, name: str, parse: Callable[[object], object], required: bool = False) -> _Parsed:
+    def column(self, name: str, parse: Callable[[object], _V], required: bool = False) -> _Parsed[_V]:
         """Parsed values of one column (None where blank or wrong); problems are reported, row by row.
 
         parse runs once per distinct raw value (distinct in type and value)."""
@@ -139,7 +143,7 @@ class _SheetCheck:
         if raw_values is None:
             return _Parsed.blank(len(self.rows))
         cells = raw_values if isinstance(raw_values, Cells) else Cells.from_values(raw_values)
-        values: list = []
+        values: list[_V | None] = []
         failed = np.zeros(len(cells.uniques), dtype=bool)
         invalid: dict[int, InvalidValue] = {}
         for code, raw in enumerate(cells.uniques):
@@ -154,14 +158,15 @@ class _SheetCheck:
                 failed[code], invalid[code] = True, error
         for i in np.flatnonzero(failed[cells.codes]):
             code = cells.codes[i]
-            error = invalid.get(code)
-            if error is None:
+            wrong = invalid.get(code)
+            if wrong is None:
                 self.report("required_value", self.rows[i], name, "")
             else:
-                self.report(error.code, self.rows[i], name, normalise.text(cells.uniques[code]), **error.params)
+                self.report(wrong.code, self.rows[i], name, normalise.text(cells.uniques[code]), **wrong.params)
         return _Parsed(values, cells.codes)
 
-    def cycles(self, basis: _Parsed, derive: Callable[[object], str], warning: str, warnings: list[Problem]) -> _Parsed:
+    def cycles(self, basis: _Parsed[_V], derive: Callable[[_V], str], warning: str,
+               warnings: list[Problem]) -> _Parsed[str]:
         """The cycle column, or where a row leaves it out, the cycle derived from its date or year."""
         if "cycle" in self.sheet.headers:
             given = self.column("cycle", normalise.cycle)
@@ -169,7 +174,7 @@ class _SheetCheck:
             given = _Parsed.blank(len(self.rows))
             if self.rows:
                 warnings.append(problem(warning, sheet=self.sheet.name))
-        derived = [None] * len(basis.values)
+        derived: list[str | None] = [None] * len(basis.values)
         for code in np.unique(basis.codes[~given.truthy()]):  # derived only where a row needs it
             b = basis.values[code]
             derived[code] = None if b is None else derive(b)
@@ -212,7 +217,7 @@ def _counts(check: _SheetCheck, names: tuple[str, ...]) -> dict[str, pd.Series]:
     return series
 
 
-def _check_dates(check: _SheetCheck, name: str, dates: _Parsed, today: dt.date) -> None:
+def _check_dates(check: _SheetCheck, name: str, dates: _Parsed[dt.date], today: dt.date) -> None:
     """Dates after today or before monitoring began, each compared once per distinct date."""
     earliest = dt.date(EARLIEST_DATE_YEAR, 1, 1)
     future = dates.map(lambda d: d is not None and d > today).rows().astype(bool)
@@ -232,7 +237,7 @@ def _activity_type(raw: object) -> tuple[str, int | None, int | None]:
         return key, None, None
     match = normalise._COUNTED_TYPE.match(str(raw))
     key = lookup.get(fold(match.group(2))) if match else None
-    if key is None:
+    if match is None or key is None:
         return normalise.activity_type(raw)  # raises exactly what it always raised
     participants = normalise.count(match.group(3)) if match.group(3) else None
     return key, int(match.group(1)), participants
@@ -307,7 +312,8 @@ def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], 
     given_partners = check.column("partner", normalise.text)
     missing_partner = int(np.count_nonzero(given_partners.map(lambda p: p is None).rows().astype(bool)))
     partner_names = reference.partners()
-    partners = given_partners.or_else(municipalities.map(lambda m: partner_names.get(m, {}).get("sq")))
+    partners = given_partners.or_else(
+        municipalities.map(lambda m: partner_names.get(m, {}).get("sq") if m is not None else None))
     if missing_partner and "partner" in sheet.headers:
         warnings.append(problem("partner_filled", sheet=sheet.name, count=missing_partner))
 
@@ -448,7 +454,8 @@ def validate(read_result: ReadResult, today: dt.date | None = None) -> Batch:
         warnings += [problem("empty_sheet", sheet=s.name) for s in empty_sheets]
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row or 0)))
-    return Batch(*(_concat(frames[k]) for k in reference.SHEET_KINDS), warnings=warnings)
+    return Batch(priorities=_concat(frames["priorities"]), activities=_concat(frames["activities"]),
+                 figures=_concat(frames["figures"]), warnings=warnings)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -328,43 +328,43 @@ NEWSLETTER_ROWS = [
     # muni, date, type, events, participants, themes, note, category slug
     ("Tiranë", dt.date(2023, 10, 12), "focus_group", 10, 200,
      ["kindergartens", "water", "social_justice", "transport"],
-     "Çerdhe dhe kopshte në NjA rurale; furnizimi me ujë të pijshëm; shërbimi \"After School\"; "
-     "sinjalistika e transportit publik", "tirane"),
+     ("Çerdhe dhe kopshte në NjA rurale; furnizimi me ujë të pijshëm; shërbimi \"After School\"; "
+      "sinjalistika e transportit publik"), "tirane"),
     ("Durrës", dt.date(2023, 10, 5), "focus_group", 4, 80,
      ["water", "transport", "civic_engagement"],
-     "Furnizimi me ujë të pijshëm; kanalizimet e ujërave të zeza; transporti publik; "
-     "Këshilli Vendor Rinor", "durres"),
+     ("Furnizimi me ujë të pijshëm; kanalizimet e ujërave të zeza; transporti publik; "
+      "Këshilli Vendor Rinor"), "durres"),
     ("Shkodër", dt.date(2023, 10, 26), "focus_group", 5, 96,
      ["civic_engagement", "transport", "social_justice"],
-     "Mekanizmat komunitarë të përfaqësimit; linjat e autobusëve drejt fshatrave; rampa për "
-     "personat me aftësi të kufizuara", "shkoder"),
+     ("Mekanizmat komunitarë të përfaqësimit; linjat e autobusëve drejt fshatrave; rampa për "
+      "personat me aftësi të kufizuara"), "shkoder"),
     ("Pukë", dt.date(2023, 11, 9), "focus_group", 2, 30,
      ["water", "roads", "civic_engagement"],
      "Shkolla 9-vjeçare Qerret pa ujë; mungesa e info-point; rrugët në NjA rurale", "puke"),
     ("Korçë", dt.date(2023, 11, 16), "focus_group", 4, 46,
      ["roads", "kindergartens", "civic_engagement"],
-     "Ndriçimi LED në NjA Bulgarec; shkolla \"Ismail Qemali\" në Mborje; buxhetimi me "
-     "pjesëmarrje", "korce"),
+     ("Ndriçimi LED në NjA Bulgarec; shkolla \"Ismail Qemali\" në Mborje; buxhetimi me "
+      "pjesëmarrje"), "korce"),
     ("Elbasan", dt.date(2023, 10, 19), "focus_group", 5, 73,
      ["transport", "kindergartens", "social_justice", "local_development"],
-     "Transporti publik dhe kopshtet në NjA rurale; qendër komunitare multifunksionale; "
-     "koshat e mbetjeve", "elbasan"),
+     ("Transporti publik dhe kopshtet në NjA rurale; qendër komunitare multifunksionale; "
+      "koshat e mbetjeve"), "elbasan"),
     ("Vau i Dejës", dt.date(2023, 11, 2), "focus_group", 3, 46,
      ["local_development", "kindergartens", "transport"],
-     "Nisma për gratë dhe të rinjtë; kopsht me drekë; ngrohja e shkollave; asnjë linjë "
-     "transporti publik", "vau-dejes"),
+     ("Nisma për gratë dhe të rinjtë; kopsht me drekë; ngrohja e shkollave; asnjë linjë "
+      "transporti publik"), "vau-dejes"),
     ("Vlorë", dt.date(2023, 10, 24), "participatory_budgeting", 7, 276,
      ["civic_engagement"],
-     "Dëgjesat e buxhetimit me pjesëmarrje për buxhetin 2024: 5 rajonet e qytetit dhe NjA "
-     "Shushicë, Novoselë, Qendër", "vlore"),
+     ("Dëgjesat e buxhetimit me pjesëmarrje për buxhetin 2024: 5 rajonet e qytetit dhe NjA "
+      "Shushicë, Novoselë, Qendër"), "vlore"),
     ("Fier", dt.date(2023, 11, 14), "participatory_budgeting", 10, 310,
      ["civic_engagement", "roads", "water"],
-     "Takime për buxhetin 2024 në NjA: mjediset sportive të shkollave, rrugët rurale, "
-     "furnizimi me ujë, stacionet e autobusëve", "fier"),
+     ("Takime për buxhetin 2024 në NjA: mjediset sportive të shkollave, rrugët rurale, "
+      "furnizimi me ujë, stacionet e autobusëve"), "fier"),
     ("Kukës", dt.date(2023, 9, 14), "public_forum", 2, None,
      ["civic_engagement"],
-     "Forume me të rinjtë dhe kandidatët e zgjedhjeve të parakohshme të 24.09.2023; "
-     "numri i pjesëmarrësve nuk është publikuar", "kukes"),
+     ("Forume me të rinjtë dhe kandidatët e zgjedhjeve të parakohshme të 24.09.2023; "
+      "numri i pjesëmarrësve nuk është publikuar"), "kukes"),
 ]
 
 SPRING_2023_FORUMS = {"Tiranë": 3, "Durrës": 2, "Shkodër": 2, "Elbasan": 2, "Kamëz": 1,
@@ -530,8 +530,8 @@ def figures() -> list[list]:
         [2025, *y25, "", "", "candidates_engaged", 42, PUBLISHED, key_2025],
         [2025, *y25, "", "", "monitoring_reports", 10, PUBLISHED, key_2025],
         [2020, "22.12.2020", "22.12.2020", "", "", "contracts_signed", 6, PUBLISHED,
-         "Konferenca Kombëtare 22.12.2020: 6 kontrata të firmosura; pritet të firmosen edhe 3 "
-         "(Shkodër, Kukës, Pukë)"],
+         ("Konferenca Kombëtare 22.12.2020: 6 kontrata të firmosura; pritet të firmosen edhe 3 "
+          "(Shkodër, Kukës, Pukë)")],
     ]
 
 

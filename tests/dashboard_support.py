@@ -55,7 +55,7 @@ def texts(at: AppTest) -> list[str]:
         for attribute in ("value", "label", "help", "placeholder", "body"):
             try:
                 value = getattr(node, attribute, None)
-            except Exception:  # some widgets have no value outside a run
+            except Exception:  # noqa: BLE001 - some widgets have no value outside a run, each failing its own way
                 value = None
             if isinstance(value, str):
                 found.append(value)

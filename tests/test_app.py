@@ -9,11 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from dashboard_support import ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app, xlsx
 
-from dashboard_support import (ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app,
-                               xlsx)
 from pop_analytics import filters, importing, store
-
 
 # ── links ────────────────────────────────────────────────────────────────────────────────────
 
@@ -214,8 +212,8 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
     assert at.success[0].value == ("'tirane_qershor_2019.xlsx' was stored as import #5 (1 row). "
                                    "The dashboard now includes it.")
     assert [i.value for i in at.info] == [
-        "The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
-        "(elections of 14 May 2023 start the 2023-2027 cycle)."]
+        ("The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
+         "(elections of 14 May 2023 start the 2023-2027 cycle).")]
     at.switch_page("app_pages/overview.py").run()
     assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("7", "139")
     at.switch_page("app_pages/history.py").run()
@@ -280,8 +278,8 @@ def test_undo_refused_says_why(app_db):
     at.button(key="undo_yes").click().run()
     assert_clean(at, errors_shown=True)
     assert [e.value for e in at.error] == [
-        "Import #1 was not undone. Import #1 cannot be undone while later imports replace some of its rows: "
-        "undo #5 first."]
+        ("Import #1 was not undone. Import #1 cannot be undone while later imports replace some of its rows: "
+         "undo #5 first.")]
 
 
 def test_clear_filters_empties_every_filter_and_the_url(app_db):

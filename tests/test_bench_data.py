@@ -129,43 +129,6 @@ def test_activity_types_are_parsed_as_normalise_parses_them(cell):
         assert validate._activity_type(cell) == expected
 
 
-STATIC_PRIORITIES = f"""
-WITH latest AS ({kpis.PRIORITY_STATUS_SQL}
-  QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1)
-SELECT municipality, count(*) AS total, count(*) FILTER (WHERE status = 'fully') AS fully,
-       count(*) FILTER (WHERE status = 'partially') AS partially,
-       count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed
-FROM latest GROUP BY municipality"""
-STATIC_ACTIVITIES = kpis.ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL.replace(
-    "WHERE superseded_by IS NULL{where}",
-    kpis.ACTIVITY_FILTER_SQL.replace(
-        "list_bool_or(list_transform(themes, lambda theme: list_contains($themes, theme)))",
-        "list_has_any($themes, themes)"))
-
-
-@pytest.mark.parametrize("chosen", [
-    filters.Filters(), filters.Filters(municipality=("Tiranë", "Fier")), filters.Filters(year=(2020, 2023)),
-    filters.Filters(theme=("water",)), filters.Filters(theme=("water", "roads", "water")),
-    filters.Filters(cycle="2019-2023"), filters.Filters(cycle=""),
-    filters.Filters(municipality=("Tiranë",), year=(2021,), theme=("roads", "kindergartens"), cycle="2019-2023"),
-])
-def test_the_kpi_queries_count_the_rows_the_shared_filter_sql_counts(demo_db, chosen):
-    con = store.connect(demo_db, read_only=True)
-    try:
-        priorities = kpis._kpi_query(con, kpis.PRIORITIES_BY_MUNICIPALITY_SQL,
-                                     kpis._kpi_filters(chosen, "s.municipality", "s.year", "s.cycle", theme="p.theme"))
-        activities = kpis._kpi_query(con, kpis.ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL,
-                                     kpis._kpi_filters(chosen, "municipality", "year", "cycle", themes="themes"))
-        assert sorted(map(repr, priorities)) == sorted(map(repr, kpis.query(con, STATIC_PRIORITIES, chosen)))
-        assert sorted(map(repr, activities)) == sorted(map(repr, kpis.query(con, STATIC_ACTIVITIES, chosen)))
-        filtered = kpis.query(con, f"SELECT count(*) AS n FROM activities {kpis.ACTIVITY_FILTER_SQL}", chosen)
-        listed = kpis.query(con, "SELECT count(*) AS n FROM activities" + STATIC_ACTIVITIES.split("FROM activities")[1]
-                            .split("GROUP BY")[0], chosen)
-        assert filtered == listed
-    finally:
-        con.close()
-
-
 def test_the_generated_benchmark_files_import_cleanly(tmp_path):
     """Small versions of the benchmark's files: every row valid, the workbook's total row agrees."""
     files = {"aktivitetet.csv": lambda p: bench_data.write_csv(p, bench_data.activities(2000, seed=1)),

@@ -23,7 +23,8 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from playwright.sync_api import Page, TimeoutError as PlaywrightTimeout, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import demo, filters, kpis, present, queries, reference, store
 from pop_analytics.i18n import t
@@ -146,13 +147,13 @@ def server(tmp_path_factory):
 
     port = _free_port()
     log_path = folder / "streamlit.log"
-    log = open(log_path, "w", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         # an edit to the checkout during the run must not put a 'source file changed' prompt on the page
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "POP_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "w", encoding="utf-8") as log:  # streamlit writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             # an edit to the checkout during the run must not put a 'source file changed' prompt on the page
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env={**os.environ, "POP_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -178,7 +179,6 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")

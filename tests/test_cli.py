@@ -259,7 +259,9 @@ def test_history_lists_the_imports_newest_first(runs):
 
 def test_history_of_an_empty_database(runs):
     [result], _db, _none = runs["history_empty"]
-    assert (result.returncode, result.stdout) == (0, "No imports yet.\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Error: There is no database history_empty.duckdb yet. Load the demo data (python -m pop_analytics demo) "
+               "or import a file first.\n")
 
 
 def test_undo_restores_the_kpis_and_is_refused_while_a_later_import_depends_on_it(runs):

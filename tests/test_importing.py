@@ -6,9 +6,21 @@ import datetime as dt
 import hashlib
 
 import pytest
+from conftest import (
+    ACTIVITY_HEADERS,
+    TODAY,
+    corrected_tirane_2023,
+    durres_english,
+    import_file,
+    korce_priorities,
+    kpi_state,
+    located,
+    messy_errors,
+    messy_refused_file,
+    tirane_activities,
+    write_xlsx,
+)
 
-from conftest import (ACTIVITY_HEADERS, TODAY, messy_errors, corrected_tirane_2023, durres_english, import_file, kpi_state,
-                      korce_priorities, located, messy_refused_file, tirane_activities, write_xlsx)
 from pop_analytics import filters, importing, kpis, store
 from pop_analytics.errors import UndoRefused
 from pop_analytics.settings import DEMO_DIR, MAX_UPLOAD_BYTES
@@ -110,16 +122,16 @@ def test_a_path_that_cannot_be_read_is_refused(con, tmp_path):
     report = import_file(con, tmp_path / "nuk_ekziston.xlsx")
     assert (report.status, report.file, report.sha256) == ("refused", str(tmp_path / "nuk_ekziston.xlsx"), "")
     assert [(p.code, p.message_en) for p in report.errors] == [(
-        "unreadable_file", "The file 'nuk_ekziston.xlsx' cannot be read as a spreadsheet (No such file or directory). "
-                           "Save it again from Excel as .xlsx or .csv and upload it again.")]
+        "unreadable_file", ("The file 'nuk_ekziston.xlsx' cannot be read as a spreadsheet (No such file or directory). "
+                            "Save it again from Excel as .xlsx or .csv and upload it again."))]
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(con):
     report = importing.import_bytes(con, b"x" * (MAX_UPLOAD_BYTES + 1), "shume_i_madh.csv", today=TODAY)
     assert report.status == "refused"
     assert [(p.code, p.message_en) for p in report.errors] == [(
-        "file_too_large", "The file 'shume_i_madh.csv' is 200 MB, more than the 200 MB this tool accepts. "
-                          "Split it into smaller files.")]
+        "file_too_large", ("The file 'shume_i_madh.csv' is 200 MB, more than the 200 MB this tool accepts. "
+                           "Split it into smaller files."))]
 
 
 def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):

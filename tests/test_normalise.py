@@ -4,11 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from test_reference import COUNTIES
 
 from pop_analytics import normalise, reference
 from pop_analytics.normalise import InvalidValue
-
-from test_reference import COUNTIES
 
 ALL_MUNICIPALITIES = sorted(name for names in COUNTIES.values() for name in names)
 THEMES_ALLOWED = ("Uji i pijshëm, Transporti publik, Shkolla dhe kopshte, Infrastruktura rrugore, Drejtësia sociale, "

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from dashboard_support import PAGE_NAMES, assert_clean, metrics, open_app, texts
 
 HEADINGS = {

@@ -7,11 +7,10 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from dashboard_support import ACTIVITY_HEADER, xlsx
 
 from pop_analytics import importing, present, store
 from pop_analytics.filters import Filters, resolve
-
-from dashboard_support import ACTIVITY_HEADER, xlsx
 
 
 @pytest.mark.parametrize(("value", "lang", "decimals", "shown"), [

@@ -5,8 +5,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, write_csv, write_xlsx
+
 from pop_analytics import normalise, reading
 from pop_analytics.errors import FileRefused
 
@@ -16,8 +16,8 @@ from pop_analytics.errors import FileRefused
 @pytest.mark.parametrize(
     ("data", "text"),
     [
-        ("Bashkia;Korçë".encode("utf-8"), "Bashkia;Korçë"),
-        ("\ufeffBashkia;Korçë".encode("utf-8"), "Bashkia;Korçë"),  # Excel's "CSV UTF-8" writes a BOM
+        ("Bashkia;Korçë".encode(), "Bashkia;Korçë"),
+        ("\ufeffBashkia;Korçë".encode(), "Bashkia;Korçë"),  # Excel's "CSV UTF-8" writes a BOM
         ("Bashkia;Korçë;Çerdhe – Gjithsej".encode("cp1250"), "Bashkia;Korçë;Çerdhe – Gjithsej"),
         ("Lëvizja Rinore; Šipka".encode("cp1250"), "Lëvizja Rinore; Šipka"),
         ("Korçë; “Shpresë”".encode("cp1252"), "Korçë; “Shpresë”"),
@@ -260,7 +260,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused():
 
 def test_a_file_without_any_header_row_is_refused_naming_the_required_columns(tmp_path):
     path = write_xlsx(tmp_path / "shenime.xlsx", {"Fleta1": [["Shënime të takimit"], ["Erdhën 20 veta"]]})
-    [(code, sheet, row, column, value, message_en, message_sq)] = refused(path.read_bytes(), path.name)
+    [(code, _sheet, _row, _column, value, message_en, message_sq)] = refused(path.read_bytes(), path.name)
     assert (code, value) == ("no_header", "shenime.xlsx")
     assert message_en == (
         "No sheet in 'shenime.xlsx' has a header row this tool recognises. Put the column names in one row; the "

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, TODAY, write_xlsx
 from pop_analytics import reading, store, validate
-from pop_analytics.errors import DatabaseBusy, UndoRefused
+from pop_analytics.errors import DatabaseTooNew, MigrationFailed, UndoRefused
 
 
 def batch_of(path):
@@ -47,15 +45,16 @@ def current(con, sql):
 
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 2
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2]
+    assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures",
+                      "current_priorities", "current_priority_status", "current_activities", "current_figures"}
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 3
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3]
 
 
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 3
     con.close()
 
 
@@ -95,25 +94,33 @@ def test_a_read_only_connection_leaves_an_old_file_as_it_is(db_path):
     con.close()
 
 
-def test_a_database_held_by_another_process_is_reported_busy(db_path):
-    store.connect(db_path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db_path)!r}); print('open', flush=True); "
-                               "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(DatabaseBusy) as caught:
-            store.connect(db_path)
-        assert str(caught.value) == (
-            f"The database {db_path} is open in another program (probably the dashboard). "
-            "Stop it, or import through the dashboard's Upload page.")
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path):
+    con = store.connect(db_path)
+    broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
+    with pytest.raises(MigrationFailed) as caught:
+        store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 4)
+    assert caught.value.message("en").startswith(
+        "Bringing the database pop.duckdb forward to schema version 4 failed, and that step was undone: the file is "
+        "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
+    # the connection is usable (no aborted transaction) and nothing of step 4 is there
+    assert store.schema_version(con) == 3
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
+    con.close()
 
 
-# ----------------------------------------------------------------------------------- writing
+def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
+    con = store.connect(db_path)
+    con.execute("INSERT INTO schema_version VALUES (99, now())")
+    con.close()
+    before = db_path.read_bytes()
+    with pytest.raises(DatabaseTooNew) as caught:
+        store.connect(db_path)
+    assert caught.value.message("en") == (
+        "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
+        "reads up to 3). Nothing was read from or written to it. Update POP Analytics.")
+    assert db_path.read_bytes() == before
+
 
 def test_write_stores_rows_with_their_import_sheet_and_excel_row(con, tmp_path):
     path = priorities_xlsx(tmp_path / "fier.xlsx", [fier("FIE-01", 2020, "Pa adresuar"),

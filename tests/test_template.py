@@ -5,8 +5,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from conftest import import_file
+
 from pop_analytics import reference, template
 
 

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, TODAY, located, write_csv, write_xlsx
+
 from pop_analytics import reading, validate
 from pop_analytics.errors import FileRefused
 from pop_analytics.settings import CATALOGUE_DIR
@@ -277,8 +277,8 @@ def test_an_empty_sheet_beside_a_filled_one_is_only_a_warning(tmp_path):
     assert [(w.code, w.sheet, w.message_en) for w in batch.warnings] == [
         ("skipped_sheet", "Shënime", "The sheet 'Shënime' has no header row this tool recognises and was not read."),
         ("cycle_from_date", "Aktivitetet",
-         "The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
-         "(elections of 14 May 2023 start the 2023-2027 cycle)."),
+         ("The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
+          "(elections of 14 May 2023 start the 2023-2027 cycle).")),
         ("empty_sheet", "Prioritetet", "The sheet 'Prioritetet' has headers but no rows; it was not read."),
     ]
     assert (batch.kinds, batch.rows) == (["activities"], 1)
@@ -328,8 +328,8 @@ def test_activity_rows_become_typed_values(tmp_path):
     assert frame["excel_row"].tolist() == [3, 4, 5]
     assert set(frame["sheet"]) == {"Aktivitetet 2023"}
     assert [(w.code, w.row, w.message_en) for w in batch.warnings] == [
-        ("partner_filled", None, "The partner organisation was left empty in 2 rows of sheet 'Aktivitetet 2023'; "
-                                 "the municipality's partner was filled in."),
+        ("partner_filled", None, ("The partner organisation was left empty in 2 rows of sheet 'Aktivitetet 2023'; "
+                                  "the municipality's partner was filled in.")),
     ]
 
 
@@ -344,10 +344,10 @@ def test_total_row_is_not_stored_and_mismatch_is_warned(tmp_path):
                   if w.code == "total_mismatch"]
     assert mismatches == [(
         5, "Pjesëmarrës gjithsej", "90",
-        "The total row of sheet 'Aktivitetet' (row 5) says 90 for 'Pjesëmarrës gjithsej', but the rows above add up "
-        "to 80.",
-        "Rreshti i totalit në fletën 'Aktivitetet' (rreshti 5) thotë 90 për 'Pjesëmarrës gjithsej', por rreshtat "
-        "sipër tij mblidhen në 80.")]
+        ("The total row of sheet 'Aktivitetet' (row 5) says 90 for 'Pjesëmarrës gjithsej', but the rows above add up "
+         "to 80."),
+        ("Rreshti i totalit në fletën 'Aktivitetet' (rreshti 5) thotë 90 për 'Pjesëmarrës gjithsej', por rreshtat "
+         "sipër tij mblidhen në 80."))]
 
 
 def test_a_total_row_that_agrees_gives_no_warning(tmp_path):
