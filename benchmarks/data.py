@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,19 @@ PATHS = {
     "large_db": CACHE / "large.duckdb",
 }
 
+# The 10M database (`--only big`): one file of a million activity rows per year. A file replaces
+# rows of the same municipality and calendar month only, so files of different years replace none.
+BIG_ROWS_PER_YEAR = 1_000_000
+BIG_ROWS = BIG_ROWS_PER_YEAR * len(YEARS)
+BIG_PATHS = {
+    **{f"activities_{year}_csv": CACHE / f"aktivitetet_{year}_1m.csv" for year in YEARS},
+    "big_db": CACHE / "large_10m.duckdb",
+}
+
+
+def _big_seed(year: int) -> int:
+    return SEED + 100 + year - YEARS[0]
+
 
 def _spellings(name: str, aliases: tuple[str, ...]) -> list[str]:
     """How partners write one name: as listed, in capitals, lower case, without diacritics, aliases."""
@@ -73,16 +87,25 @@ def _pick(rng: np.random.Generator, options: list[list[str]], which: np.ndarray)
     return table[starts[which] + (rng.random(len(which)) * sizes[which]).astype(np.int64)]
 
 
-def activities(rows: int, seed: int) -> dict[str, np.ndarray]:
+def activities(rows: int, seed: int, period: tuple[dt.date, dt.date] | None = None,
+               municipalities: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """Activity rows as columns of raw cells (None where a partner leaves a cell blank), plus the
-    effective events and participants validation will compute (for the total row)."""
+    effective events and participants validation will compute (for the total row).
+
+    period (first and last day) restricts the dates, municipalities (names as listed in the
+    reference data) the municipalities; left out, rows span 2016–2025 and every municipality, and
+    a seed gives the same rows as before these options existed."""
     rng = np.random.default_rng(seed)
     names, municipality_spellings = _municipality_spellings()
     weights = rng.gamma(2.0, 1.0, len(names))
     municipality = rng.choice(len(names), rows, p=weights / weights.sum())
-    days = (LAST_DAY - FIRST_DAY).days + 1
+    first_day, last_day = period or (FIRST_DAY, LAST_DAY)
+    days = (last_day - first_day).days + 1
     offsets = rng.integers(0, days, rows)
-    dates = np.array([FIRST_DAY + dt.timedelta(days=int(d)) for d in range(days)], dtype=object)[offsets]
+    dates = np.array([first_day + dt.timedelta(days=int(d)) for d in range(days)], dtype=object)[offsets]
+    if municipalities is not None:
+        allowed = np.array([names.index(name) for name in municipalities])
+        municipality = allowed[rng.integers(0, len(allowed), rows)]
 
     type_spellings = _term_spellings("activity_types")
     type_keys = list(type_spellings)
@@ -186,6 +209,27 @@ def priorities(rows: int, seed: int) -> dict[str, np.ndarray]:
     }
 
 
+def municipality_names() -> list[str]:
+    """The Albanian municipalities the generator draws from, as the reference data lists them."""
+    return _municipality_spellings()[0]
+
+
+def small_activities(path: Path, rows: int, round_number: int) -> int:
+    """A small valid activities CSV for round round_number: one municipality and one calendar month
+    of 2013–2015, which the generated data (2016–2025) never holds, and a different pair of
+    municipality and month every round (the pair repeats only after lcm(36, 61) = 2,196 rounds),
+    so no round replaces another's rows and no file is a duplicate. Returns the events the file adds (what the Events tile must gain)."""
+    names = municipality_names()
+    month_index = round_number % 36
+    year, month = 2013 + month_index // 12, 1 + month_index % 12
+    first = dt.date(year, month, 1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    columns = activities(rows, SEED + 1000 + round_number, period=(first, last),
+                         municipalities=[names[round_number % len(names)]])
+    write_csv(path, columns)
+    return int(columns["_events"].sum())
+
+
 def _public(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v for k, v in columns.items() if not k.startswith("_")}
 
@@ -255,11 +299,7 @@ def _save_manifest(manifest: dict) -> None:
     (CACHE / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
-def ensure(log=print) -> dict[str, Path]:
-    """Every generated file, built when missing or stale; returns their paths."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest()
-    reference_digest = _reference_digest()
+def _file_recipes(reference_digest: str) -> tuple[dict[str, str], dict]:
     recipes = {
         "activities_csv": f"{RECIPE}:{SEED}:{ACTIVITY_ROWS}:{reference_digest}",
         "activities_xlsx": f"{RECIPE}:{SEED + 1}:{XLSX_ROWS}:{reference_digest}",
@@ -270,8 +310,12 @@ def ensure(log=print) -> dict[str, Path]:
         "activities_xlsx": lambda p: write_xlsx(p, activities(XLSX_ROWS, SEED + 1)),
         "priorities_csv": lambda p: write_csv(p, priorities(PRIORITY_ROWS, SEED + 2)),
     }
+    return recipes, builders
+
+
+def _build_files(recipes: dict[str, str], builders: dict, paths: dict[str, Path], manifest: dict, log) -> None:
     for key, recipe in recipes.items():
-        path = PATHS[key]
+        path = paths[key]
         if path.exists() and manifest.get(key) == recipe:
             continue
         started = time.perf_counter()
@@ -279,33 +323,76 @@ def ensure(log=print) -> dict[str, Path]:
         manifest[key] = recipe
         _save_manifest(manifest)
         log(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
+
+
+def ensure(log=print, big: bool = False) -> dict[str, Path]:
+    """Every generated file, built when missing or stale; returns their paths. With big, also the
+    ten yearly files and the 10M database (`--only big`)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest()
+    recipes, builders = _file_recipes(_reference_digest())
+    _build_files(recipes, builders, PATHS, manifest, log)
     db_recipe = f"{recipes['activities_csv']}|{recipes['priorities_csv']}|{_package_digest()}"
     if not (PATHS["large_db"].exists() and manifest.get("large_db") == db_recipe):
         started = time.perf_counter()
-        build_large_db(PATHS["large_db"])
+        build_large_db(PATHS["large_db"], [PATHS["priorities_csv"], PATHS["activities_csv"]])
         manifest["large_db"] = db_recipe
         _save_manifest(manifest)
         log(f"built {PATHS['large_db'].name} in {time.perf_counter() - started:.1f} s")
-    return dict(PATHS)
+    if not big:
+        return dict(PATHS)
+    return {**PATHS, **ensure_big(manifest, recipes["priorities_csv"], log)}
 
 
-def build_large_db(path: Path) -> None:
-    """The large database, loaded through the normal importer so it is shaped as production is."""
+def ensure_big(manifest: dict, priorities_recipe: str, log=print) -> dict[str, Path]:
+    """The 10M database: ten yearly files of BIG_ROWS_PER_YEAR activity rows (each dated within its
+    year), and the priorities file, imported in turn; its activity rows are counted after."""
+    started = time.perf_counter()
+    reference_digest = _reference_digest()
+    yearly = {f"activities_{year}_csv": year for year in YEARS}
+    recipes = {key: f"{RECIPE}:{_big_seed(year)}:{BIG_ROWS_PER_YEAR}:{year}:{reference_digest}"
+               for key, year in yearly.items()}
+    builders = {key: (lambda p, y=year: write_csv(p, activities(
+        BIG_ROWS_PER_YEAR, _big_seed(y), period=(dt.date(y, 1, 1), dt.date(y, 12, 31)))))
+        for key, year in yearly.items()}
+    _build_files(recipes, builders, BIG_PATHS, manifest, log)
+    generated = time.perf_counter() - started
+    path = BIG_PATHS["big_db"]
+    db_recipe = "|".join([priorities_recipe, *recipes.values(), _package_digest()])
+    if not (path.exists() and manifest.get("big_db") == db_recipe):
+        built = time.perf_counter()
+        build_large_db(path, [PATHS["priorities_csv"], *(BIG_PATHS[key] for key in yearly)], rows=BIG_ROWS)
+        manifest["big_db"] = db_recipe
+        _save_manifest(manifest)
+        log(f"built {path.name} ({BIG_ROWS:,} activity rows, {path.stat().st_size / 2**20:,.0f} MB) in "
+            f"{time.perf_counter() - built:.1f} s" + (f", after generating its yearly files in {generated:.1f} s"
+                                                      if generated > 1 else ""))
+    return dict(BIG_PATHS)
+
+
+def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> None:
+    """A large database, loaded through the normal importer so it is shaped as production is. The
+    build owns the file, so it holds a direct connection (pop_analytics.store.connect). With rows,
+    the current activity rows are counted and must be that many."""
     from pop_analytics import importing, store
 
     for stale in (path, path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
-    tmp = path.with_name("building.duckdb")
+    tmp = path.with_name(f"building-{path.stem}.duckdb")
     for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     con = store.connect(tmp)
     try:
-        for key in ("priorities_csv", "activities_csv"):
-            report = importing.import_path(con, PATHS[key], who="benchmark")
+        for source in sources:
+            report = importing.import_path(con, source, who="benchmark")
             if report.status != "imported":
-                raise RuntimeError(f"{PATHS[key].name} was not imported: {report.status} "
+                raise RuntimeError(f"{source.name} was not imported: {report.status} "
                                    + "; ".join(p.message_en for p in report.errors[:5]))
         con.execute("CHECKPOINT")
+        if rows is not None:
+            counted = con.execute("SELECT count(*) FROM current_activities").fetchone()
+            if not counted or counted[0] != rows:
+                raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {rows:,}")
     finally:
         con.close()
     tmp.replace(path)

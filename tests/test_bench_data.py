@@ -14,7 +14,7 @@ import math
 import pytest
 
 from benchmarks import data as bench_data
-from pop_analytics import filters, importing, kpis, normalise, reading, store, validate
+from pop_analytics import importing, normalise, reading, store, validate
 from pop_analytics.normalise import InvalidValue
 
 TODAY = dt.date(2026, 11, 21)

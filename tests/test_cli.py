@@ -10,9 +10,21 @@ import shutil
 
 import openpyxl
 import pytest
+from conftest import (
+    cli_json,
+    corrected_tirane_2023,
+    durres_english,
+    import_file,
+    korce_priorities,
+    kpi_state,
+    messy_errors,
+    messy_refused_file,
+    missing_status_column,
+    refused_priorities,
+    run_cli_all,
+    tirane_activities,
+)
 
-from conftest import (cli_json, messy_errors, corrected_tirane_2023, durres_english, import_file, kpi_state, korce_priorities,
-                      messy_refused_file, missing_status_column, refused_priorities, run_cli_all, tirane_activities)
 from pop_analytics import store
 from pop_analytics.settings import DEMO_DIR
 
@@ -144,8 +156,8 @@ def test_import_refuses_a_status_it_cannot_place_an_early_year_and_a_missing_col
     ]
     assert [(e["code"], e["sheet"], e["row"], e["column"], e["value"], e["message"]) for e in puke["errors"]] == [
         ("missing_column", "Prioritetet", 1, "Statusi / Status", "",
-         "The sheet 'Prioritetet' has no column 'Statusi / Status', which a priorities sheet needs. "
-         "Add the column (see the template)."),
+         ("The sheet 'Prioritetet' has no column 'Statusi / Status', which a priorities sheet needs. "
+         "Add the column (see the template).")),
     ]
     assert stored(db_path) == {"history": [], "snapshot": {t: [] for t in store.DATA_TABLES}}
 
@@ -226,8 +238,8 @@ def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs
 def test_kpis_with_an_unknown_municipality_answers_in_albanian_when_asked(runs):
     [result], _db, _none = runs["unknown_municipality_sq"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Gabim: Bashki e panjohur 'Bashkia e Vlorrës': asnjë bashki nuk shkruhet kështu. "
-               "Mos keni parasysh 'Vlorë'?\n")
+        1, "", ("Gabim: Bashki e panjohur 'Bashkia e Vlorrës': asnjë bashki nuk shkruhet kështu. "
+               "Mos keni parasysh 'Vlorë'?\n"))
 
 
 def test_kpis_with_an_unknown_cycle_exits_1_listing_the_cycles(runs):
@@ -239,8 +251,8 @@ def test_kpis_with_an_unknown_cycle_exits_1_listing_the_cycles(runs):
 def test_kpis_with_an_unknown_theme_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_theme"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Error: Unknown theme 'Ujii': use a theme key (water, transport, kindergartens, roads, social_justice, "
-               "civic_engagement, local_development) or its label. Did you mean 'Uji i pijshëm'?\n")
+        1, "", ("Error: Unknown theme 'Ujii': use a theme key (water, transport, kindergartens, roads, social_justice, "
+               "civic_engagement, local_development) or its label. Did you mean 'Uji i pijshëm'?\n"))
 
 
 # ----------------------------------------------------------------------------------- history and undo
@@ -260,8 +272,8 @@ def test_history_lists_the_imports_newest_first(runs):
 def test_history_of_an_empty_database(runs):
     [result], _db, _none = runs["history_empty"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Error: There is no database history_empty.duckdb yet. Load the demo data (python -m pop_analytics demo) "
-               "or import a file first.\n")
+        1, "", ("Error: There is no database history_empty.duckdb yet. Load the demo data (python -m pop_analytics demo) "
+               "or import a file first.\n"))
 
 
 def test_undo_restores_the_kpis_and_is_refused_while_a_later_import_depends_on_it(runs):

@@ -5,8 +5,8 @@ import datetime as dt
 import shutil
 
 import pytest
-
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, write_xlsx
+
 from pop_analytics import filters, kpis, store
 
 NO_TYPES = {"events": 0, "participants": 0}

@@ -21,8 +21,8 @@ from pop_analytics.filters import Filters
     (Filters(theme=("water",)), scope.ACTIVITY_COLUMNS, "\n  AND list_contains(themes, CAST($f_theme_0 AS VARCHAR))",
      {"f_theme_0": "water"}),
     (Filters(theme=("water", "roads")), scope.ACTIVITY_COLUMNS,
-     "\n  AND list_bool_or(list_transform(themes, lambda theme: theme IN (CAST($f_theme_0 AS VARCHAR), "
-     "CAST($f_theme_1 AS VARCHAR))))", {"f_theme_0": "water", "f_theme_1": "roads"}),
+     ("\n  AND list_bool_or(list_transform(themes, lambda theme: theme IN (CAST($f_theme_0 AS VARCHAR), "
+     "CAST($f_theme_1 AS VARCHAR))))"), {"f_theme_0": "water", "f_theme_1": "roads"}),
     # Figures have no theme or cycle: those filters do not narrow them.
     (Filters(year=(2023,), theme=("water",), cycle="2019-2023"), scope.FIGURE_COLUMNS,
      "\n  AND f.year IN (CAST($f_year_0 AS INTEGER))", {"f_year_0": 2023}),

@@ -6,8 +6,8 @@ import hashlib
 
 import duckdb
 import pytest
-
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, TODAY, write_xlsx
+
 from pop_analytics import reading, store, validate
 from pop_analytics.errors import DatabaseTooNew, MigrationFailed, UndoRefused
 

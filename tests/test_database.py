@@ -1,0 +1,419 @@
+"""database: short read snapshots, one writer at a time, the data version, faults as sentences,
+backup and restore. Real DuckDB files, real threads and processes; no mocks."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities
+from dashboard_support import metrics, open_app
+
+from pop_analytics import importing, store
+from pop_analytics.database import Database
+from pop_analytics.errors import (
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseOutdated,
+    DatabaseTooNew,
+    DatabaseUnreadable,
+)
+from pop_analytics.i18n import t
+
+
+def hold(entered: threading.Event, release: threading.Event, context) -> threading.Thread:
+    """A thread that enters context (a snapshot or a write), says so, and leaves when told."""
+    def run() -> None:
+        with context:
+            entered.set()
+            release.wait(30)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert entered.wait(30)
+    return thread
+
+
+def older_file(path: Path, version: int) -> Path:
+    con = duckdb.connect(str(path))
+    store.migrate(con, target=version)
+    con.close()
+    return path
+
+
+def newer_file(path: Path) -> Path:
+    con = store.connect(path)
+    con.execute("INSERT INTO schema_version VALUES (99, now())")
+    con.close()
+    return path
+
+
+def truncated_copy(source: Path, path: Path) -> Path:
+    path.write_bytes(source.read_bytes()[:5000])
+    return path
+
+
+# ── faults become sentences ──────────────────────────────────────────────────────────────────
+
+FAULTS = {
+    "missing": lambda folder, demo: folder / "pop.duckdb",
+    "directory": lambda folder, demo: (folder / "pop.duckdb").mkdir() or folder / "pop.duckdb",
+    "text_file": lambda folder, demo: (folder / "pop.duckdb").write_text("name,value\n") and folder / "pop.duckdb",
+    "truncated": lambda folder, demo: truncated_copy(demo, folder / "pop.duckdb"),
+    "other_duckdb": lambda folder, demo: _other_duckdb(folder / "pop.duckdb"),
+    "newer": lambda folder, demo: newer_file(folder / "pop.duckdb"),
+    "older": lambda folder, demo: older_file(folder / "pop.duckdb", 2),
+}
+
+
+def _other_duckdb(path: Path) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales (amount INTEGER)")
+    con.close()
+    return path
+
+
+READ_FAULTS = [
+    ("missing", DatabaseMissing, ("There is no database pop.duckdb yet. Load the demo data (python -m pop_analytics "
+                                 "demo) or import a file first.")),
+    ("directory", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
+    ("text_file", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
+    ("truncated", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
+    ("other_duckdb", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 0; this release "
+                                       "needs 3). Bring it forward once with: python -m pop_analytics migrate")),
+    ("newer", DatabaseTooNew, ("The database pop.duckdb was written by a newer release of POP Analytics (schema "
+                              "version 99; this release reads up to 3). Nothing was read from or written to it. "
+                              "Update POP Analytics.")),
+    ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
+                                "3). Bring it forward once with: python -m pop_analytics migrate")),
+]
+
+
+@pytest.mark.parametrize(("fault", "error", "message"), READ_FAULTS)
+def test_a_read_of_a_faulty_database_raises_its_sentence_and_changes_nothing(tmp_path, demo_db, fault, error,
+                                                                               message):
+    path = FAULTS[fault](tmp_path, demo_db)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(error) as caught, Database(path).reading():
+        pass
+    assert caught.value.message("en") == message
+    assert (path.read_bytes() if path.is_file() else None) == before
+    assert not (tmp_path / "pop.duckdb.wal").exists()
+
+
+@pytest.mark.parametrize(("fault", "error"), [
+    ("directory", DatabaseUnreadable), ("text_file", DatabaseUnreadable), ("truncated", DatabaseUnreadable),
+    ("newer", DatabaseTooNew),
+])
+def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, demo_db, fault, error):
+    path = FAULTS[fault](tmp_path, demo_db)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(error), Database(path).writing():
+        pytest.fail("the block must not run")
+    assert (path.read_bytes() if path.is_file() else None) == before
+
+
+@pytest.mark.parametrize(("fault", "lang", "stderr"), [
+    ("missing", "en", "Error: " + READ_FAULTS[0][2]),
+    ("directory", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
+    ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
+    ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
+    ("newer", "en", "Error: " + READ_FAULTS[5][2]),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=3)),
+    ("older", "en", "Error: " + READ_FAULTS[6][2]),
+])
+def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
+    path = FAULTS[fault](tmp_path, demo_db)
+    result = run_cli("--lang", lang, "kpis", "--year", "2020", db=path)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr + "\n")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("fault", "key", "params"), [
+    ("directory", "database.unreadable", {}),
+    ("text_file", "database.unreadable", {}),
+    ("truncated", "database.unreadable", {}),
+    ("newer", "database.too_new", {"version": 99, "supported": 3}),
+])
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(tmp_path, demo_db, monkeypatch,
+                                                                                fault, key, params, lang):
+    path = FAULTS[fault](tmp_path, demo_db)
+    monkeypatch.setenv("POP_DB", str(path))
+    at = open_app("overview", {"lang": lang})
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [t(key, lang, name="pop.duckdb", **params)]
+    assert not at.metric
+
+
+def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_path, monkeypatch):
+    older = older_file(tmp_path / "old.duckdb", 2)
+    for path in (tmp_path / "new.duckdb", older):
+        monkeypatch.setenv("POP_DB", str(path))
+        at = open_app("overview", {"lang": "en"})
+        assert not at.exception and not at.error
+        assert [i.value for i in at.info] == [t("empty.database", "en")]
+        con = store.connect(path, read_only=True)
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        con.close()
+
+
+def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
+    result = run_cli("migrate", db=demo_copy)
+    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 3.\n")
+    con = duckdb.connect(str(demo_copy))
+    con.execute("DROP VIEW current_figures; DROP VIEW current_activities; DROP VIEW current_priority_status; "
+                "DROP VIEW current_priorities; DELETE FROM schema_version WHERE version = 3")
+    con.close()
+    with pytest.raises(DatabaseOutdated), Database(demo_copy).reading():
+        pass
+    assert run_cli("migrate", db=demo_copy).returncode == 0
+    with Database(demo_copy).reading() as con:
+        assert store.schema_version(con) == 3
+        assert con.execute("SELECT count(*) FROM current_activities").fetchone() == (319,)
+    stamp = demo_copy.stat().st_mtime_ns
+    Database(demo_copy).ensure()
+    assert demo_copy.stat().st_mtime_ns == stamp
+
+
+# ── one writer, many readers ─────────────────────────────────────────────────────────────────
+
+def test_a_writer_waits_for_a_reader_then_writes(demo_copy):
+    db = Database(demo_copy)
+    entered, release = threading.Event(), threading.Event()
+    reader = hold(entered, release, db.reading())
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    with db.writing(wait=10) as con:
+        waited = time.monotonic() - started
+        con.execute("CREATE TABLE written (a INTEGER)")
+    reader.join(10)
+    assert waited >= 0.4
+
+
+@pytest.mark.parametrize(("holder", "attempt", "key"), [
+    ("read", "write", "database.busy_write"),
+    ("write", "read", "database.busy_read"),
+    ("write", "write", "database.busy_write"),
+])
+def test_past_its_wait_a_blocked_reader_or_writer_says_busy_and_nothing_changes(demo_copy, holder, attempt, key):
+    db = Database(demo_copy)
+    before = kpi_state(store.connect(demo_copy, read_only=True))
+    entered, release = threading.Event(), threading.Event()
+    thread = hold(entered, release, db.reading() if holder == "read" else db.writing())
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy) as caught, (db.reading(wait=0.3) if attempt == "read"
+                                                     else db.writing(wait=0.3)):
+            pytest.fail("the block must not run")
+        assert 0.3 <= time.monotonic() - started < 2
+        assert caught.value.message("en") == t(key, "en", name="demo_copy.duckdb")
+    finally:
+        release.set()
+        thread.join(10)
+    assert kpi_state(store.connect(demo_copy, read_only=True)) == before
+
+
+def test_a_waiting_writer_goes_before_readers_that_come_after_it(demo_copy):
+    db = Database(demo_copy)
+    entered, release = threading.Event(), threading.Event()
+    first_reader = hold(entered, release, db.reading())
+    order: list[str] = []
+
+    def write() -> None:
+        with db.writing(wait=10):
+            order.append("writer")
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(0.3)  # the writer is queued behind the first reader
+    with pytest.raises(DatabaseBusy), db.reading(wait=0.3):
+        pass
+    release.set()
+    with db.reading(wait=10):
+        order.append("reader")
+    writer.join(10)
+    first_reader.join(10)
+    assert order == ["writer", "reader"]
+
+
+def test_a_read_inside_a_snapshot_uses_it_even_while_a_writer_waits(demo_copy):
+    db = Database(demo_copy)
+    with db.snapshot() as snapshot:
+        writer = threading.Thread(target=lambda: db.writing(wait=10).__enter__().close())
+        writer.start()
+        time.sleep(0.2)
+        with db.reading(wait=0.5) as con:
+            assert con is snapshot.connection()
+        with pytest.raises(RuntimeError, match="close it before writing"), db.writing(wait=0.5):
+            pass
+    writer.join(10)
+
+
+def test_a_snapshot_reads_one_state_in_a_read_only_transaction_with_extensions_off(demo_copy):
+    db = Database(demo_copy)
+    with db.reading() as con:
+        assert con.execute("SELECT current_setting('autoload_known_extensions'), "
+                           "current_setting('autoinstall_known_extensions')").fetchone() == (False, False)
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("DELETE FROM activities")
+    with db.writing() as con:
+        assert con.execute("SELECT current_setting('autoload_known_extensions')").fetchone() == (False,)
+
+
+def test_a_program_outside_the_protocol_holding_the_file_is_waited_for_then_reported_busy(demo_copy):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(demo_copy)!r}); print('open', flush=True);"
+                               " sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(DatabaseBusy) as caught, Database(demo_copy).reading(wait=0.5):
+            pass
+        assert caught.value.message("en") == t("database.busy_read", "en", name="demo_copy.duckdb")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with Database(demo_copy).reading() as con:  # free again
+        assert con.execute("SELECT count(*) FROM imports").fetchone() == (4,)
+
+
+# ── the data version ─────────────────────────────────────────────────────────────────────────
+
+def test_the_data_version_moves_with_every_write_from_any_process_and_only_then(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    first = db.version()
+    with db.reading() as con:
+        kpi_state(con)
+    assert db.version() == first
+    assert run_cli("kpis", "--json", db=demo_copy).returncode == 0
+    assert db.version() == first
+    result = run_cli("import", str(tirane_activities(tmp_path)), db=demo_copy)
+    assert result.returncode == 0, result.stderr
+    second = db.version()
+    assert second != first
+    assert run_cli("undo", "5", db=demo_copy).returncode == 0
+    assert db.version() not in (first, second)
+
+
+def test_an_open_page_shows_another_processs_import_at_its_next_run(app_db, tmp_path):
+    at = open_app("overview", {"lang": "en", "year": "2023", "municipality": "Tiranë"})
+    assert metrics(at)["Events"][0] == "21"
+    assert run_cli("import", str(tirane_activities(tmp_path)), db=app_db).returncode == 0
+    at.run()
+    assert metrics(at)["Events"][0] == "35"  # its July-September rows replaced by the file's, 14 events more
+
+
+# ── backup and restore ───────────────────────────────────────────────────────────────────────
+
+def test_a_backup_is_taken_while_readers_read_and_holds_exactly_the_data(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    entered, release = threading.Event(), threading.Event()
+    reader = hold(entered, release, db.reading())
+    try:
+        summary = db.backup(tmp_path / "backup.duckdb")
+    finally:
+        release.set()
+        reader.join(10)
+    assert {k: summary[k] for k in ("schema_version", "imports", "stored_imports")} == {
+        "schema_version": 3, "imports": 4, "stored_imports": 4}
+    assert summary["bytes"] == (tmp_path / "backup.duckdb").stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.duckdb"]
+    assert kpi_state(store.connect(tmp_path / "backup.duckdb", read_only=True)) == kpi_state(
+        store.connect(demo_copy, read_only=True))
+
+
+def test_a_backup_folds_in_what_a_killed_writer_committed(demo_copy, tmp_path):
+    script = ("import os, sys; from pop_analytics import store, importing; import datetime as dt; "
+              f"con = store.connect({str(demo_copy)!r}); "
+              f"r = importing.import_path(con, {str(tirane_activities(tmp_path))!r}, today=dt.date(2026, 11, 21)); "
+              "assert r.status == 'imported', r.errors; os._exit(9)")
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert killed.returncode == 9, killed.stderr
+    assert Path(str(demo_copy) + ".wal").exists()
+    Database(demo_copy).backup(tmp_path / "backup.duckdb")
+    assert not Path(str(tmp_path / "backup.duckdb") + ".wal").exists()
+    con = duckdb.connect(str(tmp_path / "backup.duckdb"), read_only=True)
+    assert con.execute("SELECT id, file_name, state FROM imports WHERE id = 5").fetchall() == [
+        (5, "Raporti_Tirane_T3_2023.xlsx", "stored")]
+    con.close()
+
+
+def test_restore_brings_a_backup_back_and_keeps_the_replaced_file_aside(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    db.backup(tmp_path / "backup.duckdb")
+    with db.reading() as con:
+        before = kpi_state(con)
+    report = importing.import_path(db, tirane_activities(tmp_path), today=TODAY)
+    assert report.status == "imported"
+    replaced_bytes = demo_copy.read_bytes()
+    version = db.version()
+    result = run_cli("restore", str(tmp_path / "backup.duckdb"), db=demo_copy)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 3.")
+    aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
+    assert aside.parent == demo_copy.parent and aside.name.startswith("demo_copy.duckdb.replaced-")
+    assert aside.read_bytes() == replaced_bytes
+    with db.reading() as con:
+        assert kpi_state(con) == before
+    assert db.version() != version
+
+
+@pytest.mark.parametrize(("fault", "error"), [
+    ("text_file", DatabaseUnreadable), ("truncated", DatabaseUnreadable), ("other_duckdb", DatabaseUnreadable),
+    ("newer", DatabaseTooNew), ("missing", DatabaseMissing),
+])
+def test_restore_of_something_that_is_not_a_usable_backup_changes_nothing(demo_copy, demo_db, tmp_path, fault, error):
+    folder = tmp_path / "source"
+    folder.mkdir()
+    source = FAULTS[fault](folder, demo_db)
+    before = demo_copy.read_bytes()
+    with pytest.raises(error):
+        Database(demo_copy).restore(source)
+    assert demo_copy.read_bytes() == before
+    assert sorted(p.name for p in demo_copy.parent.iterdir() if p.name.startswith("demo_copy")) == [
+        "demo_copy.duckdb", *(["demo_copy.duckdb.lock"] if (demo_copy.parent / "demo_copy.duckdb.lock").exists()
+                              else [])]
+
+
+def test_restore_is_refused_while_a_writer_is_at_work(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    db.backup(tmp_path / "backup.duckdb")
+    before = demo_copy.read_bytes()
+    entered, release = threading.Event(), threading.Event()
+    writer = hold(entered, release, db.writing())
+    try:
+        with pytest.raises(DatabaseBusy) as caught:
+            db.restore(tmp_path / "backup.duckdb", wait=0.3)
+        assert caught.value.reason == "busy_write"
+    finally:
+        release.set()
+        writer.join(10)
+    assert demo_copy.read_bytes() == before
+    assert not list(demo_copy.parent.glob("demo_copy.duckdb.replaced-*"))
+
+
+def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(demo_copy, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP VIEW current_figures; DROP VIEW current_activities; DROP VIEW current_priority_status; "
+                "DROP VIEW current_priorities; DELETE FROM schema_version WHERE version = 3")
+    con.close()
+    summary, _aside = Database(demo_copy).restore(old)
+    assert summary["schema_version"] == 3
+    with Database(demo_copy).reading() as con:
+        assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (757,)
+
+
+def test_a_fresh_database_made_by_the_writer_is_current(tmp_path):
+    path = tmp_path / "sub" / "pop.duckdb"
+    with Database(path).writing() as con:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+    assert sorted(p.name for p in path.parent.iterdir()) == ["pop.duckdb", "pop.duckdb.lock", "pop.duckdb.queue"]
+    with Database(path).reading() as con:
+        assert store.history(con).empty
