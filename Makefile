@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= $(or $(POP_DB),data/pop.duckdb)
 PORT ?= 8501
 
-.PHONY: run test bench demo template clean
+.PHONY: run test bench demo template backup clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ $(DB): | $(VENV)/.installed
 	$(PY) -m pop_analytics demo --db $(DB)
 
 run: $(VENV)/.installed $(DB)
+	@echo "Nightly backup (crontab -e): 15 2 * * * cd $(CURDIR) && mkdir -p backups && $(PY) -m pop_analytics --db $(DB) backup backups/pop-\$$(date +\\%F).duckdb"
 	POP_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.address localhost \
 		--server.headless true --browser.gatherUsageStats false
 
@@ -30,6 +31,10 @@ bench: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m pop_analytics demo --db $(DB)
+
+backup: $(VENV)/.installed
+	mkdir -p backups
+	$(PY) -m pop_analytics --db $(DB) backup backups/pop-$$(date +%F-%H%M%S).duckdb
 
 template: $(VENV)/.installed
 	$(PY) -m pop_analytics template data/POP_template.xlsx

@@ -104,11 +104,13 @@ def page_run() -> Iterator[None]:
         return
     _run.snapshot = snapshot
     seen = _seen_versions()
-    if seen.get(snapshot.db.name + database()) != snapshot.version:
+    if seen.get(database()) != snapshot.version:
         _cached.clear()
-        seen[snapshot.db.name + database()] = snapshot.version
+        seen[database()] = snapshot.version
     try:
         yield
+    except DatabaseProblem as problem:  # the file went bad or busy under a running app
+        _cannot_read(problem)
     finally:
         _run.snapshot = None
         snapshot.close()

@@ -295,6 +295,13 @@ class Database:
                 if any(word in text for word in ("read-only", "read only", "permission denied")):
                     raise DatabaseReadOnly(self.name) from None
                 raise DatabaseUnreadable(self.name) from None
+            except duckdb.ConnectionException as error:
+                # This process still holds the file under the other mode (a result not yet let go):
+                # as good as a lock, and gone in a moment.
+                if "different configuration" in str(error) and time.monotonic() < deadline:
+                    time.sleep(settings.LOCK_POLL_SECONDS * 5)
+                    continue
+                raise DatabaseBusy(self.name, writing=not read_only) from None
             except duckdb.Error:
                 raise DatabaseUnreadable(self.name) from None
             except OSError as error:
@@ -313,7 +320,11 @@ class Database:
         out = Path(out)
         if out.resolve() == self.path.resolve():
             raise DatabaseUnreadable(out.name)
-        folder = Path(tempfile.mkdtemp(prefix=".pop-backup-", dir=out.parent if out.parent.exists() else None))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=".pop-backup-", dir=out.parent))
+        except OSError:
+            raise DatabaseReadOnly(out.name) from None
         try:
             copy = folder / "backup.duckdb"
             with self.snapshot(wait):
