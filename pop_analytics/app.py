@@ -448,13 +448,15 @@ def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
     session so that confirming does not read the file again."""
     key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name
     if key not in st.session_state:
-        st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True)
+        st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
+                                                       limit=settings.MAX_UPLOAD_BYTES)
     return st.session_state[key]
 
 
 def store_upload(content: bytes, file_name: str, who: str) -> importing.ImportReport:
     """Store a file (validated again, then written under the one write lock of every process)."""
-    return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard")
+    return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard",
+                                  limit=settings.MAX_UPLOAD_BYTES)
 
 
 def confirm_upload(content: bytes, file_name: str, who: str) -> None:

@@ -41,6 +41,7 @@ class ProblemList(PopError):
     """Raised when a file has problems; carries all of them, never just the first."""
 
     problems: list[Problem] = field(default_factory=list)
+    omitted: int = 0  # problems found but not listed (past the cap per kind); summarised in problems
 
     def __str__(self) -> str:
         return "\n".join(p.message_en for p in self.problems)

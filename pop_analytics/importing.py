@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from . import reading, store, validate
 from .database import Database
 from .errors import FileRefused, Problem
 from .messages import localized, problem
-from .settings import MAX_UPLOAD_BYTES
+from .settings import MAX_FILE_BYTES
 
 _REPLACED_WHAT = {
     "priorities": ("prioritete", "priorities"),
@@ -33,12 +34,14 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     import_id: int | None = None
     batch: validate.Batch | None = None
+    omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
 
     def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file, "sha256": self.sha256, "status": self.status, "kind": self.kind, "rows": self.rows,
             "import_id": self.import_id,
             "errors": [p.as_dict(lang) for p in self.errors],
+            "errors_not_listed": self.omitted,
             "warnings": [p.as_dict(lang) for p in self.warnings],
         }
 
@@ -53,21 +56,24 @@ def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> li
     return warnings
 
 
-def check(data: bytes, file_name: str, today: dt.date | None = None) -> ImportReport:
+def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int = MAX_FILE_BYTES) -> ImportReport:
     """Read and validate one file's content, touching no database: status valid or refused."""
     report = ImportReport(file=file_name, sha256=hashlib.sha256(data).hexdigest(), status="refused")
-    if len(data) > MAX_UPLOAD_BYTES:
-        report.errors = [problem("file_too_large", sheet="", value=file_name, size=len(data) // 2**20,
-                                 limit=MAX_UPLOAD_BYTES // 2**20)]
+    if len(data) > limit:
+        report.errors = [_too_large(file_name, len(data), limit)]
         return report
     try:
         batch = validate.validate(reading.read(data, file_name), today=today)
     except FileRefused as refused:
-        report.errors = refused.problems
+        report.errors, report.omitted = refused.problems, refused.omitted
         return report
     report.batch, report.kind, report.rows, report.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
     report.status = "valid"
     return report
+
+
+def _too_large(file_name: str, size: int, limit: int) -> Problem:
+    return problem("file_too_large", sheet="", value=file_name, size=f"{size / 2**20:.1f}", limit=limit // 2**20)
 
 
 def _already_stored(db: Database, sha256: str) -> int | None:
@@ -91,7 +97,7 @@ def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None
 
 
 def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
-                 dry_run: bool = False, today: dt.date | None = None) -> ImportReport:
+                 dry_run: bool = False, today: dt.date | None = None, limit: int = MAX_FILE_BYTES) -> ImportReport:
     """Import one file's content. Never raises for a bad file: the report says what is wrong.
     target is a Database (the shared way: the file is read and validated outside the write lock, so
     other processes keep reading and writing meanwhile, and the lock is held only to store it), or a
@@ -100,7 +106,7 @@ def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file
     stored = _already_stored(target, sha) if isinstance(target, Database) else store.find_stored(target, sha)
     if stored is not None:
         return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
-    report = check(data, file_name, today=today)
+    report = check(data, file_name, today=today, limit=limit)
     if report.status == "refused" or dry_run:
         return report
     if not isinstance(target, Database):
@@ -110,12 +116,22 @@ def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file
 
 
 def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:
+    """Import a file from disk: only a regular file, and never more of it than the limit (a pipe
+    or a device such as /dev/zero would otherwise be read without end)."""
     path = Path(path)
+    limit = options.get("limit", MAX_FILE_BYTES)
+    report = ImportReport(file=str(path), sha256="", status="refused")
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            report.errors = [problem("not_a_file", sheet="", value=path.name)]
+            return report
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as error:
-        report = ImportReport(file=str(path), sha256="", status="refused")
         report.errors = [problem("unreadable_file", sheet="", value=path.name, detail=error.strerror or str(error))]
+        return report
+    if len(data) > limit:
+        report.errors = [_too_large(path.name, path.stat().st_size, limit)]
         return report
     report = import_bytes(target, data, path.name, **options)
     report.file = str(path)

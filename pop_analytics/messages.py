@@ -1,8 +1,12 @@
 """Building located, bilingual problems from message codes."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from .errors import Problem
 from .i18n import catalogue, t
+from .settings import MAX_PROBLEMS_PER_KIND
 
 
 def localized(sq: str, en: str) -> dict[str, str]:
@@ -24,3 +28,55 @@ def problem(code: str, *, sheet: str, row: int | None = None, column: str = "", 
     shown = "" if value is None else str(value)
     params = {"sheet": sheet, "row": row, "column": column, "value": shown, **params}
     return Problem(code, sheet, row, column, shown, _render(code, "sq", params), _render(code, "en", params))
+
+
+class ProblemLog(list[Problem]):
+    """Problems in the order found, at most MAX_PROBLEMS_PER_KIND of each code: a file with half a
+    million wrong rows would otherwise hold millions of messages. The rest are only counted, and
+    summary() says how many in one sentence per code."""
+
+    def __init__(self, cap: int = MAX_PROBLEMS_PER_KIND):
+        super().__init__()
+        self.cap = cap
+        self.found: Counter[str] = Counter()
+        self._first: dict[str, Problem] = {}
+
+    def room(self, code: str, wanted: int = 1) -> int:
+        """How many of wanted more problems of code to write out (append them); the rest are
+        counted here and not built at all."""
+        listed = min(max(0, self.cap - self.found[code]), wanted)
+        self.found[code] += wanted
+        return listed
+
+    def keep(self, item: Problem) -> None:
+        """Add a problem room() has already counted."""
+        self._first.setdefault(item.code, item)
+        super().append(item)
+
+    def append(self, item: Problem) -> None:
+        self.found[item.code] += 1
+        self._first.setdefault(item.code, item)
+        if self.found[item.code] <= self.cap:
+            super().append(item)
+
+    def extend(self, items: Iterable[Problem]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[Problem]):  # type: ignore[override, misc]
+        self.extend(items)
+        return self
+
+    @property
+    def omitted(self) -> int:
+        return sum(max(0, n - self.cap) for n in self.found.values())
+
+    def summary(self) -> list[Problem]:
+        return [problem("more_problems", sheet=first.sheet, column=first.column, count=_count(self.found[code] - self.cap),
+                        listed=self.cap)
+                for code, first in self._first.items() if self.found[code] > self.cap]
+
+
+def _count(n: int) -> dict[str, str]:
+    """A count as each language groups its digits (1 157 in Albanian, 1,157 in English)."""
+    return localized(f"{n:,}".replace(",", "\u202f"), f"{n:,}")

@@ -30,12 +30,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import python_calamine
 
-from . import reference
-from .errors import FileRefused
-from .messages import problem
-from .settings import HEADER_SEARCH_ROWS
+from . import file_checks, isolation, reference
+from .errors import FileRefused, Problem
+from .file_checks import _detail
+from .messages import localized, problem
+from .settings import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_SHEET_CELLS
 from .text import fold
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TOTAL_WORDS = ("gjithsej", "totali", "total", "totale", "shuma", "totals", "grand total")
 
 
@@ -160,6 +162,7 @@ class Sheet:
 class ReadResult:
     sheets: list[Sheet]
     skipped: list[str]  # names of sheets with no recognisable header (instructions, lists, blanks)
+    warnings: list[Problem] = field(default_factory=list)  # what reading had to repair (encoding, NUL bytes)
 
 
 @cache
@@ -327,34 +330,133 @@ def _fill_merged(rows: list[list], merged: list[tuple[tuple[int, int], tuple[int
 
 
 def _read_xlsx(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
+    """The visible sheets' cells. Runs in a child process (read_workbook): anything the xlsx reader
+    raises on an untrusted file (its own errors, OSError for a broken zip member, XmlError, a panic)
+    must become a refusal, never a traceback."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    # Anything the xlsx reader raises on an untrusted file (its own errors, OSError for a broken zip
-    # member, XmlError, ValueError from a crafted cell) must become a refusal, never a traceback.
-    except Exception as error:  # noqa: BLE001
-        raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=str(error))]) from None
-    sheets = []
-    for meta in workbook.sheets_metadata:
-        if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-            continue  # hidden sheets hold drop-down lists and helpers, never a partner's rows
-        name = meta.name
-        sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        _fill_merged(rows, sheet.merged_cell_ranges)
-        sheets.append((name, rows))
-    return sheets
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+                continue  # hidden sheets hold drop-down lists and helpers, never a partner's rows
+            sheet = workbook.get_sheet_by_name(meta.name)
+            _check_extent(meta.name, sheet.end, file_name)
+            rows = sheet.to_python(skip_empty_area=False)
+            _fill_merged(rows, sheet.merged_cell_ranges)
+            sheets.append((meta.name, rows))
+        return sheets
+    except FileRefused:
+        raise
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=_detail(error))]) from None
+
+
+def _check_extent(name: str, end: tuple[int, int] | None, file_name: str) -> None:
+    """A sheet is read from A1 to its last cell: refuse one whose last cell makes that grid huge."""
+    if end is None:
+        return
+    rows, columns = end[0] + 1, end[1] + 1
+    if columns > MAX_COLUMNS:
+        raise FileRefused([problem("too_many_columns", sheet=name, value=file_name, count=columns,
+                                   limit=MAX_COLUMNS)])
+    if rows * columns > MAX_SHEET_CELLS:
+        raise FileRefused([problem("sheet_too_large", sheet=name, value=file_name, cell=_cell_name(rows, columns),
+                                   limit=MAX_SHEET_CELLS)])
+
+
+def _cell_name(row: int, column: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def read_workbook(data: bytes, file_name: str) -> ReadResult:
+    """A workbook's bytes → its sheets (what read() does for a workbook, run in a child process)."""
+    return _tables(_read_xlsx(data, file_name), file_name)
 
 
 _PLAUSIBLE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/()%\"'\t\r\nëËçÇ")
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else whichever of Windows-1250/1252 reads more plausibly."""
+    """UTF-8 (with or without BOM), else whichever of Windows-1250/1252 reads more plausibly; a
+    UTF-8 file with a few lines pasted from a Windows file gets those lines decoded the Windows way."""
+    return decode_with_evidence(data)[0]
+
+
+def decode_with_evidence(data: bytes) -> tuple[str, list[int]]:
+    """The text, and the line numbers that were not in the file's main encoding: decided for the
+    whole file from what its lines show, never from one byte."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        candidates = [data.decode(codec, errors="replace") for codec in ("cp1250", "cp1252")]
-        return max(candidates, key=lambda text: sum(ch in _PLAUSIBLE for ch in text))
+        pass
+    lines = data.split(b"\n")
+    odd, utf8_accented = [], 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            odd.append(number)
+            continue
+        utf8_accented += not text.isascii()
+    if not utf8_accented:  # no line reads as accented UTF-8: a Windows file throughout
+        return _legacy(data), []
+    decoded = [_legacy(line) if number in set(odd) else line.decode("utf-8") for number, line in
+               enumerate(lines, start=1)]
+    return "\n".join(decoded).removeprefix("\ufeff"), odd
+
+
+def _legacy(data: bytes) -> str:
+    candidates = [data.decode(codec, errors="replace") for codec in ("cp1250", "cp1252")]
+    return max(candidates, key=lambda text: sum(ch in _PLAUSIBLE for ch in text))
+
+
+def _utf16(data: bytes) -> bool:
+    """Excel's "Unicode text" export: UTF-16, with a BOM or with every other byte NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = data[:4096]
+    return len(sample) >= 4 and sample.count(b"\x00") * 3 > len(sample)
+
+
+def _clean_text(data: bytes, file_name: str) -> tuple[bytes, list[Problem]]:
+    """A text file as plain UTF-8 bytes (no BOM, no NUL), and a warning for each repair."""
+    warnings: list[Problem] = []
+    name = Path(file_name).name
+    if _utf16(data):
+        try:
+            data = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                               ("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")).encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=str(error))]) from None
+    if b"\x00" in data:
+        lines = [n for n, line in enumerate(data.split(b"\n"), start=1) if b"\x00" in line]
+        data = data.replace(b"\x00", b"")
+        warnings.append(problem("nul_bytes", sheet=name, rows=_row_list(lines), count=len(lines)))
+    if not _valid_utf8(data):
+        text, odd = decode_with_evidence(data)
+        if odd:
+            warnings.append(problem("mixed_encoding", sheet=name, rows=_row_list(odd), count=len(odd)))
+        data = text.encode("utf-8")
+    return data.removeprefix(_UTF8_BOM), warnings
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether data is UTF-8, checked by Arrow in place (no copy of a 100 MB file into a str)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _row_list(numbers: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, numbers[:shown]))
+    return text + (f" … (+{len(numbers) - shown})" if len(numbers) > shown else "")
 
 
 def _first_lines(text: str, count: int) -> list[str]:
@@ -373,7 +475,10 @@ def sniff_delimiter(text: str) -> str:
     sample = _first_lines(text, 50)
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t"):
-        widths = [len(r) for r in csv.reader(sample, delimiter=delimiter) if any(c.strip() for c in r)]
+        try:
+            widths = [len(r) for r in csv.reader(sample, delimiter=delimiter) if any(c.strip() for c in r)]
+        except csv.Error:  # a field past the limit, or an open quote in the sample: not this one
+            continue
         if not widths:
             continue
         common = max(set(widths), key=widths.count)
@@ -383,10 +488,41 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
-    text = decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
+def _head(utf8: bytes) -> str:
+    """The first lines of a UTF-8 text, enough to find its delimiter and width."""
+    prefix = utf8[:1 << 20]
+    head = codecs.getincrementaldecoder("utf-8")().decode(prefix, final=len(prefix) == len(utf8))
+    if len(prefix) < len(utf8) and len(_first_lines(head, 51)) <= 50:
+        head = utf8.decode("utf-8")  # lines too long to see fifty of them in the first megabyte
+    return head
+
+
+def _check_width(head: str, delimiter: str, file_name: str) -> None:
+    """Refuse a text whose first lines hold more columns than any sheet of ours could use."""
+    try:
+        width = max((len(row) for row in csv.reader(_first_lines(head, HEADER_SEARCH_ROWS), delimiter=delimiter)),
+                    default=0)
+    except csv.Error:
+        return  # an over-long field: the parse says which row
+    if width > MAX_COLUMNS:
+        raise FileRefused([problem("too_many_columns", sheet=Path(file_name).name, value=file_name, count=width,
+                                   limit=MAX_COLUMNS)])
+
+
+def _read_csv(utf8: bytes, delimiter: str, file_name: str) -> list[tuple[str, list[list]]]:
+    reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise _field_too_long(file_name, reader.line_num) from None
+        raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=str(error))]) from None
     return [(Path(file_name).name, rows)]
+
+
+def _field_too_long(file_name: str, row: int, column: str = "") -> FileRefused:
+    return FileRefused([problem("field_too_long", sheet=Path(file_name).name, row=row, column=column,
+                                value="", limit=MAX_FIELD_CHARS)])
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -395,41 +531,20 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _CsvColumns = tuple[list[Cells], int, list[list]]
 
 
-def _csv_columns(data: bytes, file_name: str) -> _CsvColumns | None:
-    """A CSV read by pyarrow into columns: (columns, row count, first rows), or None when the
-    file is not a plain rectangle of fields (uneven rows, an open quote, NUL bytes, a field over
-    the csv module's limit), which the csv module then reads as it always has."""
-    if b"\x00" in data:  # the csv module refuses NUL (in UTF-8 and Windows-125x alike, the byte 0)
-        return None
-    # decode() reads UTF-8 (a BOM aside) when it can. Arrow checks the UTF-8 of every field as it
-    # parses (as strictly as Python), so only the first lines are decoded here, for the delimiter.
-    prefix = data[:1 << 20]
-    try:
-        head = codecs.getincrementaldecoder("utf-8-sig")().decode(prefix, final=len(prefix) == len(data))
-    except UnicodeDecodeError:
-        head = None
-    if head is not None and (len(prefix) == len(data) or len(_first_lines(head, 51)) > 50):
-        table = _arrow_csv(data.removeprefix(_UTF8_BOM), sniff_delimiter(head))
-        if table is None:
-            try:
-                data.decode("utf-8-sig")
-                return None  # UTF-8, but not a plain rectangle: the csv module reads it
-            except UnicodeDecodeError:
-                head = None
-    else:
-        table = None
-    if table is None:  # Windows-1250/1252, or lines too long to sniff from the first megabyte
-        text = decode(data)
-        table = _arrow_csv(text.encode("utf-8"), sniff_delimiter(text))
-        if table is None:
-            return None
-    if table.num_columns == 0 or table.num_columns > len(_ALL_TEXT):
+def _csv_columns(utf8: bytes, delimiter: str, file_name: str) -> _CsvColumns | None:
+    """A CSV (clean UTF-8) read by pyarrow into columns: (columns, row count, first rows), or None
+    when it is not a plain rectangle of fields (uneven rows, an open quote), which the csv module
+    then reads as it always has."""
+    table = _arrow_csv(utf8, delimiter)
+    if table is None or table.num_columns == 0 or table.num_columns > len(_ALL_TEXT):
         return None
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow works outside the GIL
         columns = list(pool.map(_distinct, table.columns))
-    limit = csv.field_size_limit()
-    if any(len(cell) > limit for column in columns for cell in column.uniques):
-        return None  # the csv module refuses such a field; let it say so
+    for number, column in enumerate(columns, start=1):
+        too_long = [code for code, cell in enumerate(column.uniques) if len(cell) > MAX_FIELD_CHARS]
+        if too_long:
+            row = int(np.flatnonzero(np.isin(column.codes, too_long))[0]) + 1
+            raise _field_too_long(file_name, row, column=_cell_name(1, number).removesuffix("1"))
     first_rows = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
     return columns, table.num_rows, first_rows
 
@@ -459,20 +574,47 @@ def _distinct(chunked: pa.ChunkedArray) -> Cells:
 
 _ALL_TEXT = {f"f{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(4096)}
 
+# The csv module says which row holds a field past the limit; the limit is the one Excel has.
+csv.field_size_limit(MAX_FIELD_CHARS)
+
 
 def read(data: bytes, file_name: str) -> ReadResult:
-    """A file's bytes → the sheets in it that carry a recognisable header row."""
+    """A file's bytes → the sheets in it that carry a recognisable header row. What the file is
+    comes from its bytes, not its name; a workbook is checked against the budget, then parsed in a
+    child process (isolation)."""
     if not data[:4096].strip() and not data.strip():  # the prefix decides for any file with content
         raise FileRefused([problem("empty_file", sheet="", value=file_name)])
+    found = file_checks.check_kind(data, file_name)
+    if found in ("xlsx", "xls"):
+        if found == "xlsx":
+            file_checks.check_archive(data, file_name)
+        result: ReadResult = isolation.run(read_workbook, data, file_name, file_name=file_name)
+        return result
     suffix = Path(file_name).suffix.lower()
-    tables: Sequence[tuple[str, list[list] | _CsvColumns]]
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        tables = _read_xlsx(data, file_name)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        columns = _csv_columns(data, file_name)
-        tables = _read_csv(data, file_name) if columns is None else [(Path(file_name).name, columns)]
-    else:
+    if suffix in WORKBOOK_SUFFIXES:  # named a workbook, but text: read it as the CSV it may be
+        try:
+            return _read_text(data, file_name)
+        except FileRefused:
+            raise FileRefused([problem("unreadable_file", sheet="", value=file_name,
+                                       detail=localized("nuk është libër pune Excel", "not an Excel workbook"))]) from None
+    if suffix not in (".csv", ".txt", ".tsv", ""):
         raise FileRefused([problem("unsupported_file", sheet="", value=file_name)])
+    return _read_text(data, file_name)
+
+
+def _read_text(data: bytes, file_name: str) -> ReadResult:
+    utf8, repairs = _clean_text(data, file_name)
+    head = _head(utf8)
+    delimiter = sniff_delimiter(head)
+    _check_width(head, delimiter, file_name)
+    columns = _csv_columns(utf8, delimiter, file_name)
+    tables = _read_csv(utf8, delimiter, file_name) if columns is None else [(Path(file_name).name, columns)]
+    result = _tables(tables, file_name)
+    result.warnings = repairs + result.warnings
+    return result
+
+
+def _tables(tables: Sequence[tuple[str, list[list] | _CsvColumns]], file_name: str) -> ReadResult:
     result = ReadResult(sheets=[], skipped=[])
     for name, rows in tables:
         sheet = _tabulate(name, *rows) if isinstance(rows, tuple) else tabulate(name, rows)

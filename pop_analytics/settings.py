@@ -25,8 +25,38 @@ DB_ENV_VAR = "POP_DB"
 # Title rows above the header are common; a header further down than this is not a header.
 HEADER_SEARCH_ROWS = 30
 
-# Partners' sheets are a few thousand rows; this refuses a runaway file before it eats memory.
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# An upload on the dashboard: partners' sheets are a few thousand rows (well under 1 MB); 20 MB
+# leaves room for a year of a large municipality and refuses a runaway file before it is read.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+# A file imported from the command line (the machine owner's tool): a whole network's year as one
+# CSV of a million rows is about 130 MB.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+# A workbook's parts once inflated: a 100,000-row sheet is about 55 MB of XML; past this a file is
+# a bomb or far beyond what a partner sends. Counted by inflating, since declared sizes can lie.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+
+# Spreadsheet XML deflates 5-20 times; a part that claims more than this per byte is a zip bomb.
+MAX_COMPRESSION_RATIO = 100
+
+# A workbook holds a few dozen parts; thousands are a crafted archive.
+MAX_ARCHIVE_MEMBERS = 1000
+
+# A sheet is read from A1 to its last cell: a value in the far corner (XFD1048576) would make that
+# seventeen billion cells. A million rows of twenty columns is more than any monitoring sheet.
+MAX_SHEET_CELLS = 20_000_000
+
+# Our widest sheet has 16 columns; a few dozen extra are notes. Thousands are not a monitoring sheet.
+MAX_COLUMNS = 200
+
+# Excel's own limit for the text of one cell.
+MAX_FIELD_CHARS = 32_767
+
+# The child process that parses a workbook may use this much memory above what it starts with,
+# and this much time: past either the file is refused, and the server is unharmed.
+READ_MEMORY_BYTES = 768 * 1024 * 1024
+READ_SECONDS = 15.0
 
 # Monitoring started with the 2013 local-government cycle; earlier dates are typing mistakes.
 EARLIEST_DATE_YEAR = 2013

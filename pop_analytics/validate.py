@@ -19,7 +19,7 @@ import pyarrow as pa
 from . import normalise, reference
 from .errors import FileRefused, Problem
 from .i18n import t
-from .messages import localized, problem
+from .messages import ProblemLog, localized, problem
 from .normalise import InvalidValue
 from .reading import Cells, ReadResult, Sheet
 from .settings import EARLIEST_DATE_YEAR
@@ -133,7 +133,19 @@ class _SheetCheck:
         return self.sheet.headers.get(name) or _column_label(self.sheet.kind, name)
 
     def report(self, code: str, row: int | None, name: str, value: object, **params) -> None:
-        self.problems.append(problem(code, sheet=self.sheet.name, row=row, column=self.header(name), value=value, **params))
+        if self.room(code, 1):  # else counted, not written out: the file is refused on the ones listed
+            self._write(code, row, name, value, **params)
+
+    def _write(self, code: str, row: int | None, name: str, value: object, **params) -> None:
+        """A problem the log has made room for (room() counted it already)."""
+        item = problem(code, sheet=self.sheet.name, row=row, column=self.header(name), value=value, **params)
+        if isinstance(self.problems, ProblemLog):
+            self.problems.keep(item)
+        else:
+            self.problems.append(item)
+
+    def room(self, code: str, wanted: int) -> int:
+        return self.problems.room(code, wanted) if isinstance(self.problems, ProblemLog) else wanted
 
     def column(self, name: str, parse: Callable[[object], _V], required: bool = False) -> _Parsed[_V]:
         """Parsed values of one column (None where blank or wrong); problems are reported, row by row.
@@ -156,13 +168,17 @@ class _SheetCheck:
             except InvalidValue as error:
                 values.append(None)
                 failed[code], invalid[code] = True, error
-        for i in np.flatnonzero(failed[cells.codes]):
-            code = cells.codes[i]
-            wrong = invalid.get(code)
-            if wrong is None:
-                self.report("required_value", self.rows[i], name, "")
-            else:
-                self.report(wrong.code, self.rows[i], name, normalise.text(cells.uniques[code]), **wrong.params)
+        failing = np.flatnonzero(failed[cells.codes])
+        problem_codes = np.array([invalid[c].code if c in invalid else "required_value" for c in range(len(failed))],
+                                 dtype=object)[cells.codes[failing]] if len(failing) else np.array([], dtype=object)
+        for problem_code in dict.fromkeys(problem_codes.tolist()):
+            positions = failing[problem_codes == problem_code]
+            for i in positions[:self.room(problem_code, len(positions))]:
+                code = cells.codes[i]
+                wrong = invalid.get(code)
+                self._write(problem_code, self.rows[i], name,
+                            "" if wrong is None else normalise.text(cells.uniques[code]),
+                            **({} if wrong is None else wrong.params))
         return _Parsed(values, cells.codes)
 
     def cycles(self, basis: _Parsed[_V], derive: Callable[[_V], str], warning: str,
@@ -182,8 +198,9 @@ class _SheetCheck:
 
     def flag(self, mask: np.ndarray, code: str, name: str, values: pd.Series, **params: object) -> None:
         """Report code on every row where mask holds; params are per-row values (Series) or one for all."""
-        for i in np.flatnonzero(mask):
-            self.report(code, self.rows[i], name, _shown(values.iloc[i]),
+        positions = np.flatnonzero(mask)
+        for i in positions[:self.room(code, len(positions))]:
+            self._write(code, self.rows[i], name, _shown(values.iloc[i]),
                         **{k: _shown(v.iloc[i] if isinstance(v, pd.Series) else v) for k, v in params.items()})
 
 
@@ -436,8 +453,8 @@ _BUILDERS = {"priorities": _priorities, "activities": _activities, "figures": _f
 def validate(read_result: ReadResult, today: dt.date | None = None) -> Batch:
     """Every sheet of a file → one Batch; raises FileRefused with every problem found."""
     today = today or dt.date.today()
-    problems: list[Problem] = []
-    warnings = [problem("skipped_sheet", sheet=name) for name in read_result.skipped]
+    problems = ProblemLog()
+    warnings = [*read_result.warnings, *(problem("skipped_sheet", sheet=name) for name in read_result.skipped)]
     frames: dict[str, list[pd.DataFrame]] = {kind: [] for kind in reference.SHEET_KINDS}
     empty_sheets: list[Sheet] = []
     for sheet in read_result.sheets:
@@ -453,7 +470,8 @@ def validate(read_result: ReadResult, today: dt.date | None = None) -> Batch:
     else:
         warnings += [problem("empty_sheet", sheet=s.name) for s in empty_sheets]
     if problems:
-        raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row or 0)))
+        raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row or 0)) + problems.summary(),
+                          omitted=problems.omitted)
     return Batch(priorities=_concat(frames["priorities"]), activities=_concat(frames["activities"]),
                  figures=_concat(frames["figures"]), warnings=warnings)
 

@@ -28,7 +28,9 @@ def _sheet_state(sheet: reading.Sheet) -> tuple:
 
 def _by_csv_module(data: bytes, name: str) -> reading.Sheet | None:
     """The sheet as the csv module reads the file, row by row."""
-    [(table, rows)] = reading._read_csv(data, name)
+    utf8, _repairs = reading._clean_text(data, name)
+    text = utf8.decode("utf-8")
+    [(table, rows)] = reading._read_csv(utf8, reading.sniff_delimiter(text), name)
     return reading.tabulate(table, rows)
 
 
@@ -60,7 +62,7 @@ def test_a_large_csv_takes_the_columnar_path_and_reads_the_same(tmp_path):
     path = tmp_path / "a.csv"
     bench_data.write_csv(path, bench_data.activities(3000, seed=5))
     data = path.read_bytes()
-    assert reading._csv_columns(data, path.name) is not None
+    assert reading._csv_columns(data, ",", path.name) is not None
     [sheet] = reading.read(data, path.name).sheets
     assert isinstance(sheet.cells["municipality"], reading.Cells)
     assert _sheet_state(sheet) == _sheet_state(_by_csv_module(data, path.name))

@@ -127,10 +127,11 @@ def test_a_path_that_cannot_be_read_is_refused(con, tmp_path):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(con):
-    report = importing.import_bytes(con, b"x" * (MAX_UPLOAD_BYTES + 1), "shume_i_madh.csv", today=TODAY)
+    report = importing.import_bytes(con, b"x" * (MAX_UPLOAD_BYTES + 100_000), "shume_i_madh.csv", today=TODAY,
+                                    limit=MAX_UPLOAD_BYTES)
     assert report.status == "refused"
     assert [(p.code, p.message_en) for p in report.errors] == [(
-        "file_too_large", ("The file 'shume_i_madh.csv' is 200 MB, more than the 200 MB this tool accepts. "
+        "file_too_large", ("The file 'shume_i_madh.csv' is 20.1 MB, more than the 20 MB this tool accepts. "
                            "Split it into smaller files."))]
 
 
@@ -144,7 +145,9 @@ def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):
 def test_report_as_dict_has_the_documented_shape(con, tmp_path):
     report = import_file(con, messy_refused_file(tmp_path))
     shown = report.as_dict("sq")
-    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "warnings"]
+    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "errors_not_listed",
+                           "warnings"]
+    assert shown["errors_not_listed"] == 0
     assert shown["errors"][0] == {
         "sheet": "Aktivitetet", "row": 4, "column": "Bashkia", "value": "Tirna",
         "message": "'Tirna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. "
