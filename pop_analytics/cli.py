@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -178,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang = getattr(args, "lang", "en")
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader of the output went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UnknownFilterValue as unknown:
         hint = t("cli.did_you_mean", args.lang, suggestion=unknown.suggestion) if unknown.suggestion else ""
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))

@@ -30,6 +30,7 @@ import duckdb
 from . import settings, store
 from .errors import (
     DatabaseBusy,
+    DatabaseFull,
     DatabaseMissing,
     DatabaseOutdated,
     DatabaseProblem,
@@ -155,6 +156,10 @@ class Snapshot:
         self.close()
 
 
+def _disk_full(error: BaseException) -> bool:
+    return getattr(error, "errno", None) == errno.ENOSPC or "no space left on device" in str(error).lower()
+
+
 def _check_readable_version(con: duckdb.DuckDBPyConnection, name: str) -> None:
     try:
         version = store.schema_version(con)
@@ -227,6 +232,10 @@ class Database:
             try:
                 store.migrate(con, name=self.name)
                 yield con
+            except (duckdb.Error, OSError) as error:
+                if _disk_full(error):  # the transaction did not commit: the data is as it was
+                    raise DatabaseFull(self.name) from error
+                raise
             finally:
                 con.close()
 
@@ -284,7 +293,7 @@ class Database:
         outside this protocol (another DuckDB client) is waited for like ours."""
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only, config=DUCKDB_CONFIG)
+                return store.configured(duckdb.connect(str(self.path), read_only=read_only, config=DUCKDB_CONFIG))
             except duckdb.IOException as error:
                 text = str(error).lower()
                 if "lock" in text and time.monotonic() < deadline:
@@ -308,6 +317,8 @@ class Database:
                 raise self._os_problem(error) from None
 
     def _os_problem(self, error: OSError) -> DatabaseProblem:
+        if _disk_full(error):
+            return DatabaseFull(self.name)
         if error.errno in _READ_ONLY_ERRNOS:
             return DatabaseReadOnly(self.name)
         return DatabaseUnreadable(self.name)
@@ -328,9 +339,12 @@ class Database:
         try:
             copy = folder / "backup.duckdb"
             with self.snapshot(wait):
-                shutil.copyfile(self.path, copy)
-                if self.wal_path.exists():  # a writer that was killed leaves its committed work here
-                    shutil.copyfile(self.wal_path, _sidecar(copy, ".wal"))
+                try:
+                    shutil.copyfile(self.path, copy)
+                    if self.wal_path.exists():  # a writer that was killed leaves its committed work here
+                        shutil.copyfile(self.wal_path, _sidecar(copy, ".wal"))
+                except OSError as error:
+                    raise (DatabaseFull(out.name) if _disk_full(error) else self._os_problem(error)) from None
             summary = _fold_and_describe(copy, out.name)
             shutil.move(str(copy), str(out))
         finally:

@@ -114,6 +114,12 @@ class DatabaseReadOnly(DatabaseProblem):
     reason = "read_only"
 
 
+class DatabaseFull(DatabaseProblem):
+    """The disk filled up during a write; the transaction was rolled back."""
+
+    reason = "disk_full"
+
+
 class DatabaseTooNew(DatabaseProblem):
     """The file was written by a newer release; nothing is read from or written to it."""
 

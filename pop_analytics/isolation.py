@@ -10,6 +10,7 @@ held by the app's other threads is inherited.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -34,6 +35,8 @@ def _address_space() -> int:
 
 
 def _child(end: Connection, function: Callable[..., Any], args: tuple, memory: int) -> None:
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)  # a native reader's dying words (a backtrace) are not for the reader: the refusal is
     limit = _address_space() + memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
@@ -63,7 +66,7 @@ def run(function: Callable[..., Any], *args: Any, file_name: str) -> Any:
             raise refuse("read_too_slow", file_name, seconds=int(settings.READ_SECONDS))
         try:
             status, value = receive.recv()
-        except (EOFError, OSError):  # died before it could answer: killed, or aborted from native code
+        except Exception:  # noqa: BLE001 - died before it could answer (killed, aborted in native code), or half an answer
             status, value = "died", None
     finally:
         if child.is_alive():

@@ -105,14 +105,21 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION, name: 
     return max(current, target)
 
 
+def configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Per-connection settings: DuckDB's progress bar would print into the CLI's JSON and the
+    server's log during a long query."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A direct connection (read-write ones created and migrated; read-only ones never migrate), for
     tests and tools that own the file. The app and the CLI go through pop_analytics.database."""
     path = database_path(path)
     if read_only:
-        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+        return configured(duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG))
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
+    con = configured(duckdb.connect(str(path), config=DUCKDB_CONFIG))
     try:
         migrate(con, name=path.name)
     except BaseException:

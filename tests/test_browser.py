@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+import hostile_files
 import openpyxl
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -491,3 +492,28 @@ def test_a_bad_file_shows_the_row_and_column_to_fix_and_cannot_be_stored(page, s
     assert problems[0][t("col.message", "en")].startswith("'Tirna' is not a municipality this tool knows.")
     expect(page.locator(".st-key-upload_confirm")).to_have_count(0)
     screenshot(page, "upload_errors")
+
+
+@pytest.mark.parametrize(("builder", "code"), [("far_corner", "read_crashed"), ("cell_bomb", "archive_too_large")])
+def test_a_hostile_workbook_is_refused_with_a_sentence_and_the_server_stays_up(page, context, server, tmp_path,
+                                                                               builder, code):
+    """The 4.8 KB far-corner workbook once aborted the whole server; a zip bomb ate its memory."""
+    path = getattr(hostile_files, builder)(tmp_path)
+    open_page(page, server, "/upload?lang=en")
+    choose_file(page, path)
+    refused = t("upload.refused", "en", file=path.name, count=1)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(refused)
+    rendered(page)
+    [row] = grid(page, t("col.message", "en"))
+    expected = t(f"problem.{code}", "en", value=path.name,
+                 **({"limit": 200} if code == "archive_too_large" else {}))
+    assert row[t("col.message", "en")] == expected
+    screenshot(page, f"upload_{builder}")
+    with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=5) as answer:
+        assert answer.read().decode().strip() == "ok"
+    other = context.new_page()  # another reader's session keeps working
+    try:
+        open_page(other, server, f"/overview?{query('2020', 'en')}")
+        assert metrics(other) == server.expected["2020", "en"]
+    finally:
+        other.close()
