@@ -1,8 +1,9 @@
 """`make bench`: the performance figures at scale, one line each, with their targets.
 
-python -m benchmarks [--runs N] [--only KEY ...] [--readme]
+python -m benchmarks [--runs N] [--only KEY ...] [--skip KEY ...] [--readme]
 
-Data is generated under benchmarks/.cache/ with a fixed seed on the first run and reused after.
+Data is generated under benchmarks/.cache/ with a fixed seed on the first run and reused after;
+the `big` figures also build a 10M-row database there, once (`--skip big` leaves them out).
 Exits 1 when a target is missed, 0 when all are met.
 """
 from __future__ import annotations
@@ -16,7 +17,12 @@ import time
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "csv", "kpi", "app")
+FIGURES = ("xlsx", "csv", "kpi", "app", "cli", "two", "filters", "big")
+CHOICES_HELP = ("measure only these figures: xlsx and csv (imports), kpi (KPI object), app (page reruns and "
+                "memory), cli (a CLI import seen by an open page), two (two app processes at once), filters "
+                "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
+                "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
+                "Default: all")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,10 +31,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the pandas+openpyxl read (default 3)")
     parser.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
     parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
-    parser.add_argument("--only", nargs="+", choices=FIGURES, help="measure only these figures")
+    parser.add_argument("--import-rounds", type=int, default=10,
+                        help="CLI imports seen by an open page (default 10)")
+    parser.add_argument("--import-rows", type=int, default=200, help="rows of each of those files (default 200)")
+    parser.add_argument("--concurrent-reruns", type=int, default=5,
+                        help="reruns per page in each of the two app processes (default 5)")
+    parser.add_argument("--filter-changes", type=int, default=10,
+                        help="uncached filter changes per page (default 10, fewer past --filter-budget-s)")
+    parser.add_argument("--filter-budget-s", type=float, default=30.0,
+                        help="stop a page's filter changes after this many seconds, 3 changes at least (default 30)")
+    parser.add_argument("--big-kpi-runs", type=int, default=5,
+                        help="timed KPI calls per filter combination at 10M rows (default 5)")
+    parser.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
+    parser.add_argument("--skip", nargs="+", choices=FIGURES, metavar="KEY", default=[],
+                        help="measure all but these figures (e.g. --skip big)")
     parser.add_argument("--readme", action="store_true", help="also write benchmarks/README_SECTION.md")
     args = parser.parse_args(argv)
-    chosen = args.only or FIGURES
+    chosen = [key for key in args.only or FIGURES if key not in args.skip]
 
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -39,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         generated.append(text)
         print(f"  {text}", flush=True)
 
-    paths = data.ensure(log=log)
+    paths = data.ensure(log=log, big="big" in chosen)
     results: list[Figure] = []
 
     def show(*measured: Figure) -> None:
@@ -58,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.kpi_object(paths["large_db"], args.kpi_runs))
     if "app" in chosen:
         show(*figures.app_process(paths["large_db"], args.reruns))
+    if "cli" in chosen:
+        show(figures.cli_import_visible(paths["large_db"], args.import_rounds, args.import_rows))
+    if "two" in chosen:
+        show(*figures.two_app_processes(paths["large_db"], args.concurrent_reruns))
+    if "filters" in chosen:
+        show(*figures.filter_change(paths["large_db"], args.filter_changes, budget_s=args.filter_budget_s))
+    if "big" in chosen:
+        show(*figures.kpi_object(paths["big_db"], args.big_kpi_runs, scale="10M"))
+        show(*figures.filter_change(paths["big_db"], args.filter_changes, scale="10M", budget_s=args.filter_budget_s,
+                                    timeout_s=1800))
 
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()

@@ -247,6 +247,7 @@ def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
     table = pa.table(arrays)
     tmp = path.with_suffix(".tmp")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("generated", table)
     con.execute(f"COPY generated TO '{tmp}' (FORMAT csv, HEADER true, DELIMITER ',')")
     con.close()
@@ -376,8 +377,6 @@ def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> 
     the current activity rows are counted and must be that many."""
     from pop_analytics import importing, store
 
-    for stale in (path, path.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
     tmp = path.with_name(f"building-{path.stem}.duckdb")
     for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
@@ -395,4 +394,6 @@ def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> 
                 raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {rows:,}")
     finally:
         con.close()
+    # The old file stays until the new one is whole: a failed build leaves the last good database.
+    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
     tmp.replace(path)

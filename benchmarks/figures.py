@@ -117,7 +117,8 @@ def filter_combinations() -> list[filters.Filters]:
 
 def kpi_object(db: Path, runs: int, scale: str = "1M") -> tuple[Figure, Figure]:
     """The full KPI object per filter combination on a large database, read in one snapshot
-    (Database.reading(), read-only, as a page run or a CLI command reads)."""
+    (Database.reading(), read-only, as a page run or a CLI command reads). The target is the 1M
+    one; past 1M rows the figure is shown beside it, not held to it (no target was set there)."""
     combos = filter_combinations()
     by_combo: list[list[float]] = []
     with Database(db).reading() as con:
@@ -128,12 +129,17 @@ def kpi_object(db: Path, runs: int, scale: str = "1M") -> tuple[Figure, Figure]:
             by_combo.append([timed(lambda c=combo: kpis.kpis(con, c))[0] * 1000 for _ in range(runs)])
     samples = [s for combo in by_combo for s in combo]
     suffix = "" if scale == "1M" else f"_{scale.lower()}"
+    held = scale == "1M"
     figure = Figure("kpi" + suffix, f"KPI object, {scale} rows, {len(combos)} filter combos", "ms", samples,
-                    target=f"p95 <= {KPI_P95_TARGET_MS:.0f} ms", percentiles=True)
+                    target=f"p95 <= {KPI_P95_TARGET_MS:.0f} ms" if held else "", percentiles=True)
     worst = max(range(len(combos)), key=lambda i: Figure("", "", "ms", by_combo[i]).p95)
     worst_p95 = Figure("", "", "ms", by_combo[worst]).p95
     figure.notes.append(f"slowest combo p95 {worst_p95:,.0f} ms: {json.dumps(combos[worst].as_dict(), ensure_ascii=False)}")
-    figure.passed = figure.p95 <= KPI_P95_TARGET_MS and worst_p95 <= KPI_P95_TARGET_MS
+    if held:
+        figure.passed = figure.p95 <= KPI_P95_TARGET_MS and worst_p95 <= KPI_P95_TARGET_MS
+    else:
+        figure.notes.insert(0, f"not held to the 1M target (p95 <= {KPI_P95_TARGET_MS:.0f} ms); "
+                               f"{figure.p95 / KPI_P95_TARGET_MS:.1f}x it")
     first_figure = Figure("kpi_first" + suffix, f"KPI object, {scale} rows, first call per combo", "ms", first,
                           percentiles=True)
     return figure, first_figure

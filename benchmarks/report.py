@@ -68,11 +68,16 @@ def write_section(record: dict) -> Path:
         "",
         ("`make bench` runs `benchmarks/` (not part of `make test`). On its first run it generates, with a fixed seed, "
          "1,000,000 activity rows and 100,000 priority-status observations over 61 municipalities and 10 years "
-         "(2016–2025), a 100,000-row activities workbook and a 1,000,000-row activities CSV, under "
-         "`benchmarks/.cache/` (git-ignored, reused afterwards), and loads the large database through the normal "
-         "importer. It then prints one line per figure with its median and spread (or p50/p95) over several runs, "
-         "and exits 1 if a target is missed. `python -m benchmarks --help` lists the options "
-         "(`--only xlsx csv kpi app`, run counts)."),
+         "(2016–2025), a 100,000-row activities workbook and a 1,000,000-row activities CSV, and for the 10M figures "
+         "ten yearly files of 1,000,000 activity rows each (one per year, so that none replaces another's rows), "
+         "under `benchmarks/.cache/` (git-ignored, reused afterwards), and loads a 1M and a 10M database through "
+         "the normal importer. Imports are timed through `importing.import_path(Database(...))`, the path the CLI "
+         "and the app share; the dashboard figures run AppTest in child processes on `POP_DB`: page reruns, "
+         "a CLI import (a separate `python -m pop_analytics import` process) seen by an open page's next rerun, "
+         "two app processes at once, and filter changes no query of which is cached yet. It prints one line per "
+         "figure with its median and spread (or p50/p95) over several runs, and exits 1 if a target is missed. "
+         "`python -m benchmarks --help` lists the options (`--only`/`--skip` xlsx csv kpi app cli two filters big, "
+         "run counts)."),
         "",
         f"Last figures, measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, "
         f"{info['os']}, Python {info['python']}; {libraries}. That run of `python -m benchmarks` took "
