@@ -20,6 +20,7 @@ from pop_analytics.errors import (
     DatabaseBusy,
     DatabaseMissing,
     DatabaseOutdated,
+    DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseUnreadable,
 )
@@ -417,3 +418,34 @@ def test_a_fresh_database_made_by_the_writer_is_current(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["pop.duckdb", "pop.duckdb.lock", "pop.duckdb.queue"]
     with Database(path).reading() as con:
         assert store.history(con).empty
+
+
+@pytest.fixture
+def read_only_mount(tmp_path, demo_db):
+    """A copy of the demo database on a read-only bind mount (root may mount; a read-only mount
+    stops root's writes too, which permissions do not)."""
+    source, mounted = tmp_path / "source", tmp_path / "mounted"
+    source.mkdir()
+    mounted.mkdir()
+    shutil.copy(demo_db, source / "pop.duckdb")
+    steps = [["mount", "--bind", str(source), str(mounted)], ["mount", "-o", "remount,bind,ro", str(mounted)]]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            subprocess.run(["umount", str(mounted)], capture_output=True, check=False)
+            pytest.skip(f"this machine does not allow a read-only bind mount: {done.stderr.strip()}")
+    yield mounted / "pop.duckdb"
+    subprocess.run(["umount", str(mounted)], capture_output=True, check=True)
+
+
+def test_pages_read_a_database_on_a_read_only_mount_and_an_upload_says_it_cannot_write(read_only_mount,
+                                                                                       monkeypatch):
+    monkeypatch.setenv("POP_DB", str(read_only_mount))
+    before = read_only_mount.read_bytes()
+    at = open_app("overview", {"lang": "en", "year": "2020"})
+    assert not at.exception and not at.error
+    assert metrics(at)["Fully addressed"][0] == "17.0%"
+    with pytest.raises(DatabaseReadOnly) as caught, Database(read_only_mount).writing():
+        pass
+    assert caught.value.message("en") == t("database.read_only", "en", name="pop.duckdb")
+    assert read_only_mount.read_bytes() == before
