@@ -15,7 +15,7 @@ if app.nothing_to_show(scoped):
     st.stop()
 
 partner = reference.partners().get(name)
-st.markdown(f"### {name}")
+st.markdown(f"### {app.escape(name)}")
 st.markdown(app.tr("profile.partner", name=partner[lang]) if partner else app.tr("profile.no_partner"))
 member_since = reference.municipality(name).pop_member_since
 if member_since:

@@ -20,13 +20,13 @@ with left:
 
 problem = st.session_state.pop("upload_problem", None)
 if problem:
-    st.error(problem[lang], icon=":material/database:")
+    st.error(app.escape(problem[lang]), icon=":material/database:")
 stored = st.session_state.get("upload_stored")
 if stored:
     st.success(app.tr("upload.stored", file=stored["file"], import_id=stored["import_id"],
                       rows=present.rows_phrase(stored["rows"], lang)), icon=":material/check_circle:")
-    for message in stored["warnings"][lang]:
-        st.info(message)
+    for message in stored["warnings"][lang]:  # written with the sheet's names and values in them
+        st.info(app.escape(message))
 if uploaded is None:
     st.info(app.tr("upload.waiting"), icon=":material/upload_file:")
     st.stop()

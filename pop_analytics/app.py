@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -54,8 +55,11 @@ def lang() -> str:
 
 
 def tr(key: str, **params: object) -> str:
-    """The catalogue text for key in the reader's language."""
-    return t(key, lang(), **params)
+    """The catalogue text for key in the reader's language, for an element that renders Markdown
+    (every st.* text element, alert, caption, label and help does): the catalogue's own Markdown
+    stays, every parameter is escaped, so a value from a sheet, a file name or a link shows as typed.
+    Where nothing renders Markdown (an option of a select box, a table cell) use i18n.t."""
+    return t(key, lang(), **{name: escape(value) for name, value in params.items()})
 
 
 def term(vocabulary: str, key: str) -> str:
@@ -121,7 +125,7 @@ def _cannot_read(problem: DatabaseProblem) -> None:
     with st.sidebar:
         language_choice()
     st.title(tr("app.title"))
-    st.error(problem.message(lang()), icon=":material/database:")
+    st.error(escape(problem.message(lang())), icon=":material/database:")
     if isinstance(problem, DatabaseBusy):
         st.button(tr("app.busy_retry"), icon=":material/refresh:", key="busy_retry")
     st.stop()
@@ -354,8 +358,10 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
     if frame is None or frame.empty:
         empty(empty_key)
         return
+    language = lang()  # a download runs after the page run, where the session's language is not known
+
     def heading(rows: pd.DataFrame) -> pd.DataFrame:
-        return rows if labelled else present.table(rows, lang(), columns)
+        return rows if labelled else present.table(rows, language, columns)
     total = len(frame) if total is None else total
     shown = heading(frame.head(settings.TABLE_ROW_LIMIT))
     if total > len(shown):
@@ -384,12 +390,31 @@ def _tinted(shown: pd.DataFrame):
 
 
 def badge(status: str) -> str:
-    return f":{STATUS_BADGES.get(status, 'gray')}-badge[{term('statuses', status)}]"
+    return f":{STATUS_BADGES.get(status, 'gray')}-badge[{escape(term('statuses', status))}]"
+
+
+# What Markdown would read as syntax: links, images, HTML, formatting, lists, tables, math, entities.
+_MARKDOWN_SYNTAX = frozenset("\\`*_{}[]<>()#+-.!|~:$&")
+# Streamlit turns http://..., www...., a@b.c, :material/...: icons and :emoji: into links and icons
+# after it has read the escapes; an invisible word joiner after ':' and '@' and before the '.' of
+# 'www.' stops that (checked in Chromium: no link, image, icon or colour; the text reads as typed).
+_WORD_JOINER = "\u2060"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def escape(text: object) -> str:
-    """Partner-typed text shown in markdown, shown as typed."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~:$" else ch for ch in str(text))
+    """Text from outside the catalogue (a sheet, a file name, a link, the database) for an element
+    that renders Markdown, shown as typed: never a link, an image, an HTML tag, an icon, a colour or
+    formatting. Line breaks and other control characters become spaces."""
+    plain = _CONTROL.sub(" ", str(text))
+    out = []
+    for position, ch in enumerate(plain):
+        if ch == "." and plain[max(0, position - 3):position].casefold() == "www":
+            out.append(_WORD_JOINER)
+        out.append("\\" + ch if ch in _MARKDOWN_SYNTAX else ch)
+        if ch in ":@":
+            out.append(_WORD_JOINER)
+    return "".join(out)
 
 
 def priority_detail(cycle: str, municipality: str, code: str) -> None:
@@ -414,15 +439,28 @@ def priority_detail(cycle: str, municipality: str, code: str) -> None:
 
 
 def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
-    """CSV and Excel buttons; rows() runs only when one is pressed. Past Excel's limit, CSV only."""
-    stem = f"pop_{name}_{lang()}_{dt.date.today():%Y-%m-%d}"
+    """CSV and Excel buttons; rows() runs only when one is pressed. Past Excel's limit, CSV only.
+    A table's name may hold a partner's code ('priority_2019-2023_DUR/07'): file names, the sheet
+    title and the keys are made of safe characters (present.safe_name)."""
+    today = dt.date.today()
     row = st.container(horizontal=True, gap="small")
-    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows()), file_name=f"{stem}.csv",
-                        mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:")
+    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows()),
+                        file_name=present.download_name(name, lang(), today, "csv"), mime="text/csv",
+                        key=download_key("csv", name), on_click="ignore", icon=":material/download:")
     if total <= settings.EXCEL_MAX_ROWS:
-        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name), file_name=f"{stem}.xlsx",
+        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name),
+                            file_name=present.download_name(name, lang(), today, "xlsx"),
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            key=f"xlsx_{name}", on_click="ignore", icon=":material/download:")
+                            key=download_key("xlsx", name), on_click="ignore", icon=":material/download:")
+
+
+def download_key(kind: str, name: str) -> str:
+    """csv_<name> / xlsx_<name>; a name with other characters than safe_name keeps is reduced to
+    them and told apart by a short hash of the name as it was, so every table keeps its own key."""
+    safe = present.safe_name(name)
+    if safe != name:
+        safe += "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{kind}_{safe}"
 
 
 def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int:
@@ -445,9 +483,12 @@ def template_bytes(version: str = "1") -> bytes:
 
 def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
     """A dry run: what the file holds and what is wrong with it; nothing stored. Kept for the
-    session so that confirming does not read the file again."""
+    session so that confirming does not read the file again; only the latest file's report is
+    kept, so a session does not hold on to every file it was shown."""
     key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name
     if key not in st.session_state:
+        for older in [k for k in st.session_state if str(k).startswith("_checked_")]:
+            del st.session_state[older]
         st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
                                                        limit=settings.MAX_UPLOAD_BYTES)
     return st.session_state[key]
@@ -482,7 +523,7 @@ def undo(import_id: int) -> tuple[bool, str]:
     except UndoRefused as refused:
         return False, tr("history.undo_refused", import_id=import_id, reason=refused.message(lang()))
     except DatabaseProblem as problem:
-        return False, problem.message(lang())
+        return False, escape(problem.message(lang()))
     return True, tr("history.undone", import_id=import_id, rows=present.number(sum(removed.values()), lang()))
 
 
@@ -502,7 +543,7 @@ def _do_undo(import_id: int) -> None:
 def confirm_undo_dialog(import_id: int, described: str) -> None:
     """Ask before undoing: what goes, what comes back."""
     def body() -> None:
-        st.markdown(tr("history.confirm_text", import_id=import_id, described=escape(described)))
+        st.markdown(tr("history.confirm_text", import_id=import_id, described=described))
         yes, no = st.columns(2)
         yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", on_click=_do_undo, args=(import_id,),
                    width="stretch")

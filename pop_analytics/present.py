@@ -3,12 +3,17 @@ labels, columns under catalogue headings, files to download. No Streamlit here: 
 through pop_analytics.app, tests call it directly."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import SupportsFloat
 
+import numpy as np
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import reading, reference
 from .errors import FileRefused
@@ -139,26 +144,118 @@ def status_columns(frame: pd.DataFrame) -> list[str]:
 
 
 # ── files ────────────────────────────────────────────────────────────────────────────────────
+# Text in a download came from partners' sheets, file names and links: a spreadsheet must show it,
+# never run it. Excel and LibreOffice read a cell typed as text as a formula when it starts with one
+# of these (OWASP, "CSV injection"): '=HYPERLINK(...)', '+1', '-1+2', '@SUM(A1)', a tab, a carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: object) -> bool:
+    """True for text a spreadsheet would evaluate: the one rule both downloads follow. Only text
+    counts: numbers (-5 among them) and dates are written as numbers and dates, whatever their sign."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def formula_cells(values: pd.Series) -> np.ndarray:
+    """formula_like for each cell of a column, as a boolean array (at the speed of a million rows)."""
+    if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+        return np.zeros(len(values), dtype=bool)  # numbers, dates, booleans
+    try:  # text, or text mixed with other values (which count as not formula-like)
+        starts = values.str.startswith(FORMULA_STARTS, na=False)
+        return starts.to_numpy(dtype=bool, na_value=False)
+    except AttributeError:  # an object column holding no text at all (dates, say)
+        return np.fromiter((formula_like(v) for v in values), dtype=bool, count=len(values))
+
+
+def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """A copy of frame with prefix before every formula-like heading and text cell."""
+    shown = frame.copy()
+    shown.columns = [prefix + c if formula_like(c) else c for c in shown.columns]
+    for position in range(shown.shape[1]):
+        values = shown.iloc[:, position]
+        risky = formula_cells(values)
+        if risky.any():
+            changed = values.copy()
+            changed.iloc[risky] = (prefix + values.iloc[risky].astype(str)).to_numpy()
+            shown.isetitem(position, changed)
+    return shown
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def safe_name(text: object, limit: int = 80) -> str:
+    """Text as part of a file name or a sheet title: accents dropped, letters, digits, '_', '-' and
+    '.' kept, anything else one '_' ('priority_2019-2023_DUR/07' -> 'priority_2019-2023_DUR_07').
+    Never starts with '.' or '-' (a hidden file, an option), at most limit long, never empty."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    safe = _UNSAFE_IN_NAMES.sub("_", bare).lstrip("._-")[:limit].rstrip("._")
+    return safe or "data"
+
+SHEET_TITLE_LIMIT = 31  # Excel's
+
+
+def sheet_title(name: object) -> str:
+    """A valid Excel sheet title from a table name: safe_name's characters (none of []:*?/\\ or an
+    apostrophe), at most 31 of them, not Excel's reserved 'History'."""
+    title = safe_name(name, SHEET_TITLE_LIMIT)
+    return title + "_" if title.casefold() == "history" else title
+
+
+def download_name(name: str, lang: str, day: dt.date, extension: str) -> str:
+    """pop_<table>_<lang>_<date>.<extension>, every part reduced to safe_name's characters."""
+    return f"pop_{safe_name(name)}_{safe_name(lang)}_{day:%Y-%m-%d}.{safe_name(extension)}"
+
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV that Excel opens with Albanian letters intact (UTF-8 with a byte-order mark)."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """CSV that Excel opens with Albanian letters intact (UTF-8 with a byte-order mark). A text cell
+    that a spreadsheet would evaluate starts with an apostrophe, which makes it text ('=1+1 shows
+    as '=1+1); numbers and dates are written as they are. Lines end in CRLF, so that a cell holding
+    a carriage return or a line break is quoted and stays one cell."""
+    shown = _prefixed(frame, "'")
+    return shown.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """An Excel file of frame, on one sheet titled after sheet (see sheet_title). Every text cell is
+    a string cell, formula-like ones marked as typed with a leading apostrophe (quotePrefix), so
+    nothing is ever evaluated; numbers and dates stay numbers and dates."""
     buffer = io.BytesIO()
+    title = sheet_title(sheet)
     plain = frame.copy()
-    for column in plain.columns:  # Excel has no time zones; dates stay dates
-        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
-            plain[column] = plain[column].dt.tz_localize(None)
+    for position in range(plain.shape[1]):
+        values = plain.iloc[:, position]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):  # Excel has no time zones; dates stay dates
+            plain.isetitem(position, values.dt.tz_localize(None))
+        elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            # control characters a damaged export leaves would stop the file being written at all
+            plain.isetitem(position, values.map(_xml_text))
+    plain.columns = [_xml_text(c) for c in plain.columns]
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plain.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
-        worksheet = writer.sheets[sheet[:31] or "data"]
+        plain.to_excel(writer, index=False, sheet_name=title)
+        worksheet = writer.sheets[title]
         for index, column in enumerate(plain.columns, start=1):
-            width = max([len(str(column))] + [len(str(v)) for v in plain[column].head(200)]) + 2
+            values = plain.iloc[:, index - 1]
+            width = max([len(str(column))] + [len(str(v)) for v in values.head(200)]) + 2
             worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(60, width)
+            _as_string(worksheet.cell(1, index))
+            for row in np.flatnonzero(formula_cells(values)):
+                _as_string(worksheet.cell(int(row) + 2, index))
         worksheet.freeze_panes = "A2"
     return buffer.getvalue()
+
+
+def _xml_text(value: object) -> object:
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _as_string(cell) -> None:
+    """openpyxl makes a formula of any text starting with '='; a formula-like text is kept a string
+    cell, marked as Excel marks text typed after an apostrophe."""
+    if formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 # ── uploads ──────────────────────────────────────────────────────────────────────────────────

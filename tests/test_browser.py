@@ -13,17 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import hostile_files
 import openpyxl
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, healthy, metrics, start_streamlit, stop
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -33,10 +29,8 @@ from pop_analytics.i18n import t
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
-STARTUP_SECONDS = 60
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 900}
 MAX_SHOT_HEIGHT = 12_000
@@ -81,29 +75,7 @@ PENDING_JS = """() => {
   return pending;
 }"""
 
-# The rows of the first table on the page with this column heading, read from the grid's
-# accessible table (the grid itself is drawn on a canvas).
-GRID_JS = """(column) => {
-  for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
-    const table = grid.querySelector('table[role="grid"]');
-    if (!table) continue;
-    const headings = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
-    if (!headings.includes(column)) continue;
-    const rows = Array.from(table.querySelectorAll('tbody tr')).map(tr =>
-      Object.fromEntries(Array.from(tr.querySelectorAll('td')).map((td, i) => [headings[i], td.innerText.trim()])));
-    return rows.length ? rows : null;
-  }
-  return null;
-}"""
-
-
 # ── the server and the browser ───────────────────────────────────────────────────────────────
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def _tiles(con, lang: str, names: tuple[str, ...], **query: str) -> dict[str, str]:
     """Tile label → value as the app shows it, from the KPI object of these filters."""
@@ -146,40 +118,13 @@ def server(tmp_path_factory):
     finally:
         con.close()
 
-    port = _free_port()
+    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
     log_path = folder / "streamlit.log"
-    with open(log_path, "w", encoding="utf-8") as log:  # streamlit writes to its own copy of the descriptor
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             # an edit to the checkout during the run must not put a 'source file changed' prompt on the page
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, "POP_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer {url}/_stcore/health within {STARTUP_SECONDS} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.2)
         yield SimpleNamespace(url=url, log=log_path, expected=expected, counts=counts,
                               quality_gaps=quality_gaps, demo_files=demo_files, next_import=len(reports) + 1)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +136,7 @@ def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -241,15 +186,6 @@ def assert_clean(page: Page) -> None:
 
 def title(page: Page) -> str:
     return page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
-
-
-def metrics(page: Page) -> dict[str, str]:
-    """Tile label → value as shown."""
-    shown = {}
-    for tile in page.locator('[data-testid="stMetric"]').all():
-        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
-        shown[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
-    return shown
 
 
 def alerts(page: Page, kind: str) -> list[str]:
@@ -509,8 +445,7 @@ def test_a_hostile_workbook_is_refused_with_a_sentence_and_the_server_stays_up(p
                  **({"limit": 200} if code == "archive_too_large" else {}))
     assert row[t("col.message", "en")] == expected
     screenshot(page, f"upload_{builder}")
-    with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=5) as answer:
-        assert answer.read().decode().strip() == "ok"
+    assert healthy(server.url)
     other = context.new_page()  # another reader's session keeps working
     try:
         open_page(other, server, f"/overview?{query('2020', 'en')}")

@@ -15,6 +15,7 @@ from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities
 from dashboard_support import metrics, open_app
 
 from pop_analytics import importing, store
+from pop_analytics.app import escape
 from pop_analytics.database import Database
 from pop_analytics.errors import (
     DatabaseBusy,
@@ -147,7 +148,7 @@ def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(
     monkeypatch.setenv("POP_DB", str(path))
     at = open_app("overview", {"lang": lang})
     assert not at.exception, [e.value for e in at.exception]
-    assert [e.value for e in at.error] == [t(key, lang, name="pop.duckdb", **params)]
+    assert [e.value for e in at.error] == [escape(t(key, lang, name="pop.duckdb", **params))]
     assert not at.metric
 
 

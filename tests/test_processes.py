@@ -14,16 +14,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, metrics, start_streamlit, stop
 from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, write_csv
 from streamlit.testing.v1 import AppTest
 
@@ -33,7 +32,6 @@ from pop_analytics.errors import DatabaseBusy
 from pop_analytics.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 PAGES = sorted(glob.glob("app_pages/*.py", root_dir=ROOT))
 TIMEOUT = 120
 
@@ -95,60 +93,6 @@ def sha256(path: Path) -> str:
 
 # ── 1. a running dashboard, a browser on it, and the command line ───────────────────────────
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_streamlit(db: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env(POP_DB=str(db)), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return process, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            _stop(process)
-            pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{log_path.read_text()}")
-        time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-GRID_JS = """(column) => {
-  for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
-    const table = grid.querySelector('table[role="grid"]');
-    if (!table) continue;
-    const headings = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
-    if (!headings.includes(column)) continue;
-    const rows = Array.from(table.querySelectorAll('tbody tr')).map(tr =>
-      Object.fromEntries(Array.from(tr.querySelectorAll('td')).map((td, i) => [headings[i], td.innerText.trim()])));
-    return rows.length ? rows : null;
-  }
-  return null;
-}"""
-
 TILES_SHOWN_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.dataset.testScriptState === 'notRunning'
@@ -166,11 +110,7 @@ def _overview_tiles(db: Path) -> dict[str, str]:
 def _shown_tiles(page) -> dict[str, str]:
     page.wait_for_function(TILES_SHOWN_JS, timeout=60_000, polling=100)
     assert page.locator('[data-testid="stException"]').count() == 0
-    shown = {}
-    for tile in page.locator('[data-testid="stMetric"]').all():
-        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
-        shown[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
-    return shown
+    return metrics(page)
 
 
 @pytest.mark.browser
@@ -183,12 +123,12 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
     before_tiles = _overview_tiles(db)
     before_history = history_rows(db)
     new_file, new_rows, new_events = small_file(tmp_path, 0)
-    server, url = _start_streamlit(db, tmp_path / "streamlit.log")
+    server, url = start_streamlit(env(POP_DB=str(db)), tmp_path / "streamlit.log")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-GB")
                 page.set_default_timeout(60_000)
@@ -251,7 +191,7 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
             finally:
                 browser.close()
     finally:
-        _stop(server)
+        stop(server)
     assert "Traceback" not in (tmp_path / "streamlit.log").read_text()
 
 
