@@ -138,6 +138,13 @@ def term_lookup(vocabulary: str) -> dict[str, str]:
     return lookup
 
 
+@cache
+def theme_bits() -> dict[str, int]:
+    """Each theme's bit in an activity's theme_mask (1 << the `bit` of themes.csv). Stored in the
+    database, so a bit is fixed for good: a new theme takes a new bit, none is ever reused."""
+    return {row["key"]: 1 << int(row["bit"]) for row in _read("themes.csv")}
+
+
 def term_keys(vocabulary: str) -> tuple[str, ...]:
     return tuple(t.key for t in terms(vocabulary))
 

@@ -18,11 +18,11 @@ from pop_analytics.filters import Filters
      {"f_year_0": 2020, "f_cycle": "2019-2023"}),
     (Filters(theme=("water",)), scope.PRIORITY_COLUMNS, "\n  AND p.theme IN (CAST($f_theme_0 AS VARCHAR))",
      {"f_theme_0": "water"}),
-    (Filters(theme=("water",)), scope.ACTIVITY_COLUMNS, "\n  AND list_contains(themes, CAST($f_theme_0 AS VARCHAR))",
-     {"f_theme_0": "water"}),
-    (Filters(theme=("water", "roads")), scope.ACTIVITY_COLUMNS,
-     ("\n  AND list_bool_or(list_transform(themes, lambda theme: theme IN (CAST($f_theme_0 AS VARCHAR), "
-     "CAST($f_theme_1 AS VARCHAR))))"), {"f_theme_0": "water", "f_theme_1": "roads"}),
+    # An activity's themes are bits (water 1, transport 2, roads 8): one AND per row tests them all.
+    (Filters(theme=("water",)), scope.ACTIVITY_COLUMNS, "\n  AND (theme_mask & CAST($f_theme_mask AS BIGINT)) <> 0",
+     {"f_theme_mask": 1}),
+    (Filters(theme=("water", "roads", "transport")), scope.ACTIVITY_COLUMNS,
+     "\n  AND (theme_mask & CAST($f_theme_mask AS BIGINT)) <> 0", {"f_theme_mask": 11}),
     # Figures have no theme or cycle: those filters do not narrow them.
     (Filters(year=(2023,), theme=("water",), cycle="2019-2023"), scope.FIGURE_COLUMNS,
      "\n  AND f.year IN (CAST($f_year_0 AS INTEGER))", {"f_year_0": 2023}),

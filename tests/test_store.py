@@ -47,14 +47,14 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 3
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3]
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 4
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3, 4]
 
 
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 3
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 4
     con.close()
 
 
@@ -62,8 +62,20 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
     old = duckdb.connect(str(db_path))
     assert store.migrate(old, target=1) == 1
     assert store.schema_version(old) == 1
-    import_id = write_file(old, priorities_xlsx(tmp_path / "p.xlsx", [fier("FIE-01", 2021, "Pjesërisht")]))[0]
-    write_file(old, activities_xlsx(tmp_path / "a.xlsx", [event(dt.datetime(2021, 3, 4), "Fier")]))
+    # rows as a version-1 release wrote them (today's writer needs today's columns)
+    old.execute("""INSERT INTO imports VALUES (nextval('import_ids'), 'p.xlsx', 'aa', 'priorities', 1, 'test',
+                   TIMESTAMP '2021-05-01 10:00', 'stored', NULL),
+                  (nextval('import_ids'), 'a.xlsx', 'bb', 'activities', 2, 'test', TIMESTAMP '2021-05-02 10:00',
+                   'stored', NULL)""")
+    old.execute("""INSERT INTO priorities VALUES ('2019-2023', 'Fier', 'FIE-01', 'Ujë i pijshëm 24 orë', 'water', 1,
+                   'Prioritetet', 2, NULL)""")
+    old.execute("""INSERT INTO priority_status VALUES ('2019-2023', 'Fier', 'FIE-01', 2021, 'partially', NULL, NULL, 1,
+                   'Prioritetet', 2, NULL)""")
+    old.execute("""INSERT INTO activities VALUES
+                   (DATE '2021-03-04', 2021, 3, '2019-2023', 'Fier', 'focus_group', 1, 20, NULL, NULL, NULL,
+                    ['water', 'roads'], NULL, NULL, NULL, NULL, 2, 'Aktivitetet', 2, NULL),
+                   (DATE '2021-03-05', 2021, 3, '2019-2023', 'Fier', 'training', 2, 30, NULL, NULL, NULL,
+                    [], NULL, NULL, NULL, NULL, 2, 'Aktivitetet', 3, NULL)""")
     v1_tables = ("priorities", "priority_status", "activities")
     before = {t: sorted(map(repr, old.execute(f"SELECT * EXCLUDE (import_id, superseded_by) FROM {t}").fetchall()))
               for t in v1_tables}
@@ -74,13 +86,19 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
     con = store.connect(db_path)
     assert store.schema_version(con) == store.SCHEMA_VERSION
     after = store.snapshot(con)
-    assert {t: after[t] for t in before} == before
+    assert {t: after[t] for t in ("priorities", "priority_status")} == {t: before[t] for t in ("priorities",
+                                                                                                "priority_status")}
+    # the activities keep every value and gain their themes as bits (water 1 + roads 8; none)
+    assert current(con, "SELECT excel_row, themes, theme_mask FROM current_activities ORDER BY excel_row") == [
+        (2, ["water", "roads"], 9), (3, [], 0)]
+    assert sorted(map(repr, current(con, "SELECT * EXCLUDE (import_id, superseded_by, theme_mask) FROM activities")))\
+        == before["activities"]
     assert after["figures"] == []
     assert current(con, "SELECT id, file_name, state FROM imports ORDER BY id") == [
-        (import_id, "p.xlsx", "stored"), (import_id + 1, "a.xlsx", "stored")]
+        (1, "p.xlsx", "stored"), (2, "a.xlsx", "stored")]
     # and the new table works: the next import id continues the sequence
     figures = write_xlsx(tmp_path / "f.xlsx", {"Shifrat": [["Viti", "Treguesi", "Vlera"], [2021, "events", 3]]})
-    assert write_file(con, figures)[0] == import_id + 2
+    assert write_file(con, figures)[0] == 3
     assert current(con, "SELECT year, indicator, value FROM figures") == [(2021, "events", 3.0)]
     con.close()
 
@@ -99,12 +117,12 @@ def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path
     broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
     with pytest.raises(MigrationFailed) as caught:
         store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
-    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 4)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 5)
     assert caught.value.message("en").startswith(
-        "Bringing the database pop.duckdb forward to schema version 4 failed, and that step was undone: the file is "
+        "Bringing the database pop.duckdb forward to schema version 5 failed, and that step was undone: the file is "
         "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
-    # the connection is usable (no aborted transaction) and nothing of step 4 is there
-    assert store.schema_version(con) == 3
+    # the connection is usable (no aborted transaction) and nothing of step 5 is there
+    assert store.schema_version(con) == 4
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
     con.close()
 
@@ -118,7 +136,7 @@ def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
         store.connect(db_path)
     assert caught.value.message("en") == (
         "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
-        "reads up to 3). Nothing was read from or written to it. Update POP Analytics.")
+        "reads up to 4). Nothing was read from or written to it. Update POP Analytics.")
     assert db_path.read_bytes() == before
 
 
