@@ -3,7 +3,7 @@ import streamlit as st
 
 from pop_analytics import app
 
-st.set_page_config(page_title=app.t("app.title"), page_icon=":material/bar_chart:", layout="wide")
+st.set_page_config(page_title=app.t("app.title"), page_icon=str(app.settings.FAVICON), layout="wide")
 app.start()
 navigation = st.navigation(app.pages())
 with app.page_run():  # one snapshot of the data for everything this run shows

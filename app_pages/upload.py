@@ -39,7 +39,8 @@ if report.status == "duplicate":
     st.info(app.tr("upload.duplicate", file=uploaded.name, import_id=report.import_id), icon=":material/content_copy:")
     st.stop()
 if report.status == "refused":
-    st.error(app.tr("upload.refused", file=uploaded.name, count=len(report.errors)), icon=":material/error:")
+    st.error(app.tr("upload.refused", file=uploaded.name, problems=present.problems_phrase(report.problem_count, lang)),
+             icon=":material/error:")
 else:
     st.success(app.tr("upload.valid", file=uploaded.name, rows=present.rows_phrase(report.rows, lang),
                       kind=" + ".join(app.tr(f"kind.{k}") for k in report.kind.split("+"))), icon=":material/task_alt:")
@@ -56,7 +57,9 @@ if previews:
         st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.rows_phrase(len(frame), lang))}")
         st.dataframe(frame.head(200), hide_index=True, placeholder=present.DASH)
 else:
-    raw = present.read_preview(content, uploaded.name)
+    # a file refused as a whole (its type, its size, a reader that gave up) has no sheet to show
+    whole_file = report.errors and not any(e.sheet for e in report.errors)
+    raw = [] if whole_file else present.read_preview(content, uploaded.name)
     if not raw:
         app.empty("upload.nothing_read")
     for sheet, frame in raw:

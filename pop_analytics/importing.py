@@ -36,6 +36,11 @@ class ImportReport:
     batch: validate.Batch | None = None
     omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
 
+    @property
+    def problem_count(self) -> int:
+        """Every problem found: those listed (the count sentences aside) and those only counted."""
+        return sum(1 for p in self.errors if p.code != "more_problems") + self.omitted
+
     def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file, "sha256": self.sha256, "status": self.status, "kind": self.kind, "rows": self.rows,

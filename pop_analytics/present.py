@@ -46,6 +46,11 @@ def rows_phrase(count: int, lang: str) -> str:
     return t(f"count.rows.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
 
 
+def problems_phrase(count: int, lang: str) -> str:
+    """1 → '1 problem', 3 → '3 problems' (en); '1 problem', '3 probleme' (sq)."""
+    return t(f"count.problems.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+
+
 def percent(value: SupportsFloat | None, lang: str) -> str:
     """74.5 → '74.5%' (en) / '74,5%' (sq), one decimal as the KPI object rounds it."""
     return DASH if _missing(value) else number(value, lang, 1) + "%"

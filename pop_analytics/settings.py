@@ -13,6 +13,9 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 # The demo data set loaded by `demo` and by `make run` on a machine with no database yet.
 DEMO_DIR = ROOT / "data" / "demo"
 
+# The browser tab's icon, served by the app itself (a Material icon would be fetched from Google).
+FAVICON = ROOT / "data" / "favicon.png"
+
 # Text shown to people, one catalogue per language.
 CATALOGUE_DIR = ROOT / "data" / "i18n"
 

@@ -416,7 +416,7 @@ def test_a_bad_file_shows_the_row_and_column_to_fix_and_cannot_be_stored(page, s
     ])
     open_page(page, server, "/upload?lang=en")
     choose_file(page, sheet)
-    refused = t("upload.refused", "en", file=sheet.name, count=2)
+    refused = t("upload.refused", "en", file=sheet.name, problems="2 problems")
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(refused)
     rendered(page)
     columns = [t(f"col.{key}", "en") for key in ("severity", "sheet", "row", "column", "value")]
@@ -437,7 +437,7 @@ def test_a_hostile_workbook_is_refused_with_a_sentence_and_the_server_stays_up(p
     path = getattr(hostile_files, builder)(tmp_path)
     open_page(page, server, "/upload?lang=en")
     choose_file(page, path)
-    refused = t("upload.refused", "en", file=path.name, count=1)
+    refused = t("upload.refused", "en", file=path.name, problems="1 problem")
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(refused)
     rendered(page)
     [row] = grid(page, t("col.message", "en"))

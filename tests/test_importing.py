@@ -18,6 +18,7 @@ from conftest import (
     messy_errors,
     messy_refused_file,
     tirane_activities,
+    write_csv,
     write_xlsx,
 )
 
@@ -265,3 +266,15 @@ def test_an_activities_file_replaces_that_municipalitys_rows_of_the_same_month_o
 
     store.undo(demo_con, report.import_id)
     assert kpi_state(demo_con) == before
+
+
+def test_past_200_problems_of_a_kind_the_rest_are_counted_in_one_sentence_per_column(tmp_path):
+    rows = [["Data", "Bashkia", "Lloji i aktivitetit"]] + [["32.13.2023", "Tirna", "Fokus grup"]] * 250
+    report = importing.check(write_csv(tmp_path / "a.csv", rows).read_bytes(), "a.csv", today=TODAY)
+    assert (report.status, len(report.errors), report.omitted, report.problem_count) == ("refused", 402, 100, 500)
+    assert [(e.code, e.column, e.message_en) for e in report.errors if e.code == "more_problems"] == [
+        ("more_problems", "Data", ("50 more rows have problems of the same kind in column 'Data'; only the first 200 "
+                                  "are listed. Fix those the same way, then check the file again.")),
+        ("more_problems", "Bashkia", ("50 more rows have problems of the same kind in column 'Bashkia'; only the first "
+                                     "200 are listed. Fix those the same way, then check the file again."))]
+    assert report.as_dict()["errors_not_listed"] == 100

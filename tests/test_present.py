@@ -86,3 +86,12 @@ def test_the_validation_report_and_what_was_read(tmp_path):
                                        "Burra": "10", "Tema": "Uji"}
     assert present.read_preview(b"", "empty.csv") == []
     con.close()
+
+
+@pytest.mark.parametrize(("count", "lang", "phrase"), [
+    (1, "en", "1 problem"), (2, "en", "2 problems"), (2_499_005, "en", "2,499,005 problems"),
+    (1, "sq", "1 problem"), (3, "sq", "3 probleme"),
+])
+def test_a_count_of_problems_reads_as_a_person_would_say_it(count, lang, phrase):
+    assert present.problems_phrase(count, lang).replace("\u202f", " ").replace("\xa0", " ") == phrase.replace(
+        "\u202f", " ")

@@ -240,7 +240,7 @@ def test_a_refused_file_name_and_its_sheet_show_only_escaped(app_db):
     assert_clean(at, errors_shown=True)
     assert_nothing_renders(at, [name])
     assert [shown(e.value) for e in at.error] == [
-        f"'{name}' cannot be stored yet: 1 problems to fix. Nothing was stored."]
+        f"'{name}' cannot be stored yet: 1 problem to fix. Nothing was stored."]
 
 
 def test_a_sheet_name_in_a_stored_files_warning_shows_only_escaped(app_db):
