@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities
+from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities, write_csv
 from dashboard_support import metrics, open_app
 
 from pop_analytics import importing, store
@@ -454,3 +454,30 @@ def test_pages_read_a_database_on_a_read_only_mount_and_an_upload_says_it_cannot
         pass
     assert caught.value.message("en") == t("database.read_only", "en", name="pop.duckdb")
     assert read_only_mount.read_bytes() == before
+
+
+def test_a_full_disk_during_an_import_is_a_sentence_and_the_data_stays_as_it_was(tmp_path, demo_db):
+    """A tmpfs a little larger than the demo database: the import's write runs out of room."""
+    small = tmp_path / "small"
+    small.mkdir()
+    size_kb = demo_db.stat().st_size // 1024 + 600
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(small)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not allow a tmpfs mount: {done.stderr.strip()}")
+    try:
+        db = small / "pop.duckdb"
+        shutil.copy(demo_db, db)
+        with Database(db).reading() as con:
+            before = kpi_state(con)
+        rows = [["Data", "Bashkia", "Lloji i aktivitetit", "Numri i aktiviteteve", "Shënime"]]
+        rows += [[f"{day % 28 + 1:02d}.{month:02d}.2024", "Fier", "Fokus grup", 1, "x" * 40]
+                 for month in range(1, 13) for day in range(2500)]
+        big = write_csv(tmp_path / "big.csv", rows)
+        result = run_cli("import", str(big), db=db)
+        assert (result.returncode, result.stderr) == (1, "Error: " + t("database.disk_full", "en", name="pop.duckdb")
+                                                      + "\n")
+        with Database(db).reading() as con:
+            assert kpi_state(con) == before
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True, check=True)
