@@ -13,7 +13,8 @@ import re
 
 from . import reference
 from .errors import PopError
-from .settings import SUGGESTION_CUTOFF
+from .messages import localized
+from .settings import MAX_COUNT, SUGGESTION_CUTOFF
 from .text import fold
 
 
@@ -162,6 +163,8 @@ def count(raw: object) -> int | None:
     value = number(raw)
     if value is None or not float(value).is_integer():
         raise InvalidValue("not_a_whole_number")
+    if abs(value) > MAX_COUNT:
+        raise InvalidValue("count_too_large", limit=localized(f"{MAX_COUNT:,}".replace(",", "\u202f"), f"{MAX_COUNT:,}"))
     return int(value)
 
 

@@ -61,6 +61,10 @@ MAX_FIELD_CHARS = 32_767
 READ_MEMORY_BYTES = 768 * 1024 * 1024
 READ_SECONDS = 15.0
 
+# A count of events or people in one row: Albania has 2.8 million people, so more than this is a
+# typing slip (and the database's whole numbers end at 2.1 billion).
+MAX_COUNT = 10_000_000
+
 # Monitoring started with the 2013 local-government cycle; earlier dates are typing mistakes.
 EARLIEST_DATE_YEAR = 2013
 

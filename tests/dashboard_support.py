@@ -49,20 +49,34 @@ def number(shown: str) -> float:
 
 def texts(at: AppTest) -> list[str]:
     """Every piece of text an element of the page shows (values, labels, help, placeholders, options)."""
+    return _walk(at, ("value", "label", "help", "placeholder", "body"), ("body", "label", "help", "delta"),
+                 options=True)
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text of the page that Streamlit renders as Markdown: bodies of markdown, captions,
+    titles and alerts; labels and help of widgets, tiles, expanders and tabs; dialog titles. Not
+    the options and values of select boxes and inputs, nor table cells: those show plain text."""
+    return _walk(at, (), ("body", "label", "help", "title"))
+
+
+def _walk(at: AppTest, attributes: tuple[str, ...], proto_attributes: tuple[str, ...],
+          options: bool = False) -> list[str]:
+    """The text of these attributes of every element (and of its protobuf message), in page order."""
     found: list[str] = []
 
     def walk(node) -> None:
-        for attribute in ("value", "label", "help", "placeholder", "body"):
+        for attribute in attributes:
             try:
                 value = getattr(node, attribute, None)
             except Exception:  # noqa: BLE001 - some widgets have no value outside a run, each failing its own way
                 value = None
             if isinstance(value, str):
                 found.append(value)
-        for option in getattr(node, "options", None) or []:
-            found.append(str(option))
+        if options:
+            found.extend(str(option) for option in getattr(node, "options", None) or [])
         proto = getattr(node, "proto", None)
-        for attribute in ("body", "label", "help", "delta"):
+        for attribute in proto_attributes:
             value = getattr(proto, attribute, None) if proto is not None else None
             if isinstance(value, str):
                 found.append(value)

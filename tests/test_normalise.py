@@ -280,6 +280,17 @@ def test_a_fractional_count_is_an_error(raw):
     assert invalid(normalise.count, raw) == ("not_a_whole_number", {})
 
 
+@pytest.mark.parametrize("raw", [9.223372036854776e+18, "20 000 000", 10_000_001, -10_000_001, float("inf")])
+def test_a_count_past_ten_million_is_an_error_not_an_overflow(raw):
+    code, params = invalid(normalise.count, raw)
+    assert (code, params) == (("count_too_large", {"limit": {"sq": "10\u202f000\u202f000", "en": "10,000,000"}})
+                              if raw != float("inf") else ("not_a_whole_number", {}))
+
+
+def test_ten_million_is_still_a_count():
+    assert normalise.count(10_000_000) == 10_000_000
+
+
 # ----------------------------------------------------------------------------------- dates and years
 
 @pytest.mark.parametrize(

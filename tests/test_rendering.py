@@ -18,7 +18,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from dashboard_support import ACTIVITY_HEADER, PAGE_NAMES, ROOT, assert_clean, open_app, xlsx
+from dashboard_support import ACTIVITY_HEADER, PAGE_NAMES, ROOT, assert_clean, markdown_texts, open_app, xlsx
 
 from pop_analytics import importing, present, store
 from pop_analytics.app import download_key, escape
@@ -38,25 +38,6 @@ UNSAFE = re.compile(r"(?<!\\)\]\(|(?<!\\)<[A-Za-z/]|(?i:\b(?:https?|ftp):/)|(?i:
 def shown(markdown: str) -> str:
     """What a reader sees of escaped Markdown: the backslashes and the invisible word joiners go."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
-def markdown_texts(at) -> list[str]:
-    """Every text of the page that Streamlit renders as Markdown: bodies of markdown, captions,
-    titles and alerts; labels and help of widgets, tiles, expanders and tabs; dialog titles. Not
-    the options and values of select boxes and inputs, nor table cells: those show plain text."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        for attribute in ("body", "label", "help", "title"):
-            value = getattr(proto, attribute, None) if proto is not None else None
-            if isinstance(value, str):
-                found.append(value)
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return found
 
 
 def assert_nothing_renders(at, payloads=PAYLOADS) -> None:
