@@ -277,14 +277,17 @@ class Database:
     def ensure(self) -> None:
         """Create the file, or bring an older one forward, so that readers can use it. A file that is
         current is not opened for writing (it may be on a read-only mount)."""
-        if self.path.exists():
-            try:
-                with self.reading():
-                    return
-            except DatabaseOutdated:
-                pass
-        with self.writing():
-            pass
+        if self.path.exists() and self._current():
+            return
+        with self.writing():  # creates the file, or migrates it, on opening
+            return
+
+    def _current(self) -> bool:
+        try:
+            with self.reading():
+                return True
+        except DatabaseOutdated:
+            return False
 
     # ── opening ──────────────────────────────────────────────────────────────────────────────
 

@@ -98,7 +98,8 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, 
                     prolog += chunk[:_PROLOG_BYTES]
                     if _XML_DECLARATIONS.search(prolog):
                         raise refuse("xml_declarations", file_name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+    # RuntimeError covers an encrypted member and an unsupported compression method (NotImplemented…)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as error:
         raise refuse("unreadable_file", file_name, detail=_detail(error)) from None
     return size
 

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -389,10 +390,8 @@ def decode(data: bytes) -> str:
 def decode_with_evidence(data: bytes) -> tuple[str, list[int]]:
     """The text, and the line numbers that were not in the file's main encoding: decided for the
     whole file from what its lines show, never from one byte."""
-    try:
+    with suppress(UnicodeDecodeError):
         return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
     lines = data.split(b"\n")
     odd, utf8_accented = [], 0
     for number, line in enumerate(lines, start=1):
