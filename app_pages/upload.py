@@ -57,9 +57,7 @@ if previews:
         st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.rows_phrase(len(frame), lang))}")
         st.dataframe(frame.head(200), hide_index=True, placeholder=present.DASH)
 else:
-    # a file refused as a whole (its type, its size, a reader that gave up) has no sheet to show
-    whole_file = report.errors and not any(e.sheet for e in report.errors)
-    raw = [] if whole_file else present.read_preview(content, uploaded.name)
+    raw = present.read_preview(report.read)
     if not raw:
         app.empty("upload.nothing_read")
     for sheet, frame in raw:

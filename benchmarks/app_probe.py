@@ -53,14 +53,19 @@ def _exceptions(app: AppTest, page: str | None) -> list[str]:
     return [f"{page}: {e.value}" for e in app.exception]
 
 
+def _open(app: AppTest, page: str | None) -> float:
+    """Switch to page (None: stay) and run it; the first run's time in ms."""
+    started = time.perf_counter()
+    if page is not None:
+        app.switch_page(page)
+    app.run()
+    return (time.perf_counter() - started) * 1000
+
+
 def reruns(app: AppTest, pages: list[str | None], count: int, budget_s: float) -> dict:
     results, exceptions = [], []
     for page in pages:
-        started = time.perf_counter()
-        if page is not None:
-            app.switch_page(page)
-        app.run()
-        first = (time.perf_counter() - started) * 1000
+        first = _open(app, page)
         times: list[float] = []
         while len(times) < count and (len(times) < 3 or sum(times) / 1000 < budget_s):
             times.append(_timed_run(app))
@@ -86,11 +91,7 @@ def filter_changes(app: AppTest, pages: list[str | None], count: int, budget_s: 
     combos = None
     used = 0
     for page in pages:
-        started = time.perf_counter()
-        if page is not None:
-            app.switch_page(page)
-        app.run()
-        first = (time.perf_counter() - started) * 1000
+        first = _open(app, page)
         if combos is None:
             years = list(app.multiselect(key="filter_year").options)
             municipalities = list(app.multiselect(key="filter_municipality").options)

@@ -34,6 +34,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     import_id: int | None = None
     batch: validate.Batch | None = None
+    read: reading.ReadResult | None = None  # a refused file's sheets as read, to show its cells (a valid one has batch)
     omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
 
     @property
@@ -67,10 +68,12 @@ def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int 
     if len(data) > limit:
         report.errors = [_too_large(file_name, len(data), limit)]
         return report
+    read = None
     try:
-        batch = validate.validate(reading.read(data, file_name), today=today)
+        read = reading.read(data, file_name)
+        batch = validate.validate(read, today=today)
     except FileRefused as refused:
-        report.errors, report.omitted = refused.problems, refused.omitted
+        report.errors, report.omitted, report.read = refused.problems, refused.omitted, read
         return report
     report.batch, report.kind, report.rows, report.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
     report.status = "valid"

@@ -16,7 +16,6 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import reading, reference
-from .errors import FileRefused
 from .filters import Filters
 from .i18n import t
 
@@ -310,12 +309,11 @@ def _as_typed(value: object) -> str | None:
     return str(value)
 
 
-def read_preview(data: bytes, file_name: str, rows: int = 50) -> list[tuple[str, pd.DataFrame]]:
-    """The cells as read from each recognised sheet, under the headers as written, numbered as in
-    Excel: what the reader saw, shown beside the problems even when the file is refused."""
-    try:
-        result = reading.read(data, file_name)
-    except FileRefused:
+def read_preview(result: reading.ReadResult | None, rows: int = 50) -> list[tuple[str, pd.DataFrame]]:
+    """The cells as read from each recognised sheet (an import report's `read`), under the headers
+    as written, numbered as in Excel: what the reader saw, shown beside the problems even when the
+    file is refused. Nothing when the file could not be read at all."""
+    if result is None:
         return []
     previews = []
     for sheet in result.sheets:

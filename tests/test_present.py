@@ -79,12 +79,12 @@ def test_the_validation_report_and_what_was_read(tmp_path):
     table = present.problems(report.errors, report.warnings, "en")
     assert table[["Kind", "Sheet", "Row", "Column", "Value"]].to_dict("records") == [
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tirna"}]
-    [(sheet, frame)] = present.read_preview(content, "tirane.xlsx")
+    [(sheet, frame)] = present.read_preview(report.read)
     assert sheet == "Aktivitetet" and list(frame.index) == [3]
     assert frame.iloc[0].to_dict() == {"Data": "12.03.2024", "Bashkia": "Tirna", "Lloji i aktivitetit": "Fokus grup",
                                        "Numri i aktiviteteve": "1", "Pjesëmarrës gjithsej": "20", "Gra": "10",
                                        "Burra": "10", "Tema": "Uji"}
-    assert present.read_preview(b"", "empty.csv") == []
+    assert present.read_preview(importing.check(b"", "empty.csv").read) == []
     con.close()
 
 
