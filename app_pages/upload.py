@@ -50,6 +50,24 @@ if report.errors or report.warnings:
     st.caption(app.tr("upload.report_help"))
     app.table(present.problems(report.errors, report.warnings, lang), "validation_report", labelled=True)
 
+unknowns = present.unknown_values(report.errors)
+if unknowns:
+    st.subheader(app.tr("upload.choose_heading"))
+    st.caption(app.tr("upload.choose_help"))
+    with st.form(key="upload_choices", border=True):
+        for unknown in unknowns:
+            key = app.choice_key(unknown)
+            options = present.term_options(unknown.vocabulary)
+            st.markdown(app.tr("upload.choose_value", **unknown.where(lang)))
+            choice, remember = st.columns([3, 2], vertical_alignment="bottom")
+            choice.selectbox(app.tr("upload.choose_term"), options, key=key,
+                             index=options.index(unknown.choices[0]) if unknown.choices else None,
+                             format_func=lambda k, v=unknown.vocabulary: present.term_label(v, k, lang),
+                             placeholder=app.tr("upload.choose_none"))
+            remember.checkbox(app.tr("upload.remember"), key="remember_" + key)
+        st.form_submit_button(app.tr("upload.recheck"), type="primary", icon=":material/refresh:",
+                              on_click=app.recheck_upload, args=(content, uploaded.name, who or "", unknowns))
+
 st.subheader(app.tr("upload.preview"))
 previews = present.batch_preview(report.batch, lang) if report.batch is not None else {}
 if previews:
@@ -65,6 +83,10 @@ else:
         st.dataframe(frame, placeholder=present.DASH)
 
 if report.status == "valid":
+    st.subheader(app.tr("upload.replaces_heading"))
+    for line in app.replacements(report) or [app.tr("upload.replaces_none")]:
+        st.markdown("- " + line)
+    st.caption(app.tr("upload.replaces_help"))
     st.button(app.tr("upload.confirm"), type="primary", key="upload_confirm", icon=":material/save:",
               on_click=app.confirm_upload, args=(content, uploaded.name, who or ""))
     st.caption(app.tr("upload.confirm_help"))

@@ -17,8 +17,8 @@ import time
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "csv", "kpi", "app", "cli", "two", "filters", "big")
-CHOICES_HELP = ("measure only these figures: xlsx and csv (imports), kpi (KPI object), app (page reruns and "
+FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "app", "cli", "two", "filters", "big")
+CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI object), app (page reruns and "
                 "memory), cli (a CLI import seen by an open page), two (two app processes at once), filters "
                 "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         show(imported)
         baseline = figures.pandas_baseline(paths["activities_xlsx"], args.baseline_runs)
         show(baseline, figures.speedup(imported, baseline))
+    if "fuzzy" in chosen:
+        show(figures.fuzzy_import(paths["fuzzy_xlsx"], args.runs))
     if "csv" in chosen:
         show(figures.csv_import(paths["activities_csv"], args.runs))
     if "kpi" in chosen:

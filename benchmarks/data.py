@@ -40,6 +40,7 @@ NOTES = ["", "", "", "Takim në lagje", "Me mbështetjen e bashkisë", "Fushatë
 PATHS = {
     "activities_csv": CACHE / "aktivitetet_1m.csv",
     "activities_xlsx": CACHE / "aktivitetet_100k.xlsx",
+    "fuzzy_xlsx": CACHE / "aktivitetet_100k_shkruar_ndryshe.xlsx",
     "priorities_csv": CACHE / "prioritetet_100k.csv",
     "large_db": CACHE / "large.duckdb",
 }
@@ -209,6 +210,30 @@ def priorities(rows: int, seed: int) -> dict[str, np.ndarray]:
     }
 
 
+# Spellings no list holds, each read by the matching rule to one term: 20 distinct values, and two
+# headers ("Nr i aktiviteteve", "Pjesëmarrësit gjithsej") read the same way.
+NEAR_VARIANTS = {
+    "Bashkia": ["Shkodr", "Durrsi", "Elbasn", "Kamzës", "Pogradecc", "Vlorra"],
+    "Lloji i aktivitetit": ["Fokus grupet", "Council meeting monitored", "Workshopi", "Trajnimet", "Forume publiket",
+                            "Konferenca rajonale", "Mbledhje e keshillit"],
+    "Tema": ["Transprti publik", "Kopshtet", "Angazhimi qytetar dhe transparenca", "Rrugët e qytetit",
+             "Drejtesia sociale e qytetit", "Zhvillimi i qendrueshem vendore i qytetit", "Uji i pishem"],
+}
+NEAR_VARIANT_HEADERS = {"Numri i aktiviteteve": "Nr i aktiviteteve", "Pjesëmarrës gjithsej": "Pjesëmarrësit gjithsej"}
+
+
+def near_variants(columns: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
+    """The same rows with a fifth of each vocabulary column written as NEAR_VARIANTS, and two headers renamed."""
+    rng = np.random.default_rng(seed)
+    changed = dict(columns)
+    for header, spellings in NEAR_VARIANTS.items():
+        values = columns[header].copy()
+        chosen = np.flatnonzero((rng.random(len(values)) < .2) & np.array([v is not None for v in values]))
+        values[chosen] = np.array(spellings, dtype=object)[rng.integers(0, len(spellings), len(chosen))]
+        changed[header] = values
+    return {NEAR_VARIANT_HEADERS.get(k, k): v for k, v in changed.items()}
+
+
 def municipality_names() -> list[str]:
     """The Albanian municipalities the generator draws from, as the reference data lists them."""
     return _municipality_spellings()[0]
@@ -304,11 +329,13 @@ def _file_recipes(reference_digest: str) -> tuple[dict[str, str], dict]:
     recipes = {
         "activities_csv": f"{RECIPE}:{SEED}:{ACTIVITY_ROWS}:{reference_digest}",
         "activities_xlsx": f"{RECIPE}:{SEED + 1}:{XLSX_ROWS}:{reference_digest}",
+        "fuzzy_xlsx": f"{RECIPE}:{SEED + 3}:{XLSX_ROWS}:{reference_digest}:{len(NEAR_VARIANTS)}",
         "priorities_csv": f"{RECIPE}:{SEED + 2}:{PRIORITY_ROWS}:{reference_digest}",
     }
     builders = {
         "activities_csv": lambda p: write_csv(p, activities(ACTIVITY_ROWS, SEED)),
         "activities_xlsx": lambda p: write_xlsx(p, activities(XLSX_ROWS, SEED + 1)),
+        "fuzzy_xlsx": lambda p: write_xlsx(p, near_variants(activities(XLSX_ROWS, SEED + 3), SEED + 3)),
         "priorities_csv": lambda p: write_csv(p, priorities(PRIORITY_ROWS, SEED + 2)),
     }
     return recipes, builders

@@ -63,6 +63,11 @@ def xlsx_import(path: Path, runs: int) -> Figure:
     return _import_figure("xlsx_import", "import 100k-row .xlsx (read+validate+store)", path, runs, XLSX_TARGET_S)
 
 
+def fuzzy_import(path: Path, runs: int) -> Figure:
+    return _import_figure("fuzzy_import", "import 100k-row .xlsx, 20 values + 2 headers read by the rule", path, runs,
+                          XLSX_TARGET_S)
+
+
 def pandas_baseline(path: Path, runs: int) -> Figure:
     import pandas as pd
 

@@ -20,12 +20,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from . import aliases, importing, present, queries, reference, settings, store, template
 from . import filters as filtering
-from . import importing, present, queries, reference, settings, store, template
 from .database import Database
 from .errors import DatabaseBusy, DatabaseProblem, UndoRefused
 from .filters import Filters
 from .i18n import t
+from .matching import SavedMapping
 from .text import fold
 
 LANG_KEY = "lang"
@@ -481,23 +482,72 @@ def template_bytes(version: str = "1") -> bytes:
         return template.write(Path(folder) / "POP_template.xlsx").read_bytes()
 
 
+def _upload_key(content: bytes, file_name: str) -> str:
+    return "_checked_" + hashlib.sha256(content).hexdigest() + file_name
+
+
 def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
-    """A dry run: what the file holds and what is wrong with it; nothing stored. Kept for the
-    session so that confirming does not read the file again; only the latest file's report is
-    kept, so a session does not hold on to every file it was shown."""
-    key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name
+    """A dry run: what the file holds and what is wrong with it; nothing stored. The file is read
+    once: the report (with the sheets as read) is kept for the session, re-checked with the terms a
+    person chooses and stored as checked. Only the latest file's report is kept, so a session does
+    not hold on to every file it was shown."""
+    key = _upload_key(content, file_name)
     if key not in st.session_state:
-        for older in [k for k in st.session_state if str(k).startswith("_checked_")]:
-            del st.session_state[older]
+        _forget_uploads()
         st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
                                                        limit=settings.MAX_UPLOAD_BYTES)
     return st.session_state[key]
 
 
+def _forget_uploads() -> None:
+    for older in [k for k in st.session_state if str(k).startswith(("_checked_", "_chosen_"))]:
+        del st.session_state[older]
+
+
+def choice_key(unknown: present.Unknown) -> str:
+    """The widget key of the choice for one unknown value, the same on every rerun."""
+    return "choose_" + hashlib.sha1(f"{unknown.vocabulary}\x00{unknown.value}".encode()).hexdigest()[:12]
+
+
+def recheck_upload(content: bytes, file_name: str, who: str, unknowns: list[present.Unknown]) -> None:
+    """The Upload page's re-check: each chosen term is read for this upload, those to remember are
+    saved for every later import too, and the same sheets are checked again (not read again)."""
+    key = _upload_key(content, file_name)
+    report = st.session_state.get(key)
+    if report is None or report.read is None:
+        return
+    picked = [(u, st.session_state.get(choice_key(u)), bool(st.session_state.get("remember_" + choice_key(u))))
+              for u in unknowns]
+    try:
+        remembered = [(u, term) for u, term, remember in picked if term and remember]
+        if remembered:
+            with db().writing() as con:
+                for unknown, term in remembered:
+                    aliases.add(con, unknown.vocabulary, unknown.value, term, who=who.strip() or "dashboard",
+                                why=f"Upload: {file_name}")
+        chosen = [*st.session_state.get("_chosen_" + key, []),
+                  *(SavedMapping(0, u.vocabulary, u.value, term) for u, term, remember in picked if term and not remember)]
+        st.session_state["_chosen_" + key] = chosen
+        st.session_state[key] = importing.recheck(report, importing.mappings_of(db()).adding(chosen))
+    except (DatabaseProblem, aliases.AliasRefused) as problem:
+        st.session_state["upload_problem"] = {code: problem.message(code) for code in settings.LANGUAGES}
+
+
+def replacements(report: importing.ImportReport) -> list[str]:
+    """What storing a checked file replaces, a sentence each in the reader's language (the file
+    names and municipalities in them shown as typed)."""
+    return [tr("upload.replaces_item", **params)
+            for params in present.replacements(importing.would_replace(db(), report), lang())]
+
+
 def store_upload(content: bytes, file_name: str, who: str) -> importing.ImportReport:
-    """Store a file (validated again, then written under the one write lock of every process)."""
-    return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard",
-                                  limit=settings.MAX_UPLOAD_BYTES)
+    """Store a file as it was checked (with the terms chosen for it), under the one write lock of
+    every process; a file not checked in this session is checked first."""
+    report = st.session_state.get(_upload_key(content, file_name))
+    if report is None or report.status != "valid":
+        return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard",
+                                      limit=settings.MAX_UPLOAD_BYTES)
+    return importing.store_checked(db(), report, who=who.strip() or "dashboard")
 
 
 def confirm_upload(content: bytes, file_name: str, who: str) -> None:
@@ -507,8 +557,7 @@ def confirm_upload(content: bytes, file_name: str, who: str) -> None:
     except DatabaseProblem as problem:
         st.session_state["upload_problem"] = {code: problem.message(code) for code in settings.LANGUAGES}
         return
-    for key in [k for k in st.session_state if str(k).startswith("_checked_")]:
-        del st.session_state[key]
+    _forget_uploads()
     if report.status == "imported":
         st.session_state["upload_stored"] = {
             "file": file_name, "import_id": report.import_id, "rows": report.rows,

@@ -1,4 +1,4 @@
-"""Command line: python -m pop_analytics import|kpis|history|undo|demo|template|backup|restore|migrate.
+"""Command line: python -m pop_analytics import|kpis|history|undo|aliases|demo|template|backup|restore|migrate.
 
 Read commands open the database read-only and never migrate it; write commands wait (bounded) for
 the one write lock that every process shares (pop_analytics.database)."""
@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import demo, filters, importing, kpis, store, template
+from . import aliases, demo, filters, importing, kpis, store, template
+from .aliases import AliasRefused
 from .database import Database
 from .errors import DatabaseProblem, PopError, UndoRefused, UnknownFilterValue
 from .i18n import t
@@ -41,7 +42,7 @@ def _print_report(report: importing.ImportReport, lang: str) -> None:
 
 def cmd_import(args) -> int:
     db = Database(args.db)
-    if not db.path.exists():  # the database named for the import is made, even if no file gets in
+    if not db.path.exists() or not args.dry_run:  # made (even if no file gets in), or brought forward
         db.ensure()
     reports = [importing.import_path(db, path, who=args.who, dry_run=args.dry_run) for path in args.files]
     if args.json:
@@ -68,22 +69,49 @@ def cmd_kpis(args) -> int:
     return 0
 
 
-def cmd_history(args) -> int:
-    with Database(args.db).reading() as con:
-        frame = store.history(con)
+def _print_rows(frame, args, empty_key: str, hidden: tuple[str, ...] = ()) -> int:
+    """A listing: JSON records, or a plain table (a sentence when it is empty)."""
     if args.json:
         _print_json(frame.to_dict(orient="records"))
     elif frame.empty:
-        print(t("cli.history.empty", args.lang))
+        print(t(empty_key, args.lang))
     else:
-        print(frame.drop(columns=["sha256"]).to_string(index=False))
+        print(frame.drop(columns=list(hidden)).to_string(index=False))
     return 0
+
+
+def cmd_history(args) -> int:
+    with Database(args.db).reading() as con:
+        frame = store.history(con)
+    return _print_rows(frame, args, "cli.history.empty", hidden=("sha256",))
 
 
 def cmd_undo(args) -> int:
     with Database(args.db).writing() as con:
         removed = store.undo(con, args.import_id)
     print(t("cli.undo.done", args.lang, import_id=args.import_id, rows=sum(removed.values())))
+    return 0
+
+
+def cmd_aliases_add(args) -> int:
+    db = Database(args.db)
+    db.ensure()
+    with db.writing() as con:
+        saved = aliases.add(con, args.vocabulary, args.value, args.key, who=args.who, why=args.why)
+    print(t("aliases.added", args.lang, id=saved.id, value=saved.value, vocabulary=saved.vocabulary, term=saved.key))
+    return 0
+
+
+def cmd_aliases_list(args) -> int:
+    with Database(args.db).reading() as con:
+        frame = aliases.listed(con)
+    return _print_rows(frame, args, "aliases.none")
+
+
+def cmd_aliases_remove(args) -> int:
+    with Database(args.db).writing() as con:
+        aliases.remove(con, args.alias_id, who=args.who)
+    print(t("aliases.removed", args.lang, id=args.alias_id))
     return 0
 
 
@@ -152,6 +180,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("import_id", type=int)
     p.set_defaults(run=cmd_undo)
 
+    p = commands.add_parser("aliases", parents=[common], help="saved mappings of spellings to terms and columns")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("add", parents=[common], help="read VALUE as KEY in every later import")
+    a.add_argument("vocabulary", help="municipality, theme, activity_type, status, indicator, cycle or column.<kind>")
+    a.add_argument("value", help="the spelling as partners write it")
+    a.add_argument("key", help="the term's key (or label), or the column's field name")
+    a.add_argument("--why", default=None, help="reason recorded with the mapping")
+    a.add_argument("--who", default=None, help="name recorded with the mapping (default: the system user)")
+    a.set_defaults(run=cmd_aliases_add)
+    a = actions.add_parser("list", parents=[common], help="list the mappings in use")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(run=cmd_aliases_list)
+    a = actions.add_parser("remove", parents=[common], help="stop using a mapping (it stays on record)")
+    a.add_argument("alias_id", type=int, metavar="ID")
+    a.add_argument("--who", default=None, help="name recorded with the removal (default: the system user)")
+    a.set_defaults(run=cmd_aliases_remove)
+
     p = commands.add_parser("demo", parents=[common], help="load the demo data set")
     p.set_defaults(run=cmd_demo)
 
@@ -187,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
         print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
         return 1
-    except (UndoRefused, DatabaseProblem) as refused:
+    except (UndoRefused, DatabaseProblem, AliasRefused) as refused:
         print(f"{t('cli.error', args.lang)}: {refused.message(args.lang)}", file=sys.stderr)
         return 1
     except PopError as error:

@@ -19,6 +19,9 @@ class Problem:
     value: str
     message_sq: str
     message_en: str
+    vocabulary: str = ""  # for a value not read: the vocabulary it belongs in
+    choices: tuple[str, ...] = ()  # and the terms to offer, best first
+    unread: str = ""  # and the part of the value not read (one theme of several in a cell)
 
     def as_dict(self, lang: str = "en") -> dict:
         return {
@@ -30,6 +33,8 @@ class Problem:
             "message_sq": self.message_sq,
             "message_en": self.message_en,
             "code": self.code,
+            "vocabulary": self.vocabulary,
+            "choices": list(self.choices),
         }
 
     def message(self, lang: str) -> str:
@@ -42,6 +47,7 @@ class ProblemList(PopError):
 
     problems: list[Problem] = field(default_factory=list)
     omitted: int = 0  # problems found but not listed (past the cap per kind); summarised in problems
+    warnings: list[Problem] = field(default_factory=list)  # what else was found, shown with the problems
 
     def __str__(self) -> str:
         return "\n".join(p.message_en for p in self.problems)

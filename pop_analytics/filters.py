@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import normalise
+from . import matching, normalise
 from .errors import UnknownFilterValue
 from .normalise import InvalidValue
 
@@ -38,23 +38,26 @@ def split_values(values: Iterable[object] | str | int | None) -> list[str]:
     return [part.strip() for value in listed for part in str(value).split(",") if part.strip()]
 
 
-def _suggestion(invalid: Exception) -> str | None:
-    suggestion = invalid.params.get("suggestion") if isinstance(invalid, InvalidValue) else None
-    return str(suggestion) if suggestion else None
+def _exactly(vocabulary: str, kind: str, raw: str) -> str:
+    """A filter value read by the one matching rule, but only exactly: a value the rule would read
+    as a close fit is answered with that fit as a suggestion, since a filter has no report to say
+    how it was read."""
+    try:
+        reading = matching.NO_MAPPINGS.vocabulary(vocabulary).read(raw)
+    except matching.NoMatch as no_match:
+        found = no_match.candidates
+        raise UnknownFilterValue(kind, raw, matching.term_label(vocabulary, found[0], "sq") if found else None) from None
+    if reading.how != "exact":
+        raise UnknownFilterValue(kind, raw, matching.term_label(vocabulary, reading.key, "sq"))
+    return reading.key
 
 
 def resolve_municipality(raw: str) -> str:
-    try:
-        return normalise.municipality(raw)
-    except InvalidValue as invalid:
-        raise UnknownFilterValue("municipality", raw, _suggestion(invalid)) from None
+    return _exactly("municipality", "municipality", raw)
 
 
 def resolve_theme(raw: str) -> str:
-    try:
-        return normalise.themes(raw)[0]
-    except (InvalidValue, IndexError) as invalid:
-        raise UnknownFilterValue("theme", raw, _suggestion(invalid)) from None
+    return _exactly("theme", "theme", raw)
 
 
 def resolve_year(raw: object) -> int:

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from . import reading, store, validate
+from . import aliases, reading, store, validate
 from .database import Database
 from .errors import FileRefused, Problem
+from .matching import NO_MAPPINGS, Mappings
 from .messages import localized, problem
 from .settings import MAX_FILE_BYTES
 
-_REPLACED_WHAT = {
+REPLACED_WHAT = {  # what a stored row is, in a sentence that counts them
     "priorities": ("prioritete", "priorities"),
     "priority_status": ("statuse vjetore", "yearly statuses"),
     "activities": ("rreshta aktivitetesh", "activity rows"),
@@ -34,7 +36,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     import_id: int | None = None
     batch: validate.Batch | None = None
-    read: reading.ReadResult | None = None  # a refused file's sheets as read, to show its cells (a valid one has batch)
+    read: reading.ReadResult | None = None  # the sheets as read: a refused file's cells are shown, and re-checked
     omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
 
     @property
@@ -55,40 +57,57 @@ class ImportReport:
 def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> list[Problem]:
     warnings = []
     for table, rows in replaced.items():
-        what_sq, what_en = _REPLACED_WHAT[table]
+        what_sq, what_en = REPLACED_WHAT[table]
         for import_id, file_name, count in rows:
             warnings.append(problem("replaces", sheet="", count=count, what=localized(what_sq, what_en),
                                     import_id=import_id, file=file_name))
     return warnings
 
 
-def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int = MAX_FILE_BYTES) -> ImportReport:
-    """Read and validate one file's content, touching no database: status valid or refused."""
+def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int = MAX_FILE_BYTES,
+          mappings: Mappings = NO_MAPPINGS) -> ImportReport:
+    """Read and validate one file's content, touching no database: status valid or refused, with
+    every error and every warning found."""
     report = ImportReport(file=file_name, sha256=hashlib.sha256(data).hexdigest(), status="refused")
     if len(data) > limit:
         report.errors = [_too_large(file_name, len(data), limit)]
         return report
-    read = None
     try:
-        read = reading.read(data, file_name)
-        batch = validate.validate(read, today=today)
+        report.read = reading.read(data, file_name, mappings)
     except FileRefused as refused:
-        report.errors, report.omitted, report.read = refused.problems, refused.omitted, read
+        report.errors, report.omitted, report.warnings = refused.problems, refused.omitted, refused.warnings
         return report
-    report.batch, report.kind, report.rows, report.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
-    report.status = "valid"
-    return report
+    return recheck(report, mappings, today)
+
+
+def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = None) -> ImportReport:
+    """Validate the sheets a check has read again, with other mappings (a person chose terms for
+    values it could not read): the file is not read a second time."""
+    assert report.read is not None
+    checked = ImportReport(file=report.file, sha256=report.sha256, status="refused", read=report.read)
+    try:
+        batch = validate.validate(report.read, today=today, mappings=mappings)
+    except FileRefused as refused:
+        checked.errors, checked.omitted, checked.warnings = refused.problems, refused.omitted, refused.warnings
+        return checked
+    checked.batch, checked.kind, checked.rows, checked.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
+    checked.status = "valid"
+    return checked
 
 
 def _too_large(file_name: str, size: int, limit: int) -> Problem:
     return problem("file_too_large", sheet="", value=file_name, size=f"{size / 2**20:.1f}", limit=limit // 2**20)
 
 
-def _already_stored(db: Database, sha256: str) -> int | None:
-    if not db.path.exists():
-        return None
-    with db.reading() as con:
-        return store.find_stored(con, sha256)
+def _before_checking(target: Database | duckdb.DuckDBPyConnection, sha256: str) -> tuple[int | None, Mappings]:
+    """From one read snapshot: the import that stored these bytes already, if any, and the saved
+    mappings to read the file with."""
+    if not isinstance(target, Database):
+        return store.find_stored(target, sha256), aliases.mappings(target)
+    if not target.path.exists():
+        return None, NO_MAPPINGS
+    with target.reading() as con:
+        return store.find_stored(con, sha256), aliases.mappings(con)
 
 
 def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None) -> ImportReport:
@@ -104,6 +123,25 @@ def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None
     return report
 
 
+def mappings_of(target: Database | duckdb.DuckDBPyConnection) -> Mappings:
+    """The saved mappings an import into target reads with."""
+    return aliases.current(target) if isinstance(target, Database) else aliases.mappings(target)
+
+
+def store_checked(db: Database, report: ImportReport, who: str | None = None) -> ImportReport:
+    """Store what a check found valid, as it was checked: the file is not read again."""
+    with db.writing() as con:
+        return _store(con, report, who)
+
+
+def would_replace(db: Database, report: ImportReport) -> pd.DataFrame:
+    """What storing a checked file would replace (store.would_replace), read without writing."""
+    if report.batch is None or not db.path.exists():
+        return store.would_replace_nothing()
+    with db.reading() as con:
+        return store.would_replace(con, report.batch)
+
+
 def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
                  dry_run: bool = False, today: dt.date | None = None, limit: int = MAX_FILE_BYTES) -> ImportReport:
     """Import one file's content. Never raises for a bad file: the report says what is wrong.
@@ -111,10 +149,10 @@ def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file
     other processes keep reading and writing meanwhile, and the lock is held only to store it), or a
     read-write connection the caller owns (tests, a tool that holds the file)."""
     sha = hashlib.sha256(data).hexdigest()
-    stored = _already_stored(target, sha) if isinstance(target, Database) else store.find_stored(target, sha)
+    stored, mappings = _before_checking(target, sha)
     if stored is not None:
         return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
-    report = check(data, file_name, today=today, limit=limit)
+    report = check(data, file_name, today=today, limit=limit, mappings=mappings)
     if report.status == "refused" or dry_run:
         return report
     if not isinstance(target, Database):

@@ -23,11 +23,31 @@ def _render(code: str, lang: str, params: dict) -> str:
     return text
 
 
-def problem(code: str, *, sheet: str, row: int | None = None, column: str = "", value: object = "", **params) -> Problem:
-    """A problem (or warning) located in a sheet; params fill the message, localized() ones per language."""
+def problem(code: str, *, sheet: str, row: int | None = None, column: str = "", value: object = "",
+            vocabulary: str = "", choices: tuple[str, ...] = (), unread: str = "", **params) -> Problem:
+    """A problem (or warning) located in a sheet; params fill the message, localized() ones per language.
+    vocabulary and choices say, for a value not read, which terms a person may choose from."""
     shown = "" if value is None else str(value)
     params = {"sheet": sheet, "row": row, "column": column, "value": shown, **params}
-    return Problem(code, sheet, row, column, shown, _render(code, "sq", params), _render(code, "en", params))
+    return Problem(code, sheet, row, column, shown, _render(code, "sq", params), _render(code, "en", params),
+                   vocabulary, tuple(choices), unread)
+
+
+def row_ranges(rows: Iterable[int], shown: int = 6) -> dict[str, str]:
+    """Excel rows as runs, in each language: [5, 6, 7, 9] → 'rows 5–7, 9' ('rreshtat 5–7, 9')."""
+    ordered = sorted(set(rows))
+    runs: list[tuple[int, int]] = []
+    for row in ordered:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    text = ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs[:shown])
+    if len(runs) > shown:
+        text += " …"
+    if len(ordered) == 1:
+        return localized(f"rreshti {text}", f"row {text}")
+    return localized(f"rreshtat {text}", f"rows {text}")
 
 
 class ProblemLog(list[Problem]):

@@ -1,27 +1,52 @@
 """Turning what partners type into canonical values. Each function takes one raw cell.
 
 A value that cannot be placed raises InvalidValue with a message code and its parameters;
-validation adds the sheet, row and column. Nothing here guesses: a close match is only
-ever offered as a suggestion.
+validation adds the sheet, row and column. Vocabulary values are read by the one rule of
+matching; a reading that was not exact is noted for the person to see.
 """
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
+from collections.abc import Callable
 
-from . import reference
+from . import matching, reference
 from .errors import PopError
 from .messages import localized
-from .settings import MAX_COUNT, SUGGESTION_CUTOFF
-from .text import fold
+from .settings import MAX_COUNT
 
 
 class InvalidValue(PopError):
-    def __init__(self, code: str, **params: object):
-        self.code, self.params = code, params
+    """A cell that cannot be placed: a message code and its parameters. For a vocabulary value,
+    vocabulary and choices (the terms to offer) too; parameters that take a search to find (the
+    closest terms) are computed only when a message is written."""
+
+    def __init__(self, code: str, *, vocabulary: str = "", lazy: Callable[[], dict] | None = None,
+                 **params: object):
+        self.code, self.vocabulary, self._params, self._lazy = code, vocabulary, params, lazy
         super().__init__(code)
+
+    @property
+    def params(self) -> dict:
+        if self._lazy is not None:
+            self._params, self._lazy = {**self._lazy(), **self._params}, None
+        return self._params
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self.params.get("choices", ()))
+
+
+# What a vocabulary's term is called in a message.
+_WHAT = {"municipality": ("bashki", "municipality"), "theme": ("temë", "theme"), "status": ("status", "status"),
+         "activity_type": ("lloj aktiviteti", "activity type"), "indicator": ("tregues", "indicator"),
+         "cycle": ("cikël", "cycle")}
+_UNKNOWN_CODE = {"municipality": "unknown_municipality", "theme": "unknown_theme", "status": "unknown_status",
+                 "activity_type": "unknown_type", "indicator": "unknown_indicator", "cycle": "unknown_cycle"}
+
+# A reading noted while parsing: (vocabulary, the value as written, how it was read).
+Noted = list[tuple[str, str, matching.Reading]]
 
 
 def is_blank(raw: object) -> bool:
@@ -36,63 +61,75 @@ def text(raw: object) -> str | None:
     return " ".join(str(raw).split())
 
 
-def _suggest(folded: str, lookup: dict[str, str]) -> str | None:
-    match = difflib.get_close_matches(folded, lookup.keys(), n=1, cutoff=SUGGESTION_CUTOFF)
-    return lookup[match[0]] if match else None
+def labels(vocabulary: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """Terms as partners write them, joined, in each language."""
+    return localized(", ".join(matching.term_label(vocabulary, k, "sq") for k in keys),
+                     ", ".join(matching.term_label(vocabulary, k, "en") for k in keys))
 
 
-_MUNICIPALITY_PREFIX = re.compile(r"^(bashkia|bashkise|bashki|komuna|komunes|municipality of|municipality)\s+((e|se|i|te)\s+)?")
+def _refusal(vocabulary: str, raw: object, no_match: matching.NoMatch) -> InvalidValue:
+    """The refusal of a value no single term fits. Its parameters are built only when its message is
+    written: a file may hold a million such values, of which a report lists a few hundred."""
+    if no_match.ambiguous:
+        return InvalidValue("ambiguous_value", vocabulary=vocabulary, lazy=lambda: {
+            "what": localized(*_WHAT[vocabulary]), "choices": no_match.fits,
+            "candidates": labels(vocabulary, no_match.fits), "unread": text(raw) or ""})
+
+    def closest() -> dict:
+        found = no_match.candidates
+        # Suggest what the partner would write (the Albanian label), never the internal key.
+        return {"choices": found, "suggestion": "', '".join(matching.term_label(vocabulary, k, "sq") for k in found),
+                "allowed": ", ".join(matching.term_label(vocabulary, k, "sq") for k in no_match.vocabulary.term_keys()),
+                "unread": text(raw) or ""}
+
+    return InvalidValue(_UNKNOWN_CODE[vocabulary], vocabulary=vocabulary, lazy=closest)
 
 
-def municipality(raw: object) -> str:
-    """Any spelling in the reference data → canonical name ('TIRANA ' → 'Tiranë')."""
-    folded = _MUNICIPALITY_PREFIX.sub("", fold(raw))
-    lookup = reference.municipality_lookup()
-    if folded in lookup:
-        return lookup[folded]
-    suggestion = _suggest(folded, lookup)
-    raise InvalidValue("unknown_municipality", suggestion=suggestion or "")
+def read_term(vocabulary: str, raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS,
+              noted: Noted | None = None) -> str:
+    """A value → its term's key under the one matching rule; a reading that was not exact is
+    noted, so the person can see it."""
+    try:
+        reading = mappings.vocabulary(vocabulary).read(raw)
+    except matching.NoMatch as no_match:
+        raise _refusal(vocabulary, raw, no_match) from None
+    if noted is not None and reading.how != "exact":
+        noted.append((vocabulary, text(raw) or "", reading))
+    return reading.key
 
 
-def _term(vocabulary: str, code: str, raw: object) -> str:
-    lookup = reference.term_lookup(vocabulary)
-    folded = fold(raw)
-    if folded in lookup:
-        return lookup[folded]
-    suggestion = _suggest(folded, lookup)
-    allowed = ", ".join(t.label_sq for t in reference.terms(vocabulary))
-    # Suggest what the partner would write (the Albanian label), never the internal key.
-    shown = reference.term_label(vocabulary, suggestion, "sq") if suggestion else ""
-    raise InvalidValue(code, suggestion=shown, allowed=allowed)
+def municipality(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> str:
+    """Any spelling in the reference data → canonical name ('TIRANA ' → 'Tiranë', 'Bashkia e Tiranës' too)."""
+    return read_term("municipality", raw, mappings, noted)
 
 
-def status(raw: object) -> str:
-    return _term("statuses", "unknown_status", raw)
+def status(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> str:
+    return read_term("status", raw, mappings, noted)
 
 
-def indicator(raw: object) -> str:
-    return _term("indicators", "unknown_indicator", raw)
+def indicator(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> str:
+    return read_term("indicator", raw, mappings, noted)
 
 
-_THEME_SEPARATORS = re.compile(r"[;,\n]+")
+THEME_SEPARATORS = re.compile(r"[;,\n]+")
 
 
-def themes(raw: object) -> tuple[str, ...]:
+def themes(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> tuple[str, ...]:
     """'Uji i pijshëm; Rrugët' → ('water', 'roads'); order kept, repeats dropped."""
     if is_blank(raw):
         return ()
     keys: list[str] = []
-    for part in _THEME_SEPARATORS.split(str(raw)):
+    for part in THEME_SEPARATORS.split(raw if type(raw) is str else str(raw)):
         if part.strip():
-            key = _term("themes", "unknown_theme", part)
+            key = read_term("theme", part, mappings, noted)
             if key not in keys:
                 keys.append(key)
     return tuple(keys)
 
 
-def theme(raw: object) -> str:
+def theme(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> str:
     """A priority has exactly one theme."""
-    keys = themes(raw)
+    keys = themes(raw, mappings, noted)
     if len(keys) != 1:
         raise InvalidValue("one_theme_only")
     return keys[0]
@@ -102,20 +139,26 @@ def theme(raw: object) -> str:
 _COUNTED_TYPE = re.compile(r"^\s*(\d+)\s+(.+?)(?:\s+[-–—]\s*(\d[\d.,]*)\b.*)?$")
 
 
-def activity_type(raw: object) -> tuple[str, int | None, int | None]:
-    """Type cell → (type key, events written in the cell, participants written in the cell)."""
-    try:
-        return _term("activity_types", "unknown_type", raw), None, None
-    except InvalidValue as unknown:
-        match = _COUNTED_TYPE.match(str(raw))
-        if not match:
-            raise
+def activity_type(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS,
+                  noted: Noted | None = None) -> tuple[str, int | None, int | None]:
+    """Type cell → (type key, events written in the cell, participants written in the cell).
+    The counted reading is tried first when the cell starts with a number, so a cell such as
+    '10 fokus grupe' never pays for a search of the whole text."""
+    match = _COUNTED_TYPE.match(raw if type(raw) is str else str(raw))
+    if match:
         try:
-            key = _term("activity_types", "unknown_type", match.group(2))
+            key = read_term("activity_type", match.group(2), mappings, noted)
         except InvalidValue:
-            raise unknown from None
-        participants = count(match.group(3)) if match.group(3) else None
-        return key, int(match.group(1)), participants
+            pass  # not a count and a type: the whole cell is read, and refused as written
+        else:
+            participants = count(match.group(3)) if match.group(3) else None
+            return key, int(match.group(1)), participants
+    return read_term("activity_type", raw, mappings, noted), None, None
+
+
+def activity_type_key(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS,
+                      noted: Noted | None = None) -> str:
+    return activity_type(raw, mappings, noted)[0]
 
 
 _THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}([.,\s ])\d{3}(\1\d{3})*$")  # "0,157" is a decimal
@@ -207,13 +250,17 @@ def year(raw: object) -> int:
 _YEARS = re.compile(r"(\d{4})\D+(\d{4})")
 
 
-def cycle(raw: object) -> str:
-    """'2019-2023', '2019 – 2023', 'Kontrata 2019/2023' → '2019-2023'."""
+def cycle(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> str:
+    """'2019-2023', '2019 – 2023', 'Kontrata 2019/2023' → '2019-2023'; a saved mapping reads other
+    names ('Kontrata e parë')."""
     match = _YEARS.search(str(raw))
-    key = f"{match.group(1)}-{match.group(2)}" if match else ""
-    if key not in reference.cycles():
-        raise InvalidValue("unknown_cycle", allowed=", ".join(reference.cycles()))
-    return key
+    if match and f"{match.group(1)}-{match.group(2)}" in reference.cycles():
+        return f"{match.group(1)}-{match.group(2)}"
+    try:
+        return read_term("cycle", raw, mappings, noted)
+    except InvalidValue:
+        raise InvalidValue("unknown_cycle", vocabulary="cycle", allowed=", ".join(reference.cycles()),
+                           choices=tuple(reference.cycles()), unread=text(raw) or "") from None
 
 
 def cycle_of_date(day: dt.date) -> str:

@@ -9,15 +9,19 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import reading, reference
+from . import importing, matching, reading, reference
+from .errors import Problem
 from .filters import Filters
 from .i18n import t
+from .messages import row_ranges
+from .text import fold
 
 # Thousands and decimal separators as each language writes them (CLDR: sq "1 157,5", en "1,157.5").
 _SEPARATORS = {"sq": ("\u00a0", ","), "en": (",", ".")}
@@ -325,6 +329,59 @@ def read_preview(result: reading.ReadResult | None, rows: int = 50) -> list[tupl
 
 
 # ── KPI tiles ────────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value a check could not read, once however many rows hold it: what to ask a person about."""
+
+    vocabulary: str
+    value: str
+    column: str
+    rows: tuple[int, ...]
+    choices: tuple[str, ...]  # the terms that fit or come closest, best first
+
+    def where(self, lang: str) -> dict[str, str]:
+        """The parameters of the sentence that says which value, where (upload.choose_value)."""
+        return {"value": self.value, "column": self.column, "rows": row_ranges(self.rows)[lang]}
+
+
+def unknown_values(errors: Sequence[Problem]) -> list[Unknown]:
+    """The values of a refused file that a person can place by choosing a term (not headers: a
+    header is renamed in the file)."""
+    found: dict[tuple[str, str], Unknown] = {}
+    for p in errors:
+        if not p.vocabulary or p.vocabulary.startswith("column.") or not fold(p.unread or p.value):
+            continue
+        value = p.unread or p.value
+        key = (p.vocabulary, fold(value))
+        known = found.get(key)
+        rows = (*known.rows, p.row) if known is not None and p.row is not None else ((p.row,) if p.row else ())
+        found[key] = Unknown(p.vocabulary, value, p.column, rows, p.choices) if known is None else \
+            Unknown(known.vocabulary, known.value, known.column, rows, known.choices)
+    return list(found.values())
+
+
+def term_options(vocabulary: str) -> list[str]:
+    """Every term a value of vocabulary may be read as, in the reference data's order."""
+    return list(matching.reference_vocabulary(vocabulary).term_keys())
+
+
+def term_label(vocabulary: str, key: str, lang: str) -> str:
+    return matching.term_label(vocabulary, key, lang)
+
+
+def replacements(replaced: pd.DataFrame, lang: str) -> list[dict[str, object]]:
+    """What storing a file replaces: the parameters of one sentence (upload.replaces_item) per
+    earlier import and municipality."""
+    found = []
+    for row in replaced.itertuples(index=False):
+        items = list(row.items)
+        shown = ", ".join(map(str, items[:6])) + (f" … (+{len(items) - 6})" if len(items) > 6 else "")
+        found.append({"rows": number(row.rows, lang), "what": importing.REPLACED_WHAT[row.what][0 if lang == "sq" else 1],
+                      "import_id": row.import_id, "file": row.file_name, "municipality": row.municipality or DASH,
+                      "items": shown})
+    return found
+
 
 def _tile(name: str, value: str, delta: str | None = None, delta_color: str = "normal", **help_params) -> dict:
     return {"name": name, "value": value, "delta": delta, "delta_color": delta_color, "help_params": help_params}

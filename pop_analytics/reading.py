@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +30,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import python_calamine
 
-from . import file_checks, isolation, reference
+from . import file_checks, isolation, matching, reference
 from .errors import FileRefused, Problem
 from .file_checks import _detail
+from .matching import NO_MAPPINGS, Mappings, NoMatch, Reading
 from .messages import localized, problem
 from .settings import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_SHEET_CELLS
 from .text import fold
@@ -153,7 +153,8 @@ class Sheet:
     cells: dict[str, Sequence] = field(default_factory=dict)  # field → one raw value per data row (Cells)
     excel_rows: list[int] = field(default_factory=list)
     totals: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    ignored_headers: list[str] = field(default_factory=list)
+    ignored_headers: list[str] = field(default_factory=list)  # header cells read as no field
+    header_warnings: list[Problem] = field(default_factory=list)  # headers read by the rule, columns left unread
 
     def __len__(self) -> int:
         return len(self.excel_rows)
@@ -166,59 +167,77 @@ class ReadResult:
     warnings: list[Problem] = field(default_factory=list)  # what reading had to repair (encoding, NUL bytes)
 
 
-@cache
-def _header_lookup() -> dict[str, dict[str, str]]:
-    """kind → folded header spelling → field."""
-    lookup: dict[str, dict[str, str]] = {kind: {} for kind in reference.SHEET_KINDS}
-    for column in reference.columns():
-        for spelling in (column.label_sq, column.label_en, column.field, column.header, *column.aliases):
-            lookup[column.kind].setdefault(fold(spelling), column.field)
-    return lookup
-
-
-def _header_field(kind: str, raw: object) -> str | None:
-    """A header cell → field, trying the whole cell then each part of 'Bashkia / Municipality'."""
+def _header_reading(kind: str, raw: object, mappings: Mappings) -> Reading | NoMatch | None:
+    """A header cell → how it reads as one of the kind's fields (the one matching rule), trying the
+    whole cell, then each part of 'Bashkia / Municipality'; None for a blank or non-text cell."""
     if not isinstance(raw, str) or not raw.strip():
         return None
-    lookup = _header_lookup()[kind]
-    for candidate in (raw, *re.split(r"[/(\n]", raw)):
-        key = fold(candidate)
-        if key in lookup:
-            return lookup[key]
-    return None
+    vocabulary = mappings.vocabulary(f"column.{kind}")
+    refused: NoMatch | None = None
+    for candidate in (raw, *_HEADER_PARTS.split(raw)):
+        if not candidate.strip():
+            continue
+        try:
+            return vocabulary.read(candidate)
+        except NoMatch as no_match:
+            refused = refused or no_match
+    return refused
 
 
+_HEADER_PARTS = re.compile(r"[/(\n]")
 _KIND_MARKERS = {"priorities": "status", "activities": "type", "figures": "indicator"}
+# A header read by the rule counts for less than one read exactly when choosing a sheet's kind.
+_CLOSE_WEIGHT = 0.5
 
 
-def _match_header(row: list) -> tuple[str, dict[int, str], int] | None:
-    """Best reading of a row as a header: (kind, column index → field, score)."""
+@dataclass
+class _HeaderRow:
+    kind: str
+    mapping: dict[int, str]  # column index → field
+    readings: dict[int, Reading]
+    unread: dict[int, NoMatch]  # header cells that fit no field or several
+    score: float
+
+
+def _match_header(row: list, mappings: Mappings) -> _HeaderRow | None:
+    """Best reading of a row as a header. Exact readings claim their fields first, so a header
+    read by the rule never takes a field another column names exactly."""
     best = None
     for kind in reference.SHEET_KINDS:
+        found = {i: _header_reading(kind, cell, mappings) for i, cell in enumerate(row)}
+        readings = {i: r for i, r in found.items() if isinstance(r, Reading)}
         mapping: dict[int, str] = {}
-        for index, cell in enumerate(row):
-            name = _header_field(kind, cell)
-            if name and name not in mapping.values():
-                mapping[index] = name
-        marker = _KIND_MARKERS[kind] in mapping.values()
-        score = len(mapping) + (2 if marker else 0)
-        if len(mapping) >= 2 and (best is None or score > best[2]):
-            best = (kind, mapping, score)
+        for i in sorted(readings, key=lambda i: (readings[i].how == "close", i)):
+            if readings[i].key not in mapping.values():
+                mapping[i] = readings[i].key
+        mapping = dict(sorted(mapping.items()))
+        close = sum(readings[i].how == "close" for i in mapping)
+        score = len(mapping) - close * (1 - _CLOSE_WEIGHT) + (2 if _KIND_MARKERS[kind] in mapping.values() else 0)
+        if len(mapping) >= 2 and (best is None or score > best.score):
+            unread = {i: r for i, r in found.items() if isinstance(r, NoMatch)}
+            best = _HeaderRow(kind, mapping, readings, unread, score)
     return best
 
 
-def _read_group_headers(kind: str, above: list, header_cells: list, mapping: dict[int, str],
-                        written: dict[int, str]) -> None:
+def _read_group_headers(header: _HeaderRow, above: list, header_cells: list, written: dict[int, str],
+                        mappings: Mappings) -> None:
     """A two-row header: 'Pjesëmarrës' merged above 'Gjithsej | Gra | Burra'. A header cell that
     names no column alone is read together with the (merged) cell above it."""
+    mapping = header.mapping
     for index, own in enumerate(header_cells):
         group = above[index] if index < len(above) else None
-        if index in mapping or not (isinstance(group, str) and group.strip() and isinstance(own, str) and own.strip()):
+        alone = header.readings.get(index) if index in mapping else None
+        if (alone is not None and alone.how != "close") or not (
+                isinstance(group, str) and group.strip() and isinstance(own, str) and own.strip()):
             continue
         combined = f"{group.strip()} {own.strip()}"
-        name = _header_field(kind, combined)
-        if name and name not in mapping.values():
-            mapping[index], written[index] = name, combined
+        reading = _header_reading(header.kind, combined, mappings)
+        if not isinstance(reading, Reading) or (alone is not None and reading.how == "close"):
+            continue  # the cell alone reads as well as with its group
+        if reading.key in mapping.values() and mapping.get(index) != reading.key:
+            continue
+        mapping[index], written[index], header.readings[index] = reading.key, combined, reading
+        header.unread.pop(index, None)
 
 
 def _is_blank_row(row: list) -> bool:
@@ -247,19 +266,20 @@ def _is_total_word(cell: str) -> bool:
     return folded in TOTAL_WORDS or folded.split(" ")[0] in TOTAL_WORDS
 
 
-def tabulate(name: str, rows: list[list], first_row_number: int = 1) -> Sheet | None:
+def tabulate(name: str, rows: list[list], first_row_number: int = 1, mappings: Mappings = NO_MAPPINGS) -> Sheet | None:
     """Rows of raw cells → a Sheet, or None when no header row can be found."""
     widths = set(map(len, rows))
     width = max(widths, default=0)
     if len(widths) > 1:  # a missing cell reads as None, as an empty one would
-        rows_ = [list(row) + [None] * (width - len(row)) for row in rows]
+        rows_ = [row if len(row) == width else [*row, *([None] * (width - len(row)))] for row in rows]
     else:
         rows_ = rows
     columns = [Cells.from_values(column) for column in zip(*rows_)] if rows_ else []
-    return _tabulate(name, columns, len(rows), rows[:HEADER_SEARCH_ROWS], first_row_number)
+    return _tabulate(name, columns, len(rows), rows[:HEADER_SEARCH_ROWS], first_row_number, mappings)
 
 
-def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], first_row_number: int = 1) -> Sheet | None:
+def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], first_row_number: int = 1,
+              mappings: Mappings = NO_MAPPINGS) -> Sheet | None:
     """Columns of raw cells (and the first rows as lists, for the header search) → a Sheet.
 
     The rules are those of a row-by-row reading: below the header, a row whose cells are all
@@ -267,16 +287,17 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
     """
     best = None
     for offset, row in enumerate(head[:HEADER_SEARCH_ROWS]):
-        match = _match_header(row)
-        if match and (best is None or match[2] > best[1][2]):
+        match = _match_header(row, mappings)
+        if match and (best is None or match.score > best[1].score):
             best = (offset, match)
     if best is None:
         return None
-    header_offset, (kind, mapping, _score) = best
+    header_offset, header = best
+    kind, mapping = header.kind, header.mapping
     header_cells = head[header_offset]
     written = {i: str(header_cells[i]).strip() for i in mapping}
     if header_offset > 0:
-        _read_group_headers(kind, head[header_offset - 1], header_cells, mapping, written)
+        _read_group_headers(header, head[header_offset - 1], header_cells, written, mappings)
     sheet = Sheet(
         name=name,
         kind=kind,
@@ -284,9 +305,6 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         headers={f: written[i] for i, f in mapping.items()},
         cells={f: [] for f in mapping.values()},
     )
-    sheet.ignored_headers = [
-        str(cell).strip() for i, cell in enumerate(header_cells) if i not in mapping and str(cell or "").strip()
-    ]
     start = header_offset + 1
     below = max(length - start, 0)
     blank = np.ones(below, dtype=bool)
@@ -315,7 +333,95 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
     sheet.excel_rows = (data_rows + first_row_number).tolist()
     for i, f in indexed:
         sheet.cells[f] = columns[i].take(data_rows) if i < len(columns) else Cells.blank(len(data_rows))
+    _header_warnings(sheet, header, header_cells, written, columns, data_rows)
     return sheet
+
+
+_ROW_NUMBER_HEADERS = frozenset({"nr", "no", "#", "n", "numri", "nr rendor", "nr rendi", "rendi", "numri rendor"})
+
+
+def _header_warnings(sheet: Sheet, header: _HeaderRow, cells: list, written: dict[int, str], columns: list[Cells],
+                     data_rows: np.ndarray) -> None:
+    """What a person must see about the header before storing: each header read by the rule or a
+    saved mapping, and each column left unread (naming the fields it might be). A row-number column
+    (Nr., No, # holding 1, 2, 3 …) is left unread quietly."""
+    vocabulary = f"column.{header.kind}"
+    for index, field_name in header.mapping.items():
+        reading = header.readings.get(index)
+        if reading is not None and reading.how != "exact":
+            term = localized(matching.term_label(vocabulary, field_name, "sq"),
+                             matching.term_label(vocabulary, field_name, "en"))
+            sheet.header_warnings.append(problem("header_saved" if reading.how == "saved" else "header_read_as",
+                                                 sheet=sheet.name, row=sheet.header_row, column=written[index],
+                                                 value=written[index], term=term, mapping=reading.mapping_id))
+    for index in range(max(len(cells), len(columns))):
+        if index in header.mapping:
+            continue
+        text = str(cells[index]).strip() if index < len(cells) and cells[index] is not None else ""
+        values = columns[index].take(data_rows) if index < len(columns) and len(data_rows) else Cells.blank(0)
+        if _is_row_numbers(text, values):
+            continue
+        if not text:
+            if _holds_numbers(values):
+                sheet.header_warnings.append(problem("unnamed_numbers", sheet=sheet.name, row=sheet.header_row,
+                                                     value=_cell_name(1, index + 1).removesuffix("1")))
+            continue
+        sheet.ignored_headers.append(text)
+        unread = header.unread.get(index)
+        choices = unread.candidates if unread is not None else ()
+        if choices:
+            sheet.header_warnings.append(problem(
+                "header_unclear", sheet=sheet.name, row=sheet.header_row, column=text, value=text,
+                candidates=_labels(vocabulary, choices), vocabulary=vocabulary, choices=choices))
+        else:
+            sheet.header_warnings.append(problem("ignored_column", sheet=sheet.name, row=sheet.header_row,
+                                                 column=text, value=text))
+
+
+def _labels(vocabulary: str, keys: tuple[str, ...]) -> dict[str, str]:
+    return localized(" / ".join(matching.term_label(vocabulary, k, "sq") for k in keys),
+                     " / ".join(matching.term_label(vocabulary, k, "en") for k in keys))
+
+
+def _number(cell: object) -> float | None:
+    """A cell as a number; NaN for a blank cell, None when it holds anything else."""
+    if _is_blank_cell(cell):
+        return float("nan")
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    try:
+        return float(str(cell).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _numbers(values: Cells) -> np.ndarray | None:
+    """A column as one number per row (NaN where blank), or None when a cell holds anything else.
+    Each distinct cell is looked at once."""
+    distinct = [_number(cell) for cell in values.uniques]
+    if any(n is None for n in distinct):
+        return None
+    return np.array(distinct, dtype=float)[values.codes]
+
+
+def _holds_numbers(values: Cells) -> bool:
+    found = _numbers(values)
+    return found is not None and bool((~np.isnan(found)).any())
+
+
+def _is_row_numbers(header: str, values: Cells) -> bool:
+    """A row-number column: headed Nr., No, # (or nothing) and counting 1, 2, 3 … down the rows;
+    a headed one left empty too (it holds nothing to lose)."""
+    if header and fold(header) not in _ROW_NUMBER_HEADERS:
+        return False
+    found = _numbers(values)
+    if found is None or not len(found):
+        return found is not None and bool(header)
+    if np.isnan(found).all():
+        return bool(header)
+    return not np.isnan(found).any() and found[0] in (0.0, 1.0) and bool((np.diff(found) == 1).all())
 
 
 def _fill_merged(rows: list[list], merged: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> None:
@@ -373,9 +479,9 @@ def _cell_name(row: int, column: int) -> str:
     return f"{letters}{row}"
 
 
-def read_workbook(data: bytes, file_name: str) -> ReadResult:
+def read_workbook(data: bytes, file_name: str, mappings: Mappings = NO_MAPPINGS) -> ReadResult:
     """A workbook's bytes → its sheets (what read() does for a workbook, run in a child process)."""
-    return _tables(_read_xlsx(data, file_name), file_name)
+    return _tables(_read_xlsx(data, file_name), file_name, mappings)
 
 
 _PLAUSIBLE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/()%\"'\t\r\nëËçÇ")
@@ -577,7 +683,7 @@ _ALL_TEXT = {f"f{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(4096
 csv.field_size_limit(MAX_FIELD_CHARS)
 
 
-def read(data: bytes, file_name: str) -> ReadResult:
+def read(data: bytes, file_name: str, mappings: Mappings = NO_MAPPINGS) -> ReadResult:
     """A file's bytes → the sheets in it that carry a recognisable header row. What the file is
     comes from its bytes, not its name; a workbook is checked against the budget, then parsed in a
     child process (isolation)."""
@@ -587,36 +693,38 @@ def read(data: bytes, file_name: str) -> ReadResult:
     if found in ("xlsx", "xls"):
         if found == "xlsx":
             file_checks.check_archive(data, file_name)
-        result: ReadResult = isolation.run(read_workbook, data, file_name, file_name=file_name)
+        result: ReadResult = isolation.run(read_workbook, data, file_name, mappings, file_name=file_name)
         return result
     suffix = Path(file_name).suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:  # named a workbook, but text: read it as the CSV it may be
         try:
-            return _read_text(data, file_name)
+            return _read_text(data, file_name, mappings)
         except FileRefused:
             raise FileRefused([problem("unreadable_file", sheet="", value=file_name,
                                        detail=localized("nuk është libër pune Excel", "not an Excel workbook"))]) from None
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise FileRefused([problem("unsupported_file", sheet="", value=file_name)])
-    return _read_text(data, file_name)
+    return _read_text(data, file_name, mappings)
 
 
-def _read_text(data: bytes, file_name: str) -> ReadResult:
+def _read_text(data: bytes, file_name: str, mappings: Mappings = NO_MAPPINGS) -> ReadResult:
     utf8, repairs = _clean_text(data, file_name)
     head = _head(utf8)
     delimiter = sniff_delimiter(head)
     _check_width(head, delimiter, file_name)
     columns = _csv_columns(utf8, delimiter, file_name)
     tables = _read_csv(utf8, delimiter, file_name) if columns is None else [(Path(file_name).name, columns)]
-    result = _tables(tables, file_name)
+    result = _tables(tables, file_name, mappings)
     result.warnings = repairs + result.warnings
     return result
 
 
-def _tables(tables: Sequence[tuple[str, list[list] | _CsvColumns]], file_name: str) -> ReadResult:
+def _tables(tables: Sequence[tuple[str, list[list] | _CsvColumns]], file_name: str,
+            mappings: Mappings = NO_MAPPINGS) -> ReadResult:
     result = ReadResult(sheets=[], skipped=[])
     for name, rows in tables:
-        sheet = _tabulate(name, *rows) if isinstance(rows, tuple) else tabulate(name, rows)
+        sheet = (_tabulate(name, *rows, mappings=mappings) if isinstance(rows, tuple)
+                 else tabulate(name, rows, mappings=mappings))
         if sheet is None:
             result.skipped.append(name)
         else:

@@ -68,11 +68,16 @@ MAX_COUNT = 10_000_000
 # Monitoring started with the 2013 local-government cycle; earlier dates are typing mistakes.
 EARLIEST_DATE_YEAR = 2013
 
+# A partner's sheet holds a few dozen spellings per vocabulary: past this many values in one import
+# that need the matching rule's search, the file is not such a sheet, and the rest are refused
+# without one (each search costs up to 0.1 ms; a hostile file may hold a million distinct values).
+MAX_RULE_SEARCHES = 5_000
+
+# A saved mapping maps a cell's spelling: longer than a header or a label would be, it is not one.
+MAX_ALIAS_CHARS = 200
+
 # One import report lists at most this many problems of one kind before summarising the rest.
 MAX_PROBLEMS_PER_KIND = 200
-
-# Close-match threshold for "did you mean" suggestions (difflib ratio, 0..1).
-SUGGESTION_CUTOFF = 0.6
 
 # A browser table longer than this is unreadable and slow to send; the rest of the rows download.
 TABLE_ROW_LIMIT = 1000

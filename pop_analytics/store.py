@@ -67,6 +67,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE activities ADD COLUMN theme_mask BIGINT",
         f"UPDATE activities SET theme_mask = {theme_mask_sql('themes')}",
     ),
+    (  # 5: saved mappings (a partner's spelling → a term or a column), with who added them, when and why
+        "CREATE SEQUENCE alias_ids START 1",
+        """CREATE TABLE aliases (
+            id INTEGER PRIMARY KEY, vocabulary VARCHAR NOT NULL, value VARCHAR NOT NULL, folded VARCHAR NOT NULL,
+            key VARCHAR NOT NULL, added_by VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, reason VARCHAR,
+            removed_by VARCHAR, removed_at TIMESTAMP)""",
+    ),
 )
 
 
@@ -222,14 +229,21 @@ def _insert(con, table: str, import_id: int, select: str) -> None:
                 [import_id])
 
 
-def _supersede(con, table: str, import_id: int, derived: dict[str, str] | None = None) -> list[tuple[int, str, int]]:
-    """Mark current rows sharing a key with the incoming rows; returns (import, file, count) replaced.
-    derived gives a key computed from the incoming columns (an activity's year and month)."""
+def _replaced(table: str) -> tuple[str, str]:
+    """The one definition of what incoming rows replace: (FROM clause of the incoming keys, the
+    condition a stored row t meets when it shares a key with them and is still current)."""
     keys = SUPERSEDE_KEYS[table]
-    selected = ", ".join(f"{(derived or {}).get(k, k)} AS {k}" for k in keys)
+    derived = _ACTIVITY_MONTH if table == "activities" else {}
+    selected = ", ".join(f"{derived.get(k, k)} AS {k}" for k in keys)
     match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
-    con.execute(f"""UPDATE {table} AS t SET superseded_by = ? FROM (SELECT DISTINCT {selected} FROM incoming) AS n
-                    WHERE t.superseded_by IS NULL AND t.import_id <> ? AND {match}""", [import_id, import_id])
+    return f"(SELECT DISTINCT {selected} FROM incoming) AS n", f"t.superseded_by IS NULL AND {match}"
+
+
+def _supersede(con, table: str, import_id: int) -> list[tuple[int, str, int]]:
+    """Mark current rows sharing a key with the incoming rows; returns (import, file, count) replaced."""
+    incoming, condition = _replaced(table)
+    con.execute(f"UPDATE {table} AS t SET superseded_by = ? FROM {incoming} WHERE t.import_id <> ? AND {condition}",
+                [import_id, import_id])
     return con.execute(f"""SELECT t.import_id, i.file_name, count(*) FROM {table} t JOIN imports i ON i.id = t.import_id
                            WHERE t.superseded_by = ? GROUP BY ALL ORDER BY 1""", [import_id]).fetchall()
 
@@ -259,7 +273,7 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
                         "cycle, municipality, code, year, status, note, source, sheet, excel_row")
         if len(batch.activities):
             with _incoming(con, batch.activities):
-                replaced["activities"] = _supersede(con, "activities", import_id, _ACTIVITY_MONTH)
+                replaced["activities"] = _supersede(con, "activities", import_id)
                 _insert(con, "activities", import_id,
                         f"CAST(date AS DATE) AS date, {_ACTIVITY_MONTH['year']} AS year, {_ACTIVITY_MONTH['month']} "
                         "AS month, cycle, municipality, type, events, participants, women, men, youth, "
@@ -272,6 +286,70 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
                         "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, "
                         "type, indicator, value, source, note, sheet, excel_row")
     return import_id, {k: v for k, v in replaced.items() if v}
+
+
+# What a stored row is, for a person reading what a file will replace: its municipality and its
+# month (activities), priority (priorities, yearly statuses) or year (reported figures).
+_DESCRIBED = {"priorities": "t.code", "priority_status": "t.code || ' · ' || t.year",
+              "activities": "strftime(t.date, '%Y-%m')", "figures": "CAST(t.year AS VARCHAR)"}
+
+
+def would_replace(con: duckdb.DuckDBPyConnection, batch) -> pd.DataFrame:
+    """What storing a batch would replace, without writing: one row per table, earlier import and
+    municipality, with how many rows and which months, priorities or years. Runs on a reader."""
+    frames = {"priorities": batch.priorities, "priority_status": batch.priorities, "activities": batch.activities,
+              "figures": batch.figures}
+    found = []
+    for table, frame in frames.items():
+        if not len(frame):
+            continue
+        incoming, condition = _replaced(table)
+        with _incoming(con, frame):
+            found.append(con.execute(f"""
+                SELECT ? AS what, t.import_id, i.file_name, t.municipality, count(*) AS rows,
+                       list_sort(list_distinct(list({_DESCRIBED[table]}))) AS items
+                FROM {table} AS t JOIN imports AS i ON i.id = t.import_id, {incoming}
+                WHERE {condition} GROUP BY ALL ORDER BY t.import_id, t.municipality""", [table]).df())
+    found = [f for f in found if len(f)]
+    return pd.concat(found, ignore_index=True) if found else would_replace_nothing()
+
+
+def would_replace_nothing() -> pd.DataFrame:
+    return pd.DataFrame(columns=["what", "import_id", "file_name", "municipality", "rows", "items"])
+
+
+def add_alias(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, folded: str, key: str, who: str,
+              why: str | None) -> int:
+    """Save a mapping; one that maps the same value is retired by it (kept, with who and when)."""
+    with transaction(con):
+        now = dt.datetime.now()
+        con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE vocabulary = ? AND folded = ? "
+                    "AND removed_at IS NULL", [who, now, vocabulary, folded])
+        alias_id = _scalar(con, "SELECT nextval('alias_ids')")
+        con.execute("INSERT INTO aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                    [alias_id, vocabulary, value, folded, key, who, now, why])
+    return alias_id
+
+
+def remove_alias(con: duckdb.DuckDBPyConnection, alias_id: int, who: str) -> bool:
+    """Retire a mapping (later imports no longer use it); False when no such mapping is in use."""
+    with transaction(con):
+        found = con.execute("SELECT count(*) FROM aliases WHERE id = ? AND removed_at IS NULL", [alias_id]).fetchone()
+        if not found or not found[0]:
+            return False
+        con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE id = ?", [who, dt.datetime.now(), alias_id])
+    return True
+
+
+def alias_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, str]]:
+    """(id, vocabulary, value, key) of the mappings in use, as an import reads with them."""
+    return con.execute("SELECT id, vocabulary, value, key FROM aliases WHERE removed_at IS NULL ORDER BY id").fetchall()
+
+
+def aliases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The mappings in use, oldest first."""
+    return con.execute("SELECT id, vocabulary, value, key, added_by, added_at, reason FROM aliases "
+                       "WHERE removed_at IS NULL ORDER BY id").df()
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import normalise, reference
+from . import matching, normalise, reference
 from .errors import FileRefused, Problem
 from .i18n import t
-from .messages import ProblemLog, localized, problem
+from .matching import NO_MAPPINGS, Mappings, Reading
+from .messages import ProblemLog, localized, problem, row_ranges
 from .normalise import InvalidValue
 from .reading import Cells, ReadResult, Sheet
-from .settings import EARLIEST_DATE_YEAR
-from .text import fold
+from .settings import EARLIEST_DATE_YEAR, MAX_PROBLEMS_PER_KIND
 
 COUNT_FIELDS = ("events", "participants", "women", "men", "youth")
 
@@ -122,12 +122,29 @@ def _text_dtype():
 _TEXT_DTYPE = _text_dtype()
 
 
-class _SheetCheck:
-    """Parses one sheet column by column, collecting problems located by Excel row and header."""
+_READING_WARNING = {"close": "read_as", "saved": "read_saved", "chosen": "read_chosen"}
 
-    def __init__(self, sheet: Sheet, problems: list[Problem]):
-        self.sheet, self.problems = sheet, problems
+
+class _SheetCheck:
+    """Parses one sheet column by column, collecting problems located by Excel row and header, and
+    the readings of values that were not exact (one warning per value, naming its rows)."""
+
+    def __init__(self, sheet: Sheet, problems: list[Problem], warnings: list[Problem], mappings: Mappings):
+        self.sheet, self.problems, self.warnings, self.mappings = sheet, problems, warnings, mappings
         self.rows = sheet.excel_rows
+        self.noted: normalise.Noted = []
+        self._found_before = self._found()
+
+    def _found(self) -> int:
+        return sum(self.problems.found.values()) if isinstance(self.problems, ProblemLog) else len(self.problems)
+
+    def clean(self) -> bool:
+        """Whether every row of the sheet was read without a problem so far."""
+        return self._found() == self._found_before
+
+    def term(self, parse: Callable[..., _V]) -> Callable[[object], _V]:
+        """A vocabulary parser of normalise, reading with this import's mappings and noting readings."""
+        return lambda raw: parse(raw, self.mappings, self.noted)
 
     def header(self, name: str) -> str:
         return self.sheet.headers.get(name) or _column_label(self.sheet.kind, name)
@@ -158,6 +175,7 @@ class _SheetCheck:
         values: list[_V | None] = []
         failed = np.zeros(len(cells.uniques), dtype=bool)
         invalid: dict[int, InvalidValue] = {}
+        readings: dict[tuple[str, str, Reading], list[int]] = {}
         for code, raw in enumerate(cells.uniques):
             if (not raw.strip()) if type(raw) is str else normalise.is_blank(raw):
                 values.append(None)
@@ -168,6 +186,11 @@ class _SheetCheck:
             except InvalidValue as error:
                 values.append(None)
                 failed[code], invalid[code] = True, error
+            if self.noted:
+                for noted in self.noted:
+                    readings.setdefault(noted, []).append(code)
+                self.noted.clear()
+        self._report_readings(name, readings, cells)
         failing = np.flatnonzero(failed[cells.codes])
         problem_codes = np.array([invalid[c].code if c in invalid else "required_value" for c in range(len(failed))],
                                  dtype=object)[cells.codes[failing]] if len(failing) else np.array([], dtype=object)
@@ -178,14 +201,38 @@ class _SheetCheck:
                 wrong = invalid.get(code)
                 self._write(problem_code, self.rows[i], name,
                             "" if wrong is None else normalise.text(cells.uniques[code]),
-                            **({} if wrong is None else wrong.params))
+                            **({} if wrong is None else {**wrong.params, "vocabulary": wrong.vocabulary}))
         return _Parsed(values, cells.codes)
+
+    def _report_readings(self, name: str, readings: dict[tuple[str, str, Reading], list[int]], cells: Cells) -> None:
+        """One warning per value read other than exactly, with the rows that hold it, in row order;
+        past MAX_PROBLEMS_PER_KIND values in a column, one sentence counts the rest."""
+        if not readings:
+            return
+        which = np.full(len(cells.uniques), -1, dtype=np.int64)  # distinct value → its reading
+        for number, codes in enumerate(readings.values()):
+            which[codes] = number
+        per_row = which[cells.codes]
+        order = np.argsort(per_row, kind="stable")
+        starts = np.searchsorted(per_row[order], np.arange(len(readings) + 1))
+        excel_rows = np.asarray(self.rows)
+        located = [(excel_rows[order[starts[n]:starts[n + 1]]], noted) for n, noted in enumerate(readings)]
+        located.sort(key=lambda found: found[0][:1].tolist())
+        if len(located) > MAX_PROBLEMS_PER_KIND:
+            self.warnings.append(problem("more_readings", sheet=self.sheet.name, column=self.header(name),
+                                         count=len(located) - MAX_PROBLEMS_PER_KIND, listed=MAX_PROBLEMS_PER_KIND))
+        for rows, (vocabulary, value, reading) in located[:MAX_PROBLEMS_PER_KIND]:
+            term = localized(matching.term_label(vocabulary, reading.key, "sq"),
+                             matching.term_label(vocabulary, reading.key, "en"))
+            self.warnings.append(problem(_READING_WARNING[reading.how], sheet=self.sheet.name,
+                                         row=int(rows[0]) if len(rows) else None, column=self.header(name), value=value,
+                                         term=term, mapping=reading.mapping_id, rows=row_ranges(rows.tolist())))
 
     def cycles(self, basis: _Parsed[_V], derive: Callable[[_V], str], warning: str,
                warnings: list[Problem]) -> _Parsed[str]:
         """The cycle column, or where a row leaves it out, the cycle derived from its date or year."""
         if "cycle" in self.sheet.headers:
-            given = self.column("cycle", normalise.cycle)
+            given = self.column("cycle", self.term(normalise.cycle))
         else:
             given = _Parsed.blank(len(self.rows))
             if self.rows:
@@ -245,70 +292,16 @@ def _check_dates(check: _SheetCheck, name: str, dates: _Parsed[dt.date], today: 
         check.flag(early, "date_too_early", name, shown, earliest=EARLIEST_DATE_YEAR)
 
 
-def _activity_type(raw: object) -> tuple[str, int | None, int | None]:
-    """normalise.activity_type, trying the plain and the counted reading ("10 fokus grupe - 200")
-    before it: a counted cell then never pays for a did-you-mean search it does not need."""
-    lookup = reference.term_lookup("activity_types")
-    key = lookup.get(fold(raw))
-    if key is not None:
-        return key, None, None
-    match = normalise._COUNTED_TYPE.match(str(raw))
-    key = lookup.get(fold(match.group(2))) if match else None
-    if match is None or key is None:
-        return normalise.activity_type(raw)  # raises exactly what it always raised
-    participants = normalise.count(match.group(3)) if match.group(3) else None
-    return key, int(match.group(1)), participants
-
-
-def _themes_parser() -> Callable[[object], tuple[str, ...]]:
-    """normalise.themes, with each distinct part of a cell ('Uji i pijshëm' in 'Uji i pijshëm; Rrugët')
-    read once: a large sheet has thousands of distinct combinations of a few dozen parts."""
-    by_part: dict[str, tuple[str, ...] | InvalidValue] = {}
-
-    def part_themes(part: str) -> tuple[str, ...]:
-        found = by_part.get(part)
-        if found is None:
-            try:
-                found = normalise.themes(part)  # one part: its theme, or the error it raises
-            except InvalidValue as error:
-                found = error
-            by_part[part] = found
-        if isinstance(found, InvalidValue):
-            raise found
-        return found
-
-    def themes(raw: object) -> tuple[str, ...]:
-        if type(raw) is str and raw.strip():
-            parts = normalise._THEME_SEPARATORS.split(raw)
-        elif normalise.is_blank(raw):
-            return ()
-        else:
-            parts = normalise._THEME_SEPARATORS.split(str(raw))
-        keys: list[str] = []
-        for part in parts:
-            found = by_part.get(part)
-            if found is None or type(found) is not tuple:
-                if not part.strip():
-                    continue
-                found = part_themes(part)
-            for key in found:
-                if key not in keys:
-                    keys.append(key)
-        return tuple(keys)
-
-    return themes
-
-
-def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
-    check = _SheetCheck(sheet, problems)
+def _activities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
+    sheet, warnings = check.sheet, check.warnings
     parsed_dates = check.column("date", normalise.date, required=True)
     dates = parsed_dates.rows()
-    municipalities = check.column("municipality", normalise.municipality, required=True)
-    typed = check.column("type", _activity_type, required=True)
+    municipalities = check.column("municipality", check.term(normalise.municipality), required=True)
+    typed = check.column("type", check.term(normalise.activity_type), required=True)
     types = typed.map(lambda t_: t_[0] if t_ else None)
     counts = _counts(check, COUNT_FIELDS)
     # Rows with the same cell share one list of themes.
-    themes = check.column("themes", _themes_parser()).map(lambda v: list(v) if v else []).rows()
+    themes = check.column("themes", check.term(normalise.themes)).map(lambda v: list(v) if v else []).rows()
     _check_dates(check, "date", parsed_dates, today)
 
     # Several events (and their participants) may be written in the type cell itself.
@@ -334,8 +327,9 @@ def _activities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], 
     if missing_partner and "partner" in sheet.headers:
         warnings.append(problem("partner_filled", sheet=sheet.name, count=missing_partner))
 
-    _compare_totals(sheet, {"events": events, "participants": participants, "women": women, "men": men, "youth": youth},
-                    warnings)
+    if check.clean():  # sums over rows that could not all be read would mislead
+        _compare_totals(sheet, {"events": events, "participants": participants, "women": women, "men": men, "youth": youth},
+                        warnings)
     return pd.DataFrame({
         "date": pd.Series(dates, dtype=object),
         "cycle": cycles.text(),
@@ -373,8 +367,8 @@ def _compare_totals(sheet: Sheet, itemised: dict[str, pd.Series], warnings: list
                                         value=reported, reported=reported, itemised=total))
 
 
-def _priorities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
-    check = _SheetCheck(sheet, problems)
+def _priorities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
+    sheet, warnings = check.sheet, check.warnings
     parsed_years = check.column("year", normalise.year, required=True)
     years = pd.Series(parsed_years.integers())
     check.flag((years > today.year).fillna(False).to_numpy(), "year_in_future", "year", years)
@@ -382,12 +376,12 @@ def _priorities(sheet: Sheet, problems: list[Problem], warnings: list[Problem], 
                earliest=EARLIEST_DATE_YEAR)
     frame = pd.DataFrame({
         "cycle": check.cycles(parsed_years, normalise.cycle_of_year, "cycle_from_year", warnings).text(),
-        "municipality": check.column("municipality", normalise.municipality, required=True).text(),
+        "municipality": check.column("municipality", check.term(normalise.municipality), required=True).text(),
         "code": check.column("code", normalise.text, required=True).text(),
         "title": check.column("title", normalise.text, required=True).text(),
-        "theme": check.column("theme", normalise.theme, required=True).text(),
+        "theme": check.column("theme", check.term(normalise.theme), required=True).text(),
         "year": years,
-        "status": check.column("status", normalise.status, required=True).text(),
+        "status": check.column("status", check.term(normalise.status), required=True).text(),
         "note": check.column("note", normalise.text).text(),
         "source": check.column("source", normalise.text).text(),
         "sheet": _repeated(sheet.name, len(sheet)),
@@ -415,8 +409,8 @@ def _drop_repeated_priorities(check: _SheetCheck, frame: pd.DataFrame, warnings:
     return frame[keep]
 
 
-def _figures(sheet: Sheet, problems: list[Problem], warnings: list[Problem], today: dt.date) -> pd.DataFrame:
-    check = _SheetCheck(sheet, problems)
+def _figures(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
+    sheet = check.sheet
     years = pd.Series(check.column("year", normalise.year, required=True).integers())
     check.flag((years > today.year).fillna(False).to_numpy(), "year_in_future", "year", years)
     check.flag((years < EARLIEST_DATE_YEAR).fillna(False).to_numpy(), "year_too_early", "year", years,
@@ -432,13 +426,13 @@ def _figures(sheet: Sheet, problems: list[Problem], warnings: list[Problem], tod
     check.flag(reversed_, "period_reversed", "date_to", ends, start=starts)
     values = pd.Series(check.column("value", normalise.number, required=True).tolist(), dtype="Float64")
     check.flag((values < 0).fillna(False).to_numpy(), "negative_count", "value", values)
-    types = check.column("type", lambda raw: normalise.activity_type(raw)[0])
+    types = check.column("type", check.term(normalise.activity_type_key))
     return pd.DataFrame({
         "year": years,
         "date_from": starts, "date_to": ends,
-        "municipality": check.column("municipality", normalise.municipality).text(),
+        "municipality": check.column("municipality", check.term(normalise.municipality)).text(),
         "type": types.text(),
-        "indicator": check.column("indicator", normalise.indicator, required=True).text(),
+        "indicator": check.column("indicator", check.term(normalise.indicator), required=True).text(),
         "value": values,
         "source": check.column("source", normalise.text).text(),
         "note": check.column("note", normalise.text).text(),
@@ -450,28 +444,29 @@ def _figures(sheet: Sheet, problems: list[Problem], warnings: list[Problem], tod
 _BUILDERS = {"priorities": _priorities, "activities": _activities, "figures": _figures}
 
 
-def validate(read_result: ReadResult, today: dt.date | None = None) -> Batch:
-    """Every sheet of a file → one Batch; raises FileRefused with every problem found."""
+def validate(read_result: ReadResult, today: dt.date | None = None, mappings: Mappings = NO_MAPPINGS) -> Batch:
+    """Every sheet of a file → one Batch; raises FileRefused with every problem found, and every
+    warning, so that a person sees both at once."""
     today = today or dt.date.today()
     problems = ProblemLog()
     warnings = [*read_result.warnings, *(problem("skipped_sheet", sheet=name) for name in read_result.skipped)]
     frames: dict[str, list[pd.DataFrame]] = {kind: [] for kind in reference.SHEET_KINDS}
     empty_sheets: list[Sheet] = []
     for sheet in read_result.sheets:
-        warnings += [problem("ignored_column", sheet=sheet.name, value=h) for h in sheet.ignored_headers]
+        warnings += sheet.header_warnings
         if not _check_required_columns(sheet, problems):
             continue
         if not len(sheet):
             empty_sheets.append(sheet)
             continue
-        frames[sheet.kind].append(_BUILDERS[sheet.kind](sheet, problems, warnings, today))
+        frames[sheet.kind].append(_BUILDERS[sheet.kind](_SheetCheck(sheet, problems, warnings, mappings), today))
     if len(empty_sheets) == len(read_result.sheets):
         problems += [problem("no_data_rows", sheet=s.name, row=s.header_row) for s in empty_sheets]
     else:
         warnings += [problem("empty_sheet", sheet=s.name) for s in empty_sheets]
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row or 0)) + problems.summary(),
-                          omitted=problems.omitted)
+                          omitted=problems.omitted, warnings=warnings)
     return Batch(priorities=_concat(frames["priorities"]), activities=_concat(frames["activities"]),
                  figures=_concat(frames["figures"]), warnings=warnings)
 

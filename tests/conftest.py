@@ -212,7 +212,7 @@ def messy_errors(future: str) -> list[tuple]:
     """Where messy_refused_file's errors are: (code, sheet, Excel row, column, value); future is how
     its date in the future is shown."""
     return [
-        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tirna"),
+        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tyranna"),
         ("negative_count", "Aktivitetet", 5, "Numri i aktiviteteve", "-2"),
         ("parts_exceed_total", "Aktivitetet", 6, "Pjesëmarrës gjithsej", "30"),
         ("unknown_type", "Aktivitetet", 7, "Lloji i aktivitetit", "Piknik me të rinjtë"),
@@ -232,7 +232,7 @@ def messy_refused_file(directory: Path, future: dt.datetime = dt.datetime(2026, 
         ["Raporti i aktiviteteve 2023"],
         ACTIVITY_HEADERS,
         row(),                                      # 3: fine
-        row(place="Tirna"),                         # 4
+        row(place="Tyranna"),                         # 4
         row(events=-2),                             # 5
         row(total=30, women=20, men=15),            # 6
         row(kind="Piknik me të rinjtë"),            # 7

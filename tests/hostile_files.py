@@ -226,7 +226,7 @@ def invalid_rows(folder: Path, rows: int = 500_000) -> Path:
     path = folder / "invalid_rows.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(HEADERS) + "\r\n")
-        line = "32.13.2023,Tirna,Piknik,-2,shume\r\n"
+        line = "32.13.2023,Tyranna,Piknik,-2,shume\r\n"
         handle.writelines(line * min(50_000, rows - start) for start in range(0, rows, 50_000))
     return path
 

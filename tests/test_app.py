@@ -45,14 +45,14 @@ def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
 
 
 def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
-    at = open_app("overview", {"municipality": "Tirana,Tirna,Atlantis", "year": "20x3", "cycle": "1999-2000",
+    at = open_app("overview", {"municipality": "Tirana,Tyranna,Atlantis", "year": "20x3", "cycle": "1999-2000",
                                "lang": "en"})
     assert_clean(at)
     assert at.multiselect(key="filter_municipality").value == ["Tiranë"]
     assert at.multiselect(key="filter_year").value == []
     assert at.selectbox(key="filter_cycle").value == ""
     assert [shown(w.value) for w in at.warning] == [
-        "The link names a municipality this dashboard does not know, 'Tirna'; it was left out. Did you mean 'Tiranë'?",
+        "The link names a municipality this dashboard does not know, 'Tyranna'; it was left out. Did you mean 'Tiranë'?",
         "The link names a municipality this dashboard does not know, 'Atlantis'; it was left out.",
         "The link gives '20x3' as a year, which is not a year; it was left out.",
         "The link names a contract cycle that does not exist, '1999-2000'; all cycles are shown.",
@@ -232,24 +232,94 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
 
 def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(app_db):
     content = xlsx([["Aktivitetet e vitit 2024"], ACTIVITY_HEADER,
-                    ["12.03.2024", "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
+                    ["12.03.2024", "Tyranna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
                     ["13.03.2024", "Fier", "Fokus grup", 1, 20, 15, 10, "Rrugët"]])
     at = open_app("upload", {"lang": "en"})
     at.file_uploader(key="upload_file").upload("fier_mars.xlsx", content).run()
     assert_clean(at, errors_shown=True)
     assert [shown(e.value) for e in at.error] == ["'fier_mars.xlsx' cannot be stored yet: 2 problems to fix. Nothing was stored."]
     report = frame_with_column(at, "What to fix")
-    assert report[["Kind", "Sheet", "Row", "Column", "Value"]].to_dict("records") == [
-        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tirna"},
+    assert report[["Kind", "Sheet", "Row", "Column", "Value"]].iloc[:2].to_dict("records") == [
+        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tyranna"},
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 4, "Column": "Pjesëmarrës gjithsej", "Value": "20"}]
-    assert report["What to fix"].iloc[0] == ("'Tirna' is not a municipality this tool knows. Write the municipality's "
+    assert list(report["Kind"]) == ["error", "error", "warning"]  # the warnings come with the errors
+    assert report["What to fix"].iloc[0] == ("'Tyranna' is not a municipality this tool knows. Write the municipality's "
                                              "name, e.g. Tiranë. Did you mean 'Tiranë'?")
     assert "upload_confirm" not in [b.key for b in at.button]  # nothing to confirm for a refused file
     as_read = next(d.value for d in at.dataframe if "Bashkia" in d.value.columns)
-    assert list(as_read.index) == [3, 4] and list(as_read["Bashkia"]) == ["Tirna", "Fier"]
+    assert list(as_read.index) == [3, 4] and list(as_read["Bashkia"]) == ["Tyranna", "Fier"]
     at.radio(key="lang").set_value("sq").run()
     report = frame_with_column(at, "Çfarë duhet rregulluar")
-    assert report["Çfarë duhet rregulluar"].iloc[0].startswith("'Tirna' nuk është bashki që ky program e njeh.")
+    assert report["Çfarë duhet rregulluar"].iloc[0].startswith("'Tyranna' nuk është bashki që ky program e njeh.")
+
+
+PRIORITY_HEADER = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"]
+
+
+def priorities_with_realizuar(code: str) -> bytes:
+    """A Pukë priority sheet whose status 'Realizuar' fits two statuses (rows 2 and 3)."""
+    return xlsx([PRIORITY_HEADER, ["2019-2023", "Pukë", code, "Ujësjellësi i Qerretit", "Uji i pijshëm", 2022, "Realizuar"],
+                 ["2019-2023", "Pukë", code + "b", "Rruga e Qelzës", "Rrugët", 2022, "Realizuar"],
+                 ["2019-2023", "Pukë", code + "c", "Kopshti i ri", "Kopshtet", 2022, "Pjesërisht"]], sheet="Prioritetet")
+
+
+def test_a_value_that_fits_two_terms_is_chosen_remembered_and_read_so_in_the_next_file(app_db):
+    at = open_app("upload", {"lang": "en"})
+    at.text_input(key="upload_who").set_value("Lëvizja Rinore").run()
+    at.file_uploader(key="upload_file").upload("puke_2022.xlsx", priorities_with_realizuar("PUK-90")).run()
+    assert_clean(at, errors_shown=True)
+    assert [shown(e.value) for e in at.error] == [
+        "'puke_2022.xlsx' cannot be stored yet: 2 problems to fix. Nothing was stored."]
+    report = frame_with_column(at, "What to fix")
+    assert report[["Kind", "Row", "Column", "Value"]].to_dict("records") == [
+        {"Kind": "error", "Row": 2, "Column": "Statusi", "Value": "Realizuar"},
+        {"Kind": "error", "Row": 3, "Column": "Statusi", "Value": "Realizuar"},
+        {"Kind": "warning", "Row": 4, "Column": "Tema", "Value": "Kopshtet"}]  # shown with the errors
+    assert report["What to fix"].iloc[0] == ("'Realizuar' fits more than one status: fully addressed, partially "
+                                             "addressed. Write the one you mean.")
+    assert report["What to fix"].iloc[2] == "'Kopshtet' read as 'schools and kindergartens' (Tema, row 4)."
+    # the value is asked about once, with the candidates offered and the best one chosen already
+    [choice] = [s for s in at.selectbox if s.key.startswith("choose_")]
+    assert (choice.options, choice.value) == (["fully addressed", "partially addressed", "not addressed"], "fully")
+    assert [shown(m.value) for m in at.markdown if "Realizuar" in m.value] == ["'Realizuar' · Statusi · rows 2–3"]
+    choice.set_value("partially")
+    at.checkbox(key="remember_" + choice.key).check()
+    at.button[[b.label for b in at.button].index("Check again with these choices")].click().run()
+    assert_clean(at)
+    assert [shown(s.value) for s in at.success] == [
+        "'puke_2022.xlsx' is valid: 3 rows of priorities. Check the preview, then confirm to store it."]
+    report = frame_with_column(at, "What to fix")
+    assert "'Realizuar' read as 'partially addressed' through saved mapping #1 (Statusi, rows 2–3)." in list(
+        report["What to fix"])
+    assert [shown(m.value) for m in at.markdown if m.value.startswith("- ")] == [
+        "- Storing this file replaces nothing stored earlier: every row is new."]
+    at.button(key="upload_confirm").click().run()
+    assert_clean(at)
+    assert shown(at.success[0].value).startswith("'puke_2022.xlsx' was stored as import #5 (3 rows).")
+    con = store.connect(app_db, read_only=True)
+    assert con.execute("SELECT code, status FROM current_priority_status WHERE code LIKE 'PUK-90%' ORDER BY code"
+                       ).fetchall() == [("PUK-90", "partially"), ("PUK-90b", "partially"), ("PUK-90c", "partially")]
+    assert con.execute("SELECT id, vocabulary, value, key, added_by FROM aliases").fetchall() == [
+        (1, "status", "Realizuar", "partially", "Lëvizja Rinore")]
+    con.close()
+    # a new file with the same value is read through the saved mapping: nothing to choose
+    at.file_uploader(key="upload_file").upload("puke_2022_b.xlsx", priorities_with_realizuar("PUK-91")).run()
+    assert_clean(at)
+    assert not [s for s in at.selectbox if s.key.startswith("choose_")]
+    assert [shown(s.value) for s in at.success][-1] == (
+        "'puke_2022_b.xlsx' is valid: 3 rows of priorities. Check the preview, then confirm to store it.")
+
+
+def test_before_storing_the_page_says_which_stored_rows_the_file_replaces(app_db):
+    at = open_app("upload", {"lang": "en"})
+    content = xlsx([ACTIVITY_HEADER, ["12.03.2023", "Tiranë", "Fokus grup", 2, 40, 20, 20, "Uji i pijshëm"]])
+    at.file_uploader(key="upload_file").upload("tirane_mars.xlsx", content).run()
+    assert_clean(at)
+    lines = [shown(m.value) for m in at.markdown if m.value.startswith("- ")]
+    assert lines == ["- 2 activity rows from import #1 (aktivitetet.csv), Tiranë: 2023-03"]
+    at.radio(key="lang").set_value("sq").run()
+    assert [shown(m.value) for m in at.markdown if m.value.startswith("- ")] == [
+        "- 2 rreshta aktivitetesh nga importi #1 (aktivitetet.csv), Tiranë: 2023-03"]
 
 
 def test_the_template_downloads_from_the_upload_page(app_db):

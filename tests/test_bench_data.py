@@ -14,8 +14,7 @@ import math
 import pytest
 
 from benchmarks import data as bench_data
-from pop_analytics import importing, normalise, reading, store, validate
-from pop_analytics.normalise import InvalidValue
+from pop_analytics import importing, reading, store
 
 TODAY = dt.date(2026, 11, 21)
 HEADER = "Data,Bashkia,Lloji i aktivitetit,Pjesëmarrës gjithsej,Gra,Burra,Tema"
@@ -101,34 +100,6 @@ def test_taking_rows_keeps_only_the_values_they_hold():
     assert taken == ["Tiranë", "Fier", "Tiranë"] and sorted(taken.uniques) == ["Fier", "Tiranë"]
     gapped = cells.take(reading.np.array([1, 3]))
     assert gapped == ["Tiranë", "Tiranë"] and gapped.uniques == ["Tiranë"]
-
-
-@pytest.mark.parametrize("cell", ["Uji i pijshëm", "uji; RRUGET, uji", " ;Transport publik;\n Kopshte ", "Uji; Ujx",
-                                  "Ujx", "", None, 12.0, "Rrugët,,Rrugët"])
-def test_themes_are_parsed_as_normalise_parses_them(cell):
-    parse = validate._themes_parser()
-    for _ in range(2):  # the second time from what the parser remembers of each part
-        try:
-            expected = normalise.themes(cell)
-        except InvalidValue as error:
-            with pytest.raises(InvalidValue) as raised:
-                parse(cell)
-            assert (raised.value.code, raised.value.params) == (error.code, error.params)
-        else:
-            assert parse(cell) == expected
-
-
-@pytest.mark.parametrize("cell", ["Fokus grup", "10 fokus grupe - 200 gra dhe burra", "3 Forume publike", "Fokus grupp",
-                                  "2 Fokus grupp - 30", "4 trajnime - 1.200 pjesëmarrës", "  TRAJNIM "])
-def test_activity_types_are_parsed_as_normalise_parses_them(cell):
-    try:
-        expected = normalise.activity_type(cell)
-    except InvalidValue as error:
-        with pytest.raises(InvalidValue) as raised:
-            validate._activity_type(cell)
-        assert (raised.value.code, raised.value.params) == (error.code, error.params)
-    else:
-        assert validate._activity_type(cell) == expected
 
 
 def test_the_generated_benchmark_files_import_cleanly(tmp_path):

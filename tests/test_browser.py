@@ -411,7 +411,7 @@ def test_a_bad_file_shows_the_row_and_column_to_fix_and_cannot_be_stored(page, s
     sheet = workbook(tmp_path / "fier_mars.xlsx", [
         ["Aktivitetet e vitit 2024"],
         ACTIVITY_HEADER,
-        [dt.datetime(2024, 3, 12), "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
+        [dt.datetime(2024, 3, 12), "Tyranna", "Fokus grup", 1, 20, 10, 10, "Uji i pijshëm"],
         [dt.datetime(2024, 3, 13), "Fier", "Fokus grup", 1, 20, 15, 10, "Rrugët"],
     ])
     open_page(page, server, "/upload?lang=en")
@@ -421,11 +421,12 @@ def test_a_bad_file_shows_the_row_and_column_to_fix_and_cannot_be_stored(page, s
     rendered(page)
     columns = [t(f"col.{key}", "en") for key in ("severity", "sheet", "row", "column", "value")]
     problems = grid(page, t("col.message", "en"))
-    assert [[row[c] for c in columns] for row in problems] == [
-        ["error", "Aktivitetet", "3", "Bashkia", "Tirna"],
+    assert [[row[c] for c in columns] for row in problems][:2] == [
+        ["error", "Aktivitetet", "3", "Bashkia", "Tyranna"],
         ["error", "Aktivitetet", "4", "Pjesëmarrës gjithsej", "20"],
     ]
-    assert problems[0][t("col.message", "en")].startswith("'Tirna' is not a municipality this tool knows.")
+    assert [row[columns[0]] for row in problems] == ["error", "error", "warning"]  # warnings come with the errors
+    assert problems[0][t("col.message", "en")].startswith("'Tyranna' is not a municipality this tool knows.")
     expect(page.locator(".st-key-upload_confirm")).to_have_count(0)
     screenshot(page, "upload_errors")
 
@@ -452,3 +453,41 @@ def test_a_hostile_workbook_is_refused_with_a_sentence_and_the_server_stays_up(p
         assert metrics(other) == server.expected["2020", "en"]
     finally:
         other.close()
+
+
+def test_a_value_that_fits_two_statuses_is_chosen_in_the_page_remembered_and_stored(page, server, tmp_path):
+    """A partner's 'Realizuar' fits fully and partially: the page asks once, re-checks the same upload
+    with the choice, and stores it; the choice is saved for later files."""
+    path = tmp_path / "puke_2022.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Prioritetet"
+    for row in [["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
+                ["2019-2023", "Pukë", "PUK-77", "Ujësjellësi i Qerretit", "Uji i pijshëm", 2022, "Realizuar"],
+                ["2019-2023", "Pukë", "PUK-78", "Rruga e Qelzës", "Rrugët", 2022, "Realizuar"]]:
+        book.active.append(row)
+    book.save(path)
+    open_page(page, server, "/upload?lang=en")
+    choose_file(page, path)
+    refused = t("upload.refused", "en", file=path.name, problems="2 problems")
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(refused)
+    rendered(page)
+    expect(page.get_by_text("'Realizuar' · Statusi · rows 2–3")).to_be_visible()
+    form = page.locator('[data-testid="stForm"]')
+    form.locator('[data-testid="stSelectbox"] input').click()
+    page.keyboard.type("partially")
+    page.keyboard.press("Enter")
+    expect(form.get_by_role("combobox", name=t("upload.choose_term", "en"))).to_have_value("partially addressed")
+    form.get_by_text(t("upload.remember", "en")).click()
+    screenshot(page, "upload_choose_term")
+    form.get_by_role("button", name=t("upload.recheck", "en")).click()
+    valid = t("upload.valid", "en", file=path.name, rows="2 rows", kind=t("kind.priorities", "en"))
+    expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(valid)
+    rendered(page)
+    assert "'Realizuar' read as 'partially addressed' through saved mapping #1 (Statusi, rows 2–3)." in [
+        row[t("col.message", "en")] for row in grid(page, t("col.message", "en"))]
+    expect(page.get_by_text(t("upload.replaces_heading", "en"))).to_be_visible()
+    expect(page.get_by_text(t("upload.replaces_none", "en"))).to_be_visible()
+    page.locator(".st-key-upload_confirm button").click()
+    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="was stored as import #")).to_be_visible()
+    rendered(page)
+    assert_clean(page)

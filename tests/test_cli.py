@@ -21,15 +21,17 @@ from conftest import (
     messy_refused_file,
     missing_status_column,
     refused_priorities,
+    run_cli,
     run_cli_all,
     tirane_activities,
+    write_xlsx,
 )
 
 from pop_analytics import store
 from pop_analytics.settings import DEMO_DIR
 
 REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "errors_not_listed", "warnings"]
-PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code"]
+PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code", "vocabulary", "choices"]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def runs(tmp_path_factory, demo_db):
         "kpis_2023": ([("kpis", "--year", "2023", "--cycle", "2019-2023", "--json")], copy_of_demo("kpis_2023"), None),
         "kpis_text_sq": ([("--lang", "sq", "kpis", "--municipality", "tirana", "--year", "2020")],
                          copy_of_demo("kpis_text_sq"), None),
-        "unknown_municipality": ([("kpis", "--municipality", "Tirna", "--json")], copy_of_demo("unknown_m"), None),
+        "unknown_municipality": ([("kpis", "--municipality", "Tyranna", "--json")], copy_of_demo("unknown_m"), None),
         "unknown_theme": ([("kpis", "--theme", "Ujii")], copy_of_demo("unknown_t"), None),
         "unknown_municipality_sq": ([("--lang", "sq", "kpis", "--municipality", "Bashkia e Vlorrës")],
                                     copy_of_demo("unknown_m_sq"), None),
@@ -126,16 +128,16 @@ def test_import_of_a_refused_file_exits_1_with_every_error_located_and_stores_no
     [result], db_path, _path = runs["refused_json"]
     assert result.returncode == 1
     [report] = cli_json(result)
-    assert (report["status"], report["kind"], report["rows"], report["import_id"], report["warnings"]) == (
-        "refused", None, 0, None, [])
+    assert (report["status"], report["kind"], report["rows"], report["import_id"]) == ("refused", None, 0, None)
+    assert [w["code"] for w in report["warnings"]] == ["cycle_from_date"]  # shown with the errors
     assert all(list(e) == PROBLEM_KEYS for e in report["errors"])
     assert [(e["code"], e["sheet"], e["row"], e["column"], e["value"]) for e in report["errors"]] == messy_errors(
         "01.01.2099")
     first = report["errors"][0]
     assert first["message"] == first["message_en"] == (
-        "'Tirna' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
+        "'Tyranna' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
         "Did you mean 'Tiranë'?")
-    assert first["message_sq"] == ("'Tirna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, "
+    assert first["message_sq"] == ("'Tyranna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, "
                                    "p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
     assert report["errors"][2]["message_en"] == (
         "Women (20) + men (15) = 35, more than the total of 30. Correct the total or the split.")
@@ -167,11 +169,12 @@ def test_import_text_report_locates_each_problem_in_the_chosen_language(runs):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"✖ {path}: u refuzua, nuk u ruajt asgjë (7 probleme)"
-    assert lines[1] == ("  ✖ fleta 'Aktivitetet', rreshti 4, kolona 'Bashkia': 'Tirna' nuk është bashki që ky program "
+    assert lines[1] == ("  ✖ fleta 'Aktivitetet', rreshti 4, kolona 'Bashkia': 'Tyranna' nuk është bashki që ky program "
                         "e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
     assert lines[2] == ("  ✖ fleta 'Aktivitetet', rreshti 5, kolona 'Numri i aktiviteteve': '-2' është negativ. "
                         "Një numër nuk mund të jetë nën zero.")
-    assert len(lines) == 8
+    assert len(lines) == 9  # seven errors, then the warning found with them
+    assert lines[8].startswith("  ! fleta 'Aktivitetet': Fleta 'Aktivitetet' nuk ka kolonë për ciklin e kontratës")
 
 
 def test_import_dry_run_validates_and_stores_nothing(runs):
@@ -232,7 +235,7 @@ def test_kpis_text_in_albanian(runs):
 def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_municipality"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "Error: Unknown municipality 'Tirna': no municipality is written like that. Did you mean 'Tiranë'?\n")
+        1, "", "Error: Unknown municipality 'Tyranna': no municipality is written like that. Did you mean 'Tiranë'?\n")
 
 
 def test_kpis_with_an_unknown_municipality_answers_in_albanian_when_asked(runs):
@@ -328,3 +331,95 @@ def test_template_writes_the_partners_workbook(runs):
     assert lists("Aktivitetet")["D2:D2000"] == "'Listat'!$D$2:$D$9"    # type
     assert [c.value for c in workbook["Listat"]["C"][:4]] == [
         "status", "Plotësisht", "Pjesërisht", "Nuk është adresuar"]
+
+
+# ----------------------------------------------------------------------------------- values read as written
+
+def near_variants(folder) -> object:
+    """Activities as a partner writes them: a header and values no list spells this way, and a total row."""
+    return write_xlsx(folder / "kukes_2024.xlsx", {"Aktivitetet": [
+        ["Data", "Bashkia", "Lloji i aktivitetit", "Nr i aktiviteteve", "Pjesëmarrës gjithsej", "Gra", "Burra", "Temat"],
+        [dt.datetime(2024, 3, 5), "Kukësi", "Fokus grupet", 2, 30, 20, 10, "Transprti publik"],
+        [dt.datetime(2024, 3, 19), "Kukës", "Council meeting monitored", 1, 12, 5, 7, "Angazhimi qytetar dhe transparenca"],
+        [dt.datetime(2024, 4, 2), "Kukës", "Council meeting monitored", 1, 9, 4, 5, "Angazhimi qytetar dhe transparenca"],
+        [dt.datetime(2024, 4, 20), "KUKES", "Trajnime", 2, 25, 15, 10, "Kopshtet"],
+        ["Gjithsej", None, None, 6, 76, 44, 32, None],
+    ]})
+
+
+def test_near_variant_values_and_headers_import_with_one_warning_per_reading_and_exact_kpis(tmp_path):
+    db = tmp_path / "pop.duckdb"
+    result = run_cli("import", str(near_variants(tmp_path)), "--json", db=db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [report] = cli_json(result)
+    assert (report["status"], report["rows"], report["errors"]) == ("imported", 4, [])
+    assert [w["message_en"] for w in report["warnings"]] == [
+        "The column 'Nr i aktiviteteve' in sheet 'Aktivitetet' was read as 'Number of events'.",
+        "'Fokus grupet' read as 'focus group' (Lloji i aktivitetit, row 2).",
+        "'Council meeting monitored' read as 'municipal council meeting monitored' (Lloji i aktivitetit, rows 3–4).",
+        "'Transprti publik' read as 'public transport' (Temat, row 2).",
+        "'Angazhimi qytetar dhe transparenca' read as 'civic engagement and local transparency' (Temat, rows 3–4).",
+        "'Kopshtet' read as 'schools and kindergartens' (Temat, row 5).",
+        ("The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date (elections of "
+        "14 May 2023 start the 2023-2027 cycle)."),
+    ]
+    kpis = cli_json(run_cli("kpis", "--municipality", "Kukës", "--year", "2024", "--json", db=db))
+    assert {k: kpis["activities"][k] for k in ("events", "participants", "women", "men")} == {
+        "events": 6, "participants": 76, "women": 44, "men": 32}  # the total row's figures, to the unit
+    assert {k: v for k, v in kpis["activities"]["by_type"].items() if v["events"]} == {
+        "focus_group": {"events": 2, "participants": 30}, "council_meeting": {"events": 2, "participants": 21},
+        "training": {"events": 2, "participants": 25}}
+
+
+def test_a_status_written_realizuar_alone_is_refused_naming_both_statuses(tmp_path):
+    path = write_xlsx(tmp_path / "puke.xlsx", {"Prioritetet": [
+        ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
+        ["2019-2023", "Pukë", "PUK-01", "Ujësjellësi", "Uji i pijshëm", 2022, "Realizuar"]]})
+    result = run_cli("import", str(path), "--json", db=tmp_path / "pop.duckdb")
+    assert result.returncode == 1
+    [report] = cli_json(result)
+    assert [(e["code"], e["row"], e["value"], e["choices"], e["message_en"], e["message_sq"]) for e in report["errors"]] == [
+        ("ambiguous_value", 2, "Realizuar", ["fully", "partially"],
+         "'Realizuar' fits more than one status: fully addressed, partially addressed. Write the one you mean.",
+         "'Realizuar' përshtatet me më shumë se një status: Plotësisht, Pjesërisht. Shkruani atë që keni parasysh.")]
+
+
+def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes_that_for_later_imports(tmp_path):
+    db = tmp_path / "pop.duckdb"
+    rows = [["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
+            ["2019-2023", "Pukë", "PUK-01", "Ujësjellësi", "Uji i pijshëm", 2022, "Realizuar"]]
+    first = write_xlsx(tmp_path / "puke_2022.xlsx", {"Prioritetet": rows})
+    second = write_xlsx(tmp_path / "puke_2023.xlsx", {"Prioritetet": [rows[0], [*rows[1][:5], 2023, "Realizuar"]]})
+    added = run_cli("aliases", "add", "status", "Realizuar", "Pjesërisht", "--why", "Pukë writes Realizuar for partly",
+                    "--who", "Koordinatorja", db=db)
+    assert (added.returncode, added.stdout) == (
+        0, "Saved mapping #1: 'Realizuar' (status) → 'partially'. Every later import reads it so.\n")
+    listed = cli_json(run_cli("aliases", "list", "--json", db=db))
+    assert [{k: v for k, v in m.items() if k != "added_at"} for m in listed] == [
+        {"id": 1, "vocabulary": "status", "value": "Realizuar", "key": "partially", "added_by": "Koordinatorja",
+         "reason": "Pukë writes Realizuar for partly"}]
+    [report] = cli_json(run_cli("import", str(first), "--json", db=db))
+    assert (report["status"], [w["message_en"] for w in report["warnings"]]) == ("imported", [
+        "'Realizuar' read as 'partially addressed' through saved mapping #1 (Statusi, row 2)."])
+    removed = run_cli("aliases", "remove", "1", db=db)
+    assert (removed.returncode, removed.stdout) == (0, "Mapping #1 removed: later imports no longer use it.\n")
+    assert cli_json(run_cli("aliases", "list", "--json", db=db)) == []
+    [refused] = cli_json(run_cli("import", str(second), "--json", db=db))
+    assert (refused["status"], [e["code"] for e in refused["errors"]]) == ("refused", ["ambiguous_value"])
+    con = store.connect(db, read_only=True)
+    assert con.execute("SELECT code, year, status FROM current_priority_status").fetchall() == [
+        ("PUK-01", 2022, "partially")]
+    con.close()
+
+
+@pytest.mark.parametrize(("args", "stderr"), [
+    (("aliases", "add", "colour", "x", "y"), ("Error: 'colour' is not a vocabulary that takes mappings. Use one of: "
+     "municipality, theme, activity_type, status, indicator, cycle, column.priorities, column.activities, "
+     "column.figures.\n")),
+    (("aliases", "add", "status", "x", "maybe"), ("Error: 'maybe' is not a term of status. Use one of: fully, partially, "
+     "not_addressed.\n")),
+    (("aliases", "remove", "7"), "Error: There is no mapping #7 in use.\n"),
+])
+def test_a_mapping_that_cannot_be_saved_or_removed_is_a_sentence(tmp_path, args, stderr):
+    result = run_cli(*args, db=tmp_path / "pop.duckdb")
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)

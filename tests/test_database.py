@@ -55,7 +55,8 @@ def newer_file(path: Path) -> Path:
 
 
 # A current file taken back to schema version 2, as an older release left it.
-UNDO_MIGRATIONS_3_AND_4 = ("DROP VIEW current_figures; DROP VIEW current_activities; DROP VIEW current_priority_status; "
+UNDO_MIGRATIONS_3_AND_4 = ("DROP TABLE aliases; DROP SEQUENCE alias_ids; "
+                           "DROP VIEW current_figures; DROP VIEW current_activities; DROP VIEW current_priority_status; "
                            "DROP VIEW current_priorities; ALTER TABLE activities DROP COLUMN theme_mask; "
                            "DELETE FROM schema_version WHERE version >= 3")
 
@@ -92,12 +93,12 @@ READ_FAULTS = [
     ("text_file", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("truncated", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("other_duckdb", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 0; this release "
-                                       "needs 4). Bring it forward once with: python -m pop_analytics migrate")),
+                                       "needs 5). Bring it forward once with: python -m pop_analytics migrate")),
     ("newer", DatabaseTooNew, ("The database pop.duckdb was written by a newer release of POP Analytics (schema "
-                              "version 99; this release reads up to 4). Nothing was read from or written to it. "
+                              "version 99; this release reads up to 5). Nothing was read from or written to it. "
                               "Update POP Analytics.")),
     ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
-                                "4). Bring it forward once with: python -m pop_analytics migrate")),
+                                "5). Bring it forward once with: python -m pop_analytics migrate")),
 ]
 
 
@@ -131,7 +132,7 @@ def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, de
     ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
     ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
     ("newer", "en", "Error: " + READ_FAULTS[5][2]),
-    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=4)),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=5)),
     ("older", "en", "Error: " + READ_FAULTS[6][2]),
 ])
 def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
@@ -145,7 +146,7 @@ def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db
     ("directory", "database.unreadable", {}),
     ("text_file", "database.unreadable", {}),
     ("truncated", "database.unreadable", {}),
-    ("newer", "database.too_new", {"version": 99, "supported": 4}),
+    ("newer", "database.too_new", {"version": 99, "supported": 5}),
 ])
 @pytest.mark.parametrize("lang", ["sq", "en"])
 def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(tmp_path, demo_db, monkeypatch,
@@ -172,7 +173,7 @@ def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_
 
 def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
     result = run_cli("migrate", db=demo_copy)
-    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 4.\n")
+    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 5.\n")
     con = duckdb.connect(str(demo_copy))
     con.execute(UNDO_MIGRATIONS_3_AND_4)
     con.close()
@@ -180,7 +181,7 @@ def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current
         pass
     assert run_cli("migrate", db=demo_copy).returncode == 0
     with Database(demo_copy).reading() as con:
-        assert store.schema_version(con) == 4
+        assert store.schema_version(con) == 5
         assert con.execute("SELECT count(*), sum(theme_mask) FROM current_activities").fetchone() == (319, 9209)
     stamp = demo_copy.stat().st_mtime_ns
     Database(demo_copy).ensure()
@@ -326,7 +327,7 @@ def test_a_backup_is_taken_while_readers_read_and_holds_exactly_the_data(demo_co
         release.set()
         reader.join(10)
     assert {k: summary[k] for k in ("schema_version", "imports", "stored_imports")} == {
-        "schema_version": 4, "imports": 4, "stored_imports": 4}
+        "schema_version": 5, "imports": 4, "stored_imports": 4}
     assert summary["bytes"] == (tmp_path / "backup.duckdb").stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.duckdb"]
     assert kpi_state(store.connect(tmp_path / "backup.duckdb", read_only=True)) == kpi_state(
@@ -361,7 +362,7 @@ def test_restore_brings_a_backup_back_and_keeps_the_replaced_file_aside(demo_cop
     result = run_cli("restore", str(tmp_path / "backup.duckdb"), db=demo_copy)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 4.")
+    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 5.")
     aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
     assert aside.parent == demo_copy.parent and aside.name.startswith("demo_copy.duckdb.replaced-")
     assert aside.read_bytes() == replaced_bytes
@@ -411,7 +412,7 @@ def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
     con.execute(UNDO_MIGRATIONS_3_AND_4)
     con.close()
     summary, _aside = Database(demo_copy).restore(old)
-    assert summary["schema_version"] == 4
+    assert summary["schema_version"] == 5
     with Database(demo_copy).reading() as con:
         assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (757,)
 

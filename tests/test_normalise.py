@@ -18,9 +18,13 @@ TYPES_ALLOWED = ("Fokus grup, Forum publik, Takim për buxhetimin me pjesëmarrj
 
 
 def invalid(parse, raw) -> tuple[str, dict]:
+    """The refusal's code and the parameters its message uses (choices are the terms offered)."""
     with pytest.raises(InvalidValue) as caught:
         parse(raw)
-    return caught.value.code, caught.value.params
+    params = {k: v for k, v in caught.value.params.items() if k != "allowed" or parse is not normalise.municipality}
+    if params.pop("unread", None) is not None:  # the part of the value not read: the whole of it here
+        assert caught.value.params["unread"] == (normalise.text(raw.split(";")[-1] if isinstance(raw, str) else raw) or "")
+    return caught.value.code, params
 
 
 # ----------------------------------------------------------------------------------- municipality
@@ -63,13 +67,29 @@ def test_municipality_spellings_from_the_domain(raw, canonical):
 
 
 @pytest.mark.parametrize(
-    ("raw", "suggestion"),
+    ("raw", "canonical"),
     [("Tiranna", "Tiranë"), ("Tirna", "Tiranë"), ("Shkodraa", "Shkodër"), ("Elbsan", "Elbasan"),
-     ("Vau Dejs", "Vau i Dejës"), ("Korcha", "Korçë"), ("Bashkia Tirnaa", "Tiranë"),
-     ("Prishtinë", ""), ("xyz", "")],
+     ("Vau Dejs", "Vau i Dejës"), ("Bashkia Tirnaa", "Tiranë")],
 )
-def test_unknown_municipality_is_an_error_with_the_closest_known_name(raw, suggestion):
-    assert invalid(normalise.municipality, raw) == ("unknown_municipality", {"suggestion": suggestion})
+def test_one_typing_slip_in_a_municipality_name_is_read_and_noted(raw, canonical):
+    noted: normalise.Noted = []
+    assert normalise.municipality(raw, noted=noted) == canonical
+    assert [(vocabulary, value, reading.how) for vocabulary, value, reading in noted] == [("municipality", raw, "close")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "choices"),
+    [("Tyranna", ("Tiranë",)), ("Prishtinë", ()), ("xyz", ())],
+)
+def test_unknown_municipality_is_an_error_with_the_closest_known_names(raw, choices):
+    suggestion = "', '".join(choices)
+    assert invalid(normalise.municipality, raw) == ("unknown_municipality", {"suggestion": suggestion, "choices": choices})
+
+
+def test_a_value_that_fits_two_municipalities_is_an_error_naming_both():
+    assert invalid(normalise.municipality, "Tiranë Durrës") == ("ambiguous_value", {
+        "what": {"sq": "bashki", "en": "municipality"}, "choices": ("Durrës", "Tiranë"),
+        "candidates": {"sq": "Durrës, Tiranë", "en": "Durrës, Tiranë"}})
 
 
 # ----------------------------------------------------------------------------------- themes
@@ -114,11 +134,12 @@ def test_several_themes_in_one_cell_keep_their_order_without_repeats(raw, keys):
 
 
 @pytest.mark.parametrize(
-    ("raw", "suggestion"),
-    [("Sporti", "Transporti publik"), ("Uji i pishem", "Uji i pijshëm"), ("Uji i pijshëm; Kultura", "")],
+    ("raw", "choices", "suggestion"),
+    [("Sporti", ("transport",), "Transporti publik"), ("Uji i pijshëm; Kultura", (), "")],
 )
-def test_unknown_theme_lists_the_themes_and_suggests_an_albanian_label(raw, suggestion):
-    assert invalid(normalise.themes, raw) == ("unknown_theme", {"suggestion": suggestion, "allowed": THEMES_ALLOWED})
+def test_unknown_theme_lists_the_themes_and_suggests_an_albanian_label(raw, choices, suggestion):
+    assert invalid(normalise.themes, raw) == ("unknown_theme", {"choices": choices, "suggestion": suggestion,
+                                                                "allowed": THEMES_ALLOWED})
 
 
 @pytest.mark.parametrize("raw", ["Uji i pijshëm; Rrugët", "", "  "])
@@ -146,13 +167,32 @@ def test_status_spellings_from_the_domain(raw, key):
 
 
 @pytest.mark.parametrize(
-    ("raw", "suggestion"),
-    [("Gati", ""), ("Në proces", ""), ("plotesish", "Plotësisht"), ("Pjeserishtt", "Pjesërisht"),
-     # two statuses in one cell are not a status: the partner must choose, the software does not
-     ("Pjesërisht plotësisht", "Plotësisht")],
+    ("raw", "choices", "suggestion"),
+    [("Gati", (), ""), ("Në proces", (), ""), ("Jo plotësisht", ("fully", "partially"), "Plotësisht', 'Pjesërisht")],
 )
-def test_a_status_it_cannot_place_is_an_error_never_a_guess(raw, suggestion):
-    assert invalid(normalise.status, raw) == ("unknown_status", {"suggestion": suggestion, "allowed": STATUSES_ALLOWED})
+def test_a_status_it_cannot_place_is_an_error_never_a_guess(raw, choices, suggestion):
+    assert invalid(normalise.status, raw) == ("unknown_status", {"choices": choices, "suggestion": suggestion,
+                                                                 "allowed": STATUSES_ALLOWED})
+
+
+@pytest.mark.parametrize(
+    ("raw", "choices"),
+    # two statuses in one cell, or a word both share, are not a status: the partner chooses, the software does not
+    [("Realizuar", ("fully", "partially")), ("Pjesërisht plotësisht", ("fully", "partially")),
+     ("Nuk është realizuar plotësisht", ("not_addressed", "fully"))],
+)
+def test_a_status_that_fits_two_statuses_is_an_error_naming_both(raw, choices):
+    labels = {"fully": ("Plotësisht", "fully addressed"), "partially": ("Pjesërisht", "partially addressed"),
+              "not_addressed": ("Nuk është adresuar", "not addressed")}
+    assert invalid(normalise.status, raw) == ("ambiguous_value", {
+        "what": {"sq": "status", "en": "status"}, "choices": choices,
+        "candidates": {"sq": ", ".join(labels[c][0] for c in choices), "en": ", ".join(labels[c][1] for c in choices)}})
+
+
+@pytest.mark.parametrize(("raw", "key"), [("plotesish", "fully"), ("Pjeserishtt", "partially"),
+                                          ("Plotësisht e realizuar", "fully"), ("Nuk adresuar", "not_addressed")])
+def test_a_status_that_fits_exactly_one_status_is_read(raw, key):
+    assert normalise.status(raw) == key
 
 
 # ----------------------------------------------------------------------------------- activity types
@@ -192,10 +232,11 @@ def test_several_events_and_their_participants_written_in_the_type_cell(raw, par
     assert normalise.activity_type(raw) == parsed
 
 
-@pytest.mark.parametrize(("raw", "suggestion"), [("Piknik", ""), ("10 piknike", ""), ("Fokus grupp", "Fokus grup")])
-def test_unknown_activity_type(raw, suggestion):
+@pytest.mark.parametrize(("raw", "choices"), [("Piknik", ()), ("10 piknike", ()), ("Takim", ("training",))])
+def test_unknown_activity_type(raw, choices):
     assert invalid(normalise.activity_type, raw) == (
-        "unknown_type", {"suggestion": suggestion, "allowed": TYPES_ALLOWED})
+        "unknown_type", {"choices": choices, "suggestion": "', '".join(
+            normalise.matching.term_label("activity_type", c, "sq") for c in choices), "allowed": TYPES_ALLOWED})
 
 
 # ----------------------------------------------------------------------------------- indicators, cycles
@@ -210,9 +251,11 @@ def test_indicator_spellings(raw, key):
     assert normalise.indicator(raw) == key
 
 
-def test_unknown_indicator_suggests_the_albanian_label():
-    code, params = invalid(normalise.indicator, "persons reachd")
-    assert (code, params["suggestion"]) == ("unknown_indicator", "Persona të arritur")
+def test_an_indicator_with_one_slip_is_read_and_an_unknown_one_suggests_the_albanian_label():
+    assert normalise.indicator("persons reachd") == "persons_reached"
+    code, params = invalid(normalise.indicator, "persona të arritura nga fushata")
+    assert (code, params["choices"], params["suggestion"]) == ("unknown_indicator", ("persons_reached",),
+                                                               "Persona të arritur")
     assert params["allowed"].startswith("Aktivitete të raportuara, Pjesëmarrës të raportuar, Pjesëmarrës unikë")
 
 
@@ -227,7 +270,8 @@ def test_cycle_spellings(raw, key):
 
 @pytest.mark.parametrize("raw", ["2020-2024", "2019", "abc", ""])
 def test_unknown_cycle_lists_the_cycles(raw):
-    assert invalid(normalise.cycle, raw) == ("unknown_cycle", {"allowed": "2019-2023, 2023-2027"})
+    assert invalid(normalise.cycle, raw) == ("unknown_cycle", {"allowed": "2019-2023, 2023-2027",
+                                                               "choices": ("2019-2023", "2023-2027")})
 
 
 @pytest.mark.parametrize(

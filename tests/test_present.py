@@ -74,14 +74,15 @@ def test_downloads_open_with_the_same_rows_and_albanian_letters():
 
 def test_the_validation_report_and_what_was_read(tmp_path):
     con = store.connect(tmp_path / "pop.duckdb")
-    content = xlsx([["Titulli"], ACTIVITY_HEADER, ["12.03.2024", "Tirna", "Fokus grup", 1, 20, 10, 10, "Uji"]])
+    content = xlsx([["Titulli"], ACTIVITY_HEADER, ["12.03.2024", "Tyranna", "Fokus grup", 1, 20, 10, 10, "Uji"]])
     report = importing.import_bytes(con, content, "tirane.xlsx", dry_run=True)
     table = present.problems(report.errors, report.warnings, "en")
-    assert table[["Kind", "Sheet", "Row", "Column", "Value"]].to_dict("records") == [
-        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tirna"}]
+    assert list(table["Kind"]) == ["error", "warning"]  # the warning (no cycle column) comes with the error
+    assert table[["Kind", "Sheet", "Row", "Column", "Value"]].iloc[:1].to_dict("records") == [
+        {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tyranna"}]
     [(sheet, frame)] = present.read_preview(report.read)
     assert sheet == "Aktivitetet" and list(frame.index) == [3]
-    assert frame.iloc[0].to_dict() == {"Data": "12.03.2024", "Bashkia": "Tirna", "Lloji i aktivitetit": "Fokus grup",
+    assert frame.iloc[0].to_dict() == {"Data": "12.03.2024", "Bashkia": "Tyranna", "Lloji i aktivitetit": "Fokus grup",
                                        "Numri i aktiviteteve": "1", "Pjesëmarrës gjithsej": "20", "Gra": "10",
                                        "Burra": "10", "Tema": "Uji"}
     assert present.read_preview(importing.check(b"", "empty.csv").read) == []

@@ -87,11 +87,12 @@ def test_english_headers_map_to_the_same_fields_as_albanian_ones():
         "date", "municipality", "type", "events", "participants", "women", "men", "youth", "themes"]
 
 
-def test_unknown_headers_are_set_aside_by_name():
+def test_unknown_headers_are_set_aside_by_name_and_a_row_number_column_quietly():
     sheet = reading.tabulate("s", [["Nr.", "Data", "Bashkia", "Lloji i aktivitetit", "Koordinatori"],
-                                   [1, "x", "y", "z", "w"]])
+                                   [1, "x", "y", "z", "w"], [2, "x", "y", "z", "w"]])
     assert sheet.kind == "activities"
-    assert sheet.ignored_headers == ["Nr.", "Koordinatori"]
+    assert sheet.ignored_headers == ["Koordinatori"]
+    assert [w.code for w in sheet.header_warnings] == ["ignored_column"]
 
 
 @pytest.mark.parametrize("label", ["Gjithsej", "GJITHSEJ:", "Totali", "Total", "Totale", "Shuma", "Grand total",

@@ -45,16 +45,16 @@ def current(con, sql):
 
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures",
+    assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 4
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3, 4]
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 5
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3, 4, 5]
 
 
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 4
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 5
     con.close()
 
 
@@ -117,12 +117,12 @@ def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path
     broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
     with pytest.raises(MigrationFailed) as caught:
         store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
-    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 5)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 6)
     assert caught.value.message("en").startswith(
-        "Bringing the database pop.duckdb forward to schema version 5 failed, and that step was undone: the file is "
+        "Bringing the database pop.duckdb forward to schema version 6 failed, and that step was undone: the file is "
         "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
-    # the connection is usable (no aborted transaction) and nothing of step 5 is there
-    assert store.schema_version(con) == 4
+    # the connection is usable (no aborted transaction) and nothing of step 6 is there
+    assert store.schema_version(con) == 5
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
     con.close()
 
@@ -136,7 +136,7 @@ def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
         store.connect(db_path)
     assert caught.value.message("en") == (
         "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
-        "reads up to 4). Nothing was read from or written to it. Update POP Analytics.")
+        "reads up to 5). Nothing was read from or written to it. Update POP Analytics.")
     assert db_path.read_bytes() == before
 
 

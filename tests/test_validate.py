@@ -59,10 +59,10 @@ def priorities_file(tmp_path, *bad_rows):
 
 ACTIVITY_PROBLEMS = [
     pytest.param(
-        {"Bashkia": "Tiranna"}, "unknown_municipality", "Bashkia", "Tiranna",
-        "'Tiranna' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
+        {"Bashkia": "Tyranna"}, "unknown_municipality", "Bashkia", "Tyranna",
+        "'Tyranna' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
         "Did you mean 'Tiranë'?",
-        "'Tiranna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. "
+        "'Tyranna' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. "
         "Mos keni parasysh 'Tiranë'?", id="unknown_municipality"),
     pytest.param(
         {"Bashkia": "Prishtinë"}, "unknown_municipality", "Bashkia", "Prishtinë",
@@ -151,16 +151,21 @@ PRIORITY_PROBLEMS = [
         "'Gati' nuk është status që ky program e njeh. Shkruani një nga: Plotësisht, Pjesërisht, Nuk është adresuar.",
         id="unknown_status"),
     pytest.param(
-        {"Statusi": "plotesish"}, "unknown_status", "Statusi", "plotesish",
-        "'plotesish' is not a status this tool can place. Write one of: Plotësisht, Pjesërisht, Nuk është adresuar. "
-        "Did you mean 'Plotësisht'?",
-        "'plotesish' nuk është status që ky program e njeh. Shkruani një nga: Plotësisht, Pjesërisht, Nuk është "
-        "adresuar. Mos keni parasysh 'Plotësisht'?", id="unknown_status_close"),
+        {"Statusi": "plotesishhht"}, "unknown_status", "Statusi", "plotesishhht",
+        "'plotesishhht' is not a status this tool can place. Write one of: Plotësisht, Pjesërisht, Nuk është adresuar. "
+        "Did you mean 'Plotësisht', 'Pjesërisht'?",
+        "'plotesishhht' nuk është status që ky program e njeh. Shkruani një nga: Plotësisht, Pjesërisht, Nuk është "
+        "adresuar. Mos keni parasysh 'Plotësisht', 'Pjesërisht'?", id="unknown_status_close"),
     pytest.param(
-        {"Bashkia": "Fierr"}, "unknown_municipality", "Bashkia", "Fierr",
-        "'Fierr' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
+        {"Statusi": "Realizuar"}, "ambiguous_value", "Statusi", "Realizuar",
+        "'Realizuar' fits more than one status: fully addressed, partially addressed. Write the one you mean.",
+        "'Realizuar' përshtatet me më shumë se një status: Plotësisht, Pjesërisht. Shkruani atë që keni parasysh.",
+        id="status_that_fits_two"),
+    pytest.param(
+        {"Bashkia": "Fierxx"}, "unknown_municipality", "Bashkia", "Fierxx",
+        "'Fierxx' is not a municipality this tool knows. Write the municipality's name, e.g. Tiranë. "
         "Did you mean 'Fier'?",
-        "'Fierr' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. "
+        "'Fierxx' nuk është bashki që ky program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. "
         "Mos keni parasysh 'Fier'?", id="unknown_municipality"),
     pytest.param(
         {"Viti i monitorimit": 2027}, "year_in_future", "Viti i monitorimit", "2027",
@@ -201,7 +206,7 @@ def test_priority_problem_is_located_at_its_excel_row_column_and_value(tmp_path,
 def test_every_problem_of_a_file_is_listed_at_once_in_row_order(tmp_path):
     path = activities_file(
         tmp_path,
-        activity(Bashkia="Tirna"),                                    # row 4
+        activity(Bashkia="Tyranna"),                                    # row 4
         activity(**{"Numri i aktiviteteve": -1}),                     # row 5
         activity(**{"Lloji i aktivitetit": "Piknik", "Data": "01.01.2030"}),  # row 6: two problems
         activity(**{"Pjesëmarrës gjithsej": 10, "Gra": 8, "Burra": 8}),  # row 7
@@ -209,7 +214,7 @@ def test_every_problem_of_a_file_is_listed_at_once_in_row_order(tmp_path):
     found = located(problems_of(path))
     assert [row for _code, _sheet, row, _column, _value in found] == [4, 5, 6, 6, 7]
     assert sorted(found) == sorted([
-        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tirna"),
+        ("unknown_municipality", "Aktivitetet", 4, "Bashkia", "Tyranna"),
         ("negative_count", "Aktivitetet", 5, "Numri i aktiviteteve", "-1"),
         ("unknown_type", "Aktivitetet", 6, "Lloji i aktivitetit", "Piknik"),
         ("date_in_future", "Aktivitetet", 6, "Data", "01.01.2030"),
@@ -218,7 +223,7 @@ def test_every_problem_of_a_file_is_listed_at_once_in_row_order(tmp_path):
 
 
 def test_the_same_bad_value_on_many_rows_is_reported_on_each_row(tmp_path):
-    path = activities_file(tmp_path, *[activity(Bashkia="Tirrana")] * 3)
+    path = activities_file(tmp_path, *[activity(Bashkia="Tyrrannaa")] * 3)
     assert [(p.code, p.row) for p in problems_of(path)] == [("unknown_municipality", r) for r in (4, 5, 6)]
 
 
@@ -289,11 +294,20 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
                                                             [1] + activity() + ["Arta"]]})
     batch = validated(path)
     ignored = [(w.value, w.message_en, w.message_sq) for w in batch.warnings if w.code == "ignored_column"]
-    assert ignored == [
-        ("Nr.", "The column 'Nr.' in sheet 'Aktivitetet' is not one this tool uses; it was not read.",
-         "Kolona 'Nr.' në fletën 'Aktivitetet' nuk përdoret nga ky program; nuk u lexua."),
+    assert ignored == [  # the row-number column Nr. (1, 2, 3 …) is left out quietly
         ("Koordinatori", "The column 'Koordinatori' in sheet 'Aktivitetet' is not one this tool uses; it was not read.",
          "Kolona 'Koordinatori' në fletën 'Aktivitetet' nuk përdoret nga ky program; nuk u lexua."),
+    ]
+
+
+def test_a_column_of_numbers_that_are_not_row_numbers_is_never_left_unread_quietly(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": [["Nr."] + ACTIVITY_HEADERS + [None],
+                                                            [4] + activity() + [12], [9] + activity() + [3]]})
+    batch = validated(path)
+    assert [(w.code, w.value, w.message_en) for w in batch.warnings if w.code != "cycle_from_date"] == [
+        ("header_unclear", "Nr.", ("The column 'Nr.' in sheet 'Aktivitetet' could be Number of events / "
+                                   "Participants total / Women / Men; it was not read. Rename it to the one it is.")),
+        ("unnamed_numbers", "K", "Column K of sheet 'Aktivitetet' holds numbers but has no header; it was not read."),
     ]
 
 
@@ -331,6 +345,21 @@ def test_activity_rows_become_typed_values(tmp_path):
         ("partner_filled", None, ("The partner organisation was left empty in 2 rows of sheet 'Aktivitetet 2023'; "
                                   "the municipality's partner was filled in.")),
     ]
+
+
+@pytest.mark.parametrize(("total", "expected"), [
+    (6, []),  # the headers' counts read as written: 2 + 1 + 2 + 1 events, as the total row says
+    (5, [("Nr i aktiviteteve", "5", 6)]),
+    (None, []),
+])
+def test_a_total_row_is_checked_against_the_events_a_near_variant_header_holds(tmp_path, total, expected):
+    headers = ["Data", "Bashkia", "Lloji i aktivitetit", "Nr i aktiviteteve", "Pjesëmarrës gjithsej"]
+    rows = [headers, *([dt.datetime(2023, 9, day), "Tiranë", "Fokus grup", events, 10]
+                       for day, events in ((4, 2), (5, 1), (6, 2), (7, 1))), ["Gjithsej", None, None, total, 40]]
+    batch = validated(write_xlsx(tmp_path / "t.xlsx", {"Aktivitetet": rows}))
+    assert batch.activities["events"].tolist() == [2, 1, 2, 1]
+    assert [(w.column, w.value, int(w.message_en.rsplit(" ", 1)[1].rstrip("."))) for w in batch.warnings
+            if w.code == "total_mismatch"] == expected
 
 
 def test_total_row_is_not_stored_and_mismatch_is_warned(tmp_path):
@@ -427,8 +456,8 @@ def test_reported_figures_become_typed_values(tmp_path):
          "The date 01.12.2026 is in the future (today is 21.11.2026). Write the date the activity took place."),
         ([2025, None, None, None, None, "events", None], [("required_value", "Vlera", "")],
          "'Vlera' is empty. Fill it in."),
-        ([2025, None, None, "Tiranna", "Piknik", "events", 5],
-         [("unknown_municipality", "Bashkia", "Tiranna"), ("unknown_type", "Lloji i aktivitetit", "Piknik")], None),
+        ([2025, None, None, "Tyranna", "Piknik", "events", 5],
+         [("unknown_municipality", "Bashkia", "Tyranna"), ("unknown_type", "Lloji i aktivitetit", "Piknik")], None),
     ],
 )
 def test_reported_figure_problems(tmp_path, row, expected, message_en):
