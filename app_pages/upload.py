@@ -1,7 +1,7 @@
 """Upload: check a partner's sheet, show what was read and what to fix, store it on confirmation."""
 import streamlit as st
 
-from pop_analytics import app, present
+from pop_analytics import app, matching, present
 
 app.header("upload")
 lang = app.lang()
@@ -62,7 +62,7 @@ if unknowns:
             choice, remember = st.columns([3, 2], vertical_alignment="bottom")
             choice.selectbox(app.tr("upload.choose_term"), options, key=key,
                              index=options.index(unknown.choices[0]) if unknown.choices else None,
-                             format_func=lambda k, v=unknown.vocabulary: present.term_label(v, k, lang),
+                             format_func=lambda k, v=unknown.vocabulary: matching.term_label(v, k, lang),
                              placeholder=app.tr("upload.choose_none"))
             remember.checkbox(app.tr("upload.remember"), key="remember_" + key)
         st.form_submit_button(app.tr("upload.recheck"), type="primary", icon=":material/refresh:",

@@ -323,6 +323,11 @@ def term_label(vocabulary: str, key: str, lang: str) -> str:
     return key
 
 
+def labels(vocabulary: str, keys: tuple[str, ...], separator: str = ", ") -> dict[str, str]:
+    """Terms as partners write them (a column's label for a header), joined, in each language."""
+    return {lang: separator.join(term_label(vocabulary, k, lang) for k in keys) for lang in ("sq", "en")}
+
+
 @dataclass(frozen=True)
 class SavedMapping:
     id: int  # 0 for a choice made for one upload and not saved

@@ -33,10 +33,6 @@ class InvalidValue(PopError):
             self._params, self._lazy = {**self._lazy(), **self._params}, None
         return self._params
 
-    @property
-    def choices(self) -> tuple[str, ...]:
-        return tuple(self.params.get("choices", ()))
-
 
 # What a vocabulary's term is called in a message.
 _WHAT = {"municipality": ("bashki", "municipality"), "theme": ("temë", "theme"), "status": ("status", "status"),
@@ -61,19 +57,13 @@ def text(raw: object) -> str | None:
     return " ".join(str(raw).split())
 
 
-def labels(vocabulary: str, keys: tuple[str, ...]) -> dict[str, str]:
-    """Terms as partners write them, joined, in each language."""
-    return localized(", ".join(matching.term_label(vocabulary, k, "sq") for k in keys),
-                     ", ".join(matching.term_label(vocabulary, k, "en") for k in keys))
-
-
 def _refusal(vocabulary: str, raw: object, no_match: matching.NoMatch) -> InvalidValue:
     """The refusal of a value no single term fits. Its parameters are built only when its message is
     written: a file may hold a million such values, of which a report lists a few hundred."""
     if no_match.ambiguous:
         return InvalidValue("ambiguous_value", vocabulary=vocabulary, lazy=lambda: {
             "what": localized(*_WHAT[vocabulary]), "choices": no_match.fits,
-            "candidates": labels(vocabulary, no_match.fits), "unread": text(raw) or ""})
+            "candidates": matching.labels(vocabulary, no_match.fits), "unread": text(raw) or ""})
 
     def closest() -> dict:
         found = no_match.candidates

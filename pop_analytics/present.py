@@ -3,6 +3,7 @@ labels, columns under catalogue headings, files to download. No Streamlit here: 
 through pop_analytics.app, tests call it directly."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -353,21 +354,15 @@ def unknown_values(errors: Sequence[Problem]) -> list[Unknown]:
         if not p.vocabulary or p.vocabulary.startswith("column.") or not fold(p.unread or p.value):
             continue
         value = p.unread or p.value
-        key = (p.vocabulary, fold(value))
-        known = found.get(key)
-        rows = (*known.rows, p.row) if known is not None and p.row is not None else ((p.row,) if p.row else ())
-        found[key] = Unknown(p.vocabulary, value, p.column, rows, p.choices) if known is None else \
-            Unknown(known.vocabulary, known.value, known.column, rows, known.choices)
+        first = found.setdefault((p.vocabulary, fold(value)), Unknown(p.vocabulary, value, p.column, (), p.choices))
+        if p.row is not None:
+            found[(p.vocabulary, fold(value))] = dataclasses.replace(first, rows=(*first.rows, p.row))
     return list(found.values())
 
 
 def term_options(vocabulary: str) -> list[str]:
     """Every term a value of vocabulary may be read as, in the reference data's order."""
     return list(matching.reference_vocabulary(vocabulary).term_keys())
-
-
-def term_label(vocabulary: str, key: str, lang: str) -> str:
-    return matching.term_label(vocabulary, key, lang)
 
 
 def replacements(replaced: pd.DataFrame, lang: str) -> list[dict[str, object]]:

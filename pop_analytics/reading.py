@@ -372,15 +372,10 @@ def _header_warnings(sheet: Sheet, header: _HeaderRow, cells: list, written: dic
         if choices:
             sheet.header_warnings.append(problem(
                 "header_unclear", sheet=sheet.name, row=sheet.header_row, column=text, value=text,
-                candidates=_labels(vocabulary, choices), vocabulary=vocabulary, choices=choices))
+                candidates=matching.labels(vocabulary, choices, " / "), vocabulary=vocabulary, choices=choices))
         else:
             sheet.header_warnings.append(problem("ignored_column", sheet=sheet.name, row=sheet.header_row,
                                                  column=text, value=text))
-
-
-def _labels(vocabulary: str, keys: tuple[str, ...]) -> dict[str, str]:
-    return localized(" / ".join(matching.term_label(vocabulary, k, "sq") for k in keys),
-                     " / ".join(matching.term_label(vocabulary, k, "en") for k in keys))
 
 
 def _number(cell: object) -> float | None:
