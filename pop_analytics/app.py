@@ -594,8 +594,13 @@ def confirm_undo_dialog(import_id: int, described: str) -> None:
     def body() -> None:
         st.markdown(tr("history.confirm_text", import_id=import_id, described=described))
         yes, no = st.columns(2)
-        yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", on_click=_do_undo, args=(import_id,),
-                   width="stretch")
-        no.button(tr("history.confirm_no"), key="undo_no", on_click=_cancel_undo, width="stretch")
+        # A dialog is a fragment: a button's click reruns only the dialog, which would ask again.
+        # st.rerun() runs the whole page, which no longer opens it (the pending undo is gone).
+        if yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", width="stretch"):
+            _do_undo(import_id)
+            st.rerun()
+        if no.button(tr("history.confirm_no"), key="undo_no", width="stretch"):
+            _cancel_undo()
+            st.rerun()
 
     st.dialog(tr("history.confirm_title"), on_dismiss=_cancel_undo)(body)()

@@ -491,3 +491,21 @@ def test_a_value_that_fits_two_statuses_is_chosen_in_the_page_remembered_and_sto
     expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="was stored as import #")).to_be_visible()
     rendered(page)
     assert_clean(page)
+
+
+def test_the_undo_dialog_closes_on_cancel_and_after_undoing(page, server):
+    """A dialog is a fragment: its buttons once reran only the dialog, so Cancel left it open and
+    'Yes, undo' undid the import but kept asking."""
+    open_page(page, server, "/history?lang=en")
+    dialog = page.get_by_role("dialog")
+    page.locator(".st-key-undo_open button").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=t("history.confirm_no", "en")).click()
+    expect(dialog).to_have_count(0)
+    rendered(page)
+    page.locator(".st-key-undo_open button").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=t("history.confirm_yes", "en")).click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="was undone")).to_be_visible()
+    assert_clean(page)
