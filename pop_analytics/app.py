@@ -592,15 +592,15 @@ def _do_undo(import_id: int) -> None:
 def confirm_undo_dialog(import_id: int, described: str) -> None:
     """Ask before undoing: what goes, what comes back."""
     def body() -> None:
+        if st.session_state.get("undo_pending") != import_id:
+            # Answered: a dialog is a fragment, so the click reran only the dialog, which would ask
+            # again. The whole page runs instead, and no longer opens it. (The answer itself is
+            # carried out in the buttons' callbacks, before any run reads the database.)
+            st.rerun()
         st.markdown(tr("history.confirm_text", import_id=import_id, described=described))
         yes, no = st.columns(2)
-        # A dialog is a fragment: a button's click reruns only the dialog, which would ask again.
-        # st.rerun() runs the whole page, which no longer opens it (the pending undo is gone).
-        if yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", width="stretch"):
-            _do_undo(import_id)
-            st.rerun()
-        if no.button(tr("history.confirm_no"), key="undo_no", width="stretch"):
-            _cancel_undo()
-            st.rerun()
+        yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", on_click=_do_undo, args=(import_id,),
+                   width="stretch")
+        no.button(tr("history.confirm_no"), key="undo_no", on_click=_cancel_undo, width="stretch")
 
     st.dialog(tr("history.confirm_title"), on_dismiss=_cancel_undo)(body)()
