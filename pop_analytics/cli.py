@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import aliases, demo, filters, importing, kpis, store, template
+from . import aliases, demo, filters, importing, kpis, present, store, template
 from .aliases import AliasRefused
 from .database import Database
 from .errors import DatabaseProblem, PopError, UndoRefused, UnknownFilterValue
@@ -32,8 +32,10 @@ def _located(p, lang: str) -> str:
 
 
 def _print_report(report: importing.ImportReport, lang: str) -> None:
-    print(t(f"cli.import.{report.status}", lang, file=report.file, kind=report.kind or "", rows=report.rows,
-            import_id=report.import_id or "", count=len(report.errors)))
+    kinds = " + ".join(t(f"kind.{kind}", lang) for kind in report.kind.split("+")) if report.kind else ""
+    print(t(f"cli.import.{report.status}", lang, file=report.file, kind=kinds,
+            rows=present.rows_phrase(report.rows, lang), import_id=report.import_id or "",
+            problems=present.problems_phrase(report.problem_count, lang)))
     for p in report.errors:
         print("  ✖ " + _located(p, lang))
     for p in report.warnings:

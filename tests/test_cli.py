@@ -384,6 +384,20 @@ def test_a_status_written_realizuar_alone_is_refused_naming_both_statuses(tmp_pa
          "'Realizuar' përshtatet me më shumë se një status: Plotësisht, Pjesërisht. Shkruani atë që keni parasysh.")]
 
 
+@pytest.mark.parametrize(("lang", "rows", "expected"), [
+    ("en", 1, "✔ {path}: valid (priorities, 1 row); dry run, nothing stored"),
+    ("en", 2, "✔ {path}: valid (priorities, 2 rows); dry run, nothing stored"),
+    ("sq", 1, "✔ {path}: i vlefshëm (prioritetet, 1 rresht); provë, nuk u ruajt asgjë"),
+    ("sq", 2, "✔ {path}: i vlefshëm (prioritetet, 2 rreshta); provë, nuk u ruajt asgjë"),
+])
+def test_the_import_line_counts_rows_as_each_language_says_them(tmp_path, lang, rows, expected):
+    header = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"]
+    path = write_xlsx(tmp_path / "puke.xlsx", {"Prioritetet": [header] + [
+        ["2019-2023", "Pukë", f"PUK-0{n}", "Ujësjellësi", "Uji i pijshëm", 2022, "Plotësisht"] for n in range(rows)]})
+    result = run_cli("--lang", lang, "import", str(path), "--dry-run", db=tmp_path / "pop.duckdb")
+    assert result.stdout.splitlines()[0] == expected.format(path=path)
+
+
 def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes_that_for_later_imports(tmp_path):
     db = tmp_path / "pop.duckdb"
     rows = [["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi"],
