@@ -180,7 +180,7 @@ class Vocabulary:
                 self._searches = 0
             self._cache[cache_key] = found
         if isinstance(found, NoMatch):
-            raise found
+            raise found.with_traceback(None)  # raised again and again: its traceback must not grow
         return found
 
     def _read(self, folded: str) -> Reading | NoMatch:
