@@ -18,7 +18,7 @@ $(DB): | $(VENV)/.installed
 
 run: $(VENV)/.installed $(DB)
 	@echo "Nightly backup (crontab -e): 15 2 * * * cd $(CURDIR) && mkdir -p backups && $(PY) -m pop_analytics --db $(DB) backup backups/pop-\$$(date +\\%F).duckdb"
-	POP_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.address localhost \
+	POP_DB=$(DB) $(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.address localhost \
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.installed

@@ -1,10 +1,13 @@
-"""Import history: who stored which file when; undo an import after confirming."""
+"""Import history: who stored which file when, and where it stands. A coordinator approves or
+rejects partners' submitted imports and undoes imports after confirming; a partner sees their own."""
 import streamlit as st
 
 from pop_analytics import app
 
+app.require_page("history")
 app.header("history")
-lang = app.lang()
+person = app.viewer()
+reviewer = app.may("review")
 
 outcome = st.session_state.pop("undo_outcome", None)
 if outcome and outcome[0]:
@@ -12,20 +15,38 @@ if outcome and outcome[0]:
 elif outcome:
     st.error(outcome[1], icon=":material/block:")
 
-imports = app.data("imports")
+imports = app.data("imports", by=None if reviewer else person.name)
 if imports.empty:
     app.empty("history.empty")
     st.stop()
-app.table(imports, "imports", ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "state", "undone_at"])
+app.table(imports, "imports", ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "import_status",
+                               "reviewed_by", "review_comment"])
+if not reviewer:
+    st.stop()
+
+waiting = imports[imports["import_status"] == "submitted"]
+st.subheader(app.tr("history.review_heading"))
+if waiting.empty:
+    app.empty("history.nothing_to_review")
+else:
+    st.caption(app.tr("history.review_help"))
+    labels = app.import_labels(waiting)
+    chosen = st.selectbox(app.tr("history.choose"), list(labels), format_func=labels.get, key="review_choice")
+    st.text_input(app.tr("history.review_comment"), key=f"review_comment_{chosen}", max_chars=2000,
+                  placeholder=app.tr("history.review_comment_placeholder"))
+    approve, reject = st.columns(2)
+    approve.button(app.tr("history.approve"), type="primary", icon=":material/verified:", key="review_approve",
+                   on_click=app.review, args=(chosen, True), width="stretch")
+    reject.button(app.tr("history.reject"), icon=":material/block:", key="review_reject",
+                  on_click=app.review, args=(chosen, False), width="stretch")
 
 st.subheader(app.tr("history.undo_heading"))
 st.caption(app.tr("history.undo_help"))
-stored = imports[imports["state"] == "stored"]
+stored = imports[imports["import_status"].isin(["submitted", "approved"])]
 if stored.empty:
     app.empty("history.nothing_to_undo")
     st.stop()
-labels = {int(r.id): f"#{r.id} · {r.file_name} · {r.imported_at:%d.%m.%Y %H:%M} · {r.imported_by}"
-          for r in stored.itertuples()}
+labels = app.import_labels(stored)
 choice = st.selectbox(app.tr("history.choose"), list(labels), format_func=labels.get, key="undo_choice")
 st.button(app.tr("history.undo"), key="undo_open", icon=":material/undo:", on_click=app.ask_undo, args=(choice,))
 pending = st.session_state.get("undo_pending")

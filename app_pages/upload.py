@@ -3,8 +3,10 @@ import streamlit as st
 
 from pop_analytics import app, matching, present
 
+app.require_page("upload")
 app.header("upload")
 lang = app.lang()
+person = app.viewer()
 
 left, right = st.columns([3, 2])
 with right, st.container(border=True):
@@ -15,7 +17,7 @@ with right, st.container(border=True):
                        key="upload_template", icon=":material/download:", on_click="ignore")
 with left:
     st.markdown(app.tr("upload.steps"))
-    who = st.text_input(app.tr("upload.who"), key="upload_who", placeholder=app.tr("upload.who_placeholder"))
+    st.caption(app.uploading_as())
     uploaded = st.file_uploader(app.tr("upload.file"), type=["xlsx", "csv"], key="upload_file")
 
 problem = st.session_state.pop("upload_problem", None)
@@ -25,6 +27,8 @@ stored = st.session_state.get("upload_stored")
 if stored:
     st.success(app.tr("upload.stored", file=stored["file"], import_id=stored["import_id"],
                       rows=present.rows_phrase(stored["rows"], lang)), icon=":material/check_circle:")
+    if stored.get("review") == "submitted":
+        st.info(app.tr("upload.submitted", import_id=stored["import_id"]), icon=":material/hourglass_top:")
     for message in stored["warnings"][lang]:  # written with the sheet's names and values in them
         st.info(app.escape(message))
 if uploaded is None:
@@ -66,7 +70,7 @@ if unknowns:
                              placeholder=app.tr("upload.choose_none"))
             remember.checkbox(app.tr("upload.remember"), key="remember_" + key)
         st.form_submit_button(app.tr("upload.recheck"), type="primary", icon=":material/refresh:",
-                              on_click=app.recheck_upload, args=(content, uploaded.name, who or "", unknowns))
+                              on_click=app.recheck_upload, args=(content, uploaded.name, unknowns))
 
 st.subheader(app.tr("upload.preview"))
 previews = present.batch_preview(report.batch, lang) if report.batch is not None else {}
@@ -88,5 +92,5 @@ if report.status == "valid":
         st.markdown("- " + line)
     st.caption(app.tr("upload.replaces_help"))
     st.button(app.tr("upload.confirm"), type="primary", key="upload_confirm", icon=":material/save:",
-              on_click=app.confirm_upload, args=(content, uploaded.name, who or ""))
+              on_click=app.confirm_upload, args=(content, uploaded.name))
     st.caption(app.tr("upload.confirm_help"))

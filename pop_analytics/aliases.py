@@ -42,13 +42,13 @@ def resolve_key(vocabulary: str, key: str) -> str:
 
 
 def add(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, key: str, who: str | None = None,
-        why: str | None = None) -> matching.SavedMapping:
+        why: str | None = None, address: str | None = None) -> matching.SavedMapping:
     """Save value → key in vocabulary, for every later import."""
     key = resolve_key(vocabulary, key)
     value = " ".join(str(value).split())
     if not fold(value) or len(value) > MAX_ALIAS_CHARS:
         raise AliasRefused("bad_value", limit=MAX_ALIAS_CHARS)
-    alias_id = store.add_alias(con, vocabulary, value, fold(value), key, who or getpass.getuser(), why)
+    alias_id = store.add_alias(con, vocabulary, value, fold(value), key, who or getpass.getuser(), why, address)
     return matching.SavedMapping(alias_id, vocabulary, value, key)
 
 

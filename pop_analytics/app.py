@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import tempfile
 import threading
@@ -15,18 +16,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from . import aliases, importing, present, queries, reference, settings, store, template
+from . import access, accounts, aliases, approval, importing, present, queries, reference, settings, store, template
 from . import filters as filtering
-from .database import Database
-from .errors import DatabaseBusy, DatabaseProblem, UndoRefused
+from .access import Viewer
+from .database import Database, Snapshot
+from .errors import AccessDenied, DatabaseBusy, DatabaseProblem, Refusal, UndoRefused
 from .filters import Filters
 from .i18n import t
 from .matching import SavedMapping
+from .scope import DONOR_SIGHT, EVERYTHING, Sight
 from .text import fold
 
 LANG_KEY = "lang"
@@ -43,9 +47,15 @@ PAGES = (
     ("quality", "app_pages/quality.py", ":material/rule:"),
     ("upload", "app_pages/upload.py", ":material/upload_file:"),
     ("history", "app_pages/history.py", ":material/history:"),
+    ("users", "app_pages/users.py", ":material/manage_accounts:"),
+    ("audit", "app_pages/audit.py", ":material/policy:"),
 )
 SECTIONS = {"section.explore": ("overview", "tracker", "participation", "municipality"),
-            "section.data": ("quality", "upload", "history")}
+            "section.data": ("quality", "upload", "history"),
+            "section.admin": ("users", "audit")}
+# The browser's session token, when the app was opened without the cookie (a test, a tab of its own).
+TOKEN_KEY = "_session_token"
+INCLUDE_SUBMITTED_KEY = "include_submitted"
 
 
 # ── language ─────────────────────────────────────────────────────────────────────────────────
@@ -100,8 +110,9 @@ def _seen_versions() -> dict[str, str]:
 
 @contextmanager
 def page_run() -> Iterator[None]:
-    """Everything a page run reads comes from one snapshot. When any process wrote since this
-    process last looked, the cached queries are forgotten first."""
+    """Everything a page run reads comes from one snapshot, showing what the person here may see
+    (viewer()). When any process wrote since this process last looked, the cached queries are
+    forgotten first."""
     try:
         snapshot = db().snapshot()
     except DatabaseProblem as problem:
@@ -111,13 +122,17 @@ def page_run() -> Iterator[None]:
     seen = _seen_versions()
     if seen.get(database()) != snapshot.version:
         _cached.clear()
+        _sessions_seen().clear()
         seen[database()] = snapshot.version
     try:
+        _run.viewer = _who(snapshot)
+        snapshot.show(current_sight())
         yield
     except DatabaseProblem as problem:  # the file went bad or busy under a running app
         _cannot_read(problem)
     finally:
         _run.snapshot = None
+        _run.viewer = None
         snapshot.close()
 
 
@@ -132,6 +147,101 @@ def _cannot_read(problem: DatabaseProblem) -> None:
     st.stop()
 
 
+# ── who is here, and what they may see and do ───────────────────────────────────────────────
+# The one place the app asks about roles: the router offers only the pages viewer() may open,
+# current_sight() decides the rows every query counts, and permit() checks every write again.
+
+def _address() -> str | None:
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return address if isinstance(address, str) and address else "localhost"  # Streamlit gives None for localhost
+
+
+def _token() -> str | None:
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return str(token)
+    try:
+        cookie = st.context.cookies.get(settings.SESSION_COOKIE)
+    except (AttributeError, RuntimeError):
+        return None
+    return cookie if isinstance(cookie, str) and cookie else None  # AppTest has no browser, hence no cookies
+
+
+@st.cache_resource(show_spinner=False)
+def _sessions_seen() -> dict[tuple[str, str], tuple[bool, dict | None]]:
+    """Per data version: whether the database has users, and each session token's row (a sign-in,
+    sign-out or user change is a write, so it changes the version and empties this)."""
+    return {}
+
+
+def _who(snapshot: Snapshot) -> Viewer | None:
+    """The person this run is for: local mode without users; else the signed-in user (None when
+    nobody is signed in, or the session ended), or an anonymous donor when the public view is on."""
+    token = _token()
+    hashed = accounts.token_hash(token) if token else ""
+    cache, key = _sessions_seen(), (snapshot.version, hashed)
+    if key not in cache:
+        with snapshot.beside(EVERYTHING) as con:
+            cache[key] = (store.user_count(con) > 0, store.session(con, hashed) if hashed else None)
+    users_exist, found = cache[key]
+    if not users_exist:
+        return access.local_viewer(_address())
+    viewer = accounts.session_viewer(found, hashed, _address())
+    if viewer is None and found is not None:
+        st.session_state["_session_ended"] = True
+    if viewer is None and settings.PUBLIC_DONOR_VIEW:
+        return access.public_viewer(_address())
+    return viewer
+
+
+def viewer() -> Viewer | None:
+    return getattr(_run, "viewer", None)
+
+
+def current_sight() -> Sight:
+    """The rows this run counts: the viewer's, with or without submitted imports as a coordinator chose."""
+    person = viewer()
+    if person is None:
+        return DONOR_SIGHT
+    return person.sight(include_submitted=bool(st.session_state.get(INCLUDE_SUBMITTED_KEY, True)))
+
+
+def may(action: str) -> bool:
+    person = viewer()
+    return person is not None and person.may(action)
+
+
+def permit(action: str) -> Viewer:
+    """The viewer, when their role allows action; AccessDenied otherwise. Every write calls this on
+    the server, whatever its page showed. Callbacks run before the page run: they find the viewer
+    from the session themselves."""
+    person = viewer() or _callback_viewer()
+    if person is None:
+        raise AccessDenied(action, name="—", role="—")
+    access.require(person, action)
+    return person
+
+
+def _callback_viewer() -> Viewer | None:
+    """The viewer outside a page run (a button's callback), from a snapshot of its own."""
+    snapshot = db().snapshot()
+    try:
+        return _who(snapshot)
+    finally:
+        snapshot.close()
+
+
+def require_page(name: str) -> None:
+    """First line of every page that not every role may open: a URL typed by hand ends here."""
+    person = viewer()
+    if person is None or not person.may_open(name):
+        st.error(tr("access.page", role=tr(f"role.{person.role}") if person else "—"), icon=":material/block:")
+        st.stop()
+
+
 def _snapshot_connection():
     snapshot = getattr(_run, "snapshot", None)
     if snapshot is None:
@@ -140,9 +250,9 @@ def _snapshot_connection():
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached(path: str, version: str, name: str, language: str, args: tuple, kwargs: tuple):
-    """Any pop_analytics.queries function, cached per database, data version, filters (in args)
-    and language."""
+def _cached(path: str, version: str, sight: str, name: str, language: str, args: tuple, kwargs: tuple):
+    """Any pop_analytics.queries function, cached per database, data version, what the reader may
+    see, filters (in args) and language."""
     return getattr(queries, name)(_snapshot_connection(), *args, **dict(kwargs))
 
 
@@ -150,13 +260,13 @@ def data(name: str, *args, **kwargs):
     """queries.<name>(snapshot, *args, **kwargs), cached until any process changes the data."""
     snapshot = getattr(_run, "snapshot", None)
     version = snapshot.version if snapshot is not None else ""
-    return _cached(database(), version, name, lang(), args, tuple(sorted(kwargs.items())))
+    return _cached(database(), version, repr(current_sight()), name, lang(), args, tuple(sorted(kwargs.items())))
 
 
-def read(name: str, *args, **kwargs):
-    """queries.<name> on a snapshot of its own: for work outside a page run (a download button's
-    deferred data), uncached."""
-    with db().reading() as con:
+def read(name: str, *args, sight: Sight = DONOR_SIGHT, **kwargs):
+    """queries.<name> on a snapshot of its own, showing what sight allows (the page run's, taken
+    when the page ran): for work outside a page run (a download button's deferred data), uncached."""
+    with db().reading(sight=sight) as con:
         return getattr(queries, name)(con, *args, **kwargs)
 
 
@@ -208,15 +318,92 @@ def _url_note(kind: str, value: str, suggestion: str | None) -> str:
 
 
 def pages() -> dict[str, list[StreamlitPage]]:
-    """The pages in the reader's language (their URL paths never change). Streamlit serves its
-    default page at "/" only, so /overview would be "page not found": the default is a hidden page
-    that forwards to /overview with the link's query string."""
+    """The pages this viewer may open, in the reader's language (their URL paths never change).
+    Streamlit serves its default page at "/" only, so /overview would be "page not found": the
+    default is a hidden page that forwards to /overview with the link's query string. Nobody signed
+    in: only the way to sign in."""
+    person = viewer()
+    if person is None:
+        return {"": [st.Page(_sign_in_first, title=tr("signin.title"), url_path="signin_first", default=True)]}
     by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name)
-               for name, path, icon in PAGES}
+               for name, path, icon in PAGES if person.may_open(name)}
     home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
-    listed = {tr(section): [by_name[n] for n in names] for section, names in SECTIONS.items()}
+    listed = {tr(section): [by_name[n] for n in names if n in by_name] for section, names in SECTIONS.items()}
+    listed = {section: found for section, found in listed.items() if found}
     next(iter(listed.values())).append(home)
     return listed
+
+
+def _sign_in_first() -> None:
+    """Nobody is signed in here (a session that ended while the tab was open, or the app served
+    without the sign-in routes): say so, and go to the sign-in form."""
+    ended = st.session_state.pop("_session_ended", False)
+    signed_out = st.session_state.pop("_signed_out", False)
+    st.title(tr("app.title"))
+    if signed_out:
+        target = "/signout?" + urlencode({"lang": lang()})
+        st.info(tr("signin.signed_out"), icon=":material/logout:")
+    else:
+        query = {"lang": lang(), "next": "/" + _page_path(), **({"expired": 1} if ended else {})}
+        target = "/signin?" + urlencode(query)
+        st.info(tr("signin.expired" if ended else "signin.needed"), icon=":material/lock:")
+    st.markdown(f"[{tr('signin.title')}]({target})")
+    go_to(target)
+
+
+def _page_path() -> str:
+    try:
+        url = st.context.url or ""
+    except (AttributeError, RuntimeError):
+        url = ""
+    return url.split("://", 1)[-1].partition("/")[2].split("?")[0]
+
+
+def go_to(target: str) -> None:
+    """Send the browser to a path of this site (the sign-in and sign-out routes, which Streamlit's
+    own messages cannot reach): target is built here from fixed paths and encoded values only."""
+    if not target.startswith("/") or target.startswith("//"):
+        raise ValueError(target)
+    script = json.dumps(target).replace("</", "<\\/")
+    st.html(f"<script>window.location.replace({script});</script>", unsafe_allow_javascript=True)
+
+
+def banner() -> None:
+    """What the reader must know about this view before reading it: local mode (no users yet),
+    submitted imports counted in it, or the public view."""
+    person = viewer()
+    if person is None:
+        return
+    # Banners, not alerts: the alerts of a page are its own news (a link's ignored value, a file's problems).
+    if person.how == "local":
+        st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")
+    elif person.how == "public":
+        st.markdown(f":blue-background[:material/public: {tr('app.public_view', link='/signin?' + urlencode({'lang': lang()}))}]")
+    if person.may("see_submitted") and not current_sight().approved_only:
+        waiting = data("submitted_count", by=None if person.may("review") else person.name)
+        if waiting:
+            st.caption(tr("app.includes_submitted", count=present.number(waiting, lang())))
+
+
+def account_box() -> None:
+    """Who is signed in, and the way out; a coordinator chooses whether submitted data counts."""
+    person = viewer()
+    if person is None or person.how in ("local", "public"):
+        return
+    places = ", ".join(person.municipalities) if person.municipalities else tr("account.all_municipalities")
+    st.caption(tr("account.signed_in", name=person.name, role=tr(f"role.{person.role}"), places=places))
+    st.button(tr("account.sign_out"), key="sign_out", icon=":material/logout:", on_click=_sign_out)
+
+
+def _sign_out() -> None:
+    token = _token()
+    if token:
+        try:
+            accounts.sign_out(db(), token, _address())
+        except DatabaseProblem:
+            pass  # the session still ends when idle; the cookie goes on the sign-out route
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state["_signed_out"] = True
 
 
 def _home() -> None:
@@ -233,12 +420,18 @@ def language_choice() -> None:
 def sidebar() -> Filters:
     """Language and the shared filters; the URL always says what the view shows."""
     language = lang()
+    person = viewer()
     with st.sidebar:
         language_choice()
+        if person is None:
+            return current_filters()
+        account_box()
         st.subheader(tr("filter.heading"))
         chosen = current_filters()
         municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
                                 | set(chosen.municipality), key=fold)
+        if person.municipalities is not None:
+            municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
         st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
                        persist_state="session",
                        placeholder=tr("filter.all_municipalities"))
@@ -252,6 +445,9 @@ def sidebar() -> Filters:
                        placeholder=tr("filter.all_themes"))
         st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
                      format_func=lambda key: key or t("filter.all_cycles", language))
+        if person.may("review"):
+            st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, value=True,
+                      help=tr("filter.include_submitted_help"))
         st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
         st.caption(tr("filter.link_hint"))
         st.caption(tr("app.database", name=Path(database()).name))
@@ -468,8 +664,9 @@ def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int
     """A table that may hold a million rows: the first rows are fetched and shown, all of them
     download. Returns how many rows there are."""
     total = data(f"{name}_count", chosen)
+    sight = current_sight()
     table(data(name, chosen, limit=settings.TABLE_ROW_LIMIT), name, columns, total=total,
-          everything=lambda: read(name, chosen), **options)
+          everything=lambda: read(name, chosen, sight=sight), **options)
     return total
 
 
@@ -482,8 +679,23 @@ def template_bytes(version: str = "1") -> bytes:
         return template.write(Path(folder) / "POP_template.xlsx").read_bytes()
 
 
+def uploading_as() -> str:
+    """Whom an upload is stored under, for which municipalities, and whether it waits for approval."""
+    person = viewer()
+    if person is None:
+        return ""
+    places = ", ".join(person.municipalities) if person.municipalities else tr("account.all_municipalities")
+    key = "upload.as_submitted" if person.review == "submitted" else "upload.as_approved"
+    return tr(key, name=person.name, places=places)
+
+
 def _upload_key(content: bytes, file_name: str) -> str:
-    return "_checked_" + hashlib.sha256(content).hexdigest() + file_name
+    person = viewer()
+    return "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + (person.name if person else "")
+
+
+def _problem_note(problem: DatabaseProblem | Refusal | aliases.AliasRefused) -> dict[str, str]:
+    return {code: problem.message(code) for code in settings.LANGUAGES}
 
 
 def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
@@ -495,7 +707,7 @@ def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
     if key not in st.session_state:
         _forget_uploads()
         st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
-                                                       limit=settings.MAX_UPLOAD_BYTES)
+                                                       limit=settings.MAX_UPLOAD_BYTES, by=viewer())
     return st.session_state[key]
 
 
@@ -509,28 +721,30 @@ def choice_key(unknown: present.Unknown) -> str:
     return "choose_" + hashlib.sha1(f"{unknown.vocabulary}\x00{unknown.value}".encode()).hexdigest()[:12]
 
 
-def recheck_upload(content: bytes, file_name: str, who: str, unknowns: list[present.Unknown]) -> None:
+def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknown]) -> None:
     """The Upload page's re-check: each chosen term is read for this upload, those to remember are
     saved for every later import too, and the same sheets are checked again (not read again)."""
-    key = _upload_key(content, file_name)
-    report = st.session_state.get(key)
-    if report is None or report.read is None:
-        return
-    picked = [(u, st.session_state.get(choice_key(u)), bool(st.session_state.get("remember_" + choice_key(u))))
-              for u in unknowns]
     try:
+        by = permit("upload")
+        key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
+        report = st.session_state.get(key)
+        if report is None or report.read is None:
+            return
+        picked = [(u, st.session_state.get(choice_key(u)), bool(st.session_state.get("remember_" + choice_key(u))))
+                  for u in unknowns]
         remembered = [(u, term) for u, term, remember in picked if term and remember]
         if remembered:
+            access.require(by, "save_mapping")
             with db().writing() as con:
                 for unknown, term in remembered:
-                    aliases.add(con, unknown.vocabulary, unknown.value, term, who=who.strip() or "dashboard",
-                                why=f"Upload: {file_name}")
+                    aliases.add(con, unknown.vocabulary, unknown.value, term, who=by.name, why=f"Upload: {file_name}",
+                                address=by.address)
         chosen = [*st.session_state.get("_chosen_" + key, []),
                   *(SavedMapping(0, u.vocabulary, u.value, term) for u, term, remember in picked if term and not remember)]
         st.session_state["_chosen_" + key] = chosen
-        st.session_state[key] = importing.recheck(report, importing.mappings_of(db()).adding(chosen))
-    except (DatabaseProblem, aliases.AliasRefused) as problem:
-        st.session_state["upload_problem"] = {code: problem.message(code) for code in settings.LANGUAGES}
+        st.session_state[key] = importing.recheck(report, importing.mappings_of(db()).adding(chosen), by=by)
+    except (DatabaseProblem, aliases.AliasRefused, Refusal) as problem:
+        st.session_state["upload_problem"] = _problem_note(problem)
 
 
 def replacements(report: importing.ImportReport) -> list[str]:
@@ -540,40 +754,123 @@ def replacements(report: importing.ImportReport) -> list[str]:
             for params in present.replacements(importing.would_replace(db(), report), lang())]
 
 
-def store_upload(content: bytes, file_name: str, who: str) -> importing.ImportReport:
+def store_upload(content: bytes, file_name: str) -> importing.ImportReport:
     """Store a file as it was checked (with the terms chosen for it), under the one write lock of
-    every process; a file not checked in this session is checked first."""
-    report = st.session_state.get(_upload_key(content, file_name))
+    every process, as the signed-in user (their role checked again here); a file not checked in
+    this session is checked first."""
+    by = permit("upload")
+    key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
+    report = st.session_state.get(key)
     if report is None or report.status != "valid":
-        return importing.import_bytes(db(), content, file_name, who=who.strip() or "dashboard",
-                                      limit=settings.MAX_UPLOAD_BYTES)
-    return importing.store_checked(db(), report, who=who.strip() or "dashboard")
+        return importing.import_bytes(db(), content, file_name, limit=settings.MAX_UPLOAD_BYTES, by=by)
+    return importing.store_checked(db(), report, by=by)
 
 
-def confirm_upload(content: bytes, file_name: str, who: str) -> None:
+def confirm_upload(content: bytes, file_name: str) -> None:
     """The Upload page's confirm button: store, and say so on the next run."""
     try:
-        report = store_upload(content, file_name, who)
-    except DatabaseProblem as problem:
-        st.session_state["upload_problem"] = {code: problem.message(code) for code in settings.LANGUAGES}
+        report = store_upload(content, file_name)
+    except (DatabaseProblem, Refusal) as problem:
+        st.session_state["upload_problem"] = _problem_note(problem)
         return
     _forget_uploads()
     if report.status == "imported":
         st.session_state["upload_stored"] = {
-            "file": file_name, "import_id": report.import_id, "rows": report.rows,
+            "file": file_name, "import_id": report.import_id, "rows": report.rows, "review": report.review,
             "warnings": {code: [w.message(code) for w in report.warnings] for code in settings.LANGUAGES}}
+    elif report.status == "refused":  # the role or the rows changed since the check
+        st.session_state["upload_problem"] = {code: " ".join(p.message(code) for p in report.errors[:3])
+                                              for code in settings.LANGUAGES}
+
+
+def import_labels(imports: pd.DataFrame) -> dict[int, str]:
+    """One line per import for a choice: number, file, when, who."""
+    return {int(r.id): f"#{r.id} · {r.file_name} · {r.imported_at:%d.%m.%Y %H:%M} · {r.imported_by}"
+            for r in imports.itertuples()}
 
 
 def undo(import_id: int) -> tuple[bool, str]:
     """Undo an import; the answer is what to tell the reader."""
     try:
-        with db().writing() as con:
-            removed = store.undo(con, import_id)
+        removed = approval.undo(db(), import_id, permit("undo"))
     except UndoRefused as refused:
         return False, tr("history.undo_refused", import_id=import_id, reason=refused.message(lang()))
-    except DatabaseProblem as problem:
+    except (DatabaseProblem, Refusal) as problem:
         return False, escape(problem.message(lang()))
-    return True, tr("history.undone", import_id=import_id, rows=present.number(sum(removed.values()), lang()))
+    return True, tr("history.undone", import_id=import_id, **_removed(removed))
+
+
+def _removed(removed: dict[str, int]) -> dict[str, str]:
+    """How many rows went, as a phrase ('1 row', '7 rows') and as a number, in the reader's language."""
+    count = sum(removed.values())
+    return {"rows": present.rows_phrase(count, lang()), "n": present.number(count, lang())}
+
+
+def review(import_id: int, approve: bool) -> None:
+    """The Import-history page's approve and reject buttons (a rejection needs its comment)."""
+    comment = st.session_state.get(f"review_comment_{import_id}", "")
+    try:
+        by = permit("review")
+        if approve:
+            approval.approve(db(), import_id, by, comment)
+            outcome = (True, tr("history.approved", import_id=import_id))
+        else:
+            removed = approval.reject(db(), import_id, by, comment)
+            outcome = (True, tr("history.rejected", import_id=import_id, **_removed(removed)))
+    except (UndoRefused, DatabaseProblem, Refusal) as problem:
+        outcome = (False, escape(problem.message(lang())))
+    st.session_state["undo_outcome"] = outcome
+
+
+# ── users ────────────────────────────────────────────────────────────────────────────────────
+
+def audit_view(log: pd.DataFrame, actions: list[str], people: list[str], search: str) -> pd.DataFrame:
+    """The audit rows chosen on the page, each action named in the reader's language."""
+    shown = log
+    if actions:
+        shown = shown[shown["action"].isin(actions)]
+    if people:
+        shown = shown[shown["who"].isin(people)]
+    if search.strip():
+        needle = fold(search.strip())
+        text = (shown["target"].fillna("") + " " + shown["detail"].fillna("") + " " + shown["who"]).map(fold)
+        shown = shown[text.str.contains(needle, regex=False)]
+    return shown
+
+
+def add_user() -> None:
+    """The Users page's form: a new user, checked and stored as the command line would."""
+    state = st.session_state
+    try:
+        name = accounts.add(db(), state.get("new_user_name", ""), state.get("new_user_role", ""),
+                            list(state.get("new_user_municipalities") or []), state.get("new_user_password", ""),
+                            permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.added", name=name, role=tr(f"role.{state.get('new_user_role')}")))
+        for key in ("new_user_name", "new_user_password"):
+            state[key] = ""
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def change_password() -> None:
+    state = st.session_state
+    name = state.get("password_user", "")
+    try:
+        accounts.change_password(db(), name, state.get("password_new", ""), permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.password_changed", name=name))
+        state["password_new"] = ""
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def remove_user() -> None:
+    state = st.session_state
+    name = state.get("remove_user", "")
+    try:
+        accounts.remove(db(), name, permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.removed", name=name))
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
 
 
 def ask_undo(import_id: int) -> None:

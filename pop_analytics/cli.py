@@ -1,22 +1,28 @@
-"""Command line: python -m pop_analytics import|kpis|history|undo|aliases|demo|template|backup|restore|migrate.
+"""Command line: python -m pop_analytics import|kpis|history|undo|approve|reject|users|audit|aliases|demo|
+template|backup|restore|migrate.
 
-Read commands open the database read-only and never migrate it; write commands wait (bounded) for
-the one write lock that every process shares (pop_analytics.database)."""
+The command line is the machine owner's tool and acts as a coordinator (import --as acts for a
+user, with that user's role and municipalities). Read commands open the database read-only and
+never migrate it; write commands wait (bounded) for the one write lock that every process shares
+(pop_analytics.database)."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import aliases, demo, filters, importing, kpis, present, store, template
+from . import accounts, aliases, approval, demo, filters, importing, kpis, present, store, template
+from .access import Viewer, cli_viewer
 from .aliases import AliasRefused
 from .database import Database
-from .errors import DatabaseProblem, PopError, UndoRefused, UnknownFilterValue
+from .errors import DatabaseProblem, PopError, Refusal, UndoRefused, UnknownFilterValue, UserRefused
 from .i18n import t
 from .reference import cycles
+from .scope import DONOR_SIGHT, EVERYTHING
 from .settings import DB_ENV_VAR, LANGUAGES
 
 
@@ -36,6 +42,8 @@ def _print_report(report: importing.ImportReport, lang: str) -> None:
     print(t(f"cli.import.{report.status}", lang, file=report.file, kind=kinds,
             rows=present.rows_phrase(report.rows, lang), import_id=report.import_id or "",
             problems=present.problems_phrase(report.problem_count, lang)))
+    if report.review == "submitted":
+        print(t("cli.import.submitted", lang, import_id=report.import_id))
     for p in report.errors:
         print("  ✖ " + _located(p, lang))
     for p in report.warnings:
@@ -46,7 +54,8 @@ def cmd_import(args) -> int:
     db = Database(args.db)
     if not db.path.exists() or not args.dry_run:  # made (even if no file gets in), or brought forward
         db.ensure()
-    reports = [importing.import_path(db, path, who=args.who, dry_run=args.dry_run) for path in args.files]
+    by = _acting_for(db, args.as_user) if args.as_user else None
+    reports = [importing.import_path(db, path, who=args.who, dry_run=args.dry_run, by=by) for path in args.files]
     if args.json:
         _print_json([r.as_dict(args.lang) for r in reports])
     else:
@@ -55,9 +64,19 @@ def cmd_import(args) -> int:
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 
+def _acting_for(db: Database, name: str) -> Viewer:
+    """import --as NAME: the user's role and municipalities apply, as if they uploaded it."""
+    with db.reading() as con:
+        found = store.user(con, name)
+    if found is None:
+        raise UserRefused("unknown", name=name)
+    municipalities = tuple(found["municipalities"]) if found["role"] == "partner" else None
+    return Viewer(name=found["name"], role=found["role"], municipalities=municipalities, how="cli")
+
+
 def cmd_kpis(args) -> int:
     chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
-    with Database(args.db).reading() as con:
+    with Database(args.db).reading(sight=DONOR_SIGHT if args.approved_only else EVERYTHING) as con:
         result = kpis.kpis(con, chosen)
     if args.json:
         _print_json(result)
@@ -73,8 +92,8 @@ def cmd_kpis(args) -> int:
 
 def _print_rows(frame, args, empty_key: str, hidden: tuple[str, ...] = ()) -> int:
     """A listing: JSON records, or a plain table (a sentence when it is empty)."""
-    if args.json:
-        _print_json(frame.to_dict(orient="records"))
+    if args.json:  # a missing value is null, never NaN or NaT, which JSON has no word for
+        _print_json(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))
     elif frame.empty:
         print(t(empty_key, args.lang))
     else:
@@ -89,10 +108,69 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    with Database(args.db).writing() as con:
-        removed = store.undo(con, args.import_id)
-    print(t("cli.undo.done", args.lang, import_id=args.import_id, rows=sum(removed.values())))
+    removed = approval.undo(Database(args.db), args.import_id, cli_viewer())
+    print(t("cli.undo.done", args.lang, import_id=args.import_id, **_removed(removed, args.lang)))
     return 0
+
+
+def _removed(removed: dict[str, int], lang: str) -> dict[str, str]:
+    count = sum(removed.values())
+    return {"rows": present.rows_phrase(count, lang), "n": present.number(count, lang)}
+
+
+def cmd_approve(args) -> int:
+    approval.approve(Database(args.db), args.import_id, cli_viewer(), args.comment)
+    print(t("cli.approve.done", args.lang, import_id=args.import_id))
+    return 0
+
+
+def cmd_reject(args) -> int:
+    removed = approval.reject(Database(args.db), args.import_id, cli_viewer(), args.comment)
+    print(t("cli.reject.done", args.lang, import_id=args.import_id, **_removed(removed, args.lang)))
+    return 0
+
+
+def _new_password(lang: str) -> str:
+    """From standard input when it is not a terminal (scripts, tests): its first line. At a
+    terminal: asked twice, not echoed."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(t("cli.users.password", lang))
+    if getpass.getpass(t("cli.users.password_again", lang)) != first:
+        raise UserRefused("passwords_differ")
+    return first
+
+
+def cmd_users_add(args) -> int:
+    db = Database(args.db)
+    db.ensure()
+    name = accounts.add(db, args.name, args.role, args.municipality, _new_password(args.lang), cli_viewer())
+    print(t("cli.users.added", args.lang, name=name, role=t(f"role.{args.role.strip().lower()}", args.lang)))
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    frame = accounts.listed(Database(args.db))
+    frame["municipalities"] = [", ".join(m) for m in frame["municipalities"]]
+    return _print_rows(frame, args, "cli.users.none")
+
+
+def cmd_users_passwd(args) -> int:
+    accounts.change_password(Database(args.db), args.name, _new_password(args.lang), cli_viewer())
+    print(t("cli.users.password_changed", args.lang, name=args.name))
+    return 0
+
+
+def cmd_users_remove(args) -> int:
+    accounts.remove(Database(args.db), args.name, cli_viewer())
+    print(t("cli.users.removed", args.lang, name=args.name))
+    return 0
+
+
+def cmd_audit(args) -> int:
+    with Database(args.db).reading() as con:
+        frame = store.audit_rows(con)
+    return _print_rows(frame, args, "cli.audit.empty")
 
 
 def cmd_aliases_add(args) -> int:
@@ -164,6 +242,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate only; store nothing")
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.add_argument("--who", default=None, help="name recorded with the import (default: the system user)")
+    p.add_argument("--as", dest="as_user", default=None, metavar="NAME",
+                   help="import on behalf of a user: their role and municipalities apply (a partner's arrives submitted)")
     p.set_defaults(run=cmd_import)
 
     p = commands.add_parser("kpis", parents=[common], help="print the KPI object for the filters")
@@ -171,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--year", action="append", default=[], help="monitoring / calendar year; repeatable")
     p.add_argument("--theme", action="append", default=[], help="theme key or label; repeatable")
     p.add_argument("--cycle", default=None, help="contract cycle, e.g. 2019-2023")
+    p.add_argument("--approved-only", action="store_true", help="count approved imports only, as donors see them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
 
@@ -181,6 +262,37 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("undo", parents=[common], help="restore the state before an import")
     p.add_argument("import_id", type=int)
     p.set_defaults(run=cmd_undo)
+
+    p = commands.add_parser("approve", parents=[common], help="approve a submitted import: donors see it from now on")
+    p.add_argument("import_id", type=int, metavar="ID")
+    p.add_argument("--comment", default=None)
+    p.set_defaults(run=cmd_approve)
+
+    p = commands.add_parser("reject", parents=[common], help="reject a submitted import: its rows go, as with undo")
+    p.add_argument("import_id", type=int, metavar="ID")
+    p.add_argument("--comment", required=True, help="what the partner should fix (they read it)")
+    p.set_defaults(run=cmd_reject)
+
+    p = commands.add_parser("users", parents=[common], help="the dashboard's users")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("add", parents=[common], help="add a user (password from standard input when piped)")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, help="coordinator, partner or donor")
+    a.add_argument("--municipality", action="append", default=[], help="a partner's municipality; repeatable")
+    a.set_defaults(run=cmd_users_add)
+    a = actions.add_parser("list", parents=[common], help="list the users")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(run=cmd_users_list)
+    a = actions.add_parser("passwd", parents=[common], help="set a user's password (their sessions end)")
+    a.add_argument("name")
+    a.set_defaults(run=cmd_users_passwd)
+    a = actions.add_parser("remove", parents=[common], help="remove a user (their sessions end)")
+    a.add_argument("name")
+    a.set_defaults(run=cmd_users_remove)
+
+    p = commands.add_parser("audit", parents=[common], help="print the audit log, newest first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_audit)
 
     p = commands.add_parser("aliases", parents=[common], help="saved mappings of spellings to terms and columns")
     actions = p.add_subparsers(dest="action", required=True)
@@ -234,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
         print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
         return 1
-    except (UndoRefused, DatabaseProblem, AliasRefused) as refused:
+    except (UndoRefused, DatabaseProblem, AliasRefused, Refusal) as refused:
         print(f"{t('cli.error', args.lang)}: {refused.message(args.lang)}", file=sys.stderr)
         return 1
     except PopError as error:

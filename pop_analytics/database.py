@@ -38,6 +38,7 @@ from .errors import (
     DatabaseTooNew,
     DatabaseUnreadable,
 )
+from .scope import EVERYTHING, Sight, restrict
 from .settings import DUCKDB_CONFIG, database_path
 
 _READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -100,8 +101,9 @@ class Snapshot:
     """One consistent view of the data: no writer can change the file from its start to close().
     The connection opens on first use, so a page served from caches never touches the file."""
 
-    def __init__(self, db: Database, wait: float):
+    def __init__(self, db: Database, wait: float, sight: Sight = EVERYTHING):
         self.db = db
+        self.sight = sight
         deadline = time.monotonic() + wait
         queue = _Lock(db.queue_path, False, deadline, db.name, writing=False)  # behind any waiting writer
         try:
@@ -116,19 +118,44 @@ class Snapshot:
         self._outer = _open_snapshots.by_path.get(db.path)
         _open_snapshots.by_path[db.path] = self
 
+    def show(self, sight: Sight) -> None:
+        """Show what sight allows: decided before the first query (a page run learns who it is for
+        from this snapshot first)."""
+        if self._con is not None and sight != self.sight:
+            raise RuntimeError("a snapshot's sight is chosen before its first query")
+        self.sight = sight
+
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._lock is None:
             raise RuntimeError("snapshot used after close")
         if self._con is None:
-            con = self.db._open(read_only=True, deadline=time.monotonic() + self._deadline_wait)
-            try:
-                _check_readable_version(con, self.db.name)
-                con.execute("BEGIN TRANSACTION READ ONLY")
-            except BaseException:
-                con.close()
-                raise
-            self._con = con
+            self._con = self._connect(self.sight)
         return self._con
+
+    def _connect(self, sight: Sight) -> duckdb.DuckDBPyConnection:
+        con = self.db._open(read_only=True, deadline=time.monotonic() + self._deadline_wait)
+        try:
+            _check_readable_version(con, self.db.name)
+            restrict(con, sight)
+            con.execute("BEGIN TRANSACTION READ ONLY")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    @contextmanager
+    def beside(self, sight: Sight) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A second connection under this snapshot's lock (the file cannot change meanwhile) that
+        sees what another sight allows: a page run's import checks read every row."""
+        if self._lock is None:
+            raise RuntimeError("snapshot used after close")
+        con = self._connect(sight)
+        try:
+            yield con
+        finally:
+            with suppress(duckdb.Error):
+                con.execute("COMMIT")
+            con.close()
 
     def close(self) -> None:
         if self._con is not None:
@@ -184,24 +211,29 @@ class Database:
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
 
-    def snapshot(self, wait: float | None = None) -> Snapshot:
-        """A snapshot the caller closes (a page run opens one and closes it at its end)."""
+    def snapshot(self, wait: float | None = None, sight: Sight = EVERYTHING) -> Snapshot:
+        """A snapshot the caller closes (a page run opens one and closes it at its end), showing
+        the rows sight allows."""
         wait = settings.READ_WAIT_SECONDS if wait is None else wait
         if not self.path.exists():
             raise DatabaseMissing(self.name)
         if not self.path.is_file():
             raise DatabaseUnreadable(self.name)
-        return Snapshot(self, wait)
+        return Snapshot(self, wait, sight)
 
     @contextmanager
-    def reading(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def reading(self, wait: float | None = None, sight: Sight = EVERYTHING) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection inside one read-only transaction, for one command or download;
         inside a snapshot this thread holds already (a page run), that snapshot's connection."""
         outer = _active(self.path)
         if outer is not None and not outer.closed:
-            yield outer.connection()
+            if outer.sight == sight:
+                yield outer.connection()
+            else:
+                with outer.beside(sight) as con:
+                    yield con
             return
-        with self.snapshot(wait) as snap:
+        with self.snapshot(wait, sight) as snap:
             yield snap.connection()
 
     def version(self, wait: float | None = None) -> str:

@@ -142,3 +142,50 @@ class MigrationFailed(DatabaseProblem):
     """A migration step failed and was rolled back; the file stays at the version before it."""
 
     reason = "migration_failed"
+
+
+class Refusal(PopError):
+    """An error whose sentence is <prefix>.<reason> in the catalogues, with its params filled in."""
+
+    prefix = ""
+
+    def __init__(self, reason: str, **params: object):
+        self.reason, self.params = reason, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from .i18n import t  # the catalogue reads files; errors stays importable on its own
+        return t(f"{self.prefix}.{self.reason}", lang, **self.params)
+
+
+class ReviewRefused(Refusal):
+    """An import cannot be approved or rejected: reason is unknown or not_submitted (it stands at state)."""
+
+    prefix = "review"
+
+    def __init__(self, reason: str, import_id: int, state: str = ""):
+        self.import_id, self.state = import_id, state
+        super().__init__(reason, import_id=import_id, state=state)
+
+    def message(self, lang: str) -> str:
+        from .i18n import t
+        return t(f"review.{self.reason}", lang, import_id=self.import_id,
+                 state=t(f"import_status.{self.state}", lang) if self.state else "")
+
+
+class AccessDenied(Refusal):
+    """The signed-in user's role does not allow this (reason names the action), whatever a page showed."""
+
+    prefix = "access"
+
+
+class UserRefused(Refusal):
+    """A user cannot be added or changed as asked: reason names what to fix (name, role, municipality…)."""
+
+    prefix = "user"
+
+
+class SignInRefused(Refusal):
+    """A sign-in did not succeed: wrong (name or password, never which) or slowed (wait seconds)."""
+
+    prefix = "signin"

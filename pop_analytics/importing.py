@@ -11,10 +11,11 @@ import duckdb
 import pandas as pd
 
 from . import aliases, reading, store, validate
+from .access import Viewer, require
 from .database import Database
 from .errors import FileRefused, Problem
 from .matching import NO_MAPPINGS, Mappings
-from .messages import localized, problem
+from .messages import ProblemLog, localized, problem
 from .settings import MAX_FILE_BYTES
 
 REPLACED_WHAT = {  # what a stored row is, in a sentence that counts them
@@ -38,6 +39,7 @@ class ImportReport:
     batch: validate.Batch | None = None
     read: reading.ReadResult | None = None  # the sheets as read: a refused file's cells are shown, and re-checked
     omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
+    review: str | None = None  # once stored: approved (donors see it) or submitted (waiting for a coordinator)
 
     @property
     def problem_count(self) -> int:
@@ -47,7 +49,7 @@ class ImportReport:
     def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file, "sha256": self.sha256, "status": self.status, "kind": self.kind, "rows": self.rows,
-            "import_id": self.import_id,
+            "import_id": self.import_id, "review": self.review,
             "errors": [p.as_dict(lang) for p in self.errors],
             "errors_not_listed": self.omitted,
             "warnings": [p.as_dict(lang) for p in self.warnings],
@@ -65,9 +67,9 @@ def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> li
 
 
 def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int = MAX_FILE_BYTES,
-          mappings: Mappings = NO_MAPPINGS) -> ImportReport:
+          mappings: Mappings = NO_MAPPINGS, by: Viewer | None = None) -> ImportReport:
     """Read and validate one file's content, touching no database: status valid or refused, with
-    every error and every warning found."""
+    every error and every warning found (a row for a municipality the uploader is not bound to is one)."""
     report = ImportReport(file=file_name, sha256=hashlib.sha256(data).hexdigest(), status="refused")
     if len(data) > limit:
         report.errors = [_too_large(file_name, len(data), limit)]
@@ -77,10 +79,11 @@ def check(data: bytes, file_name: str, today: dt.date | None = None, limit: int 
     except FileRefused as refused:
         report.errors, report.omitted, report.warnings = refused.problems, refused.omitted, refused.warnings
         return report
-    return recheck(report, mappings, today)
+    return recheck(report, mappings, today, by)
 
 
-def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = None) -> ImportReport:
+def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = None,
+            by: Viewer | None = None) -> ImportReport:
     """Validate the sheets a check has read again, with other mappings (a person chose terms for
     values it could not read): the file is not read a second time."""
     assert report.read is not None
@@ -90,9 +93,32 @@ def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = No
     except FileRefused as refused:
         checked.errors, checked.omitted, checked.warnings = refused.problems, refused.omitted, refused.warnings
         return checked
+    outside = not_theirs(batch, by)
+    if outside:
+        checked.errors, checked.warnings = outside, batch.warnings
+        return checked
     checked.batch, checked.kind, checked.rows, checked.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
     checked.status = "valid"
     return checked
+
+
+def not_theirs(batch: validate.Batch, by: Viewer | None) -> list[Problem]:
+    """A problem for each row about a municipality the uploader is not bound to (a partner's file
+    may hold only its own municipalities' rows; network-wide figures are a coordinator's)."""
+    if by is None or by.municipalities is None:
+        return []
+    log = ProblemLog()
+    yours = ", ".join(by.municipalities)
+    for frame in (batch.priorities, batch.activities, batch.figures):
+        if not len(frame):
+            continue
+        outside = frame[~frame["municipality"].isin(list(by.municipalities))]
+        for sheet, row, municipality in zip(outside["sheet"], outside["excel_row"], outside["municipality"]):
+            code = "not_your_municipality" if isinstance(municipality, str) else "network_figure_not_yours"
+            if log.room(code):
+                log.keep(problem(code, sheet=sheet, row=int(row), value=municipality if isinstance(municipality, str)
+                                 else "", yours=yours))
+    return [*log, *log.summary()]
 
 
 def _too_large(file_name: str, size: int, limit: int) -> Problem:
@@ -110,16 +136,27 @@ def _before_checking(target: Database | duckdb.DuckDBPyConnection, sha256: str) 
         return store.find_stored(con, sha256), aliases.mappings(con)
 
 
-def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None) -> ImportReport:
-    """Write a checked report's batch in one transaction, unless the same bytes are stored already."""
+def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None, by: Viewer | None = None
+           ) -> ImportReport:
+    """Write a checked report's batch in one transaction, unless the same bytes are stored already.
+    With by (a signed-in user), the role is checked again here, whatever checked the file before:
+    a partner's import arrives submitted, a coordinator's approved, and both are in the audit log."""
     assert report.batch is not None
+    if by is not None:
+        require(by, "upload")
+        outside = not_theirs(report.batch, by)
+        if outside:
+            report.status, report.errors, report.batch = "refused", outside, None
+            return report
     stored = store.find_stored(con, report.sha256)  # the same bytes, stored meanwhile by another process
     if stored is not None:
         report.status, report.import_id = "duplicate", stored
         return report
-    report.import_id, replaced = store.write(con, report.batch, report.file, report.sha256, who=who, kind=report.kind)
+    report.import_id, replaced = store.write(
+        con, report.batch, report.file, report.sha256, who=by.name if by else who, kind=report.kind,
+        review=by.review if by else "approved", audit=(by.address if by else None, "import"))
     report.warnings = report.warnings + _replacement_warnings(replaced)
-    report.status = "imported"
+    report.status, report.review = "imported", by.review if by else "approved"
     return report
 
 
@@ -128,10 +165,11 @@ def mappings_of(target: Database | duckdb.DuckDBPyConnection) -> Mappings:
     return aliases.current(target) if isinstance(target, Database) else aliases.mappings(target)
 
 
-def store_checked(db: Database, report: ImportReport, who: str | None = None) -> ImportReport:
+def store_checked(db: Database, report: ImportReport, who: str | None = None, by: Viewer | None = None
+                  ) -> ImportReport:
     """Store what a check found valid, as it was checked: the file is not read again."""
     with db.writing() as con:
-        return _store(con, report, who)
+        return _store(con, report, who, by)
 
 
 def would_replace(db: Database, report: ImportReport) -> pd.DataFrame:
@@ -143,7 +181,8 @@ def would_replace(db: Database, report: ImportReport) -> pd.DataFrame:
 
 
 def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
-                 dry_run: bool = False, today: dt.date | None = None, limit: int = MAX_FILE_BYTES) -> ImportReport:
+                 dry_run: bool = False, today: dt.date | None = None, limit: int = MAX_FILE_BYTES,
+                 by: Viewer | None = None) -> ImportReport:
     """Import one file's content. Never raises for a bad file: the report says what is wrong.
     target is a Database (the shared way: the file is read and validated outside the write lock, so
     other processes keep reading and writing meanwhile, and the lock is held only to store it), or a
@@ -152,13 +191,13 @@ def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file
     stored, mappings = _before_checking(target, sha)
     if stored is not None:
         return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
-    report = check(data, file_name, today=today, limit=limit, mappings=mappings)
+    report = check(data, file_name, today=today, limit=limit, mappings=mappings, by=by)
     if report.status == "refused" or dry_run:
         return report
     if not isinstance(target, Database):
-        return _store(target, report, who)
+        return _store(target, report, who, by)
     with target.writing() as con:
-        return _store(con, report, who)
+        return _store(con, report, who, by)
 
 
 def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:

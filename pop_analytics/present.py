@@ -100,13 +100,17 @@ def filters_text(filters: Filters, lang: str) -> str:
     return " · ".join(parts)
 
 
+# Columns whose values are words of the catalogue: <prefix>.<value>.
+_WORDS = {"state": "state", "import_status": "import_status", "role": "role", "action": "audit_action"}
+
+
 def _cell(column: str, value: object, lang: str) -> object:
     if _missing(value):
         return None
     if column in _VOCABULARY:
         return label(_VOCABULARY[column], value, lang)
-    if column == "state":
-        return t(f"state.{value}", lang)
+    if column in _WORDS:
+        return t(f"{_WORDS[column]}.{value}", lang)
     if column == "kind":
         return " + ".join(t(f"kind.{k}", lang) for k in str(value).split("+"))
     if column in ("themes",):
@@ -137,7 +141,7 @@ def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) 
             heading, kind = column, "status"
         else:
             heading, kind = t(f"col.{column}", lang), column
-        if kind in _VOCABULARY or kind in ("state", "kind", "themes") or values.dtype == bool:
+        if kind in _VOCABULARY or kind in _WORDS or kind in ("kind", "themes") or values.dtype == bool:
             values = pd.Series([_cell(kind, v, lang) for v in values], index=values.index, dtype=object)
         if pd.api.types.is_datetime64_any_dtype(values):
             values = _dates(column, values)

@@ -14,7 +14,7 @@ import math
 import duckdb
 import pandas as pd
 
-from . import kpis, reference, scope
+from . import kpis, reference, scope, store
 from .filters import Filters
 from .kpis import STATUSES, percent
 from .text import fold
@@ -352,10 +352,30 @@ def missing_reports(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 
 # ── imports ──────────────────────────────────────────────────────────────────────────────────
 
-def imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The import history, newest first (as store.history gives it, without the file hash)."""
-    return frame(con, """SELECT id, imported_at, imported_by, file_name, kind, rows, state, undone_at
-                         FROM imports ORDER BY id DESC""")
+def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
+    """The import history, newest first (as store.history gives it, without the file hash); with
+    by, only the imports that user stored (a partner sees their own)."""
+    return frame(con, f"""SELECT id, imported_at, imported_by, file_name, kind, rows, {store.IMPORT_STATUS_SQL} AS import_status,
+                                 reviewed_by, reviewed_at, review_comment, undone_at
+                          FROM imports WHERE CAST($by AS VARCHAR) IS NULL OR imported_by = $by ORDER BY id DESC""", by=by)
+
+
+def submitted_count(con: duckdb.DuckDBPyConnection, by: str | None = None) -> int:
+    """Imports waiting for approval (with by, only that user's)."""
+    return int(frame(con, f"""SELECT count(*) AS n FROM imports WHERE {store.IMPORT_STATUS_SQL} = 'submitted'
+                              AND (CAST($by AS VARCHAR) IS NULL OR imported_by = $by)""", by=by)["n"].iloc[0])
+
+
+def audit(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The audit log, newest first."""
+    return store.audit_rows(con)
+
+
+def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The dashboard's users, each partner's municipalities as one text."""
+    table = store.users(con)
+    table["municipalities"] = [", ".join(m) for m in table["municipalities"]]
+    return table
 
 
 # ── one municipality ─────────────────────────────────────────────────────────────────────────

@@ -4,10 +4,14 @@ so that a tile, a chart and `python -m pop_analytics kpis` always count the same
 Only the filters that are set become SQL, each value a bound parameter (`municipality IN ($f_municipality_0,
 …)`): a million activity rows are then tested only for what was chosen, with tests DuckDB runs fast.
 Every relation read here is a current_* view (store.py): rows a newer file replaced never count.
+Which rows those views hold for one reader (approved only, some municipalities, no notes) is the
+reader's Sight, set once on its connection (restrict), so no query can forget it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import duckdb
 
 from . import reference
 from .filters import Filters
@@ -89,3 +93,48 @@ def figures(filters: Filters) -> tuple[str, dict[str, object]]:
     """`FROM current_figures f WHERE …`: reported figures of the chosen years and municipalities."""
     clause = where(filters, FIGURE_COLUMNS)
     return f"FROM current_figures f\nWHERE true{clause.sql}\n", clause.params
+
+
+# ── what one reader may see ──────────────────────────────────────────────────────────────────
+
+DATA_VIEWS = ("priorities", "priority_status", "activities", "figures")
+# Free text a person typed about an activity or a status: it may name participants.
+NOTE_COLUMNS = {"priority_status": ("note",), "activities": ("note",), "figures": ("note",)}
+
+
+@dataclass(frozen=True)
+class Sight:
+    """Which stored rows a reader may see: only approved imports' (what donors see) or submitted
+    ones too; only some municipalities' (a partner's) or all; with or without free-text notes."""
+
+    approved_only: bool = False
+    municipalities: tuple[str, ...] | None = None
+    notes: bool = True
+
+    @property
+    def everything(self) -> bool:
+        return self == EVERYTHING
+
+
+EVERYTHING = Sight()
+DONOR_SIGHT = Sight(approved_only=True, notes=False)
+
+
+def restrict(con: duckdb.DuckDBPyConnection, sight: Sight) -> None:
+    """Make this connection's current_* views hold only what sight allows: temporary views of the
+    same names shadow the stored ones for this connection alone (before its transaction starts)."""
+    if sight.everything:
+        return
+    row = con.execute("SELECT current_database()").fetchone()
+    catalog = '"' + str(row[0] if row else "").replace('"', '""') + '"'
+    source = "approved" if sight.approved_only else "current"
+    within = ""
+    if sight.municipalities is not None:
+        con.execute("CREATE TEMP TABLE sight_municipalities (municipality VARCHAR)")
+        if sight.municipalities:
+            con.executemany("INSERT INTO sight_municipalities VALUES (?)", [[m] for m in sight.municipalities])
+        within = " WHERE municipality IN (SELECT municipality FROM temp.main.sight_municipalities)"
+    for table in DATA_VIEWS:
+        hidden = () if sight.notes else NOTE_COLUMNS.get(table, ())
+        replace = f" REPLACE ({', '.join(f'CAST(NULL AS VARCHAR) AS {c}' for c in hidden)})" if hidden else ""
+        con.execute(f"CREATE TEMP VIEW current_{table} AS SELECT *{replace} FROM {catalog}.main.{source}_{table}{within}")

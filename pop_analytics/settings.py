@@ -108,6 +108,36 @@ LOCK_POLL_SECONDS = 0.02
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
+# ── sign-in ──
+# A session left alone this long ends (a shared office computer is the usual risk); POP_IDLE_MINUTES overrides it.
+IDLE_MINUTES = float(os.environ.get("POP_IDLE_MINUTES", "30"))
+
+# However active, a session ends after a working day, so a stolen cookie does not live for weeks.
+SESSION_MAX_HOURS = 12.0
+
+# Failed sign-ins for one name or from one address within this window count towards slowing down.
+SIGNIN_WINDOW_MINUTES = 15.0
+
+# A person mistyping gets this many tries at full speed; after them each try waits, doubling.
+SIGNIN_FREE_TRIES = 5
+SIGNIN_FIRST_WAIT_SECONDS = 2.0
+
+# The longest wait between tries: long enough to make guessing useless, short enough not to lock a person out.
+SIGNIN_MAX_WAIT_SECONDS = 300.0
+
+# Shorter passwords are guessed offline from a stolen backup in hours even with argon2.
+MIN_PASSWORD_CHARS = 10
+
+# Names are typed at sign-in and shown in the history: short, printable, no spaces at the ends.
+MAX_USER_NAME_CHARS = 64
+
+# The cookie that carries a signed-in browser's session (HttpOnly: page scripts cannot read it).
+SESSION_COOKIE = "pop_session"
+
+# Donors may read approved aggregates without signing in when this is set (POP_PUBLIC_VIEW=1);
+# off by default, since it publishes the network's figures to anyone who can reach the server.
+PUBLIC_DONOR_VIEW = os.environ.get("POP_PUBLIC_VIEW", "") in ("1", "true", "yes", "on")
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

@@ -2,12 +2,15 @@
 
 Nothing is deleted by a newer file: rows it replaces are marked superseded_by that import, so
 undo can bring them back exactly. Current data is every row whose superseded_by is NULL: the views current_<table>, which every
-reader uses.
+reader uses. What donors see is a second layer over the same rows: rows of approved imports not
+replaced by a later approved one (approved_superseded_by), the views approved_<table>; a reader
+that may see only those reads them under the current_ names (database.Sight).
 """
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -19,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import reference
-from .errors import DatabaseTooNew, MigrationFailed, UndoRefused
+from .errors import DatabaseTooNew, MigrationFailed, ReviewRefused, UndoRefused
 from .settings import DUCKDB_CONFIG, database_path
 
 
@@ -74,6 +77,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             key VARCHAR NOT NULL, added_by VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, reason VARCHAR,
             removed_by VARCHAR, removed_at TIMESTAMP)""",
     ),
+    (  # 6: sign-in, approval before donors see an import, and the audit log
+        # Imports stored before approval existed were live at once: they count as approved.
+        "ALTER TABLE imports ADD COLUMN review VARCHAR DEFAULT 'approved'",
+        "UPDATE imports SET review = 'approved'",
+        "ALTER TABLE imports ADD COLUMN reviewed_by VARCHAR",
+        "ALTER TABLE imports ADD COLUMN reviewed_at TIMESTAMP",
+        "ALTER TABLE imports ADD COLUMN review_comment VARCHAR",
+        # What donors see is a second layer over the same rows: replaced there only by approved imports.
+        *(statement for table in ("priorities", "priority_status", "activities", "figures") for statement in (
+            f"ALTER TABLE {table} ADD COLUMN approved_superseded_by INTEGER",
+            f"UPDATE {table} SET approved_superseded_by = superseded_by",
+            f"""CREATE OR REPLACE VIEW current_{table} AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+                FROM {table} WHERE superseded_by IS NULL""",
+            f"""CREATE VIEW approved_{table} AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+                FROM {table} WHERE approved_superseded_by IS NULL
+                  AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""")),
+        """CREATE TABLE users (
+            name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, municipalities VARCHAR[] NOT NULL,
+            password_hash VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            password_changed_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE sessions (
+            token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, address VARCHAR, started_at TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP)""",
+        "CREATE SEQUENCE audit_ids START 1",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY, happened_at TIMESTAMP NOT NULL, who VARCHAR NOT NULL, address VARCHAR,
+            action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR)""",
+    ),
 )
 
 
@@ -87,6 +118,9 @@ SUPERSEDE_KEYS = {
     "figures": ("year", "indicator", "municipality", "type", "date_from", "date_to"),
 }
 DATA_TABLES = tuple(SUPERSEDE_KEYS)
+
+# One word for where an import stands: submitted, approved, rejected or undone.
+IMPORT_STATUS_SQL = "CASE WHEN review = 'rejected' THEN 'rejected' WHEN state = 'undone' THEN 'undone' ELSE review END"
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -253,14 +287,21 @@ _ACTIVITY_MONTH = {"year": "year(CAST(date AS DATE))", "month": "month(CAST(date
 
 
 def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, who: str | None = None,
-          kind: str | None = None) -> tuple[int, dict[str, list[tuple[int, str, int]]]]:
-    """Store a validated batch in one transaction. Returns the import id and what it replaced."""
+          kind: str | None = None, review: str = "approved", audit: tuple[str | None, str] | None = None,
+          ) -> tuple[int, dict[str, list[tuple[int, str, int]]]]:
+    """Store a validated batch in one transaction, approved (donors see it at once) or submitted (it
+    waits for a coordinator). audit=(address, action) records it in the audit log in the same
+    transaction. Returns the import id and what it replaced."""
     replaced: dict[str, list[tuple[int, str, int]]] = {}
+    who = who or getpass.getuser()
     with transaction(con):
         import_id = _scalar(con, "SELECT nextval('import_ids')")
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, 'stored', NULL)",
-                    [import_id, file_name, sha256, kind or "+".join(batch.kinds) or "empty", batch.rows,
-                     who or getpass.getuser(), dt.datetime.now()])
+        now = dt.datetime.now()
+        con.execute("""INSERT INTO imports (id, file_name, sha256, kind, rows, imported_by, imported_at, state, review,
+                                            reviewed_by, reviewed_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, 'stored', ?, ?, ?)""",
+                    [import_id, file_name, sha256, kind or "+".join(batch.kinds) or "empty", batch.rows, who, now,
+                     review, who if review == "approved" else None, now if review == "approved" else None])
         if len(batch.priorities):
             frame = batch.priorities
             definitions = (frame.sort_values("year").drop_duplicates(["cycle", "municipality", "code"], keep="last"))
@@ -285,7 +326,73 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
                 _insert(con, "figures", import_id,
                         "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, "
                         "type, indicator, value, source, note, sheet, excel_row")
+        if review == "approved":
+            _show_to_donors(con, import_id)
+        if audit is not None:
+            record(con, who, audit[0], audit[1], str(import_id),
+                   {"file": file_name, "rows": batch.rows, "kind": kind or "+".join(batch.kinds), "review": review})
     return import_id, {k: v for k, v in replaced.items() if v}
+
+
+_APPROVED_IMPORTS = "SELECT id FROM imports WHERE review = 'approved'"
+
+
+def _show_to_donors(con, import_id: int) -> None:
+    """Put an approved import's rows in what donors see (its keys settled again)."""
+    for table in DATA_TABLES:
+        _settle_donor_view(con, table, _keys_of(con, table, import_id))
+
+
+def _keys_of(con, table: str, import_id: int) -> str:
+    """A temporary table of the keys an import's rows have in table; its name."""
+    name = f"donor_keys_{table}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT {', '.join(SUPERSEDE_KEYS[table])} "
+                f"FROM {table} WHERE import_id = ?", [import_id])
+    return name
+
+
+def _settle_donor_view(con, table: str, keys: str) -> None:
+    """What donors see under these keys: per key, the rows of the newest approved import that has
+    rows there; every older approved row is marked replaced by it. One rule whatever the order of
+    approvals and undos (a coordinator's import may be approved before an older submitted one)."""
+    columns = SUPERSEDE_KEYS[table]
+    match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
+    in_keys = " AND ".join(f"s.{k} IS NOT DISTINCT FROM k.{k}" for k in columns)
+    con.execute(f"""UPDATE {table} AS t
+        SET approved_superseded_by = CASE WHEN t.import_id = n.newest THEN NULL ELSE n.newest END
+        FROM (SELECT {', '.join(f's.{k}' for k in columns)}, max(s.import_id) AS newest
+              FROM {table} AS s JOIN {keys} AS k ON {in_keys}
+              WHERE s.import_id IN ({_APPROVED_IMPORTS}) GROUP BY ALL) AS n
+        WHERE {match} AND t.import_id IN ({_APPROVED_IMPORTS})""")
+    con.execute(f"DROP TABLE {keys}")
+
+
+def _submitted(con, import_id: int) -> None:
+    """Refused unless the import is stored and waits for approval."""
+    row = con.execute(f"SELECT {IMPORT_STATUS_SQL} FROM imports WHERE id = ?", [import_id]).fetchone()
+    if row is None:
+        raise ReviewRefused("unknown", import_id)
+    if row[0] != "submitted":
+        raise ReviewRefused("not_submitted", import_id, row[0])
+
+
+def approve(con: duckdb.DuckDBPyConnection, import_id: int, who: str, comment: str | None = None,
+            address: str | None = None) -> None:
+    """A submitted import becomes what donors see, recorded under who."""
+    with transaction(con):
+        _submitted(con, import_id)
+        con.execute("UPDATE imports SET review = 'approved', reviewed_by = ?, reviewed_at = ?, review_comment = ? "
+                    "WHERE id = ?", [who, dt.datetime.now(), comment, import_id])
+        _show_to_donors(con, import_id)
+        record(con, who, address, "approve", str(import_id), {"comment": comment})
+
+
+def reject(con: duckdb.DuckDBPyConnection, import_id: int, who: str, comment: str,
+           address: str | None = None) -> dict[str, int]:
+    """A submitted import is taken out as undo would (the rows it replaced come back), and kept in
+    the history as rejected with the comment."""
+    _submitted(con, import_id)
+    return undo(con, import_id, who=who, address=address, rejected=comment)
 
 
 # What a stored row is, for a person reading what a file will replace: its municipality and its
@@ -319,7 +426,7 @@ def would_replace_nothing() -> pd.DataFrame:
 
 
 def add_alias(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, folded: str, key: str, who: str,
-              why: str | None) -> int:
+              why: str | None, address: str | None = None) -> int:
     """Save a mapping; one that maps the same value is retired by it (kept, with who and when)."""
     with transaction(con):
         now = dt.datetime.now()
@@ -328,16 +435,19 @@ def add_alias(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, folde
         alias_id = _scalar(con, "SELECT nextval('alias_ids')")
         con.execute("INSERT INTO aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                     [alias_id, vocabulary, value, folded, key, who, now, why])
+        record(con, who, address, "mapping_add", str(alias_id),
+               {"vocabulary": vocabulary, "value": value, "key": key, "why": why})
     return alias_id
 
 
-def remove_alias(con: duckdb.DuckDBPyConnection, alias_id: int, who: str) -> bool:
+def remove_alias(con: duckdb.DuckDBPyConnection, alias_id: int, who: str, address: str | None = None) -> bool:
     """Retire a mapping (later imports no longer use it); False when no such mapping is in use."""
     with transaction(con):
         found = con.execute("SELECT count(*) FROM aliases WHERE id = ? AND removed_at IS NULL", [alias_id]).fetchone()
         if not found or not found[0]:
             return False
         con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE id = ?", [who, dt.datetime.now(), alias_id])
+        record(con, who, address, "mapping_remove", str(alias_id))
     return True
 
 
@@ -352,8 +462,11 @@ def aliases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                        "WHERE removed_at IS NULL ORDER BY id").df()
 
 
-def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
-    """Restore exactly the state before import_id: its rows go, the rows it replaced come back."""
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, who: str | None = None, address: str | None = None,
+         rejected: str | None = None) -> dict[str, int]:
+    """Restore exactly the state before import_id: its rows go, the rows it replaced come back (in
+    what donors see too). With who, the audit log records it (as a rejection with its comment when
+    rejected is given)."""
     row = con.execute("SELECT state FROM imports WHERE id = ?", [import_id]).fetchone()
     if row is None:
         raise UndoRefused("unknown", import_id)
@@ -366,9 +479,20 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
     with transaction(con):
         for table in DATA_TABLES:
             removed[table] = _scalar(con, f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id])
+            keys = _keys_of(con, table, import_id)
             con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
             con.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by = ?", [import_id])
-        con.execute("UPDATE imports SET state = 'undone', undone_at = ? WHERE id = ?", [dt.datetime.now(), import_id])
+            con.execute(f"UPDATE {table} SET approved_superseded_by = NULL WHERE approved_superseded_by = ?",
+                        [import_id])
+            _settle_donor_view(con, table, keys)
+        now = dt.datetime.now()
+        con.execute("UPDATE imports SET state = 'undone', undone_at = ? WHERE id = ?", [now, import_id])
+        if rejected is not None:
+            con.execute("UPDATE imports SET review = 'rejected', reviewed_by = ?, reviewed_at = ?, review_comment = ? "
+                        "WHERE id = ?", [who, now, rejected, import_id])
+        if who is not None:
+            record(con, who, address, "reject" if rejected is not None else "undo", str(import_id),
+                   {"rows": sum(removed.values()), **({"comment": rejected} if rejected is not None else {})})
     return removed
 
 
@@ -380,8 +504,109 @@ def _later_dependants(con, import_id: int) -> list[int]:
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("""SELECT id, imported_at, imported_by, file_name, kind, rows, state, undone_at, sha256
-                          FROM imports ORDER BY id DESC""").df()
+    return con.execute(f"""SELECT id, imported_at, imported_by, file_name, kind, rows, state, undone_at, sha256,
+                                  {IMPORT_STATUS_SQL} AS status, reviewed_by, reviewed_at, review_comment
+                           FROM imports ORDER BY id DESC""").df()
+
+
+# ── the audit log: appended to, never changed ───────────────────────────────────────────────
+
+def record(con: duckdb.DuckDBPyConnection, who: str, address: str | None, action: str, target: str | None = None,
+           detail: dict | None = None) -> int:
+    """Append one audit row (inside the caller's transaction when there is one)."""
+    audit_id = _scalar(con, "SELECT nextval('audit_ids')")
+    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [audit_id, dt.datetime.now(), who, address, action, target,
+                 json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None])
+    return audit_id
+
+
+def audit_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The audit log, newest first."""
+    return con.execute("SELECT id, happened_at, who, address, action, target, detail FROM audit ORDER BY id DESC").df()
+
+
+def failures_since(con: duckdb.DuckDBPyConnection, since: dt.datetime, name: str, address: str | None
+                   ) -> tuple[int, dt.datetime | None]:
+    """Failed sign-ins since a moment for this name or from this address, and the latest of them (an
+    unknown address is nobody's: it does not slow every other sign-in without one down)."""
+    row = con.execute("""SELECT count(*), max(happened_at) FROM audit WHERE action = 'signin_failed' AND happened_at >= ?
+                         AND (target = ? OR address = ?)""", [since, name, address]).fetchone()
+    assert row is not None
+    return int(row[0]), row[1]
+
+
+# ── users and sessions ───────────────────────────────────────────────────────────────────────
+
+def user_count(con: duckdb.DuckDBPyConnection) -> int:
+    return _scalar(con, "SELECT count(*) FROM users")
+
+
+def user(con: duckdb.DuckDBPyConnection, name: str) -> dict | None:
+    row = con.execute("SELECT name, role, municipalities, password_hash, password_changed_at FROM users WHERE name = ?",
+                      [name]).fetchone()
+    return None if row is None else dict(zip(("name", "role", "municipalities", "password_hash",
+                                               "password_changed_at"), row))
+
+
+def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("""SELECT name, role, municipalities, created_by, created_at, password_changed_at
+                          FROM users ORDER BY role, name""").df()
+
+
+def put_user(con: duckdb.DuckDBPyConnection, name: str, role: str, municipalities: list[str], password_hash: str,
+             who: str, address: str | None) -> None:
+    with transaction(con):
+        now = dt.datetime.now()
+        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, role, municipalities, password_hash, who, now, now])
+        record(con, who, address, "user_add", name, {"role": role, "municipalities": municipalities})
+
+
+def set_password(con: duckdb.DuckDBPyConnection, name: str, password_hash: str, who: str, address: str | None) -> None:
+    """A new password ends every session of that user."""
+    with transaction(con):
+        now = dt.datetime.now()
+        con.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?",
+                    [password_hash, now, name])
+        con.execute("UPDATE sessions SET ended_at = ? WHERE name = ? AND ended_at IS NULL", [now, name])
+        record(con, who, address, "user_password", name)
+
+
+def delete_user(con: duckdb.DuckDBPyConnection, name: str, who: str, address: str | None) -> None:
+    """The user goes, and every session of theirs ends; what they did stays in the history and audit."""
+    with transaction(con):
+        con.execute("DELETE FROM users WHERE name = ?", [name])
+        con.execute("UPDATE sessions SET ended_at = ? WHERE name = ? AND ended_at IS NULL", [dt.datetime.now(), name])
+        record(con, who, address, "user_remove", name)
+
+
+def start_session(con: duckdb.DuckDBPyConnection, token_hash: str, name: str, address: str | None) -> None:
+    with transaction(con):
+        now = dt.datetime.now()
+        con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, NULL)", [token_hash, name, address, now, now])
+        record(con, name, address, "signin", name)
+
+
+def session(con: duckdb.DuckDBPyConnection, token_hash: str) -> dict | None:
+    """A session still open, with its user as now stored (None when either is gone)."""
+    row = con.execute("""SELECT s.name, s.started_at, s.last_seen, u.role, u.municipalities
+                         FROM sessions s JOIN users u USING (name)
+                         WHERE s.token_hash = ? AND s.ended_at IS NULL""", [token_hash]).fetchone()
+    return None if row is None else dict(zip(("name", "started_at", "last_seen", "role", "municipalities"), row))
+
+
+def touch_session(con: duckdb.DuckDBPyConnection, token_hash: str) -> None:
+    con.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [dt.datetime.now(), token_hash])
+
+
+def end_session(con: duckdb.DuckDBPyConnection, token_hash: str, address: str | None, reason: str) -> None:
+    with transaction(con):
+        row = con.execute("SELECT name FROM sessions WHERE token_hash = ? AND ended_at IS NULL", [token_hash]).fetchone()
+        if row is None:
+            return
+        con.execute("UPDATE sessions SET ended_at = ? WHERE token_hash = ?", [dt.datetime.now(), token_hash])
+        record(con, row[0], address, reason, row[0])
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""What the tests that drive a real `streamlit run` share: starting and stopping the server, and
+"""What the tests that drive a real `streamlit run serve.py` share: starting and stopping the server, and
 reading what Chromium shows."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def start_streamlit(env: dict[str, str], log_path: Path) -> tuple[subprocess.Pop
     port = free_port()
     with open(log_path, "w", encoding="utf-8") as log:  # streamlit writes to its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # an edit to the checkout during the run must not put a 'source file changed' prompt on the page
              "--server.fileWatcherType", "none"],

@@ -12,7 +12,7 @@ import sys
 import pytest
 from dashboard_support import ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app, xlsx
 
-from pop_analytics import filters, importing, store
+from pop_analytics import access, filters, importing, store
 
 
 def shown(markdown: str) -> str:
@@ -205,7 +205,6 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
     at = open_app("overview", {"lang": "en", "year": "2019", "municipality": "Tiranë"})
     assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("4", "99")
     at.switch_page("app_pages/upload.py").run()
-    at.text_input(key="upload_who").set_value("Qendra Aleanca Gjinore").run()
     at.file_uploader(key="upload_file").upload("tirane_qershor_2019.xlsx", content).run()
     assert_clean(at)
     assert [shown(s.value) for s in at.success] == [
@@ -226,8 +225,8 @@ def test_a_good_file_is_checked_previewed_then_stored_on_confirmation(app_db):
     assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("7", "139")
     at.switch_page("app_pages/history.py").run()
     history = frame_with_column(at, "File")
-    assert history.iloc[0][["Import", "Who", "File", "Content", "Rows", "State"]].to_list() == [
-        5, "Qendra Aleanca Gjinore", "tirane_qershor_2019.xlsx", "activities", 1, "stored"]
+    assert history.iloc[0][["Import", "Who", "File", "Content", "Rows", "Status"]].to_list() == [
+        5, access.local_viewer().name, "tirane_qershor_2019.xlsx", "activities", 1, "approved"]
 
 
 def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(app_db):
@@ -265,7 +264,6 @@ def priorities_with_realizuar(code: str) -> bytes:
 
 def test_a_value_that_fits_two_terms_is_chosen_remembered_and_read_so_in_the_next_file(app_db):
     at = open_app("upload", {"lang": "en"})
-    at.text_input(key="upload_who").set_value("Lëvizja Rinore").run()
     at.file_uploader(key="upload_file").upload("puke_2022.xlsx", priorities_with_realizuar("PUK-90")).run()
     assert_clean(at, errors_shown=True)
     assert [shown(e.value) for e in at.error] == [
@@ -300,7 +298,7 @@ def test_a_value_that_fits_two_terms_is_chosen_remembered_and_read_so_in_the_nex
     assert con.execute("SELECT code, status FROM current_priority_status WHERE code LIKE 'PUK-90%' ORDER BY code"
                        ).fetchall() == [("PUK-90", "partially"), ("PUK-90b", "partially"), ("PUK-90c", "partially")]
     assert con.execute("SELECT id, vocabulary, value, key, added_by FROM aliases").fetchall() == [
-        (1, "status", "Realizuar", "partially", "Lëvizja Rinore")]
+        (1, "status", "Realizuar", "partially", access.local_viewer().name)]
     con.close()
     # a new file with the same value is read through the saved mapping: nothing to choose
     at.file_uploader(key="upload_file").upload("puke_2022_b.xlsx", priorities_with_realizuar("PUK-91")).run()
@@ -340,7 +338,7 @@ def test_undo_asks_first_then_restores_the_state_before_the_import(app_db):
     at.button(key="undo_yes").click().run()
     assert_clean(at)
     assert shown(at.success[0].value) == ("Import #4 was undone: 7 rows removed; the rows it had replaced are current again.")
-    assert frame_with_column(at, "File").iloc[0]["State"] == "undone"
+    assert frame_with_column(at, "File").iloc[0]["Status"] == "undone"
     at.switch_page("app_pages/quality.py").run()
     assert "No reported total of events or participants in this view." in [i.value for i in at.info]
 

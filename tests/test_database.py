@@ -54,11 +54,31 @@ def newer_file(path: Path) -> Path:
     return path
 
 
-# A current file taken back to schema version 2, as an older release left it.
-UNDO_MIGRATIONS_3_AND_4 = ("DROP TABLE aliases; DROP SEQUENCE alias_ids; "
-                           "DROP VIEW current_figures; DROP VIEW current_activities; DROP VIEW current_priority_status; "
-                           "DROP VIEW current_priorities; ALTER TABLE activities DROP COLUMN theme_mask; "
-                           "DELETE FROM schema_version WHERE version >= 3")
+# A current file taken back to schema version 2, as an older release left it: what migrations 6
+# (users, sessions, the audit log, review columns, donors' supersede marks and views), 5 (aliases),
+# 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
+UNDO_MIGRATIONS_3_TO_6 = (
+    "DROP TABLE audit; DROP SEQUENCE audit_ids; DROP TABLE sessions; DROP TABLE users; "
+    + "".join(f"DROP VIEW approved_{table}; DROP VIEW current_{table}; "
+              f"ALTER TABLE {table} DROP COLUMN approved_superseded_by; " for table in store.DATA_TABLES)
+    + "ALTER TABLE imports DROP COLUMN review_comment; ALTER TABLE imports DROP COLUMN reviewed_at; "
+      "ALTER TABLE imports DROP COLUMN reviewed_by; ALTER TABLE imports DROP COLUMN review; "
+      "DROP TABLE aliases; DROP SEQUENCE alias_ids; ALTER TABLE activities DROP COLUMN theme_mask; "
+      "DELETE FROM schema_version WHERE version >= 3")
+
+
+def layout(path: Path) -> dict[str, list[str]]:
+    """Every table and view of a file with its columns in order, and its sequences."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        found: dict[str, list[str]] = {}
+        for table, column in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                         "ORDER BY table_name, ordinal_position").fetchall():
+            found.setdefault(table, []).append(column)
+        found["sequences"] = sorted(r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall())
+        return found
+    finally:
+        con.close()
 
 
 def truncated_copy(source: Path, path: Path) -> Path:
@@ -93,12 +113,12 @@ READ_FAULTS = [
     ("text_file", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("truncated", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("other_duckdb", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 0; this release "
-                                       "needs 5). Bring it forward once with: python -m pop_analytics migrate")),
+                                       "needs 6). Bring it forward once with: python -m pop_analytics migrate")),
     ("newer", DatabaseTooNew, ("The database pop.duckdb was written by a newer release of POP Analytics (schema "
-                              "version 99; this release reads up to 5). Nothing was read from or written to it. "
+                              "version 99; this release reads up to 6). Nothing was read from or written to it. "
                               "Update POP Analytics.")),
     ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
-                                "5). Bring it forward once with: python -m pop_analytics migrate")),
+                                "6). Bring it forward once with: python -m pop_analytics migrate")),
 ]
 
 
@@ -132,7 +152,7 @@ def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, de
     ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
     ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
     ("newer", "en", "Error: " + READ_FAULTS[5][2]),
-    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=5)),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=6)),
     ("older", "en", "Error: " + READ_FAULTS[6][2]),
 ])
 def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
@@ -146,7 +166,7 @@ def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db
     ("directory", "database.unreadable", {}),
     ("text_file", "database.unreadable", {}),
     ("truncated", "database.unreadable", {}),
-    ("newer", "database.too_new", {"version": 99, "supported": 5}),
+    ("newer", "database.too_new", {"version": 99, "supported": 6}),
 ])
 @pytest.mark.parametrize("lang", ["sq", "en"])
 def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(tmp_path, demo_db, monkeypatch,
@@ -173,19 +193,31 @@ def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_
 
 def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
     result = run_cli("migrate", db=demo_copy)
-    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 5.\n")
+    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 6.\n")
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_AND_4)
+    con.execute(UNDO_MIGRATIONS_3_TO_6)
     con.close()
     with pytest.raises(DatabaseOutdated), Database(demo_copy).reading():
         pass
     assert run_cli("migrate", db=demo_copy).returncode == 0
     with Database(demo_copy).reading() as con:
-        assert store.schema_version(con) == 5
+        assert store.schema_version(con) == 6
         assert con.execute("SELECT count(*), sum(theme_mask) FROM current_activities").fetchone() == (319, 9209)
+        # the imports an older release stored were live at once: they come forward approved, seen by donors
+        assert con.execute("SELECT review, count(*) FROM imports GROUP BY ALL").fetchall() == [("approved", 4)]
+        assert con.execute("SELECT count(*), sum(theme_mask) FROM approved_activities").fetchone() == (319, 9209)
+        assert con.execute("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM sessions), "
+                           "(SELECT count(*) FROM audit)").fetchone() == (0, 0, 0)
     stamp = demo_copy.stat().st_mtime_ns
     Database(demo_copy).ensure()
     assert demo_copy.stat().st_mtime_ns == stamp
+
+
+def test_taking_a_current_file_back_leaves_exactly_a_version_2_layout(tmp_path, demo_copy):
+    con = duckdb.connect(str(demo_copy))
+    con.execute(UNDO_MIGRATIONS_3_TO_6)
+    con.close()
+    assert layout(demo_copy) == layout(older_file(tmp_path / "v2.duckdb", 2))
 
 
 # ── one writer, many readers ─────────────────────────────────────────────────────────────────
@@ -327,7 +359,7 @@ def test_a_backup_is_taken_while_readers_read_and_holds_exactly_the_data(demo_co
         release.set()
         reader.join(10)
     assert {k: summary[k] for k in ("schema_version", "imports", "stored_imports")} == {
-        "schema_version": 5, "imports": 4, "stored_imports": 4}
+        "schema_version": 6, "imports": 4, "stored_imports": 4}
     assert summary["bytes"] == (tmp_path / "backup.duckdb").stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.duckdb"]
     assert kpi_state(store.connect(tmp_path / "backup.duckdb", read_only=True)) == kpi_state(
@@ -362,7 +394,7 @@ def test_restore_brings_a_backup_back_and_keeps_the_replaced_file_aside(demo_cop
     result = run_cli("restore", str(tmp_path / "backup.duckdb"), db=demo_copy)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 5.")
+    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 6.")
     aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
     assert aside.parent == demo_copy.parent and aside.name.startswith("demo_copy.duckdb.replaced-")
     assert aside.read_bytes() == replaced_bytes
@@ -409,12 +441,13 @@ def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copy(demo_copy, old)
     con = duckdb.connect(str(old))
-    con.execute(UNDO_MIGRATIONS_3_AND_4)
+    con.execute(UNDO_MIGRATIONS_3_TO_6)
     con.close()
     summary, _aside = Database(demo_copy).restore(old)
-    assert summary["schema_version"] == 5
+    assert summary["schema_version"] == 6
     with Database(demo_copy).reading() as con:
         assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (757,)
+        assert con.execute("SELECT count(*) FROM approved_priority_status").fetchone() == (757,)
 
 
 def test_a_fresh_database_made_by_the_writer_is_current(tmp_path):

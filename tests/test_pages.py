@@ -10,10 +10,10 @@ from dashboard_support import PAGE_NAMES, assert_clean, metrics, open_app, texts
 HEADINGS = {
     "en": {"overview": "Overview", "tracker": "Social Contract tracker", "participation": "Participation",
            "municipality": "Municipality profile", "quality": "Data quality", "upload": "Upload",
-           "history": "Import history"},
+           "history": "Import history", "users": "Users", "audit": "Audit log"},
     "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "participation": "Pjesëmarrja",
            "municipality": "Profili i bashkisë", "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
-           "history": "Historiku i importeve"},
+           "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve"},
 }
 
 
@@ -43,7 +43,7 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
     assert at.title[0].value == HEADINGS[lang][page]
     sentences = {"overview": "empty.database", "tracker": "empty.database", "participation": "empty.database",
                  "municipality": "empty.database", "quality": "empty.database", "upload": "upload.waiting",
-                 "history": "history.empty"}
+                 "history": "history.empty", "users": "users.none", "audit": "audit.empty"}
     from pop_analytics.i18n import t
     assert t(sentences[page], lang) in [info.value for info in at.info]
     assert not at.get("vega_lite_chart") and not at.dataframe and not at.metric

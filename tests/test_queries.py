@@ -202,11 +202,11 @@ def test_the_profile_compares_with_the_mean_of_the_network(con):
 
 
 def test_imports_newest_first(con):
-    assert queries.imports(con)[["id", "file_name", "rows", "state"]].to_dict("records") == [
-        {"id": 4, "file_name": "shifrat.csv", "rows": 7, "state": "stored"},
-        {"id": 3, "file_name": "prioritetet_2023_2027.csv", "rows": 246, "state": "stored"},
-        {"id": 2, "file_name": "prioritetet_2019_2023.csv", "rows": 511, "state": "stored"},
-        {"id": 1, "file_name": "aktivitetet.csv", "rows": 319, "state": "stored"}]
+    assert queries.imports(con)[["id", "file_name", "rows", "import_status"]].to_dict("records") == [
+        {"id": 4, "file_name": "shifrat.csv", "rows": 7, "import_status": "approved"},
+        {"id": 3, "file_name": "prioritetet_2023_2027.csv", "rows": 246, "import_status": "approved"},
+        {"id": 2, "file_name": "prioritetet_2019_2023.csv", "rows": 511, "import_status": "approved"},
+        {"id": 1, "file_name": "aktivitetet.csv", "rows": 319, "import_status": "approved"}]
 
 
 @pytest.mark.parametrize("name", ["addressed_by_year", "status_by_theme", "status_matrix", "priorities",

@@ -46,15 +46,33 @@ def current(con, sql):
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
-                      "current_priorities", "current_priority_status", "current_activities", "current_figures"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 5
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [1, 2, 3, 4, 5]
+                      "users", "sessions", "audit",
+                      "current_priorities", "current_priority_status", "current_activities", "current_figures",
+                      "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures"}
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 6
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [
+        1, 2, 3, 4, 5, 6]
+    assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
+        "import_ids", "alias_ids", "audit_ids"}
+    # the review columns of an import, and each data table's second (donors') supersede mark
+    assert [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'imports' "
+                                      "ORDER BY ordinal_position").fetchall()] == [
+        "id", "file_name", "sha256", "kind", "rows", "imported_by", "imported_at", "state", "undone_at", "review",
+        "reviewed_by", "reviewed_at", "review_comment"]
+    for table in store.DATA_TABLES:
+        columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                             "ORDER BY ordinal_position", [table]).fetchall()]
+        assert columns[-1] == "approved_superseded_by"
+        views = [[r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                            "ORDER BY ordinal_position", [f"{view}_{table}"]).fetchall()]
+                 for view in ("current", "approved")]
+        assert views == [[c for c in columns if c not in ("superseded_by", "approved_superseded_by")]] * 2
 
 
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 5
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 6
     con.close()
 
 
@@ -91,11 +109,17 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
     # the activities keep every value and gain their themes as bits (water 1 + roads 8; none)
     assert current(con, "SELECT excel_row, themes, theme_mask FROM current_activities ORDER BY excel_row") == [
         (2, ["water", "roads"], 9), (3, [], 0)]
-    assert sorted(map(repr, current(con, "SELECT * EXCLUDE (import_id, superseded_by, theme_mask) FROM activities")))\
-        == before["activities"]
+    assert sorted(map(repr, current(con, "SELECT * EXCLUDE (import_id, superseded_by, approved_superseded_by, "
+                                         "theme_mask) FROM activities"))) == before["activities"]
     assert after["figures"] == []
-    assert current(con, "SELECT id, file_name, state FROM imports ORDER BY id") == [
-        (1, "p.xlsx", "stored"), (2, "a.xlsx", "stored")]
+    # imports stored before approval existed were live at once: they stay approved, and donors see every row
+    assert current(con, "SELECT id, file_name, state, review, reviewed_by, reviewed_at, review_comment FROM imports "
+                        "ORDER BY id") == [(1, "p.xlsx", "stored", "approved", None, None, None),
+                                           (2, "a.xlsx", "stored", "approved", None, None, None)]
+    for table in store.DATA_TABLES:
+        assert sorted(map(repr, current(con, f"SELECT * FROM approved_{table}"))) == sorted(
+            map(repr, current(con, f"SELECT * FROM current_{table}")))
+    assert current(con, "SELECT count(*) FROM approved_activities") == [(2,)]
     # and the new table works: the next import id continues the sequence
     figures = write_xlsx(tmp_path / "f.xlsx", {"Shifrat": [["Viti", "Treguesi", "Vlera"], [2021, "events", 3]]})
     assert write_file(con, figures)[0] == 3
@@ -117,12 +141,12 @@ def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path
     broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
     with pytest.raises(MigrationFailed) as caught:
         store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
-    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 6)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 7)
     assert caught.value.message("en").startswith(
-        "Bringing the database pop.duckdb forward to schema version 6 failed, and that step was undone: the file is "
+        "Bringing the database pop.duckdb forward to schema version 7 failed, and that step was undone: the file is "
         "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
-    # the connection is usable (no aborted transaction) and nothing of step 6 is there
-    assert store.schema_version(con) == 5
+    # the connection is usable (no aborted transaction) and nothing of step 7 is there
+    assert store.schema_version(con) == 6
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
     con.close()
 
@@ -136,7 +160,7 @@ def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
         store.connect(db_path)
     assert caught.value.message("en") == (
         "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
-        "reads up to 5). Nothing was read from or written to it. Update POP Analytics.")
+        "reads up to 6). Nothing was read from or written to it. Update POP Analytics.")
     assert db_path.read_bytes() == before
 
 
@@ -304,10 +328,14 @@ def test_history_lists_imports_newest_first(con, tmp_path):
     store.undo(con, 2)
     frame = store.history(con)
     assert list(frame.columns) == ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "state",
-                                   "undone_at", "sha256"]
-    assert frame[["id", "imported_by", "file_name", "kind", "rows", "state"]].values.tolist() == [
-        [2, "blerim", "p.xlsx", "priorities", 1, "undone"], [1, "arta", "a.xlsx", "activities", 1, "stored"]]
+                                   "undone_at", "sha256", "status", "reviewed_by", "reviewed_at", "review_comment"]
+    assert frame[["id", "imported_by", "file_name", "kind", "rows", "state", "status", "reviewed_by",
+                  "review_comment"]].values.tolist() == [
+        [2, "blerim", "p.xlsx", "priorities", 1, "undone", "undone", "blerim", None],
+        [1, "arta", "a.xlsx", "activities", 1, "stored", "approved", "arta", None]]
     assert frame["undone_at"].notna().tolist() == [True, False]
+    # an import approved as it is stored is reviewed by whoever stored it, at that moment
+    assert (frame["reviewed_at"] == frame["imported_at"]).tolist() == [True, True]
 
 
 def test_snapshot_holds_current_rows_only_without_import_ids(con, tmp_path):

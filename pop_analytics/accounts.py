@@ -1,0 +1,197 @@
+"""The dashboard's users and their sessions: accounts with argon2 password hashes in the database,
+sign-in slowed after repeated failures (per name and per address), sessions that end when idle,
+after a working day, when the user is removed or the password changes, and on sign-out.
+
+A session is a random token: the browser keeps it in an HttpOnly cookie (or a tab in its state),
+the database only its SHA-256, so a copy of the database opens no session.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+import threading
+import unicodedata
+
+import argon2
+import pandas as pd
+
+from . import settings, store
+from .access import ROLES, Viewer, require
+from .database import Database
+from .errors import SignInRefused, UnknownFilterValue, UserRefused
+from .filters import resolve_municipality
+
+_hasher = argon2.PasswordHasher()
+# Checked when the name is unknown, so that an unknown name takes as long as a wrong password.
+_NOBODY = _hasher.hash("no user has this password")
+
+
+# ── users ────────────────────────────────────────────────────────────────────────────────────
+
+def check_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", str(name)).strip()
+    if not name or len(name) > settings.MAX_USER_NAME_CHARS or not name.isprintable():
+        raise UserRefused("bad_name", name=name[:settings.MAX_USER_NAME_CHARS], most=settings.MAX_USER_NAME_CHARS)
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < settings.MIN_PASSWORD_CHARS:
+        raise UserRefused("short_password", least=settings.MIN_PASSWORD_CHARS)
+    return password
+
+
+def _municipalities(role: str, given: list[str]) -> list[str]:
+    if role not in ROLES:
+        raise UserRefused("bad_role", role=role, allowed=", ".join(ROLES))
+    if role != "partner":
+        if given:
+            raise UserRefused("municipality_not_partner", role=role)
+        return []
+    if not given:
+        raise UserRefused("partner_needs_municipality")
+    keys = []
+    for raw in given:
+        try:
+            keys.append(resolve_municipality(raw))
+        except UnknownFilterValue as unknown:
+            if unknown.suggestion:
+                raise UserRefused("bad_municipality", value=raw, suggestion=unknown.suggestion) from None
+            raise UserRefused("unknown_municipality", value=raw) from None
+    return sorted(set(keys))
+
+
+def add(db: Database, name: str, role: str, municipalities: list[str], password: str, by: Viewer) -> str:
+    """A new user; returns the name as stored."""
+    require(by, "manage_users")
+    name, role = check_name(name), str(role).strip().lower()
+    keys = _municipalities(role, municipalities)
+    hashed = _hasher.hash(check_password(password))
+    with db.writing() as con:
+        if store.user(con, name) is not None:
+            raise UserRefused("exists", name=name)
+        if role != "coordinator" and store.user_count(con) == 0:
+            raise UserRefused("first_is_coordinator")  # else nobody could manage users from the dashboard
+        store.put_user(con, name, role, keys, hashed, by.name, by.address)
+    return name
+
+
+def change_password(db: Database, name: str, password: str, by: Viewer) -> None:
+    """A new password for a user; every session of that user ends."""
+    if by.name != name or by.how != "signed_in":
+        require(by, "manage_users")
+    hashed = _hasher.hash(check_password(password))
+    with db.writing() as con:
+        if store.user(con, name) is None:
+            raise UserRefused("unknown", name=name)
+        store.set_password(con, name, hashed, by.name, by.address)
+
+
+def remove(db: Database, name: str, by: Viewer) -> None:
+    """A user goes; every session of theirs ends. The last coordinator stays, so that someone can
+    still manage the others."""
+    require(by, "manage_users")
+    with db.writing() as con:
+        found = store.user(con, name)
+        if found is None:
+            raise UserRefused("unknown", name=name)
+        coordinators = store.users(con).query("role == 'coordinator'")
+        if found["role"] == "coordinator" and len(coordinators) == 1:
+            raise UserRefused("last_coordinator", name=name)
+        store.delete_user(con, name, by.name, by.address)
+
+
+def listed(db: Database) -> pd.DataFrame:
+    with db.reading() as con:
+        return store.users(con)
+
+
+def any_users(db: Database) -> bool:
+    with db.reading() as con:
+        return store.user_count(con) > 0
+
+
+# ── signing in ───────────────────────────────────────────────────────────────────────────────
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def wait_before_next_try(failures: int, last: dt.datetime | None, now: dt.datetime) -> float:
+    """Seconds to wait before another try: none for the first few failures, then doubling."""
+    if failures < settings.SIGNIN_FREE_TRIES or last is None:
+        return 0.0
+    wait = min(settings.SIGNIN_FIRST_WAIT_SECONDS * 2 ** (failures - settings.SIGNIN_FREE_TRIES),
+               settings.SIGNIN_MAX_WAIT_SECONDS)
+    return max(0.0, wait - (now - last).total_seconds())
+
+
+def sign_in(db: Database, name: str, password: str, address: str | None, now: dt.datetime | None = None) -> str:
+    """A new session's token for the right name and password; SignInRefused otherwise, never
+    saying which of the two was wrong. Every attempt is in the audit log."""
+    now = now or dt.datetime.now()
+    name = unicodedata.normalize("NFC", str(name)).strip()[:settings.MAX_USER_NAME_CHARS]
+    with db.reading() as con:
+        failures, last = store.failures_since(con, now - dt.timedelta(minutes=settings.SIGNIN_WINDOW_MINUTES),
+                                              name, address)
+        found = store.user(con, name) if name else None
+    wait = wait_before_next_try(failures, last, now)
+    if wait > 0:
+        raise SignInRefused("slowed", seconds=math.ceil(wait))
+    if not _verified(found, password):
+        with db.writing() as con:
+            store.record(con, name or "?", address, "signin_failed", name)
+        raise SignInRefused("wrong")
+    token = secrets.token_urlsafe(32)
+    with db.writing() as con:
+        store.start_session(con, token_hash(token), name, address)
+    _seen(token_hash(token), now)
+    return token
+
+
+def _verified(found: dict | None, password: str) -> bool:
+    try:
+        return _hasher.verify(found["password_hash"] if found else _NOBODY, password) and found is not None
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+
+
+def sign_out(db: Database, token: str, address: str | None, reason: str = "signout") -> None:
+    with db.writing() as con:
+        store.end_session(con, token_hash(token), address, reason)
+    _last_seen.pop(token_hash(token), None)
+
+
+# When each session of this process was last used: idle time is measured here, so that a page
+# run never writes; a session this process has not seen counts from its sign-in.
+_last_seen: dict[str, dt.datetime] = {}
+_lock = threading.Lock()
+
+
+def _seen(hashed: str, now: dt.datetime) -> None:
+    with _lock:
+        _last_seen[hashed] = now
+
+
+def session_viewer(found: dict | None, hashed: str, address: str | None, now: dt.datetime | None = None
+                   ) -> Viewer | None:
+    """The viewer of an open session (found: store.session's row), or None when there is none or
+    it has been idle too long or lived too long; using it counts as activity."""
+    now = now or dt.datetime.now()
+    if found is None:
+        return None
+    with _lock:
+        last = _last_seen.get(hashed, found["last_seen"])
+    if now - last > dt.timedelta(minutes=settings.IDLE_MINUTES) or \
+            now - found["started_at"] > dt.timedelta(hours=settings.SESSION_MAX_HOURS):
+        return None
+    _seen(hashed, now)
+    municipalities = tuple(found["municipalities"]) if found["role"] == "partner" else None
+    return Viewer(name=found["name"], role=found["role"], municipalities=municipalities, address=address)
+
+
+def expired(db: Database, token: str, address: str | None) -> None:
+    """End a session that timed out, recorded as such."""
+    sign_out(db, token, address, reason="session_expired")
