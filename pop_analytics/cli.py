@@ -109,13 +109,9 @@ def cmd_history(args) -> int:
 
 def cmd_undo(args) -> int:
     removed = approval.undo(Database(args.db), args.import_id, cli_viewer())
-    print(t("cli.undo.done", args.lang, import_id=args.import_id, **_removed(removed, args.lang)))
+    print(t("cli.undo.done", args.lang, import_id=args.import_id,
+            removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
-
-
-def _removed(removed: dict[str, int], lang: str) -> dict[str, str]:
-    count = sum(removed.values())
-    return {"rows": present.rows_phrase(count, lang), "n": present.number(count, lang)}
 
 
 def cmd_approve(args) -> int:
@@ -126,7 +122,8 @@ def cmd_approve(args) -> int:
 
 def cmd_reject(args) -> int:
     removed = approval.reject(Database(args.db), args.import_id, cli_viewer(), args.comment)
-    print(t("cli.reject.done", args.lang, import_id=args.import_id, **_removed(removed, args.lang)))
+    print(t("cli.reject.done", args.lang, import_id=args.import_id,
+            removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
 
 

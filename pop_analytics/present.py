@@ -50,6 +50,11 @@ def rows_phrase(count: int, lang: str) -> str:
     return t(f"count.rows.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
 
 
+def removed_phrase(count: int, lang: str) -> str:
+    """1 → '1 row removed', 7 → '7 rows removed' (en); 'u hoq 1 rresht', 'u hoqën 7 rreshta' (sq)."""
+    return t(f"count.removed.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+
+
 def problems_phrase(count: int, lang: str) -> str:
     """1 → '1 problem', 3 → '3 problems' (en); '1 problem', '3 probleme' (sq)."""
     return t(f"count.problems.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))

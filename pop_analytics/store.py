@@ -358,12 +358,13 @@ def _settle_donor_view(con, table: str, keys: str) -> None:
     columns = SUPERSEDE_KEYS[table]
     match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
     in_keys = " AND ".join(f"s.{k} IS NOT DISTINCT FROM k.{k}" for k in columns)
-    con.execute(f"""UPDATE {table} AS t
-        SET approved_superseded_by = CASE WHEN t.import_id = n.newest THEN NULL ELSE n.newest END
+    settled = "CASE WHEN t.import_id = n.newest THEN NULL ELSE n.newest END"
+    con.execute(f"""UPDATE {table} AS t SET approved_superseded_by = {settled}
         FROM (SELECT {', '.join(f's.{k}' for k in columns)}, max(s.import_id) AS newest
               FROM {table} AS s JOIN {keys} AS k ON {in_keys}
               WHERE s.import_id IN ({_APPROVED_IMPORTS}) GROUP BY ALL) AS n
-        WHERE {match} AND t.import_id IN ({_APPROVED_IMPORTS})""")
+        WHERE {match} AND t.import_id IN ({_APPROVED_IMPORTS})
+          AND t.approved_superseded_by IS DISTINCT FROM {settled}""")  # only the rows that change
     con.execute(f"DROP TABLE {keys}")
 
 

@@ -19,7 +19,8 @@ from dashboard_support import (
 )
 from streamlit.testing.v1 import AppTest
 
-from pop_analytics import access, accounts, settings, store
+from pop_analytics import access, accounts, importing, settings, store
+from pop_analytics.access import Viewer
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -209,3 +210,23 @@ def test_a_session_that_ended_asks_to_sign_in_again(users_db, monkeypatch, how):
     assert not at.metric and not at.dataframe
     expected = {"idle": "signin.expired", "signed_out": "signin.signed_out"}.get(how, "signin.needed")
     assert [i.value for i in at.info] == [t(expected, "en")]
+
+
+def test_the_public_donor_view_shows_approved_figures_without_signing_in(users_db, monkeypatch):
+    tirana_2019 = {"municipality": "Tiranë", "year": "2019"}
+    partner = Viewer(name="arta", role="partner", municipalities=("Tiranë",), how="cli")
+    content = xlsx(TIRANE_JUNE)
+    assert importing.import_bytes(Database(users_db), content, "tirane_qershor_2019.xlsx", by=partner).review == \
+        "submitted"
+    monkeypatch.setattr(settings, "PUBLIC_DONOR_VIEW", True)
+    at = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
+    at.query_params.update({"lang": "en", **tirana_2019})
+    at.run()
+    assert_clean(at)
+    assert (metrics(at)["Events"][0], metrics(at)["Participants"][0]) == ("4", "99")  # the submitted file not counted
+    assert [shown(m.value) for m in at.markdown if "Public view" in m.value] == [
+        (":blue-background[:material/public: **Public view:** approved figures only. [Sign in](/signin?lang=en) to "
+        "see more.]")]
+    for page in ("upload", "history", "users", "audit"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(PAGE_FILES[page])

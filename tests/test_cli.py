@@ -30,7 +30,8 @@ from conftest import (
 from pop_analytics import store
 from pop_analytics.settings import DEMO_DIR
 
-REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "errors_not_listed", "warnings"]
+REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "review", "errors", "errors_not_listed",
+               "warnings"]
 PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code", "vocabulary", "choices"]
 
 

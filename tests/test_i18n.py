@@ -15,7 +15,8 @@ from pop_analytics.i18n import catalogue
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("sq", "en")
 UI_SOURCES = [ROOT / "dashboard.py", *sorted((ROOT / "app_pages").glob("*.py")),
-              *(ROOT / "pop_analytics" / name for name in ("app.py", "present.py", "charts.py"))]
+              *sorted((ROOT / "pop_analytics" / "app").glob("*.py")),
+              *(ROOT / "pop_analytics" / name for name in ("present.py", "charts.py"))]
 
 
 def _placeholders(text: str) -> set[str]:

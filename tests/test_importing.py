@@ -151,7 +151,7 @@ def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):
 def test_report_as_dict_has_the_documented_shape(con, tmp_path):
     report = import_file(con, messy_refused_file(tmp_path))
     shown = report.as_dict("sq")
-    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "errors", "errors_not_listed",
+    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "review", "errors", "errors_not_listed",
                            "warnings"]
     assert shown["errors_not_listed"] == 0
     assert shown["errors"][0] == {

@@ -21,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, metrics, start_streamlit, stop
 from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, write_csv
@@ -83,8 +84,8 @@ def history_rows(db: Path) -> list[tuple]:
 
 
 def as_json(value: object) -> object:
-    """What the CLI's --json makes of a value."""
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    """What the CLI's --json makes of a value (a missing value, NaN or NaT, is null)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=lambda v: None if pd.isna(v) else str(v)))
 
 
 def sha256(path: Path) -> str:

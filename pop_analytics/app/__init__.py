@@ -1,0 +1,68 @@
+"""The Streamlit side of the dashboard (the only part of the package that imports streamlit), in
+four concerns: state and URL (state.py), data and cache (data.py), who is here and what they may
+see and do (roles.py, the one place for role checks), widgets (widgets.py) and actions (actions.py).
+
+Pages stay short: they ask here for data and for the ways to show it, as `app.<name>`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .. import settings
+from ..i18n import t
+from . import data as _data
+from . import roles as _roles
+from .actions import (
+    add_user,
+    ask_undo,
+    change_password,
+    check_upload,
+    choice_key,
+    confirm_undo_dialog,
+    confirm_upload,
+    recheck_upload,
+    remove_user,
+    replacements,
+    review,
+    undo,
+    uploading_as,
+)
+from .data import data, database, db, read
+from .roles import PAGES, SECTIONS, TOKEN_KEY, banner, may, pages, permit, require_page, viewer
+from .state import WIDGET_KEYS, current_filters, escape, lang, start, term, tr
+from .widgets import (
+    audit_view,
+    badge,
+    chart,
+    download_key,
+    empty,
+    header,
+    import_labels,
+    long_table,
+    nothing_to_show,
+    priority_detail,
+    profile_choice,
+    showing,
+    sidebar,
+    table,
+    template_bytes,
+    tile,
+    tiles,
+)
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """One snapshot of the data for everything a page run shows, as the person here may see it."""
+    with _data.page_run(_roles.admit):
+        yield
+
+
+__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_undo", "audit_view", "badge", "banner",
+           "change_password", "chart", "check_upload", "choice_key", "confirm_undo_dialog", "confirm_upload",
+           "current_filters", "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels",
+           "lang", "long_table", "may", "nothing_to_show", "page_run", "pages", "permit", "priority_detail",
+           "profile_choice", "read", "recheck_upload", "remove_user", "replacements", "require_page", "review",
+           "settings", "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr",
+           "undo", "uploading_as", "viewer"]

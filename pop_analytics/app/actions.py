@@ -1,0 +1,216 @@
+"""Actions: what the Upload, Import-history and Users pages do on a click (check, re-check and store
+a file; undo, approve, reject; add, change and remove users). Each runs in its widget's callback,
+before the page run reads the database, and checks the role on the server (roles.permit)."""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from .. import access, accounts, aliases, approval, importing, present, settings
+from ..errors import DatabaseProblem, Refusal, UndoRefused
+from ..matching import SavedMapping
+from .data import db
+from .roles import permit, viewer
+from .state import escape, lang, tr
+
+
+def uploading_as() -> str:
+    """Whom an upload is stored under, for which municipalities, and whether it waits for approval."""
+    person = viewer()
+    if person is None:
+        return ""
+    places = ", ".join(person.municipalities) if person.municipalities else tr("account.all_municipalities")
+    key = "upload.as_submitted" if person.review == "submitted" else "upload.as_approved"
+    return tr(key, name=person.name, places=places)
+
+
+def _upload_key(content: bytes, file_name: str) -> str:
+    person = viewer()
+    return "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + (person.name if person else "")
+
+
+def _problem_note(problem: DatabaseProblem | Refusal | aliases.AliasRefused) -> dict[str, str]:
+    return {code: problem.message(code) for code in settings.LANGUAGES}
+
+
+def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
+    """A dry run: what the file holds and what is wrong with it; nothing stored. The file is read
+    once: the report (with the sheets as read) is kept for the session, re-checked with the terms a
+    person chooses and stored as checked. Only the latest file's report is kept, so a session does
+    not hold on to every file it was shown."""
+    key = _upload_key(content, file_name)
+    if key not in st.session_state:
+        _forget_uploads()
+        st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
+                                                       limit=settings.MAX_UPLOAD_BYTES, by=viewer())
+    return st.session_state[key]
+
+
+def _forget_uploads() -> None:
+    for older in [k for k in st.session_state if str(k).startswith(("_checked_", "_chosen_"))]:
+        del st.session_state[older]
+
+
+def choice_key(unknown: present.Unknown) -> str:
+    """The widget key of the choice for one unknown value, the same on every rerun."""
+    return "choose_" + hashlib.sha1(f"{unknown.vocabulary}\x00{unknown.value}".encode()).hexdigest()[:12]
+
+
+def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknown]) -> None:
+    """The Upload page's re-check: each chosen term is read for this upload, those to remember are
+    saved for every later import too, and the same sheets are checked again (not read again)."""
+    try:
+        by = permit("upload")
+        key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
+        report = st.session_state.get(key)
+        if report is None or report.read is None:
+            return
+        picked = [(u, st.session_state.get(choice_key(u)), bool(st.session_state.get("remember_" + choice_key(u))))
+                  for u in unknowns]
+        remembered = [(u, term) for u, term, remember in picked if term and remember]
+        if remembered:
+            access.require(by, "save_mapping")
+            with db().writing() as con:
+                for unknown, term in remembered:
+                    aliases.add(con, unknown.vocabulary, unknown.value, term, who=by.name, why=f"Upload: {file_name}",
+                                address=by.address)
+        chosen = [*st.session_state.get("_chosen_" + key, []),
+                  *(SavedMapping(0, u.vocabulary, u.value, term) for u, term, remember in picked if term and not remember)]
+        st.session_state["_chosen_" + key] = chosen
+        st.session_state[key] = importing.recheck(report, importing.mappings_of(db()).adding(chosen), by=by)
+    except (DatabaseProblem, aliases.AliasRefused, Refusal) as problem:
+        st.session_state["upload_problem"] = _problem_note(problem)
+
+
+def replacements(report: importing.ImportReport) -> list[str]:
+    """What storing a checked file replaces, a sentence each in the reader's language (the file
+    names and municipalities in them shown as typed)."""
+    return [tr("upload.replaces_item", **params)
+            for params in present.replacements(importing.would_replace(db(), report), lang())]
+
+
+def store_upload(content: bytes, file_name: str) -> importing.ImportReport:
+    """Store a file as it was checked (with the terms chosen for it), under the one write lock of
+    every process, as the signed-in user (their role checked again here); a file not checked in
+    this session is checked first."""
+    by = permit("upload")
+    key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
+    report = st.session_state.get(key)
+    if report is None or report.status != "valid":
+        return importing.import_bytes(db(), content, file_name, limit=settings.MAX_UPLOAD_BYTES, by=by)
+    return importing.store_checked(db(), report, by=by)
+
+
+def confirm_upload(content: bytes, file_name: str) -> None:
+    """The Upload page's confirm button: store, and say so on the next run."""
+    try:
+        report = store_upload(content, file_name)
+    except (DatabaseProblem, Refusal) as problem:
+        st.session_state["upload_problem"] = _problem_note(problem)
+        return
+    _forget_uploads()
+    if report.status == "imported":
+        st.session_state["upload_stored"] = {
+            "file": file_name, "import_id": report.import_id, "rows": report.rows, "review": report.review,
+            "warnings": {code: [w.message(code) for w in report.warnings] for code in settings.LANGUAGES}}
+    elif report.status == "refused":  # the role or the rows changed since the check
+        st.session_state["upload_problem"] = {code: " ".join(p.message(code) for p in report.errors[:3])
+                                              for code in settings.LANGUAGES}
+
+
+def undo(import_id: int) -> tuple[bool, str]:
+    """Undo an import; the answer is what to tell the reader."""
+    try:
+        removed = approval.undo(db(), import_id, permit("undo"))
+    except UndoRefused as refused:
+        return False, tr("history.undo_refused", import_id=import_id, reason=refused.message(lang()))
+    except (DatabaseProblem, Refusal) as problem:
+        return False, escape(problem.message(lang()))
+    return True, tr("history.undone", import_id=import_id, **_removed(removed))
+
+
+def _removed(removed: dict[str, int]) -> dict[str, str]:
+    """How many rows went, in the reader's language ('1 row removed', 'u hoqën 7 rreshta')."""
+    return {"removed": present.removed_phrase(sum(removed.values()), lang())}
+
+
+def review(import_id: int, approve: bool) -> None:
+    """The Import-history page's approve and reject buttons (a rejection needs its comment)."""
+    comment = st.session_state.get(f"review_comment_{import_id}", "")
+    try:
+        by = permit("review")
+        if approve:
+            approval.approve(db(), import_id, by, comment)
+            outcome = (True, tr("history.approved", import_id=import_id))
+        else:
+            removed = approval.reject(db(), import_id, by, comment)
+            outcome = (True, tr("history.rejected", import_id=import_id, **_removed(removed)))
+    except (UndoRefused, DatabaseProblem, Refusal) as problem:
+        outcome = (False, escape(problem.message(lang())))
+    st.session_state["undo_outcome"] = outcome
+
+
+def add_user() -> None:
+    """The Users page's form: a new user, checked and stored as the command line would."""
+    state = st.session_state
+    try:
+        name = accounts.add(db(), state.get("new_user_name", ""), state.get("new_user_role", ""),
+                            list(state.get("new_user_municipalities") or []), state.get("new_user_password", ""),
+                            permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.added", name=name, role=tr(f"role.{state.get('new_user_role')}")))
+        for key in ("new_user_name", "new_user_password"):
+            state[key] = ""
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def change_password() -> None:
+    state = st.session_state
+    name = state.get("password_user", "")
+    try:
+        accounts.change_password(db(), name, state.get("password_new", ""), permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.password_changed", name=name))
+        state["password_new"] = ""
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def remove_user() -> None:
+    state = st.session_state
+    name = state.get("remove_user", "")
+    try:
+        accounts.remove(db(), name, permit("manage_users"))
+        state["users_outcome"] = (True, tr("users.removed", name=name))
+    except (DatabaseProblem, Refusal) as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def ask_undo(import_id: int) -> None:
+    st.session_state["undo_pending"] = import_id
+
+
+def _cancel_undo() -> None:
+    st.session_state.pop("undo_pending", None)
+
+
+def _do_undo(import_id: int) -> None:
+    st.session_state.pop("undo_pending", None)
+    st.session_state["undo_outcome"] = undo(import_id)
+
+
+def confirm_undo_dialog(import_id: int, described: str) -> None:
+    """Ask before undoing: what goes, what comes back."""
+    def body() -> None:
+        if st.session_state.get("undo_pending") != import_id:
+            # Answered: a dialog is a fragment, so the click reran only the dialog, which would ask
+            # again. The whole page runs instead, and no longer opens it. (The answer itself is
+            # carried out in the buttons' callbacks, before any run reads the database.)
+            st.rerun()
+        st.markdown(tr("history.confirm_text", import_id=import_id, described=described))
+        yes, no = st.columns(2)
+        yes.button(tr("history.confirm_yes"), type="primary", key="undo_yes", on_click=_do_undo, args=(import_id,),
+                   width="stretch")
+        no.button(tr("history.confirm_no"), key="undo_no", on_click=_cancel_undo, width="stretch")
+
+    st.dialog(tr("history.confirm_title"), on_dismiss=_cancel_undo)(body)()

@@ -1,0 +1,238 @@
+"""Who is here, and what they may see and do: the one place the app asks about roles. The router
+offers only the pages the viewer may open (pages), admit decides the rows every query of a page run
+counts, permit checks every write again on the server, and require_page is every restricted page's
+first line."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from .. import access, accounts, present, settings, store
+from ..access import Viewer
+from ..database import Snapshot
+from ..errors import AccessDenied, DatabaseProblem
+from ..scope import DONOR_SIGHT, EVERYTHING, Sight
+from .data import _run, data, db
+from .state import lang, tr
+
+# The pages: name (catalogue key and URL path), file, icon.
+PAGES = (
+    ("overview", "app_pages/overview.py", ":material/dashboard:"),
+    ("tracker", "app_pages/tracker.py", ":material/fact_check:"),
+    ("participation", "app_pages/participation.py", ":material/groups:"),
+    ("municipality", "app_pages/municipality.py", ":material/location_city:"),
+    ("quality", "app_pages/quality.py", ":material/rule:"),
+    ("upload", "app_pages/upload.py", ":material/upload_file:"),
+    ("history", "app_pages/history.py", ":material/history:"),
+    ("users", "app_pages/users.py", ":material/manage_accounts:"),
+    ("audit", "app_pages/audit.py", ":material/policy:"),
+)
+
+
+SECTIONS = {"section.explore": ("overview", "tracker", "participation", "municipality"),
+            "section.data": ("quality", "upload", "history"),
+            "section.admin": ("users", "audit")}
+
+
+# The browser's session token, when the app was opened without the cookie (a test, a tab of its own).
+TOKEN_KEY = "_session_token"
+
+
+INCLUDE_SUBMITTED_KEY = "include_submitted"
+
+
+def _address() -> str | None:
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return address if isinstance(address, str) and address else "localhost"  # Streamlit gives None for localhost
+
+
+def _token() -> str | None:
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return str(token)
+    try:
+        cookie = st.context.cookies.get(settings.SESSION_COOKIE)
+    except (AttributeError, RuntimeError):
+        return None
+    return cookie if isinstance(cookie, str) and cookie else None  # AppTest has no browser, hence no cookies
+
+
+@st.cache_resource(show_spinner=False)
+def _sessions_seen() -> dict[tuple[str, str], tuple[bool, dict | None]]:
+    """Per data version: whether the database has users, and each session token's row (a sign-in,
+    sign-out or user change is a write, so it changes the version and empties this)."""
+    return {}
+
+
+def _who(snapshot: Snapshot) -> Viewer | None:
+    """The person this run is for: local mode without users; else the signed-in user (None when
+    nobody is signed in, or the session ended), or an anonymous donor when the public view is on."""
+    token = _token()
+    hashed = accounts.token_hash(token) if token else ""
+    cache, key = _sessions_seen(), (snapshot.version, hashed)
+    if len(cache) > 10_000:  # old versions' entries are never asked for again
+        cache.clear()
+    if key not in cache:
+        with snapshot.beside(EVERYTHING) as con:
+            cache[key] = (store.user_count(con) > 0, store.session(con, hashed) if hashed else None)
+    users_exist, found = cache[key]
+    if not users_exist:
+        return access.local_viewer(_address())
+    viewer = accounts.session_viewer(found, hashed, _address())
+    if viewer is None and found is not None:
+        st.session_state["_session_ended"] = True
+    if viewer is None and settings.PUBLIC_DONOR_VIEW:
+        return access.public_viewer(_address())
+    return viewer
+
+
+def admit(snapshot: Snapshot) -> Sight:
+    """At the start of a page run: who is here, and so what the run's queries may count."""
+    _run.viewer = _who(snapshot)
+    return current_sight()
+
+
+def viewer() -> Viewer | None:
+    return getattr(_run, "viewer", None)
+
+
+def current_sight() -> Sight:
+    """The rows this run counts: the viewer's, with or without submitted imports as a coordinator chose."""
+    person = viewer()
+    if person is None:
+        return DONOR_SIGHT
+    return person.sight(include_submitted=bool(st.session_state.get(INCLUDE_SUBMITTED_KEY, True)))
+
+
+def may(action: str) -> bool:
+    person = viewer()
+    return person is not None and person.may(action)
+
+
+def permit(action: str) -> Viewer:
+    """The viewer, when their role allows action; AccessDenied otherwise. Every write calls this on
+    the server, whatever its page showed. Callbacks run before the page run: they find the viewer
+    from the session themselves."""
+    person = viewer() or _callback_viewer()
+    if person is None:
+        raise AccessDenied(action, name="—", role="—")
+    access.require(person, action)
+    return person
+
+
+def _callback_viewer() -> Viewer | None:
+    """The viewer outside a page run (a button's callback), from a snapshot of its own."""
+    snapshot = db().snapshot()
+    try:
+        return _who(snapshot)
+    finally:
+        snapshot.close()
+
+
+def require_page(name: str) -> None:
+    """First line of every page that not every role may open: a URL typed by hand ends here."""
+    person = viewer()
+    if person is None or not person.may_open(name):
+        st.error(tr("access.page", role=tr(f"role.{person.role}") if person else "—"), icon=":material/block:")
+        st.stop()
+
+
+def pages() -> dict[str, list[StreamlitPage]]:
+    """The pages this viewer may open, in the reader's language (their URL paths never change).
+    Streamlit serves its default page at "/" only, so /overview would be "page not found": the
+    default is a hidden page that forwards to /overview with the link's query string. Nobody signed
+    in: only the way to sign in."""
+    person = viewer()
+    if person is None:
+        return {"": [st.Page(_sign_in_first, title=tr("signin.title"), url_path="signin_first", default=True)]}
+    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name)
+               for name, path, icon in PAGES if person.may_open(name)}
+    home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
+    listed = {tr(section): [by_name[n] for n in names if n in by_name] for section, names in SECTIONS.items()}
+    listed = {section: found for section, found in listed.items() if found}
+    next(iter(listed.values())).append(home)
+    return listed
+
+
+def _sign_in_first() -> None:
+    """Nobody is signed in here (a session that ended while the tab was open, or the app served
+    without the sign-in routes): say so, and go to the sign-in form."""
+    ended = st.session_state.pop("_session_ended", False)
+    signed_out = st.session_state.pop("_signed_out", False)
+    st.title(tr("app.title"))
+    if signed_out:
+        target = "/signout?" + urlencode({"lang": lang()})
+        st.info(tr("signin.signed_out"), icon=":material/logout:")
+    else:
+        query = {"lang": lang(), "next": "/" + _page_path(), **({"expired": 1} if ended else {})}
+        target = "/signin?" + urlencode(query)
+        st.info(tr("signin.expired" if ended else "signin.needed"), icon=":material/lock:")
+    st.markdown(f"[{tr('signin.title')}]({target})")
+    go_to(target)
+
+
+def _page_path() -> str:
+    try:
+        url = st.context.url or ""
+    except (AttributeError, RuntimeError):
+        url = ""
+    return url.split("://", 1)[-1].partition("/")[2].split("?")[0]
+
+
+def go_to(target: str) -> None:
+    """Send the browser to a path of this site (the sign-in and sign-out routes, which Streamlit's
+    own messages cannot reach): target is built here from fixed paths and encoded values only."""
+    if not target.startswith("/") or target.startswith("//"):
+        raise ValueError(target)
+    script = json.dumps(target).replace("</", "<\\/")
+    st.html(f"<script>window.location.replace({script});</script>", unsafe_allow_javascript=True)
+
+
+def _home() -> None:
+    params = st.query_params
+    overview = next(path for name, path, _ in PAGES if name == "overview")
+    st.switch_page(overview, query_params=[(k, v) for k in params for v in params.get_all(k)])
+
+
+def banner() -> None:
+    """What the reader must know about this view before reading it: local mode (no users yet),
+    submitted imports counted in it, or the public view."""
+    person = viewer()
+    if person is None:
+        return
+    # Banners, not alerts: the alerts of a page are its own news (a link's ignored value, a file's problems).
+    if person.how == "local":
+        st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")
+    elif person.how == "public":
+        st.markdown(f":blue-background[:material/public: {tr('app.public_view', link='/signin?' + urlencode({'lang': lang()}))}]")
+    if person.may("see_submitted") and not current_sight().approved_only:
+        waiting = data("submitted_count", by=None if person.may("review") else person.name)
+        if waiting:
+            st.caption(tr("app.includes_submitted", count=present.number(waiting, lang())))
+
+
+def account_box() -> None:
+    """Who is signed in, and the way out; a coordinator chooses whether submitted data counts."""
+    person = viewer()
+    if person is None or person.how in ("local", "public"):
+        return
+    places = ", ".join(person.municipalities) if person.municipalities else tr("account.all_municipalities")
+    st.caption(tr("account.signed_in", name=person.name, role=tr(f"role.{person.role}"), places=places))
+    st.button(tr("account.sign_out"), key="sign_out", icon=":material/logout:", on_click=_sign_out)
+
+
+def _sign_out() -> None:
+    token = _token()
+    if token:
+        try:
+            accounts.sign_out(db(), token, _address())
+        except DatabaseProblem:
+            pass  # the session still ends when idle; the cookie goes on the sign-out route
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state["_signed_out"] = True

@@ -1,0 +1,267 @@
+"""Widgets: the shared sidebar (language, account, filters) and the few ways a page shows things:
+tiles, tables with downloads, charts, empty states, a priority's history."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import streamlit as st
+
+from .. import present, reference, settings, template
+from ..filters import Filters
+from ..i18n import t
+from ..text import fold
+from .data import data, database, read, sight
+from .roles import INCLUDE_SUBMITTED_KEY, account_box, viewer
+from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
+
+
+def sidebar() -> Filters:
+    """Language and the shared filters; the URL always says what the view shows."""
+    language = lang()
+    person = viewer()
+    with st.sidebar:
+        language_choice()
+        if person is None:
+            return current_filters()
+        account_box()
+        st.subheader(tr("filter.heading"))
+        chosen = current_filters()
+        municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
+                                | set(chosen.municipality), key=fold)
+        if person.municipalities is not None:
+            municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
+        st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
+                       persist_state="session",
+                       placeholder=tr("filter.all_municipalities"))
+        years = sorted(set(data("years")) | set(chosen.year))
+        st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
+                       placeholder=tr("filter.all_years"),
+                       help=tr("filter.year_help"))
+        st.multiselect(tr("filter.theme"), reference.term_keys("themes"), key=WIDGET_KEYS["theme"],
+                       persist_state="session",
+                       format_func=lambda key: reference.term_label("themes", key, language),
+                       placeholder=tr("filter.all_themes"))
+        st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
+                     format_func=lambda key: key or t("filter.all_cycles", language))
+        if person.may("review"):
+            st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, value=True,
+                      help=tr("filter.include_submitted_help"))
+        st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
+        st.caption(tr("filter.link_hint"))
+        st.caption(tr("app.database", name=Path(database()).name))
+    chosen = current_filters()
+    _write_url(chosen)
+    if st.session_state.get("_url_notes"):
+        if chosen != st.session_state.get("_url_filters"):
+            st.session_state["_url_notes"] = []
+        for note in st.session_state["_url_notes"]:
+            st.warning(_url_note(*note), icon=":material/link_off:")
+    return chosen
+
+
+def header(name: str, chosen: Filters | None = None) -> None:
+    """Page title, what the page is for, and what the view shows."""
+    st.title(tr(f"page.{name}.title"))
+    st.caption(tr(f"page.{name}.intro"))
+    if chosen is not None:
+        showing(chosen)
+
+
+def showing(chosen: Filters) -> None:
+    st.markdown(f":material/filter_alt: **{tr('common.showing')}** {escape(present.filters_text(chosen, lang()))}")
+
+
+def profile_choice(chosen: Filters) -> str | None:
+    """The municipality of the profile page: the first one filtered on, else the reader's choice.
+    Choosing here sets the shared municipality filter, so the URL reproduces the profile."""
+    options = sorted(set(data("municipalities")) | set(chosen.municipality), key=fold) \
+        or sorted(reference.pop_municipalities(), key=fold)
+    if not options:
+        return None
+    current = st.session_state.get("profile_municipality")
+    if chosen.municipality and current not in chosen.municipality:
+        st.session_state["profile_municipality"] = chosen.municipality[0]
+    elif current not in options:
+        st.session_state["profile_municipality"] = options[0]
+    return st.selectbox(tr("profile.choose"), options, key="profile_municipality", on_change=_focus_profile)
+
+
+def _focus_profile() -> None:
+    st.session_state[WIDGET_KEYS["municipality"]] = [st.session_state["profile_municipality"]]
+
+
+def empty(key: str = "empty.filters", **params) -> None:
+    """A sentence where there is nothing to show."""
+    st.info(tr(key, **params), icon=":material/info:")
+
+
+def tile(column, name: str, value: str, delta: str | None = None, delta_color: str = "normal",
+         help_params: dict | None = None, delta_description: str | None = None) -> None:
+    """A KPI tile: label and definition from the catalogue (kpi.<name>, kpi.<name>.help)."""
+    unchanged = delta is not None and delta.startswith("±")
+    column.metric(tr(f"kpi.{name}"), value, delta=delta, delta_color="off" if unchanged else delta_color,
+                  delta_arrow="off" if unchanged else "auto", help=tr(f"kpi.{name}.help", **(help_params or {})),
+                  border=True, delta_description=delta_description if delta is not None else None)
+
+
+def tiles(specs: list[dict], per_row: int = 4, delta_description: str | None = None) -> None:
+    """present.*_tiles, laid out per_row to a row."""
+    for start in range(0, len(specs), per_row):
+        for column, spec in zip(st.columns(per_row), specs[start:start + per_row]):
+            tile(column, **spec, delta_description=delta_description)
+
+
+def nothing_to_show(chosen: Filters) -> bool:
+    """True (after saying why) when the database is empty or the filters match nothing at all."""
+    if not data("years"):
+        empty("empty.database")
+        return True
+    in_view = data("years", chosen)
+    if not in_view or (chosen.year and not set(chosen.year) & set(in_view)):
+        empty("empty.filters")
+        return True
+    return False
+
+
+def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters", **kwargs) -> None:
+    """A chart from pop_analytics.charts, or a sentence when there is nothing to draw. The chart's
+    menu (save as PNG/SVG) stays on."""
+    if frame is None or frame.empty:
+        empty(empty_key)
+        return
+    st.altair_chart(make(frame, lang(), *args, **kwargs), width="stretch")
+
+
+def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
+          height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False, status_colours: bool = False,
+          total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None) -> None:
+    """A table headed in the reader's language, with CSV and Excel downloads of all its rows.
+    Past settings.TABLE_ROW_LIMIT rows only the first are shown; everything() (when given) fetches
+    all of them, at download time only, for a table the page fetched only the first rows of."""
+    if frame is None or frame.empty:
+        empty(empty_key)
+        return
+    language = lang()  # a download runs after the page run, where the session's language is not known
+
+    def heading(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows if labelled else present.table(rows, language, columns)
+    total = len(frame) if total is None else total
+    shown = heading(frame.head(settings.TABLE_ROW_LIMIT))
+    if total > len(shown):
+        st.caption(tr("table.first_rows", shown=present.number(len(shown), lang()),
+                      total=present.number(total, lang())))
+    tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
+    st.dataframe(_tinted(shown) if tint else shown, hide_index=True, height=height, placeholder=present.DASH)
+    if everything is not None:
+        downloads(lambda: heading(everything()), name, total)
+    else:
+        downloads(lambda: heading(frame), name, total)
+
+
+STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166, 55, 0.25)",
+                "not_addressed": "rgba(215, 48, 39, 0.20)"}
+
+
+STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"}
+
+
+def _tinted(shown: pd.DataFrame):
+    """Status cells tinted green / amber / red (the downloads stay plain)."""
+    tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
+    columns = [c for c in shown.columns if shown[c].astype(object).isin(list(tints)).any()]
+    if not columns:
+        return shown
+    return shown.style.map(lambda v: f"background-color: {tints[v]}" if v in tints else "", subset=columns)
+
+
+def badge(status: str) -> str:
+    return f":{STATUS_BADGES.get(status, 'gray')}-badge[{escape(term('statuses', status))}]"
+
+
+def priority_detail(cycle: str, municipality: str, code: str) -> None:
+    """One priority: what it is, its status year by year, with notes, sources and where each came from."""
+    definition = data("priority_definition", cycle, municipality, code)
+    if definition is None:
+        empty("tracker.no_match")
+        return
+    history = data("priority_history", cycle, municipality, code)
+    with st.container(border=True):
+        st.markdown(f"#### {escape(definition['title'])}")
+        facts = [(tr("col.municipality"), municipality), (tr("col.cycle"), cycle), (tr("col.code"), code),
+                 (tr("col.theme"), term("themes", definition["theme"]))]
+        st.markdown(" · ".join(f"**{label}:** {escape(value)}" for label, value in facts))
+        partner = reference.partners().get(municipality)
+        if partner:
+            st.caption(tr("common.partner", name=partner[lang()]))
+        steps = zip(history["year"], history["status"])
+        st.markdown(" → ".join(f"**{year}** {badge(status)}" for year, status in steps))
+        table(history, f"priority_{cycle}_{code}", ["year", "status", "note", "source", "file_name", "sheet",
+                                                   "excel_row"], status_colours=True)
+
+
+def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
+    """CSV and Excel buttons; rows() runs only when one is pressed. Past Excel's limit, CSV only.
+    A table's name may hold a partner's code ('priority_2019-2023_DUR/07'): file names, the sheet
+    title and the keys are made of safe characters (present.safe_name)."""
+    today = dt.date.today()
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows()),
+                        file_name=present.download_name(name, lang(), today, "csv"), mime="text/csv",
+                        key=download_key("csv", name), on_click="ignore", icon=":material/download:")
+    if total <= settings.EXCEL_MAX_ROWS:
+        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name),
+                            file_name=present.download_name(name, lang(), today, "xlsx"),
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            key=download_key("xlsx", name), on_click="ignore", icon=":material/download:")
+
+
+def download_key(kind: str, name: str) -> str:
+    """csv_<name> / xlsx_<name>; a name with other characters than safe_name keeps is reduced to
+    them and told apart by a short hash of the name as it was, so every table keeps its own key."""
+    safe = present.safe_name(name)
+    if safe != name:
+        safe += "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{kind}_{safe}"
+
+
+def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int:
+    """A table that may hold a million rows: the first rows are fetched and shown, all of them
+    download. Returns how many rows there are."""
+    total = data(f"{name}_count", chosen)
+    seen = sight()
+    table(data(name, chosen, limit=settings.TABLE_ROW_LIMIT), name, columns, total=total,
+          everything=lambda: read(name, chosen, sight=seen), **options)
+    return total
+
+
+@st.cache_data(show_spinner=False)
+def template_bytes(version: str = "1") -> bytes:
+    """The partners' Excel template, as template.write makes it."""
+    with tempfile.TemporaryDirectory() as folder:
+        return template.write(Path(folder) / "POP_template.xlsx").read_bytes()
+
+
+def import_labels(imports: pd.DataFrame) -> dict[int, str]:
+    """One line per import for a choice: number, file, when, who."""
+    return {int(r.id): f"#{r.id} · {r.file_name} · {r.imported_at:%d.%m.%Y %H:%M} · {r.imported_by}"
+            for r in imports.itertuples()}
+
+
+def audit_view(log: pd.DataFrame, actions: list[str], people: list[str], search: str) -> pd.DataFrame:
+    """The audit rows chosen on the page, each action named in the reader's language."""
+    shown = log
+    if actions:
+        shown = shown[shown["action"].isin(actions)]
+    if people:
+        shown = shown[shown["who"].isin(people)]
+    if search.strip():
+        needle = fold(search.strip())
+        text = (shown["target"].fillna("") + " " + shown["detail"].fillna("") + " " + shown["who"]).map(fold)
+        shown = shown[text.str.contains(needle, regex=False)]
+    return shown
