@@ -186,8 +186,8 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
 
                 page.goto(f"{url}/history?lang=en")
                 newest = page.wait_for_function(GRID_JS, arg=t("col.file_name", "en"), timeout=60_000).json_value()[0]
-                assert [newest[t(f"col.{key}", "en")] for key in ("id", "file_name", "state")] == [
-                    "5", new_file.name, t("state.stored", "en")]
+                assert [newest[t(f"col.{key}", "en")] for key in ("id", "file_name", "import_status")] == [
+                    "5", new_file.name, t("import_status.approved", "en")]
                 assert page.locator('[data-testid="stException"]').count() == 0
             finally:
                 browser.close()
