@@ -14,6 +14,7 @@ from .. import access, accounts, present, settings, store
 from ..access import Viewer
 from ..database import Snapshot
 from ..errors import AccessDenied, DatabaseProblem
+from ..i18n import t
 from ..scope import DONOR_SIGHT, EVERYTHING, Sight
 from .data import _run, data, db
 from .state import lang, tr
@@ -201,8 +202,8 @@ def _home() -> None:
 
 
 def banner() -> None:
-    """What the reader must know about this view before reading it: local mode (no users yet),
-    submitted imports counted in it, or the public view."""
+    """What the reader must know before reading any page: local mode (no users yet), or the
+    public view."""
     person = viewer()
     if person is None:
         return
@@ -211,10 +212,18 @@ def banner() -> None:
         st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")
     elif person.how == "public":
         st.markdown(f":blue-background[:material/public: {tr('app.public_view', link='/signin?' + urlencode({'lang': lang()}))}]")
-    if person.may("see_submitted") and not current_sight().approved_only:
-        waiting = data("submitted_count", by=None if person.may("review") else person.name)
-        if waiting:
-            st.caption(tr("app.includes_submitted", count=present.number(waiting, lang())))
+
+
+def submitted_note() -> None:
+    """Under a view's filters: how many imports still waiting for approval it counts (donors see
+    none of them). A partner counts their own."""
+    person = viewer()
+    if person is None or not person.may("see_submitted") or current_sight().approved_only:
+        return
+    waiting = data("submitted_count", by=None if person.may("review") else person.name)
+    if waiting:
+        imports = t(f"count.submitted.{'one' if waiting == 1 else 'other'}", lang(), n=present.number(waiting, lang()))
+        st.caption(f":orange[:material/hourglass_top: {tr('app.includes_submitted', imports=imports)}]")
 
 
 def account_box() -> None:

@@ -17,7 +17,7 @@ from ..filters import Filters
 from ..i18n import t
 from ..text import fold
 from .data import data, database, read, sight
-from .roles import INCLUDE_SUBMITTED_KEY, account_box, viewer
+from .roles import INCLUDE_SUBMITTED_KEY, account_box, submitted_note, viewer
 from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
 
 
@@ -75,6 +75,7 @@ def header(name: str, chosen: Filters | None = None) -> None:
 
 def showing(chosen: Filters) -> None:
     st.markdown(f":material/filter_alt: **{tr('common.showing')}** {escape(present.filters_text(chosen, lang()))}")
+    submitted_note()
 
 
 def profile_choice(chosen: Filters) -> str | None:
