@@ -134,17 +134,23 @@ def routes() -> list[Route]:
             Route("/signout", signout, methods=["GET"])]
 
 
-def signed_in(token: str | None, address: str | None) -> bool:
-    """Whether a browser may open the app's pages: no users yet (local mode), the public donor
-    view, or an open session."""
+def admission(token: str | None, address: str | None) -> str:
+    """Whether a browser may open the app's pages: "open" with no users yet (local mode), with the
+    public donor view or with an open session; "expired" when its session timed out (recorded
+    now); "closed" otherwise."""
     db = _db()
     if not db.path.exists() or settings.PUBLIC_DONOR_VIEW:
-        return True
+        return "open"
     with db.reading() as con:
         if store.user_count(con) == 0:
-            return True
+            return "open"
         found = store.session(con, accounts.token_hash(token)) if token else None
-    return accounts.session_viewer(found, accounts.token_hash(token), address) is not None if token else False
+    if token is None or found is None:
+        return "closed"
+    if accounts.session_viewer(found, accounts.token_hash(token), address) is None:
+        accounts.expired(db, token, address)
+        return "expired"
+    return "open"
 
 
 class SignInFirst:
@@ -160,15 +166,15 @@ class SignInFirst:
             return
         request = Request(scope)
         try:
-            allowed = await run_in_threadpool(signed_in, request.cookies.get(settings.SESSION_COOKIE),
-                                              _address(request))
+            state = await run_in_threadpool(admission, request.cookies.get(settings.SESSION_COOKIE),
+                                            _address(request))
         except DatabaseProblem:
-            allowed = True  # the app itself says what is wrong with the database
-        if allowed:
+            state = "open"  # the app itself says what is wrong with the database
+        if state == "open":
             await self.app(scope, receive, send)
             return
         wanted = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
-        query = {"next": safe_next(wanted)}
+        query = {"next": safe_next(wanted), **({"expired": "1"} if state == "expired" else {})}
         if request.query_params.get("lang") in settings.LANGUAGES:
             query["lang"] = request.query_params["lang"]
         await RedirectResponse("/signin?" + urlencode(query), status_code=303)(scope, receive, send)
