@@ -15,6 +15,7 @@ import streamlit as st
 from .. import present, reference, settings, template
 from ..filters import Filters
 from ..i18n import t
+from ..scope import NOTE_COLUMNS
 from ..text import fold
 from .data import data, database, read, sight
 from .roles import INCLUDE_SUBMITTED_KEY, account_box, submitted_note, viewer
@@ -139,6 +140,10 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
     st.altair_chart(make(frame, lang(), *args, **kwargs), width="stretch")
 
 
+# The free-text columns a reader without notes (a donor) is not shown.
+NOTE_COLUMN_NAMES = frozenset(name for names in NOTE_COLUMNS.values() for name in names)
+
+
 def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
           height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False, status_colours: bool = False,
           total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None) -> None:
@@ -149,6 +154,8 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
         empty(empty_key)
         return
     language = lang()  # a download runs after the page run, where the session's language is not known
+    if columns is not None and not sight().notes:  # the rows hold no notes for this reader: no empty column
+        columns = [c for c in columns if c not in NOTE_COLUMN_NAMES]
 
     def heading(rows: pd.DataFrame) -> pd.DataFrame:
         return rows if labelled else present.table(rows, language, columns)
