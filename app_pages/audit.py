@@ -19,4 +19,4 @@ chosen_people = people.multiselect(app.tr("audit.who"), sorted(log["who"].unique
                                    placeholder=app.tr("audit.everyone"))
 search = st.text_input(app.tr("audit.search"), key="audit_search", placeholder=app.tr("audit.search_placeholder"))
 app.table(app.audit_view(log, chosen_actions, chosen_people, search), "audit",
-          ["id", "happened_at", "who", "address", "action", "target", "detail"], empty_key="audit.no_match")
+          ["entry", "happened_at", "who", "address", "action", "target", "detail"], empty_key="audit.no_match")

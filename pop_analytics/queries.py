@@ -367,8 +367,8 @@ def submitted_count(con: duckdb.DuckDBPyConnection, by: str | None = None) -> in
 
 
 def audit(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The audit log, newest first."""
-    return store.audit_rows(con)
+    """The audit log, newest first (each entry numbered: "entry", not an import's id)."""
+    return store.audit_rows(con).rename(columns={"id": "entry"})
 
 
 def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
