@@ -20,3 +20,13 @@ def t(key: str, lang: str = "sq", **params: object) -> str:
     if template is None:
         return f"⟦{key}⟧"
     return template.format(**params) if params else template
+
+
+def preferred(tags: list[str]) -> str:
+    """The first language of a browser's preferences ('en-GB', 'sq', 'de-DE;q=0.8') that has a
+    catalogue; else the default (Albanian)."""
+    for tag in tags:
+        code = tag.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return LANGUAGES[0]

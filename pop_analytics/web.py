@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import accounts, settings, store
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused
-from .i18n import t
+from .i18n import preferred, t
 
 CSRF_COOKIE = "pop_signin_form"
 # Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media): never redirected.
@@ -39,11 +39,7 @@ def _lang(request: Request) -> str:
     asked = request.query_params.get("lang", "")
     if asked in settings.LANGUAGES:
         return asked
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in settings.LANGUAGES:
-            return code
-    return settings.LANGUAGES[0]
+    return preferred(request.headers.get("accept-language", "").split(","))
 
 
 def _address(request: Request) -> str | None:

@@ -249,11 +249,17 @@ def test_municipalities_in_any_spelling_are_read_and_the_url_says_them_canonical
     screenshot(page, "overview_tirana_korce")
 
 
-def test_the_root_url_opens_the_overview_in_albanian(page, server):
-    page.goto(server.url + "/")
-    page.wait_for_url("**/overview?lang=sq")
-    rendered(page)
-    assert title(page) == t("page.overview.title", "sq")
+@pytest.mark.parametrize(("locale", "lang"), [("en-GB", "en"), ("sq-AL", "sq"), ("de-DE", "sq")])
+def test_a_link_without_a_language_opens_in_the_browsers_language_else_albanian(browser, server, locale, lang):
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_url(f"**/overview?lang={lang}")
+        rendered(page)
+        assert title(page) == t("page.overview.title", lang)
+    finally:
+        context.close()
 
 
 def test_one_cycle_and_year_on_overview_and_tracker(page, server):

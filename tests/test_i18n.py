@@ -96,3 +96,12 @@ def test_no_visible_text_is_written_into_the_code(source):
     literals = [(line, text) for line, text in _string_first_arguments(source)
                 if not text.startswith("app_pages/") and text not in allowed]
     assert literals == []
+
+
+@pytest.mark.parametrize(("tags", "lang"), [
+    (["en-GB"], "en"), (["en-US", "sq"], "en"), (["sq-AL"], "sq"), (["de-DE", "en;q=0.8"], "en"),
+    (["de-DE"], "sq"), ([""], "sq"), ([], "sq"), ([" EN "], "en"), (["fr-FR;q=0.9", "sq;q=0.5"], "sq"),
+])
+def test_a_browsers_first_language_with_a_catalogue_is_chosen_else_albanian(tags, lang):
+    from pop_analytics.i18n import preferred
+    assert preferred(tags) == lang

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import filters as filtering
 from .. import reference, settings
 from ..filters import Filters
-from ..i18n import t
+from ..i18n import preferred, t
 
 LANG_KEY = "lang"
 
@@ -82,12 +82,20 @@ def start() -> None:
     asked = [v.strip().lower() for v in params.get_all("lang") for v in v.split(",") if v.strip()]
     if asked and asked[-1] in settings.LANGUAGES:
         st.session_state[LANG_KEY] = asked[-1]
-    else:
-        st.session_state[LANG_KEY] = settings.LANGUAGES[0]
+    else:  # a link that names no language (or one we do not have) opens in the browser's
+        st.session_state[LANG_KEY] = preferred([_browser_locale()])
         notes += [("lang", value, None) for value in asked[-1:]]
     _set_widgets(chosen)
     st.session_state["_url_filters"] = chosen
     st.session_state["_url_notes"] = notes
+
+
+def _browser_locale() -> str:
+    try:
+        locale = st.context.locale
+    except (AttributeError, RuntimeError):
+        return ""
+    return locale if isinstance(locale, str) else ""
 
 
 def _set_widgets(chosen: Filters) -> None:
