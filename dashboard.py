@@ -7,6 +7,6 @@ st.set_page_config(page_title=app.t("app.title"), page_icon=str(app.settings.FAV
 app.start()
 with app.page_run():  # one snapshot of the data for everything this run shows, as this viewer may see it
     navigation = st.navigation(app.pages())  # only the pages this viewer's role may open
-    app.sidebar()
+    app.sidebar(navigation.url_path)
     app.banner()
     navigation.run()

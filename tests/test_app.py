@@ -364,3 +364,16 @@ def test_clear_filters_empties_every_filter_and_the_url(app_db):
     at.button(key="filter_reset").click().run()
     assert at.query_params == {"lang": "en"}
     assert metrics(at)["Events"][0] == "812"
+
+
+@pytest.mark.parametrize("page", ["upload", "history", "users", "audit"])
+def test_pages_the_filters_do_not_change_show_no_filters_and_keep_them_for_the_next_page(app_db, page):
+    at = open_app("overview", {"lang": "en", "municipality": "Fier", "year": "2022"})
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert_clean(at)
+    assert [w.key for w in at.selectbox if (w.key or "").startswith("filter_")] == []
+    assert [w.key for w in at.multiselect if (w.key or "").startswith("filter_")] == []
+    assert at.query_params["municipality"] == "Fier" and at.query_params["year"] == "2022"
+    at.switch_page("app_pages/overview.py").run()
+    assert at.multiselect(key="filter_municipality").value == ["Fier"]
+    assert at.multiselect(key="filter_year").value == [2022]

@@ -33,6 +33,8 @@ PAGES = (
 )
 
 
+# Pages the shared filters do not change: the sidebar shows no filters there (the URL keeps them).
+UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit"})
 SECTIONS = {"section.explore": ("overview", "tracker", "participation", "municipality"),
             "section.data": ("quality", "upload", "history"),
             "section.admin": ("users", "audit")}

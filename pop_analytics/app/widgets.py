@@ -13,49 +13,62 @@ import pandas as pd
 import streamlit as st
 
 from .. import present, reference, settings, template
+from ..access import Viewer
 from ..filters import Filters
 from ..i18n import t
 from ..scope import NOTE_COLUMNS
 from ..text import fold
 from .data import data, database, read, sight
-from .roles import INCLUDE_SUBMITTED_KEY, account_box, submitted_note, viewer
+from .roles import INCLUDE_SUBMITTED_KEY, UNFILTERED_PAGES, account_box, submitted_note, viewer
 from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
 
 
-def sidebar() -> Filters:
-    """Language and the shared filters; the URL always says what the view shows."""
-    language = lang()
+def sidebar(page: str = "") -> Filters:
+    """Language, who is signed in and the shared filters (on the pages they change); the URL
+    always says what the view shows, and keeps the filters on a page without them."""
     person = viewer()
     with st.sidebar:
         language_choice()
         if person is None:
             return current_filters()
         account_box()
-        st.subheader(tr("filter.heading"))
-        chosen = current_filters()
-        municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
-                                | set(chosen.municipality), key=fold)
-        if person.municipalities is not None:
-            municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
-        st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
-                       persist_state="session",
-                       placeholder=tr("filter.all_municipalities"))
-        years = sorted(set(data("years")) | set(chosen.year))
-        st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
-                       placeholder=tr("filter.all_years"),
-                       help=tr("filter.year_help"))
-        st.multiselect(tr("filter.theme"), reference.term_keys("themes"), key=WIDGET_KEYS["theme"],
-                       persist_state="session",
-                       format_func=lambda key: reference.term_label("themes", key, language),
-                       placeholder=tr("filter.all_themes"))
-        st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
-                     format_func=lambda key: key or t("filter.all_cycles", language))
-        if person.may("review"):
-            st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, value=True,
-                      help=tr("filter.include_submitted_help"))
-        st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
-        st.caption(tr("filter.link_hint"))
+        if page not in UNFILTERED_PAGES:
+            _filters(person)
         st.caption(tr("app.database", name=Path(database()).name))
+    return _link_notes()
+
+
+def _filters(person: Viewer) -> None:
+    """The shared filters (a partner is offered only its municipalities)."""
+    language = lang()
+    st.subheader(tr("filter.heading"))
+    chosen = current_filters()
+    municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
+                            | set(chosen.municipality), key=fold)
+    if person.municipalities is not None:
+        municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
+    st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
+                   persist_state="session",
+                   placeholder=tr("filter.all_municipalities"))
+    years = sorted(set(data("years")) | set(chosen.year))
+    st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
+                   placeholder=tr("filter.all_years"),
+                   help=tr("filter.year_help"))
+    st.multiselect(tr("filter.theme"), reference.term_keys("themes"), key=WIDGET_KEYS["theme"],
+                   persist_state="session",
+                   format_func=lambda key: reference.term_label("themes", key, language),
+                   placeholder=tr("filter.all_themes"))
+    st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
+                 format_func=lambda key: key or t("filter.all_cycles", language))
+    if person.may("review"):
+        st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, value=True, persist_state="session",
+                  help=tr("filter.include_submitted_help"))
+    st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
+    st.caption(tr("filter.link_hint"))
+
+
+def _link_notes() -> Filters:
+    """The URL says the filters; what the link named that could not be read is said once on the page."""
     chosen = current_filters()
     _write_url(chosen)
     if st.session_state.get("_url_notes"):
