@@ -135,6 +135,17 @@ def _dates(column: str, values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(values.notna(), None)
 
 
+def _whole(column: str, values: pd.Series) -> pd.Series:
+    """A column of counts stored as decimals (a reported figure, its difference from the itemised
+    rows) as whole numbers: 62, not 62.0. Shares (…_pct) and columns with a fraction stay decimals."""
+    if not pd.api.types.is_float_dtype(values) or column.endswith("_pct"):
+        return values
+    known = values.dropna()
+    if len(known) and bool((known == known.round()).all()) and bool((known.abs() < 2**53).all()):
+        return values.astype("Int64")
+    return values
+
+
 def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """The columns asked for, codes shown as labels, headed in the reader's language.
     Year columns (named '2020', '2021', ...) hold statuses and keep their year as heading."""
@@ -150,6 +161,7 @@ def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) 
             values = pd.Series([_cell(kind, v, lang) for v in values], index=values.index, dtype=object)
         if pd.api.types.is_datetime64_any_dtype(values):
             values = _dates(column, values)
+        values = _whole(column, values)
         if kind == "municipality":
             values = values.astype(object).where(values.notna(), t("common.whole_network", lang))
         shown[heading] = values

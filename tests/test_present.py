@@ -1,6 +1,7 @@
 """What a reader sees of a number, a code, a table, a file and a validation report."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -96,3 +97,22 @@ def test_the_validation_report_and_what_was_read(tmp_path):
 def test_a_count_of_problems_reads_as_a_person_would_say_it(count, lang, phrase):
     assert present.problems_phrase(count, lang).replace("\u202f", " ").replace("\xa0", " ") == phrase.replace(
         "\u202f", " ")
+
+
+@pytest.mark.parametrize(("column", "values", "shown"), [
+    ("reported", [62.0, 1000.0], [62, 1000]),
+    ("difference", [10.0, -157.0, None], [10, -157, None]),
+    ("value", [12.5, 3.0], [12.5, 3.0]),
+    ("women_pct", [50.0, 52.0], [50.0, 52.0]),
+])
+def test_counts_stored_as_decimals_are_shown_and_downloaded_whole_and_shares_keep_their_decimals(column, values,
+                                                                                                 shown):
+    table = present.table(pd.DataFrame({column: values}), "en", [column])
+    heading = table.columns[0]
+    assert [None if pd.isna(v) else v for v in table[heading]] == shown
+    assert all(type(v) is (int if isinstance(s, int) else float) for v, s in zip(table[heading].dropna().tolist(),
+                                                                                 [s for s in shown if s is not None]))
+    csv_values = [row[0] for row in csv.reader(io.StringIO(present.csv_bytes(table).decode("utf-8-sig")))][1:]
+    assert csv_values == ["" if s is None else str(s) for s in shown]
+    sheet = openpyxl.load_workbook(io.BytesIO(present.xlsx_bytes(table, column))).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == shown
