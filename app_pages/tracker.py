@@ -21,7 +21,7 @@ app.chart(charts.status_matrix, matrix, empty_key="tracker.no_priorities")
 if not matrix.empty:
     with st.expander(app.tr("common.rows_behind")):
         app.table(matrix, "status_matrix", ["municipality", "theme", "total", "fully", "partially", "not_addressed",
-                                            "addressed_pct"])
+                                            "addressed_pct", "progress_pct"])
 
 st.subheader(app.tr("tracker.priorities"))
 search = st.text_input(app.tr("tracker.search"), key="tracker_search", placeholder=app.tr("tracker.search_placeholder"))

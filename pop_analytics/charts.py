@@ -69,6 +69,7 @@ def addressed_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
         color=alt.Color("cycle:N", title=_col("cycle", lang), scale=alt.Scale(range=list(SERIES_COLOURS)),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("cycle:N", title=_col("cycle", lang)),
+                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
                  alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
                  alt.Tooltip("fully:Q", title=_col("fully", lang)),
                  alt.Tooltip("partially:Q", title=_col("partially", lang)),
@@ -100,7 +101,8 @@ def status_by_theme(frame: pd.DataFrame, lang: str) -> alt.Chart:
 
 
 def status_matrix(frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """Municipality × theme heat map of the share addressed, with the counts in the tooltip."""
+    """Municipality × theme heat map of progress (fully 1, partially ½, over all monitored), with
+    the counts in each cell and the tooltip."""
     data = frame.assign(theme_label=_labels("themes", frame["theme"], lang),
                         cell=[f"{f}·{p}·{n}" for f, p, n in
                               zip(frame["fully"], frame["partially"], frame["not_addressed"])])
@@ -117,7 +119,7 @@ def status_matrix(frame: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("not_addressed:Q", title=_col("not_addressed", lang))],
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("addressed_pct:Q", title=_col("addressed_pct", lang),
+        color=alt.Color("progress_pct:Q", title=_col("progress_pct", lang),
                         scale=alt.Scale(domain=[0, 50, 100], range=["#d73027", "#fee08b", "#1a9850"]),
                         legend=alt.Legend(orient="bottom")))
     text = base.mark_text(fontSize=11).encode(text="cell:N")

@@ -126,6 +126,8 @@ def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
         SELECT municipality, theme, {_STATUS_COUNTS}
         FROM ({sql} {_LATEST}) GROUP BY municipality, theme""", params)
     table = _with_addressed(table)
+    # Progress colours the matrix: a partly addressed priority is not a done one (0·2·0 is 50 %, not 100 %).
+    table["progress_pct"] = [percent(f + p / 2, t) for f, p, t in zip(table["fully"], table["partially"], table["total"])]
     if not table.empty:
         table = table.sort_values(["municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
     return table

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pop_analytics import kpis, queries, store
+from pop_analytics import charts, kpis, queries, store
 from pop_analytics.filters import Filters, resolve
 
 
@@ -227,3 +227,15 @@ def test_a_filter_matching_nothing_gives_empty_tables(con):
     nothing = resolve(municipality="Berat")
     assert queries.years(con, nothing) == []
     assert queries.addressed_by_year(con, nothing).empty and queries.activities_by_type(con, nothing).empty
+
+
+def test_the_matrix_colour_counts_a_partly_addressed_priority_as_half_done(con):
+    """0·1·0 (one priority, partially addressed) is 100 % addressed but 50 % progress; the chart is
+    coloured by progress, with its legend named so."""
+    matrix = queries.status_matrix(con, resolve(year=2023, municipality="Korce"))
+    rows = {r["theme"]: (r["fully"], r["partially"], r["not_addressed"], r["addressed_pct"], r["progress_pct"])
+            for r in matrix.to_dict("records")}
+    assert rows["kindergartens"] == (0, 1, 0, 100.0, 50.0)
+    assert rows["civic_engagement"] == (0, 0, 1, 0.0, 0.0)
+    colour = charts.status_matrix(matrix, "en").to_dict()["layer"][0]["encoding"]["color"]
+    assert (colour["field"], colour["title"], colour["legend"]["orient"]) == ("progress_pct", "Progress (%)", "bottom")
