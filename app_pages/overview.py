@@ -8,20 +8,41 @@ app.header("overview", chosen)
 if app.nothing_to_show(chosen):
     st.stop()
 
+lang = app.lang()
 result = app.data("overview", chosen)
-specs = present.overview_tiles(result, app.lang())
-if result["previous"]:
-    note = app.tr("overview.delta_note", period=present.years_text(result["previous_years"], app.lang()))
-else:
-    note = app.tr("overview.no_delta")
 
-st.subheader(app.tr("overview.priorities"))
-app.tiles(specs[:4])
-monitored = present.number(result["current"]["priorities"]["total"], app.lang())
-st.caption(app.tr("overview.priorities_note", total=monitored) + " " + note)
+
+def delta_note(part: dict) -> str:
+    if part["previous"]:
+        return app.tr("overview.delta_note", period=present.years_text(part["previous_years"], lang))
+    return app.tr("overview.no_delta")
+
+
+def priority_tiles(part: dict, per_row: int) -> None:
+    """One cycle's priority tiles: a share over two cycles' contracts would be easy to misquote."""
+    app.tiles(present.overview_tiles(part, lang)[:4], per_row=per_row)
+    monitored = present.number(part["current"]["priorities"]["total"], lang)
+    st.caption(app.tr("overview.priorities_note", total=monitored) + " " + delta_note(part))
+
+
+cycles = result["cycles"]
+if len(cycles) > 1:
+    st.subheader(app.tr("overview.priorities"))
+    st.caption(app.tr("overview.cycles_apart"))
+    for column, part in zip(st.columns(len(cycles)), cycles):
+        with column:
+            st.markdown(f"**{app.tr('overview.cycle_heading', cycle=part['cycle'])}**")
+            priority_tiles(part, per_row=2)
+else:
+    heading = app.tr("overview.priorities")
+    if cycles:
+        heading += " · " + app.tr("overview.cycle_heading", cycle=cycles[0]["cycle"])
+    st.subheader(heading)
+    priority_tiles(result, per_row=4)
 st.subheader(app.tr("overview.activities"))
-app.tiles(specs[4:])
-st.caption(app.tr("overview.activities_note") + " " + note)
+app.tiles(present.overview_tiles(result, lang)[4:])
+st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "
+           + delta_note(result))
 
 by_year = app.data("addressed_by_year", chosen)
 by_theme = app.data("status_by_theme", chosen)

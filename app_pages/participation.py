@@ -15,7 +15,7 @@ st.caption(app.tr("participation.note"))
 
 over_time, by_type, by_municipality, gender, rows = st.tabs(
     [app.tr("participation.tab.time"), app.tr("participation.tab.type"), app.tr("participation.tab.municipality"),
-     app.tr("participation.tab.gender"), app.tr("participation.tab.rows")])
+     app.tr("participation.tab.gender"), app.tr("participation.tab.rows")], key="tab", bind="query-params")
 with over_time:
     year_type = app.data("activities_by_year_type", chosen)
     left, right = st.columns(2)

@@ -17,7 +17,8 @@ if len(gaps):
     st.warning(app.tr("quality.totals_found", count=len(gaps), total=len(totals)), icon=":material/warning:")
 elif len(totals):
     st.success(app.tr("quality.totals_agree", total=len(totals)), icon=":material/check_circle:")
-app.chart(charts.reported_vs_itemised, gaps, empty_key="quality.no_totals")
+if len(gaps):  # with no gap, the sentence below the table says all there is
+    app.chart(charts.reported_vs_itemised, gaps)
 app.table(totals, "reported_vs_itemised", ["indicator", "reported", "itemised", "difference", "date_from", "date_to",
                                            "municipality", "type", "rows", "note", "source", "year"],
           empty_key="quality.no_totals")

@@ -24,7 +24,8 @@ if not matrix.empty:
                                             "addressed_pct", "progress_pct"])
 
 st.subheader(app.tr("tracker.priorities"))
-search = st.text_input(app.tr("tracker.search"), key="tracker_search", placeholder=app.tr("tracker.search_placeholder"))
+search = st.text_input(app.tr("tracker.search"), key="search", bind="query-params",
+                       placeholder=app.tr("tracker.search_placeholder"))
 priorities = app.data("priorities", chosen, search=search or "")
 years = present.status_columns(priorities)
 st.caption(app.tr("tracker.count", count=present.number(len(priorities), lang)))
@@ -32,13 +33,10 @@ app.table(priorities, "priorities", ["municipality", "code", "status", *years, "
           empty_key="tracker.no_match", status_colours=True)
 
 st.subheader(app.tr("tracker.detail"))
-if priorities.empty:
+# The detail offers the priorities the table shows; a search narrows a longer list.
+choice = app.priority_choice(priorities.head(app.settings.TABLE_ROW_LIMIT))
+if choice is None:
     app.empty("tracker.no_match")
     st.stop()
-# The detail offers the priorities the table shows; a search narrows a longer list.
-listed = priorities.head(app.settings.TABLE_ROW_LIMIT)
-keys = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(), listed["code"].tolist()))
-titles = dict(zip(keys, listed["title"].tolist()))
-choice = st.selectbox(app.tr("tracker.choose"), keys, key="tracker_priority",
-                      format_func=lambda k: f"{k[1]} · {k[2]} — {titles.get(k, '')}")
 app.priority_detail(*choice)
+app.priority_link(chosen, *choice)

@@ -3,13 +3,21 @@
 Charts carry their own titles, axis titles, tooltips and number/time locale, so a chart saved as
 PNG from its menu reads the same as it did on the page. Pages show an empty-state sentence
 instead of calling these with an empty frame.
+
+Every chart takes the width of its container (a phone's 390 px as well as a desktop column): no
+fixed width, legends below the chart in columns with their labels never cut, long axis labels on
+two lines at most (the full text in the tooltip), and a height that is the plot's own, so a legend
+or an axis below it never squashes the bars.
 """
 from __future__ import annotations
+
+import json
+import textwrap
 
 import altair as alt
 import pandas as pd
 
-from . import reference
+from . import formats, reference
 from .i18n import t
 from .kpis import STATUSES
 
@@ -18,31 +26,76 @@ GENDER_COLOURS = {"women": "#8e44ad", "men": "#2e86c1", "unsplit": "#b3b3b3"}
 SERIES_COLOURS = ("#1f4e79", "#9e9e9e")
 ACCENT = "#1f4e79"
 
-_LOCALES = {
-    "sq": alt.Locale(
-        number={"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0L"]},
-        time={"dateTime": "%A, %e %B %Y, %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["PD", "MD"],
-              "days": ["e diel", "e hënë", "e martë", "e mërkurë", "e enjte", "e premte", "e shtunë"],
-              "shortDays": ["Die", "Hën", "Mar", "Mër", "Enj", "Pre", "Sht"],
-              "months": ["janar", "shkurt", "mars", "prill", "maj", "qershor", "korrik", "gusht", "shtator", "tetor",
-                         "nëntor", "dhjetor"],
-              "shortMonths": ["jan", "shk", "mar", "pri", "maj", "qer", "korr", "gush", "sht", "tet", "nën", "dhj"]}),
-    "en": alt.Locale(
-        number={"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
-        time={"dateTime": "%x, %X", "date": "%-m/%-d/%Y", "time": "%-I:%M:%S %p", "periods": ["AM", "PM"],
-              "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-              "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-              "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                         "October", "November", "December"],
-              "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}),
+# The names of days and months and the currency; decimal and thousands separators and the date
+# formats come from pop_analytics.formats, the one place that defines them for tiles, tables and charts.
+_CALENDARS = {
+    "sq": {"currency": ["", "\u00a0L"], "periods": ["PD", "MD"],
+           "days": ["e diel", "e hënë", "e martë", "e mërkurë", "e enjte", "e premte", "e shtunë"],
+           "shortDays": ["Die", "Hën", "Mar", "Mër", "Enj", "Pre", "Sht"],
+           "months": ["janar", "shkurt", "mars", "prill", "maj", "qershor", "korrik", "gusht", "shtator", "tetor",
+                      "nëntor", "dhjetor"],
+           "shortMonths": ["jan", "shk", "mar", "pri", "maj", "qer", "korr", "gush", "sht", "tet", "nën", "dhj"]},
+    "en": {"currency": ["$", ""], "periods": ["AM", "PM"],
+           "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+           "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+           "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                      "October", "November", "December"],
+           "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]},
 }
 
 
-_COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
+def _locale(lang: str) -> alt.Locale:
+    """The chart's d3 locale, built from formats.of(lang): the same separators and dates as the tables."""
+    written = formats.of(lang)
+    calendar = _CALENDARS.get(lang, _CALENDARS["en"])
+    return alt.Locale(
+        number={"decimal": written.decimal, "thousands": written.thousands, "grouping": [3],
+                "currency": calendar["currency"]},
+        time={"dateTime": written.moment, "date": written.date, "time": "%H:%M:%S", "periods": calendar["periods"],
+              "days": calendar["days"], "shortDays": calendar["shortDays"], "months": calendar["months"],
+              "shortMonths": calendar["shortMonths"]})
+
+
+_LOCALES = {lang: _locale(lang) for lang in formats.FORMATS}
+
+# The width follows the container (Streamlit's width="stretch"); the height set on a chart is its plot's.
+_FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+# Category labels on an axis: at most this many characters a line, two lines, this many pixels a line.
+_LINE_CHARS = 24
+LABEL_LIMIT = 160
+# A title longer than this goes on more lines: a phone's chart is about 40 characters of title wide.
+_TITLE_CHARS = 40
+
+
+def _count_axis(**options) -> alt.Axis:
+    """A count axis: whole numbers, its last label flush with the end of the axis (never cut)."""
+    return alt.Axis(tickMinStep=1, format=",d", labelFlush=True, labelOverlap=True, **options)
+
+
+def _legend(columns: int, **options) -> alt.Legend:
+    """A legend below the chart, in `columns` columns so that it wraps on a phone, labels never cut."""
+    return alt.Legend(orient="bottom", columns=columns, labelLimit=0, titleLimit=0, **options)
+
+
+def _category_axis(labels, **options) -> alt.Axis:
+    """An axis of category labels: a long one on two lines, each line at most LABEL_LIMIT pixels
+    (the chart's tooltip gives the full text)."""
+    lines = {label: textwrap.wrap(label, _LINE_CHARS, max_lines=2, placeholder="…")
+             for label in dict.fromkeys(labels) if len(label) > _LINE_CHARS}
+    expression = f"{json.dumps(lines, ensure_ascii=False)}[datum.label] || datum.label" if lines else "datum.label"
+    return alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=expression, labelOverlap=False, **options)
+
+
+def _title(text: str, **options) -> alt.Title:
+    """A title on as many lines as it needs, from the chart's left edge, never cut short."""
+    lines = textwrap.wrap(text, _TITLE_CHARS)
+    return alt.Title(lines if len(lines) > 1 else text, frame="bounds", limit=0, **options)
 
 
 def _finish(chart, lang: str, title_key: str, **title_params):
-    titled = chart.properties(title=t(title_key, lang, **title_params))
+    titled = chart.properties(title=_title(t(title_key, lang, **title_params)))
+    if not isinstance(chart, (alt.VConcatChart, alt.HConcatChart, alt.ConcatChart)):
+        titled = titled.properties(autosize=_FIT_WIDTH)  # a concatenation: Streamlit sets each part's width
     return titled.configure(locale=_LOCALES.get(lang, _LOCALES["en"]))
 
 
@@ -67,9 +120,11 @@ def addressed_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
         x=alt.X("year:O", title=_col("year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("addressed_pct:Q", title=_col("addressed_pct", lang), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("cycle:N", title=_col("cycle", lang), scale=alt.Scale(range=list(SERIES_COLOURS)),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=_legend(columns=3)),
         tooltip=[alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("cycle:N", title=_col("cycle", lang)),
                  alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
+                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
+                 alt.Tooltip("counts:N", title=t("tracker.matrix_counts", lang)),
                  alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
                  alt.Tooltip("fully:Q", title=_col("fully", lang)),
                  alt.Tooltip("partially:Q", title=_col("partially", lang)),
@@ -88,31 +143,38 @@ def status_by_theme(frame: pd.DataFrame, lang: str) -> alt.Chart:
                         status_order=[STATUSES.index(s) for s in frame["status"]])
     themes = list(dict.fromkeys(data["theme_label"]))
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("theme_label:N", title=None, sort=themes, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("priorities:Q", title=_col("priorities", lang), stack="zero", axis=_COUNT_AXIS),
+        y=alt.Y("theme_label:N", title=None, sort=themes, axis=_category_axis(themes)),
+        x=alt.X("priorities:Q", title=_col("priorities", lang), stack="zero", axis=_count_axis()),
         color=alt.Color("status_label:N", title=_col("status", lang), scale=_status_scale(lang),
-                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=300)),
+                        legend=_legend(columns=1)),
         order=alt.Order("status_order:Q"),
         tooltip=[alt.Tooltip("theme_label:N", title=_col("theme", lang)),
                  alt.Tooltip("status_label:N", title=_col("status", lang)),
                  alt.Tooltip("priorities:Q", title=_col("priorities", lang))],
-    ).properties(height=alt.Step(30))
+    ).properties(height=alt.Step(34))
     return _finish(chart, lang, "chart.status_by_theme")
 
 
 def status_matrix(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """Municipality × theme heat map of progress (fully 1, partially ½, over all monitored), with
     the counts in each cell and the tooltip."""
+    # A cell says its progress in a few characters (it fits a phone's cell); fully · partially ·
+    # not addressed are in the tooltip and the rows behind the chart.
     data = frame.assign(theme_label=_labels("themes", frame["theme"], lang),
-                        cell=[f"{f}·{p}·{n}" for f, p, n in
-                              zip(frame["fully"], frame["partially"], frame["not_addressed"])])
+                        cell=[formats.number(v, lang) if pd.notna(v) else "" for v in frame["progress_pct"]],
+                        counts=[f"{f} · {p} · {n}" for f, p, n in
+                                zip(frame["fully"], frame["partially"], frame["not_addressed"])])
     themes = _labels("themes", [k for k in reference.term_keys("themes") if k in set(frame["theme"])], lang)
     base = alt.Chart(data).encode(
+        # slanted labels on one line (two slanted lines run into each other); the tooltip names the theme in full
         x=alt.X("theme_label:N", title=None, sort=themes,
-                axis=alt.Axis(labelAngle=-30, labelLimit=220, labelOverlap=False, orient="top")),
-        y=alt.Y("municipality:N", title=None, sort=list(dict.fromkeys(data["municipality"]))),
+                axis=alt.Axis(labelAngle=-30, labelLimit=LABEL_LIMIT, labelOverlap=False, orient="top")),
+        y=alt.Y("municipality:N", title=None, sort=list(dict.fromkeys(data["municipality"])),
+                axis=_category_axis(data["municipality"])),
         tooltip=[alt.Tooltip("municipality:N", title=_col("municipality", lang)),
                  alt.Tooltip("theme_label:N", title=_col("theme", lang)),
+                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
+                 alt.Tooltip("counts:N", title=t("tracker.matrix_counts", lang)),
                  alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
                  alt.Tooltip("fully:Q", title=_col("fully", lang)),
                  alt.Tooltip("partially:Q", title=_col("partially", lang)),
@@ -121,22 +183,28 @@ def status_matrix(frame: pd.DataFrame, lang: str) -> alt.Chart:
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("progress_pct:Q", title=_col("progress_pct", lang),
                         scale=alt.Scale(domain=[0, 50, 100], range=["#d73027", "#fee08b", "#1a9850"]),
-                        legend=alt.Legend(orient="bottom")))
+                        legend=alt.Legend(orient="bottom", titleLimit=0)))
     text = base.mark_text(fontSize=11).encode(text="cell:N")
     return _finish((cells + text).properties(height=alt.Step(30)), lang, "chart.status_matrix")
 
 
 def trend_comparison(frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """Share addressed per year for a municipality beside the network (column 'series')."""
+    """Share addressed per year for a municipality beside the network (column 'series'), one line
+    per series and contract cycle: one contract's last year is not joined to the next one's first."""
     data = frame.assign(year=frame["year"].astype(str))
     series = list(dict.fromkeys(data["series"]))
     base = alt.Chart(data).encode(
         x=alt.X("year:O", title=_col("year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("addressed_pct:Q", title=_col("addressed_pct", lang), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=list(SERIES_COLOURS)),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("year:O", title=_col("year", lang)),
-                 alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f")],
+                        legend=_legend(columns=2)),
+        detail=alt.Detail("cycle:N"),
+        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("cycle:N", title=_col("cycle", lang)),
+                 alt.Tooltip("year:O", title=_col("year", lang)),
+                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
+                 alt.Tooltip("counts:N", title=t("tracker.matrix_counts", lang)),
+                 alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
+                 alt.Tooltip("total:Q", title=_col("total", lang))],
     )
     chart = base.mark_line(strokeWidth=3) + base.mark_point(size=60, filled=True)
     return _finish(chart.properties(height=280), lang, "chart.trend_comparison")
@@ -145,12 +213,13 @@ def trend_comparison(frame: pd.DataFrame, lang: str) -> alt.Chart:
 # ── activities ───────────────────────────────────────────────────────────────────────────────
 
 def by_month(frame: pd.DataFrame, lang: str, measure: str = "participants") -> alt.Chart:
-    """Participants (or events) per month."""
-    chart = alt.Chart(frame).mark_bar(color=ACCENT).encode(
+    """Participants (or events) per month: a bar a month, as wide as its month less a pixel."""
+    month = formats.of(lang).month
+    chart = alt.Chart(frame).mark_bar(color=ACCENT, binSpacing=1).encode(
         # each bar centred on its month's tick: the label names the bar, not the gap between two bars
-        x=alt.X("yearmonth(month):T", title=None, bandPosition=0),
+        x=alt.X("yearmonth(month):T", title=None, bandPosition=0, axis=alt.Axis(format=month)),
         y=alt.Y(f"{measure}:Q", title=_col(measure, lang)),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title=_col("month", lang), format="%B %Y"),
+        tooltip=[alt.Tooltip("yearmonth(month):T", title=_col("month", lang), format=month),
                  alt.Tooltip("events:Q", title=_col("events", lang), format=","),
                  alt.Tooltip("participants:Q", title=_col("participants", lang), format=",")],
     ).properties(height=280)
@@ -158,7 +227,7 @@ def by_month(frame: pd.DataFrame, lang: str, measure: str = "participants") -> a
 
 
 def by_year_type(frame: pd.DataFrame, lang: str, measure: str = "events") -> alt.Chart:
-    """Events (or participants) per year, stacked by activity type."""
+    """Events (or participants) per year, stacked by activity type; the types listed below, one a line."""
     keys = reference.term_keys("activity_types")
     data = frame.assign(year=frame["year"].astype(str), type_label=_labels("activity_types", frame["type"], lang),
                         type_order=[keys.index(k) if k in keys else 99 for k in frame["type"]])
@@ -167,7 +236,7 @@ def by_year_type(frame: pd.DataFrame, lang: str, measure: str = "events") -> alt
         y=alt.Y(f"{measure}:Q", title=_col(measure, lang), stack="zero"),
         color=alt.Color("type_label:N", title=_col("type", lang), sort=_labels("activity_types", keys, lang),
                         scale=alt.Scale(domain=_labels("activity_types", keys, lang), scheme="tableau10"),
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
+                        legend=_legend(columns=1)),
         order=alt.Order("type_order:Q"),
         tooltip=[alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("type_label:N", title=_col("type", lang)),
                  alt.Tooltip(f"{measure}:Q", title=_col(measure, lang), format=",")],
@@ -179,12 +248,12 @@ def by_type(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """Events per activity type, participants in the tooltip."""
     data = frame.assign(type_label=_labels("activity_types", frame["type"], lang))
     chart = alt.Chart(data).mark_bar(color=ACCENT).encode(
-        y=alt.Y("type_label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
-        x=alt.X("events:Q", title=_col("events", lang), axis=_COUNT_AXIS),
+        y=alt.Y("type_label:N", title=None, sort="-x", axis=_category_axis(data["type_label"])),
+        x=alt.X("events:Q", title=_col("events", lang), axis=_count_axis()),
         tooltip=[alt.Tooltip("type_label:N", title=_col("type", lang)),
                  alt.Tooltip("events:Q", title=_col("events", lang), format=","),
                  alt.Tooltip("participants:Q", title=_col("participants", lang), format=",")],
-    ).properties(height=alt.Step(28))
+    ).properties(height=alt.Step(32))
     return _finish(chart, lang, "chart.events_by_type")
 
 
@@ -199,11 +268,12 @@ def by_municipality(frame: pd.DataFrame, lang: str) -> alt.Chart:
     data = pd.DataFrame(long)
     parts = [_col(p, lang) for p in GENDER_COLOURS]
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("municipality:N", title=None, sort=list(frame["municipality"])),
-        x=alt.X("participants:Q", title=_col("participants", lang), stack="zero"),
+        y=alt.Y("municipality:N", title=None, sort=list(frame["municipality"]),
+                axis=_category_axis(frame["municipality"])),
+        x=alt.X("participants:Q", title=_col("participants", lang), stack="zero", axis=_count_axis()),
         color=alt.Color("part_label:N", title=None, sort=parts,
                         scale=alt.Scale(domain=parts, range=list(GENDER_COLOURS.values())),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=_legend(columns=3)),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("municipality:N", title=_col("municipality", lang)),
                  alt.Tooltip("part_label:N", title=" "),
@@ -230,22 +300,23 @@ def women_share(frame: pd.DataFrame, lang: str) -> alt.Chart:
 
 
 def reported_vs_itemised(frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """Reported total beside the itemised sum, per figure (indicator and period)."""
-    long = []
+    """Reported total beside the itemised sum: a small chart per figure (indicator and period), one
+    under the other, each on its own scale (62 events are not drawn on the axis of 1,157 participants)."""
+    series = [_col("reported", lang), _col("itemised", lang)]
+    panels = []
     for row in frame.itertuples():
         indicator = reference.term_label("indicators", row.indicator, lang)
-        figure = f"{indicator} · {row.date_from:%d.%m.%Y}–{row.date_to:%d.%m.%Y}"
-        long += [{"figure": figure, "series": _col("reported", lang), "value": float(row.reported)},
-                 {"figure": figure, "series": _col("itemised", lang), "value": float(row.itemised)}]
-    data = pd.DataFrame(long)
-    series = [_col("reported", lang), _col("itemised", lang)]
-    chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("series:N", title=None, sort=series, axis=None),
-        x=alt.X("value:Q", title=None),
-        color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=["#d73027", ACCENT]),
-                        legend=alt.Legend(orient="bottom")),
-        row=alt.Row("figure:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=320)),
-        tooltip=[alt.Tooltip("figure:N", title=" "), alt.Tooltip("series:N", title=" "),
-                 alt.Tooltip("value:Q", title=" ", format=",")],
-    ).properties(height=50)
+        period = f"{formats.date(row.date_from, lang)}–{formats.date(row.date_to, lang)}"
+        data = pd.DataFrame({"figure": f"{indicator} · {period}", "series": series,
+                             "value": [float(row.reported), float(row.itemised)]})
+        panels.append(alt.Chart(data, title=alt.Title([indicator, period], anchor="start", frame="bounds", limit=0,
+                                                      fontSize=12, fontWeight="normal")).mark_bar().encode(
+            y=alt.Y("series:N", title=None, sort=series, axis=_category_axis(series)),
+            x=alt.X("value:Q", title=None, axis=_count_axis()),
+            color=alt.Color("series:N", title=None, sort=series,
+                            scale=alt.Scale(domain=series, range=["#d73027", ACCENT]), legend=None),
+            tooltip=[alt.Tooltip("figure:N", title=" "), alt.Tooltip("series:N", title=" "),
+                     alt.Tooltip("value:Q", title=" ", format=",")],
+        ).properties(height=alt.Step(22)))
+    chart = alt.vconcat(*panels, spacing=16).resolve_scale(x="independent")
     return _finish(chart, lang, "chart.reported_vs_itemised")

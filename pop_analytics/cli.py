@@ -339,7 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except UnknownFilterValue as unknown:
-        hint = t("cli.did_you_mean", args.lang, suggestion=unknown.suggestion) if unknown.suggestion else ""
+        hint = t("cli.did_you_mean", args.lang, suggestion=filters.suggestion_label(unknown.kind, unknown.suggestion,
+                                                                           args.lang)) if unknown.suggestion else ""
         message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
         print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
         return 1

@@ -40,16 +40,21 @@ def split_values(values: Iterable[object] | str | int | None) -> list[str]:
 
 def _exactly(vocabulary: str, kind: str, raw: str) -> str:
     """A filter value read by the one matching rule, but only exactly: a value the rule would read
-    as a close fit is answered with that fit as a suggestion, since a filter has no report to say
-    how it was read."""
+    as a close fit is answered with that fit as a suggestion (its key: the reader's language names
+    it, see suggestion_label), since a filter has no report to say how it was read."""
     try:
         reading = matching.NO_MAPPINGS.vocabulary(vocabulary).read(raw)
     except matching.NoMatch as no_match:
         found = no_match.candidates
-        raise UnknownFilterValue(kind, raw, matching.term_label(vocabulary, found[0], "sq") if found else None) from None
+        raise UnknownFilterValue(kind, raw, found[0] if found else None) from None
     if reading.how != "exact":
-        raise UnknownFilterValue(kind, raw, matching.term_label(vocabulary, reading.key, "sq"))
+        raise UnknownFilterValue(kind, raw, reading.key)
     return reading.key
+
+
+def suggestion_label(kind: str, key: str, lang: str) -> str:
+    """A suggested filter value as the reader's language names it ('drinking water', 'Uji i pijshëm')."""
+    return matching.term_label(kind, key, lang) if kind in ("municipality", "theme") else key
 
 
 def resolve_municipality(raw: str) -> str:

@@ -17,9 +17,20 @@ def t(key: str, lang: str = "sq", **params: object) -> str:
     """The text for key in lang, with {params} filled in. A missing key shows itself, loudly."""
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     template = catalogue(lang).get(key)
+    if _counted(params) == 1:  # '1 row', '1 rresht': a key may have its own sentence for one
+        template = catalogue(lang).get(f"{key}.one", template)
     if template is None:
         return f"⟦{key}⟧"
     return template.format(**params) if params else template
+
+
+def _counted(params: dict[str, object]) -> int | None:
+    """The count a sentence is about (its 'count' parameter, a number or a number as written)."""
+    count = params.get("count")
+    if isinstance(count, int):
+        return count
+    digits = str(count).replace("\u00a0", "").replace(",", "").strip() if count is not None else ""
+    return int(digits) if digits.isdigit() else None
 
 
 def preferred(tags: list[str]) -> str:

@@ -9,7 +9,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import SupportsFloat
 
@@ -17,15 +17,13 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import importing, matching, reading, reference
+from . import formats, importing, matching, reading, reference
 from .errors import Problem
 from .filters import Filters
 from .i18n import t
 from .messages import row_ranges
 from .text import fold
 
-# Thousands and decimal separators as each language writes them (CLDR: sq "1 157,5", en "1,157.5").
-_SEPARATORS = {"sq": ("\u00a0", ","), "en": (",", ".")}
 DASH = "–"
 
 # Coded columns and the vocabulary whose labels they show.
@@ -40,9 +38,7 @@ def number(value: SupportsFloat | None, lang: str, decimals: int = 0) -> str:
     """1157 → '1,157' (en) / '1 157' (sq); None → '–'."""
     if value is None or _missing(value):
         return DASH
-    thousands, decimal = _SEPARATORS.get(lang, _SEPARATORS["en"])
-    text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,d}"
-    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+    return formats.number(float(value), lang, decimals)
 
 
 def rows_phrase(count: int, lang: str) -> str:
@@ -125,14 +121,14 @@ def _cell(column: str, value: object, lang: str) -> object:
     return value
 
 
-def _dates(column: str, values: pd.Series) -> pd.Series:
-    """Months as 2023-09, days as dates, moments to the minute."""
+def _date_kind(column: str, values: pd.Series) -> str:
+    """How a column of moments reads: 'month' (a month of a year), 'date' (days) or 'moment' (to the minute)."""
     if column == "month":
-        return values.dt.strftime("%Y-%m").astype(object)
-    present_values = values.dropna()
-    if (present_values == present_values.dt.normalize()).all():
-        return values.dt.date.astype(object).where(values.notna(), None)
-    return values.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(values.notna(), None)
+        return "month"
+    known = values.dropna()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        known = known.dt.tz_localize(None)
+    return "date" if bool((known == known.dt.normalize()).all()) else "moment"
 
 
 def _whole(column: str, values: pd.Series) -> pd.Series:
@@ -146,11 +142,23 @@ def _whole(column: str, values: pd.Series) -> pd.Series:
     return values
 
 
+# A table's attrs[MOMENTS] says, per heading, whether its dates are months, days or moments:
+# after the heading is translated, 'month' can no longer be told from its name.
+MOMENTS = "pop_moments"
+# ... and attrs[IDENTIFIERS] the headings of whole numbers that name rather than count (a year, a
+# row of a sheet, an import's number): written without a thousands separator (2023, not 2,023).
+IDENTIFIERS = "pop_identifiers"
+_IDENTIFIER_COLUMNS = frozenset({"year", "excel_row", "row", "id", "first_year", "last_year", "monitoring_year",
+                                 "entry"})
+
+
 def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """The columns asked for, codes shown as labels, headed in the reader's language.
-    Year columns (named '2020', '2021', ...) hold statuses and keep their year as heading."""
+    Year columns (named '2020', '2021', ...) hold statuses and keep their year as heading. Numbers
+    and dates stay numbers and dates (sorting, Excel); written() and styled() write them."""
     columns = list(columns) if columns is not None else list(frame.columns)
     shown = pd.DataFrame(index=frame.index)
+    moments: dict[str, str] = {}
     for column in columns:
         values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
         if column.isdigit():
@@ -159,13 +167,18 @@ def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) 
             heading, kind = t(f"col.{column}", lang), column
         if kind in _VOCABULARY or kind in _WORDS or kind in ("kind", "themes") or values.dtype == bool:
             values = pd.Series([_cell(kind, v, lang) for v in values], index=values.index, dtype=object)
+        if isinstance(values.dtype, pd.DatetimeTZDtype):  # shown in the server's time, as the readers live
+            values = values.dt.tz_convert(None)
         if pd.api.types.is_datetime64_any_dtype(values):
-            values = _dates(column, values)
+            moments[heading] = _date_kind(column, values)
         values = _whole(column, values)
         if kind == "municipality":
             values = values.astype(object).where(values.notna(), t("common.whole_network", lang))
         shown[heading] = values
-    return shown.reset_index(drop=True)
+    shown = shown.reset_index(drop=True)
+    shown.attrs[MOMENTS] = moments
+    shown.attrs[IDENTIFIERS] = [t(f"col.{c}", lang) for c in columns if c in _IDENTIFIER_COLUMNS]
+    return shown
 
 
 def status_columns(frame: pd.DataFrame) -> list[str]:
@@ -238,21 +251,68 @@ def download_name(name: str, lang: str, day: dt.date, extension: str) -> str:
     return f"pop_{safe_name(name)}_{safe_name(lang)}_{day:%Y-%m-%d}.{safe_name(extension)}"
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV that Excel opens with Albanian letters intact (UTF-8 with a byte-order mark). A text cell
-    that a spreadsheet would evaluate starts with an apostrophe, which makes it text ('=1+1 shows
-    as '=1+1); numbers and dates are written as they are. Lines end in CRLF, so that a cell holding
-    a carriage return or a line break is quoted and stays one cell."""
-    shown = _prefixed(frame, "'")
-    return shown.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+def _moments(frame: pd.DataFrame) -> dict[str, str]:
+    """Per date column of frame: 'month', 'date' or 'moment' (from table()'s attrs, else its values)."""
+    known = frame.attrs.get(MOMENTS, {})
+    return {str(c): known.get(c) or _date_kind(str(c), frame[c]) for c in frame.columns
+            if pd.api.types.is_datetime64_any_dtype(frame[c])}
 
 
-def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+def _is_decimal(values: pd.Series) -> bool:
+    return pd.api.types.is_float_dtype(values)
+
+
+def styled(shown: pd.DataFrame, lang: str):
+    """A pandas Styler that shows shown's numbers and dates as the reader's language writes them
+    (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates."""
+    formatter: dict[object, Callable[[object], str]] = {}
+    writers = {"month": formats.month, "date": formats.date, "moment": formats.moment}
+    for heading, kind in _moments(shown).items():
+        formatter[heading] = lambda v, write=writers[kind]: write(v, lang)
+    for heading in shown.columns:
+        values = shown[heading]
+        if pd.api.types.is_bool_dtype(values) or heading in formatter or heading in shown.attrs.get(IDENTIFIERS, ()):
+            continue
+        if _is_decimal(values):
+            formatter[heading] = lambda v: number(v, lang, 1)
+        elif pd.api.types.is_integer_dtype(values):
+            formatter[heading] = lambda v: number(v, lang)
+    return shown.style.format(formatter, na_rep=DASH)
+
+
+def written(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """frame as a CSV in lang holds it: dates in the language's format (text, as a spreadsheet in
+    that language reads them back as dates); numbers stay numbers, to be written with its decimal sign."""
+    shown = frame.copy()
+    patterns = {"month": formats.of(lang).month, "date": formats.of(lang).date, "moment": formats.of(lang).moment}
+    for heading, kind in _moments(frame).items():
+        values = shown[heading]
+        shown[heading] = values.dt.strftime(patterns[kind]).astype(object).where(values.notna(), None)
+    return shown
+
+
+def csv_bytes(frame: pd.DataFrame, lang: str = "en") -> bytes:
+    """CSV that Excel opens with Albanian letters intact (UTF-8 with a byte-order mark), in the
+    reader's convention: Albanian with ';' between fields and a decimal comma (what Excel in that
+    language expects), English with ',' and a decimal point; dates as the language writes them,
+    numbers without thousands separators (so a spreadsheet reads them back as numbers). A text
+    cell that a spreadsheet would evaluate starts with an apostrophe ('=1+1 shows as '=1+1). Lines
+    end in CRLF, so that a cell holding a carriage return or a line break is quoted and stays one cell."""
+    shown = _prefixed(written(frame, lang), "'")
+    convention = formats.of(lang)
+    return shown.to_csv(index=False, lineterminator="\r\n", sep=convention.csv_separator,
+                        decimal=convention.decimal).encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> bytes:
     """An Excel file of frame, on one sheet titled after sheet (see sheet_title). Every text cell is
     a string cell, formula-like ones marked as typed with a leading apostrophe (quotePrefix), so
-    nothing is ever evaluated; numbers and dates stay numbers and dates."""
+    nothing is ever evaluated; numbers and dates stay numbers and dates, dates shown in the
+    reader's format."""
     buffer = io.BytesIO()
     title = sheet_title(sheet)
+    convention = formats.of(lang)
+    kinds = _moments(frame)
     plain = frame.copy()
     for position in range(plain.shape[1]):
         values = plain.iloc[:, position]
@@ -267,9 +327,16 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
         worksheet = writer.sheets[title]
         for index, column in enumerate(plain.columns, start=1):
             values = plain.iloc[:, index - 1]
-            width = max([len(str(column))] + [len(str(v)) for v in values.head(200)]) + 2
+            kind = kinds.get(str(frame.columns[index - 1]))
+            shown = [formats.moment(v, lang) for v in values.head(200)] if kind else values.head(200)
+            width = max([len(str(column))] + [len(str(v)) for v in shown]) + 2
             worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(60, width)
             _as_string(worksheet.cell(1, index))
+            if kind:
+                number_format = {"month": convention.excel_month, "date": convention.excel_date,
+                                 "moment": convention.excel_moment}[kind]
+                for row in range(2, len(values) + 2):
+                    worksheet.cell(row, index).number_format = number_format
             for row in np.flatnonzero(formula_cells(values)):
                 _as_string(worksheet.cell(int(row) + 2, index))
         worksheet.freeze_panes = "A2"
@@ -290,7 +357,8 @@ def _as_string(cell) -> None:
 
 # ── uploads ──────────────────────────────────────────────────────────────────────────────────
 
-PROBLEM_COLUMNS = ("severity", "sheet", "row", "column", "value", "message")
+# What to fix comes right after where: on a phone the first columns are the ones that show.
+PROBLEM_COLUMNS = ("severity", "row", "message", "value", "column", "sheet")
 
 
 def problems(errors: Sequence, warnings: Sequence, lang: str) -> pd.DataFrame:

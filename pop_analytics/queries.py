@@ -8,7 +8,6 @@ turns them into labels in the reader's language.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import duckdb
@@ -86,7 +85,17 @@ def previous_period(filters: Filters, years_in_view: list[int]) -> Filters | Non
 
 
 def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
-    """The KPI object for the filters and for the previous period (None when there is none)."""
+    """The KPI object for the filters and for the previous period (None when there is none), and
+    under 'cycles' the same for each contract cycle the view's priorities belong to: a share of
+    priorities over two cycles' contracts is easy to misquote, so the page shows them apart."""
+    result = _overview(con, filters)
+    chosen = [filters.cycle] if filters.cycle else priority_cycles(con, filters)
+    result["cycles"] = [{"cycle": cycle, **(_overview(con, filters.but(cycle=cycle)) if len(chosen) > 1 else result)}
+                        for cycle in chosen]
+    return result
+
+
+def _overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     in_view = years(con, filters)
     earlier = previous_period(filters, in_view)
     return {
@@ -95,6 +104,12 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
         "previous_years": list(earlier.year) if earlier else [],
         "years": list(filters.year) or in_view,
     }
+
+
+def priority_cycles(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[str]:
+    """The contract cycles with a priority status within the filters, oldest first."""
+    sql, params = scope.priority_status(filters)
+    return [str(c) for c in frame(con, f"SELECT DISTINCT cycle FROM ({sql}) ORDER BY 1", params)["cycle"]]
 
 
 # ── priorities ───────────────────────────────────────────────────────────────────────────────
@@ -174,8 +189,8 @@ def municipality_cycles(con: duckdb.DuckDBPyConnection, municipality: str) -> pd
         WHERE p.municipality = $municipality
         GROUP BY p.cycle ORDER BY p.cycle""", municipality=municipality)
     cycles = reference.cycles()
-    table.insert(1, "election_date", [dt.date.fromisoformat(cycles[c]["election_date"]) if c in cycles else None
-                                      for c in table["cycle"]])
+    table.insert(1, "election_date", pd.to_datetime([cycles[c]["election_date"] if c in cycles else None
+                                                     for c in table["cycle"]]))
     return table
 
 
@@ -406,7 +421,15 @@ def profile(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str)
 
 def profile_trend(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str,
                   network_label: str) -> pd.DataFrame:
-    """Share addressed per year for the municipality and for the whole network (column 'series')."""
-    own = addressed_by_year(con, filters.but(municipality=(municipality,))).assign(series=municipality)
-    network = addressed_by_year(con, filters.but(municipality=())).assign(series=network_label)
-    return pd.concat([own, network], ignore_index=True)[["series", "year", "addressed_pct", "total"]]
+    """Share addressed per year and contract cycle for the municipality and for the whole network
+    (column 'series'). Each cycle's contracts are counted apart (column 'cycle'), so a chart can draw
+    one line per series and cycle instead of joining one contract's last year to the next one's first."""
+    parts = []
+    for series, view in ((municipality, filters.but(municipality=(municipality,))),
+                         (network_label, filters.but(municipality=()))):
+        sql, params = scope.priority_status(view)
+        table = frame(con, f"""
+            SELECT year, cycle, {_STATUS_COUNTS}
+            FROM ({sql}) GROUP BY year, cycle ORDER BY cycle, year""", params)
+        parts.append(_with_addressed(table).assign(series=series))
+    return pd.concat(parts, ignore_index=True)[["series", "cycle", "year", "addressed_pct", "total"]]

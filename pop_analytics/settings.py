@@ -86,6 +86,9 @@ TABLE_ROW_LIMIT = 1000
 # page rerun more than the colour helps, so longer tables show the same labels untinted.
 STYLED_ROW_LIMIT = 300
 
+# A KPI tile narrower than this cuts its figure: on a 390 px phone two tiles still fit side by side.
+TILE_MIN_WIDTH = 150
+
 # Excel's own sheet limit (1,048,576 rows less the header): longer tables download as CSV only.
 EXCEL_MAX_ROWS = 1_048_575
 

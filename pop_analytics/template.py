@@ -29,7 +29,9 @@ def _lists() -> dict[str, list[str]]:
         "status": [x.label_sq for x in reference.terms("statuses")],
         "type": [x.label_sq for x in reference.terms("activity_types")],
         "cycle": list(reference.cycles()),
-        "indicator": [x.key for x in reference.terms("indicators")],
+        # The Albanian label, never the internal key: partners pick what they can read, and the
+        # importer reads the label back to its key.
+        "indicator": [reference.term_label("indicators", key, "sq") for key in reference.term_keys("indicators")],
     }
 
 

@@ -46,6 +46,10 @@ STATUSES = {r["key"]: r["label_sq"] for r in read_reference("statuses.csv")}
 TYPES = {r["key"]: r["label_sq"] for r in read_reference("activity_types.csv")}
 INDICATORS = {r["key"] for r in read_reference("indicators.csv")}
 MUNICIPALITY_NAMES = {r["name"] for r in read_reference("municipalities.csv")}
+# municipality -> the year it joined the POP Network (pop_member_since). No demo row of a
+# municipality (activity, priority status, reported figure) may fall in an earlier year.
+MEMBER_SINCE = {r["name"]: int(r["pop_member_since"]) for r in read_reference("municipalities.csv")
+                if r["pop_member_since"]}
 PARTNERS = {r["municipality"]: r["name_sq"] for r in read_reference("partners.csv")}
 COLUMNS = {}
 for _r in read_reference("columns.csv"):
@@ -63,6 +67,7 @@ ORIGINAL = {
 }
 JOINED_2021 = {"Elbasan": ("ELB", 13), "Vau i Dejës": ("VAU", 12), "Korçë": ("KOR", 12)}
 ALL_MUNIS = {**ORIGINAL, **JOINED_2021}
+assert MEMBER_SINCE == {**{m: 2019 for m in ORIGINAL}, **{m: 2021 for m in JOINED_2021}}
 MUNI_ORDER = ["Tiranë", "Durrës", "Shkodër", "Kukës", "Pukë", "Vlorë", "Fier", "Kamëz",
               "Pogradec", "Elbasan", "Korçë", "Vau i Dejës"]
 
@@ -245,7 +250,8 @@ def priorities_2019_2023() -> list[list]:
     for muni in MUNI_ORDER:
         prefix, n = ALL_MUNIS[muni]
         original = muni in ORIGINAL
-        years = [2020, 2021, 2022, 2023] if original else [2021, 2022, 2023]
+        # Monitoring starts in 2020, or in the year the municipality joined.
+        years = list(range(max(2020, MEMBER_SINCE[muni]), 2024))
         for i, theme in enumerate(themes_for(n), start=1):
             # Keep the share addressed at 102/137 from 2021 on (between the published 75 % of
             # 2020 and 74.5 % of 2023): no priority leaves "not addressed" after 2021, and the
@@ -508,9 +514,18 @@ def activities() -> list[dict]:
     for r in rng.sample(pool, max(0, target - already)):
         r["Gra"] = r["Burra"] = None
 
+    # No activity before the municipality joined the network (Elbasan, Vau i Dejës and Korçë in
+    # 2021). The invented rows above are still drawn for every municipality and year and only
+    # dropped here, last, so that the random stream and every remaining row stay as they were.
+    rows = [r for r in rows if year_of(r["Data"]) >= MEMBER_SINCE[r["Bashkia"]]]
+
     rows.sort(key=lambda r: (dt.datetime.strptime(r["Data"], "%d.%m.%Y").date(),
                              MUNI_ORDER.index(r["Bashkia"])))
     return rows
+
+
+def year_of(date: str) -> int:
+    return dt.datetime.strptime(date, "%d.%m.%Y").year
 
 
 # --------------------------------------------------------------------------- reported figures
@@ -568,8 +583,21 @@ def self_check(prio_old, prio_new, acts, figs) -> None:
         if r["Gra"] is not None:
             assert r["Gra"] + r["Burra"] <= r["Pjesëmarrës gjithsej"]
     for year in range(2019, 2026):
-        assert {r["Bashkia"] for r in acts if day(r).year == year} == set(MUNI_ORDER), year
+        members = {m for m in MUNI_ORDER if MEMBER_SINCE[m] <= year}
+        assert {r["Bashkia"] for r in acts if day(r).year == year} == members, year
     assert all(f[5] in INDICATORS for f in figs)
+    # Nothing of a municipality before it joined the network.
+    for r in acts:
+        assert day(r).year >= MEMBER_SINCE[r["Bashkia"]], r
+    for r in prio_old + prio_new:
+        assert r[5] >= MEMBER_SINCE[r[1]], r
+    for f in figs:
+        assert not f[3] or f[0] >= MEMBER_SINCE[f[3]], f
+        assert not f[3] or year_of(f[1]) >= MEMBER_SINCE[f[3]], f
+    # The 9 municipalities of the first monitoring year (2020), 12 from 2021.
+    for year, n in ((2019, 9), (2020, 9), (2021, 12), (2022, 12), (2023, 12)):
+        assert len({r["Bashkia"] for r in acts if day(r).year == year}
+                   | {r[1] for r in prio_old + prio_new if r[5] == year}) == n, year
 
 
 # --------------------------------------------------------------------------- main

@@ -8,7 +8,8 @@ from pathlib import Path
 import openpyxl
 from streamlit.testing.v1 import AppTest
 
-from pop_analytics.app import PAGES
+from pop_analytics import settings
+from pop_analytics.app import PAGES, style
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -60,6 +61,9 @@ def markdown_texts(at: AppTest) -> list[str]:
     return _walk(at, (), ("body", "label", "help", "title"))
 
 
+APP_STYLESHEETS = frozenset(style.stylesheet(lang) for lang in settings.LANGUAGES)
+
+
 def _walk(at: AppTest, attributes: tuple[str, ...], proto_attributes: tuple[str, ...],
           options: bool = False) -> list[str]:
     """The text of these attributes of every element (and of its protobuf message), in page order."""
@@ -76,6 +80,8 @@ def _walk(at: AppTest, attributes: tuple[str, ...], proto_attributes: tuple[str,
         if options:
             found.extend(str(option) for option in getattr(node, "options", None) or [])
         proto = getattr(node, "proto", None)
+        if getattr(proto, "body", None) in APP_STYLESHEETS:
+            return  # the app's own stylesheet: HTML written in the code, holding nothing from outside
         for attribute in proto_attributes:
             value = getattr(proto, attribute, None) if proto is not None else None
             if isinstance(value, str):

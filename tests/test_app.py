@@ -2,17 +2,20 @@
 numbers against the command line, uploading a partner's file, and undoing an import."""
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
+import pandas as pd
 import pytest
 from dashboard_support import ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app, xlsx
 
 from pop_analytics import access, filters, importing, store
+from pop_analytics.i18n import t
 
 
 def shown(markdown: str) -> str:
@@ -42,6 +45,15 @@ def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
     at.switch_page("app_pages/tracker.py").run()
     assert at.query_params == {"municipality": "Tiranë,Korçë", "year": "2021", "theme": "water", "lang": "en"}
     assert at.multiselect(key="filter_theme").value == ["water"]
+
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("en", "The link names a theme this dashboard does not know, 'Ujii'; it was left out. Did you mean 'drinking water'?"),
+    ("sq", "Lidhja përmend një temë që ky panel nuk e njeh, 'Ujii'; u la jashtë. Mos keni parasysh 'Uji i pijshëm'?"),
+])
+def test_a_links_close_theme_is_suggested_in_the_readers_language(app_db, lang, note):
+    at = open_app("overview", {"theme": "Ujii", "lang": lang})
+    assert [shown(w.value) for w in at.warning] == [note]
 
 
 def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
@@ -131,32 +143,40 @@ def test_the_first_monitoring_year_shows_the_published_shares(app_db):
                                                                                                  "25.0%")
 
 
-@pytest.mark.parametrize("query", [
-    {"municipality": "Tirana,Korce", "year": "2023"},
-    {"year": "2020"},
-    {"cycle": "2023-2027", "theme": "water,transport"},
-    {},
+def printed_kpis(db, query: dict) -> dict:
+    arguments = [f"--{key}={value}" for key, value in query.items()]
+    return json.loads(subprocess.run([sys.executable, "-m", "pop_analytics", "kpis", "--json", "--db", str(db), *arguments],
+                                     capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+
+
+@pytest.mark.parametrize(("query", "cycles"), [
+    ({"municipality": "Tirana,Korce", "year": "2023"}, ["2019-2023"]),
+    ({"year": "2020"}, ["2019-2023"]),
+    ({"cycle": "2023-2027", "theme": "water,transport"}, ["2023-2027"]),
+    ({"year": "2023,2024"}, ["2019-2023", "2023-2027"]),
+    ({}, ["2019-2023", "2023-2027"]),
 ])
-def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, tmp_path, monkeypatch, query):
+def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, tmp_path, monkeypatch, query, cycles):
+    """Each cycle's priority tiles equal `kpis --cycle` (a view over two cycles shows them apart,
+    never one share over both); the participation tiles equal `kpis` for the whole view."""
     cli_db, app_db = tmp_path / "cli.duckdb", tmp_path / "app.duckdb"
     shutil.copy(demo_db, cli_db)
     shutil.copy(demo_db, app_db)
-    arguments = [f"--{key}={value}" for key, value in query.items()]
-    printed = subprocess.run([sys.executable, "-m", "pop_analytics", "kpis", "--json", "--db", str(cli_db), *arguments],
-                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    expected = json.loads(printed)
+    whole = printed_kpis(cli_db, query)
+    per_cycle = [printed_kpis(cli_db, {**query, "cycle": c}) if len(cycles) > 1 else whole for c in cycles]
     monkeypatch.setenv("POP_DB", str(app_db))
-    for lang, labels in {"en": ("Priorities addressed", "Fully addressed", "Partially addressed", "Not addressed",
-                                "Events", "Participants", "Women's share", "Municipalities covered"),
-                         "sq": ("Prioritete të adresuara", "Adresuar plotësisht", "Adresuar pjesërisht",
-                                "Të paadresuara", "Aktivitete", "Pjesëmarrës", "Pjesa e grave",
-                                "Bashki të mbuluara")}.items():
-        shown = {label: number(value) for label, (value, _) in metrics(open_app("overview", {**query,
-                                                                                           "lang": lang})).items()}
-        p, a = expected["priorities"], expected["activities"]
-        assert [shown[label] for label in labels] == [
-            p["addressed_pct"], p["fully_pct"], p["partially_pct"], p["not_addressed_pct"], a["events"],
-            a["participants"], a["women_pct"], expected["municipalities_covered"]]
+    for lang in ("en", "sq"):
+        tiles = [(m.label, number(m.value)) for m in open_app("overview", {**query, "lang": lang}).metric]
+        priority_labels = [t(f"kpi.{k}", lang) for k in ("addressed", "fully", "partially", "not_addressed")]
+        expected = []
+        for found in per_cycle:
+            p = found["priorities"]
+            expected += zip(priority_labels, [p["addressed_pct"], p["fully_pct"], p["partially_pct"],
+                                              p["not_addressed_pct"]])
+        a = whole["activities"]
+        expected += zip([t(f"kpi.{k}", lang) for k in ("events", "participants", "women_pct", "municipalities_covered")],
+                        [a["events"], a["participants"], a["women_pct"], whole["municipalities_covered"]])
+        assert tiles == expected
 
 
 def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
@@ -169,15 +189,15 @@ def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
     assert metrics(at)["Priorities addressed"][0] == "58.3%"
     cycles = frame_with_column(at, "Elections")
     assert cycles.to_dict("records") == [
-        {"Contract cycle": "2019-2023", "Elections": dt.date(2019, 6, 30), "Priorities": 12,
+        {"Contract cycle": "2019-2023", "Elections": pd.Timestamp(2019, 6, 30), "Priorities": 12,
          "First year monitored": 2021, "Latest year monitored": 2023},
-        {"Contract cycle": "2023-2027", "Elections": dt.date(2023, 5, 14), "Priorities": 10,
+        {"Contract cycle": "2023-2027", "Elections": pd.Timestamp(2023, 5, 14), "Priorities": 10,
          "First year monitored": 2024, "Latest year monitored": 2025}]
 
 
 def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_db):
     at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
-    at.text_input(key="tracker_search").set_value("ure").run()  # finds 'urës' (bridge)
+    at.text_input(key="search").set_value("ure").run()  # finds 'urës' (bridge)
     table = frame_with_column(at, "Priority")
     assert list(table["Code"]) == ["TIR-01"]
     assert list(table[["2020", "2021", "2022", "2023"]].iloc[0]) == ["partially addressed", "partially addressed",
@@ -363,7 +383,7 @@ def test_clear_filters_empties_every_filter_and_the_url(app_db):
                                "lang": "en"})
     at.button(key="filter_reset").click().run()
     assert at.query_params == {"lang": "en"}
-    assert metrics(at)["Events"][0] == "812"
+    assert metrics(at)["Events"][0] == "772"
 
 
 @pytest.mark.parametrize("page", ["upload", "history", "users", "audit"])
@@ -377,3 +397,72 @@ def test_pages_the_filters_do_not_change_show_no_filters_and_keep_them_for_the_n
     at.switch_page("app_pages/overview.py").run()
     assert at.multiselect(key="filter_municipality").value == ["Fier"]
     assert at.multiselect(key="filter_year").value == [2022]
+
+
+# ── every view in its link ──────────────────────────────────────────────────────────────────
+
+def test_a_tracker_link_reproduces_its_search_and_chosen_priority(app_db):
+    label = "Tiranë · TIR-01 · 2019-2023 — Riparimi i urës në NjA Shëngjergj"
+    # (the browser test checks the address bar; AppTest does not hold what a bound widget writes there)
+    again = open_app("tracker", {"municipality": "Tiranë", "lang": "en", "search": "ure", "priority": label})
+    assert_clean(again)
+    assert again.text_input(key="search").value == "ure"
+    assert again.selectbox(key="priority").value == ("2019-2023", "Tiranë", "TIR-01")
+    assert "#### Riparimi i urës në NjA Shëngjergj" in [m.value for m in again.markdown]
+
+
+def test_a_priority_has_a_page_of_its_own_that_its_link_opens(app_db):
+    label = "Korçë · KOR-03 · 2019-2023 — Zyrë me një ndalesë për shërbimet në NjA Mollaj"
+    at = open_app("priority", {"lang": "sq", "priority": label})
+    assert_clean(at)
+    assert at.title[0].value == "Prioriteti"
+    assert at.selectbox(key="priority").value == ("2019-2023", "Korçë", "KOR-03")
+    assert "#### Zyrë me një ndalesë për shërbimet në NjA Mollaj" in [m.value for m in at.markdown]
+    history = frame_with_column(at, "Burimi")
+    assert list(history["Viti"]) == [2021, 2022, 2023]
+    assert list(history["Skedari"].unique()) == ["prioritetet_2019_2023.csv"]
+
+
+def test_the_tracker_links_the_chosen_priority_to_its_page_with_the_view(app_db):
+    at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
+    at.selectbox(key="priority").set_value(("2019-2023", "Tiranë", "TIR-01")).run()
+    [link] = at.get("page_link")
+    assert link.proto.page == "priority"
+    assert urllib.parse.parse_qs(link.proto.query_string) == {
+        "municipality": ["Tiranë"], "cycle": ["2019-2023"], "lang": ["en"],
+        "priority": ["Tiranë · TIR-01 · 2019-2023 — Riparimi i urës në NjA Shëngjergj"]}
+
+
+@pytest.mark.parametrize(("lang", "tab"), [("en", "Women and men"), ("sq", "Gra dhe burra"), ("en", "By type")])
+def test_a_participation_link_opens_the_tab_it_names(app_db, lang, tab):
+    at = open_app("participation", {"lang": lang, "tab": tab})
+    assert_clean(at)
+    assert at.session_state["tab"] == tab
+    assert at.query_params["tab"] == tab
+
+
+def test_a_profile_link_naming_several_municipalities_says_which_it_shows(app_db):
+    at = open_app("municipality", {"lang": "en", "municipality": "Tirana,Korca"})
+    assert [i.value for i in at.info] == [
+        "The filters name 2 municipalities (Tiranë, Korçë); a profile shows one at a time: this is Tiranë. "
+        "Choose another above, or compare them on the Overview."]
+    assert "### Tiranë" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize(("query", "headings"), [
+    ({"year": "2023"}, ["Social Contract priorities · Contracts 2019\\-2023"]),
+    ({"year": "2025"}, ["Social Contract priorities · Contracts 2023\\-2027"]),
+    ({"year": "2023,2024"}, ["**Contracts 2019\\-2023**", "**Contracts 2023\\-2027**"]),
+    ({}, ["**Contracts 2019\\-2023**", "**Contracts 2023\\-2027**"]),
+])
+def test_the_overview_names_the_contract_cycle_of_its_priority_tiles(app_db, query, headings):
+    at = open_app("overview", {"lang": "en", **query})
+    named = [s.value for s in at.subheader if "Contracts" in s.value] + \
+        [m.value for m in at.markdown if m.value.startswith("**Contracts")]
+    assert named == headings
+
+
+def test_the_quality_page_says_once_that_no_total_was_reported(app_db):
+    at = open_app("quality", {"lang": "en", "year": "2021"})
+    assert [i.value for i in at.info].count("No reported total of events or participants in this view.") == 1
+    assert not at.get("vega_lite_chart") or all("reported" not in str(c.proto.spec) for c in at.get("vega_lite_chart"))

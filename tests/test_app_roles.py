@@ -32,7 +32,7 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
-EXPLORE = ["overview", "tracker", "participation", "municipality", "quality"]
+EXPLORE = ["overview", "tracker", "priority", "participation", "municipality", "quality"]
 REACHABLE = {"koord": [*EXPLORE, "upload", "history", "users", "audit"], "arta": [*EXPLORE, "upload", "history"],
              "dora": EXPLORE}
 # One Tiranë activity in June 2019, a month with one stored event of 21 participants.

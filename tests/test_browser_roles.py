@@ -21,11 +21,11 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
 PASSWORD = "a long enough passphrase"
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
-PAGES = ("overview", "tracker", "participation", "municipality", "quality", "upload", "history", "users", "audit")
+PAGES = ("overview", "tracker", "priority", "participation", "municipality", "quality", "upload", "history", "users", "audit")
 REACHABLE = {
     "coordinator": set(PAGES),
-    "partner": {"overview", "tracker", "participation", "municipality", "quality", "upload", "history"},
-    "donor": {"overview", "tracker", "participation", "municipality", "quality"},
+    "partner": {"overview", "tracker", "priority", "participation", "municipality", "quality", "upload", "history"},
+    "donor": {"overview", "tracker", "priority", "participation", "municipality", "quality"},
 }
 
 

@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from pop_analytics import demo, store
+from pop_analytics import demo, filters, kpis, reference, store
 from pop_analytics.settings import DEMO_DIR
 
 DEMO_FILES = ["aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv"]
@@ -28,7 +28,7 @@ def test_the_demo_loads_as_four_imports_by_the_demo_importer(demo_read):
         [4, "shifrat.csv", "figures", 7, "demo", "stored"],
         [3, "prioritetet_2023_2027.csv", "priorities", 246, "demo", "stored"],
         [2, "prioritetet_2019_2023.csv", "priorities", 511, "demo", "stored"],
-        [1, "aktivitetet.csv", "activities", 319, "demo", "stored"],
+        [1, "aktivitetet.csv", "activities", 303, "demo", "stored"],
     ]
 
 
@@ -71,9 +71,80 @@ def test_the_newsletters_headline_is_kept_as_reported_beside_the_itemised_rows(d
         ("unique_participants", 2984.0)]
 
 
-def test_the_demo_covers_the_twelve_municipalities_in_every_year(demo_read):
+def test_the_demo_covers_the_municipalities_that_were_members_in_each_year(demo_read):
     counts = demo_read.execute("""SELECT year, count(DISTINCT municipality) FROM activities
                                   GROUP BY year ORDER BY year""").fetchall()
-    assert counts == [(year, 12) for year in range(2019, 2026)]
+    assert counts == [(2019, 9), (2020, 9)] + [(year, 12) for year in range(2021, 2026)]
     priorities = demo_read.execute("SELECT cycle, count(*) FROM priorities GROUP BY cycle ORDER BY cycle").fetchall()
     assert priorities[0] == ("2019-2023", 137)
+
+
+# ----------------------------------------------------------------------------------- network membership
+
+ORIGINAL_NINE = ["Durrës", "Fier", "Kamëz", "Kukës", "Pogradec", "Pukë", "Shkodër", "Tiranë", "Vlorë"]
+TWELVE = sorted([*ORIGINAL_NINE, "Elbasan", "Korçë", "Vau i Dejës"])
+
+
+@pytest.mark.parametrize(
+    ("municipality", "member_since", "first_activity_year", "first_status_year"),
+    [
+        ("Tiranë", 2019, 2019, 2020),
+        ("Durrës", 2019, 2019, 2020),
+        ("Shkodër", 2019, 2019, 2020),
+        ("Kukës", 2019, 2019, 2020),
+        ("Pukë", 2019, 2019, 2020),
+        ("Vlorë", 2019, 2019, 2020),
+        ("Fier", 2019, 2019, 2020),
+        ("Kamëz", 2019, 2019, 2020),
+        ("Pogradec", 2019, 2019, 2020),
+        ("Elbasan", 2021, 2021, 2021),
+        ("Korçë", 2021, 2021, 2021),
+        ("Vau i Dejës", 2021, 2021, 2021),
+    ],
+)
+def test_no_demo_row_is_earlier_than_the_municipality_joined_the_network(
+        demo_read, municipality, member_since, first_activity_year, first_status_year):
+    assert reference.municipality(municipality).pop_member_since == member_since
+    first = """SELECT min(year) FROM {table} WHERE municipality = ?"""
+    assert demo_read.execute(first.format(table="activities"), [municipality]).fetchone()[0] == first_activity_year
+    assert demo_read.execute("SELECT min(year(date)) FROM activities WHERE municipality = ?",
+                             [municipality]).fetchone()[0] == first_activity_year
+    assert demo_read.execute(first.format(table="priority_status"), [municipality]).fetchone()[0] == first_status_year
+    earlier = """SELECT count(*) FROM {table} WHERE municipality = ? AND year < ?"""
+    assert [demo_read.execute(earlier.format(table=table), [municipality, member_since]).fetchone()[0]
+            for table in ("activities", "priority_status", "figures")] == [0, 0, 0]
+    assert demo_read.execute("""SELECT count(*) FROM figures WHERE municipality = ?
+                                AND least(year(date_from), year(date_to)) < ?""",
+                             [municipality, member_since]).fetchone()[0] == 0
+
+
+def test_the_demo_has_no_row_of_a_municipality_outside_the_network(demo_read):
+    members = list(reference.pop_municipalities())
+    for table in ("activities", "priority_status", "figures"):
+        found = demo_read.execute(f"SELECT DISTINCT municipality FROM {table} WHERE municipality IS NOT NULL").fetchall()
+        assert {m for (m,) in found} <= set(members), table
+
+
+@pytest.mark.parametrize(
+    ("year", "covered", "names"),
+    [
+        (2019, 9, ORIGINAL_NINE),
+        (2020, 9, ORIGINAL_NINE),  # the first monitoring year: the published figures cover 9 municipalities
+        (2021, 12, TWELVE),
+        (2022, 12, TWELVE),
+        (2023, 12, TWELVE),
+    ],
+)
+def test_municipalities_covered_each_year_are_the_members_of_that_year(demo_read, year, covered, names):
+    result = kpis.kpis(demo_read, filters.resolve(year=year))
+    assert result["municipalities_covered"] == covered
+    assert [m["municipality"] for m in result["by_municipality"]] == names
+
+
+def test_the_first_monitoring_year_covers_the_nine_municipalities_of_the_published_split(demo_read):
+    result = kpis.kpis(demo_read, filters.resolve(year=2020))
+    assert result["municipalities_covered"] == 9
+    assert (result["priorities"]["fully_pct"], result["priorities"]["partially_pct"],
+            result["priorities"]["not_addressed_pct"]) == (17.0, 58.0, 25.0)
+    assert [(m["municipality"], m["priorities"]) for m in result["by_municipality"]] == [
+        (name, 12 if name == "Tiranë" else 11) for name in ORIGINAL_NINE]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pop_analytics import app, present
-from pop_analytics.i18n import catalogue
+from pop_analytics.i18n import catalogue, t
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("sq", "en")
@@ -105,3 +105,23 @@ def test_no_visible_text_is_written_into_the_code(source):
 def test_a_browsers_first_language_with_a_catalogue_is_chosen_else_albanian(tags, lang):
     from pop_analytics.i18n import preferred
     assert preferred(tags) == lang
+
+
+@pytest.mark.parametrize(("key", "lang", "count", "text"), [
+    ("tracker.count", "sq", "1", "1 prioritet"),
+    ("tracker.count", "sq", "2", "2 prioritete"),
+    ("tracker.count", "en", 1, "1 priority"),
+    ("tracker.count", "en", "1\u00a0157", "1\u00a0157 priorities"),
+    ("tracker.count", "en", "1,157", "1,157 priorities"),
+    ("participation.rows_note", "sq", "1", "1 rresht aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
+    ("participation.rows_note", "sq", "0", "0 rreshta aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
+    ("app.title", "en", 1, t("app.title", "en")),  # no sentence of its own for one: the usual one
+])
+def test_a_count_of_one_takes_the_sentence_for_one(key, lang, count, text):
+    assert t(key, lang, count=count) == text
+
+
+def test_every_sentence_for_one_belongs_to_a_sentence_for_many():
+    keys = set(catalogue("en"))
+    assert sorted(k for k in keys if k.endswith(".one") and k.removesuffix(".one") not in keys
+                  and not k.startswith("count.")) == []

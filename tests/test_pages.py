@@ -8,10 +8,12 @@ import pytest
 from dashboard_support import PAGE_NAMES, assert_clean, metrics, open_app, texts
 
 HEADINGS = {
-    "en": {"overview": "Overview", "tracker": "Social Contract tracker", "participation": "Participation",
+    "en": {"overview": "Overview", "tracker": "Social Contract tracker", "priority": "Priority",
+           "participation": "Participation",
            "municipality": "Municipality profile", "quality": "Data quality", "upload": "Upload",
            "history": "Import history", "users": "Users", "audit": "Audit log"},
-    "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "participation": "Pjesëmarrja",
+    "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "priority": "Prioriteti",
+           "participation": "Pjesëmarrja",
            "municipality": "Profili i bashkisë", "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
            "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve"},
 }
@@ -41,7 +43,8 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
     at = open_app(page, {"lang": lang})
     assert_clean(at)
     assert at.title[0].value == HEADINGS[lang][page]
-    sentences = {"overview": "empty.database", "tracker": "empty.database", "participation": "empty.database",
+    sentences = {"overview": "empty.database", "tracker": "empty.database", "priority": "empty.database",
+                 "participation": "empty.database",
                  "municipality": "empty.database", "quality": "empty.database", "upload": "upload.waiting",
                  "history": "history.empty", "users": "users.none", "audit": "audit.empty"}
     from pop_analytics.i18n import t
@@ -49,7 +52,7 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
     assert not at.get("vega_lite_chart") and not at.dataframe and not at.metric
 
 
-@pytest.mark.parametrize("page", ["overview", "tracker", "participation", "municipality", "quality"])
+@pytest.mark.parametrize("page", ["overview", "tracker", "priority", "participation", "municipality", "quality"])
 def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(app_db, page):
     at = open_app(page, {"lang": "en", "municipality": "Berat"})  # a real municipality with no data
     assert_clean(at)

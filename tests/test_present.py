@@ -49,18 +49,58 @@ def test_tables_show_labels_under_catalogue_headings():
     assert list(shown.columns) == ["Bashkia", "Statusi", "Tema", "2023", "Muaji", "Vit monitorimi", "Gjendja"]
     assert shown.to_dict("records") == [
         {"Bashkia": "i gjithë rrjeti", "Statusi": "Plotësisht", "Tema": "Uji i pijshëm", "2023": "Pjesërisht",
-         "Muaji": "2023-09", "Vit monitorimi": "po", "Gjendja": "i ruajtur"},
-        {"Bashkia": "Fier", "Statusi": "Nuk është adresuar", "Tema": None, "2023": None, "Muaji": "2023-10",
+         "Muaji": pd.Timestamp("2023-09-01"), "Vit monitorimi": "po", "Gjendja": "i ruajtur"},
+        {"Bashkia": "Fier", "Statusi": "Nuk është adresuar", "Tema": None, "2023": None,
+         "Muaji": pd.Timestamp("2023-10-01"),
          "Vit monitorimi": "jo", "Gjendja": "i zhbërë"}]
     assert list(present.table(frame, "en", ["status", "theme"]).iloc[0]) == ["fully addressed", "drinking water"]
 
 
-def test_dates_stay_dates_and_moments_keep_the_minute():
-    frame = pd.DataFrame({"date": pd.to_datetime(["2023-09-01", None]),
-                          "imported_at": pd.to_datetime(["2026-11-21 05:40:46.2", "2026-11-21 06:00:00"], format="ISO8601")})
-    shown = present.table(frame, "en")
-    assert list(shown["Date"]) == [dt.date(2023, 9, 1), None]
-    assert list(shown["When"]) == ["2026-11-21 05:40", "2026-11-21 06:00"]
+READERS_FRAME = pd.DataFrame({
+    "month": pd.to_datetime(["2023-09-01", "2023-10-01"]), "date": pd.to_datetime(["2023-09-01", None]),
+    "imported_at": pd.to_datetime(["2026-11-30 23:55:46.2", "2026-01-01 10:00:00"], format="ISO8601"),
+    "year": [2023, 2024], "participants": [129466, 46], "addressed_pct": [51.9, None]})
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("sq", ["Muaji\tData\tKur\tViti\tPjesëmarrës\tTë adresuara (%)",
+            "09.2023\t01.09.2023\t30.11.2026 23:55\t2023\t129\u00a0466\t51,9",
+            "10.2023\t–\t01.01.2026 10:00\t2024\t46\t–"]),
+    ("en", ["Month\tDate\tWhen\tYear\tParticipants\tAddressed (%)",
+            "Sep 2023\t1 Sep 2023\t30 Nov 2026 23:55\t2023\t129,466\t51.9",
+            "Oct 2023\t–\t1 Jan 2026 10:00\t2024\t46\t–"]),
+])
+def test_a_table_shows_numbers_and_dates_as_its_language_writes_them_and_years_ungrouped(lang, lines):
+    shown = present.table(READERS_FRAME, lang)
+    assert [str(d) for d in shown.dtypes] == ["datetime64[us]", "datetime64[us]", "datetime64[us]", "int64", "int64",
+                                              "float64"]  # still sorted as dates and numbers
+    text = present.styled(shown, lang).hide(axis="index").to_string(delimiter="\t")
+    assert text.splitlines() == lines
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("sq", ["Muaji;Data;Kur;Viti;Pjesëmarrës;Të adresuara (%)", "09.2023;01.09.2023;30.11.2026 23:55;2023;129466;51,9",
+            "10.2023;;01.01.2026 10:00;2024;46;"]),
+    ("en", ["Month,Date,When,Year,Participants,Addressed (%)", "Sep 2023,1 Sep 2023,30 Nov 2026 23:55,2023,129466,51.9",
+            "Oct 2023,,1 Jan 2026 10:00,2024,46,"]),
+])
+def test_a_csv_download_is_written_in_its_languages_convention(lang, lines):
+    content = present.csv_bytes(present.table(READERS_FRAME, lang), lang)
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content.decode("utf-8-sig").split("\r\n") == [*lines, ""]
+
+
+@pytest.mark.parametrize(("lang", "formats"), [
+    ("sq", ["mm.yyyy", "dd.mm.yyyy", "dd.mm.yyyy hh:mm", "General", "General", "General"]),
+    ("en", ["mmm yyyy", "d mmm yyyy", "d mmm yyyy hh:mm", "General", "General", "General"]),
+])
+def test_an_excel_download_holds_real_dates_and_numbers_shown_in_its_languages_format(lang, formats):
+    content = present.xlsx_bytes(present.table(READERS_FRAME, lang), "t", lang)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    first = list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    assert [c.value for c in first] == [dt.datetime(2023, 9, 1), dt.datetime(2023, 9, 1),
+                                        dt.datetime(2026, 11, 30, 23, 55, 46, 200000), 2023, 129466, 51.9]
+    assert [c.number_format for c in first] == formats
 
 
 def test_downloads_open_with_the_same_rows_and_albanian_letters():
@@ -78,6 +118,7 @@ def test_the_validation_report_and_what_was_read(tmp_path):
     content = xlsx([["Titulli"], ACTIVITY_HEADER, ["12.03.2024", "Tyranna", "Fokus grup", 1, 20, 10, 10, "Uji"]])
     report = importing.import_bytes(con, content, "tirane.xlsx", dry_run=True)
     table = present.problems(report.errors, report.warnings, "en")
+    assert list(table.columns[:3]) == ["Kind", "Row", "What to fix"]  # what to fix shows on a phone too
     assert list(table["Kind"]) == ["error", "warning"]  # the warning (no cycle column) comes with the error
     assert table[["Kind", "Sheet", "Row", "Column", "Value"]].iloc[:1].to_dict("records") == [
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tyranna"}]

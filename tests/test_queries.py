@@ -1,7 +1,7 @@
 """The SQL behind the pages, on the demo data: exact values, agreement with the KPI object, bound values."""
 from __future__ import annotations
 
-import datetime as dt
+import pandas as pd
 
 import pytest
 
@@ -114,9 +114,9 @@ def test_priority_history_with_notes_sources_and_file(con):
 
 def test_municipality_cycles_with_their_election_dates(con):
     assert queries.municipality_cycles(con, "Korçë").to_dict("records") == [
-        {"cycle": "2019-2023", "election_date": dt.date(2019, 6, 30), "priorities": 12, "first_year": 2021,
+        {"cycle": "2019-2023", "election_date": pd.Timestamp(2019, 6, 30), "priorities": 12, "first_year": 2021,
          "last_year": 2023},
-        {"cycle": "2023-2027", "election_date": dt.date(2023, 5, 14), "priorities": 10, "first_year": 2024,
+        {"cycle": "2023-2027", "election_date": pd.Timestamp(2023, 5, 14), "priorities": 10, "first_year": 2024,
          "last_year": 2025}]
 
 
@@ -170,7 +170,7 @@ def test_figures_reported_only_as_totals(con):
 
 
 def test_rows_without_a_women_men_split(con):
-    assert len(queries.rows_without_split(con, Filters())) == queries.rows_without_split_count(con, Filters()) == 31
+    assert len(queries.rows_without_split(con, Filters())) == queries.rows_without_split_count(con, Filters()) == 30
     assert len(queries.rows_without_split(con, Filters(), limit=4)) == 4
     table = queries.rows_without_split(con, resolve(year=2023))
     assert len(table) == 11
@@ -195,10 +195,20 @@ def test_the_profile_compares_with_the_mean_of_the_network(con):
     assert result["municipalities"] == 12
     trend = queries.profile_trend(con, resolve(year="2022-2023"), "Korçë", "Network")
     assert trend.to_dict("records") == [
-        {"series": "Korçë", "year": 2022, "addressed_pct": 58.3, "total": 12},
-        {"series": "Korçë", "year": 2023, "addressed_pct": 58.3, "total": 12},
-        {"series": "Network", "year": 2022, "addressed_pct": 74.5, "total": 137},
-        {"series": "Network", "year": 2023, "addressed_pct": 74.5, "total": 137}]
+        {"series": "Korçë", "cycle": "2019-2023", "year": 2022, "addressed_pct": 58.3, "total": 12},
+        {"series": "Korçë", "cycle": "2019-2023", "year": 2023, "addressed_pct": 58.3, "total": 12},
+        {"series": "Network", "cycle": "2019-2023", "year": 2022, "addressed_pct": 74.5, "total": 137},
+        {"series": "Network", "cycle": "2019-2023", "year": 2023, "addressed_pct": 74.5, "total": 137}]
+
+
+def test_the_profile_trend_keeps_each_contract_cycle_apart(con):
+    """2023 closes the 2019–2023 contracts and 2024 opens the 2023–2027 ones: two series, not one line."""
+    trend = queries.profile_trend(con, resolve(year="2023-2024"), "Durrës", "Network")
+    assert trend[["series", "cycle", "year", "total"]].to_dict("records") == [
+        {"series": "Durrës", "cycle": "2019-2023", "year": 2023, "total": 11},
+        {"series": "Durrës", "cycle": "2023-2027", "year": 2024, "total": 12},
+        {"series": "Network", "cycle": "2019-2023", "year": 2023, "total": 137},
+        {"series": "Network", "cycle": "2023-2027", "year": 2024, "total": 123}]
 
 
 def test_imports_newest_first(con):
@@ -206,7 +216,7 @@ def test_imports_newest_first(con):
         {"id": 4, "file_name": "shifrat.csv", "rows": 7, "import_status": "approved"},
         {"id": 3, "file_name": "prioritetet_2023_2027.csv", "rows": 246, "import_status": "approved"},
         {"id": 2, "file_name": "prioritetet_2019_2023.csv", "rows": 511, "import_status": "approved"},
-        {"id": 1, "file_name": "aktivitetet.csv", "rows": 319, "import_status": "approved"}]
+        {"id": 1, "file_name": "aktivitetet.csv", "rows": 303, "import_status": "approved"}]
 
 
 @pytest.mark.parametrize("name", ["addressed_by_year", "status_by_theme", "status_matrix", "priorities",

@@ -246,14 +246,14 @@ def test_a_priority_typed_with_markdown_shows_as_typed_and_downloads_safely(app_
     assert importing.import_bytes(con, content, "durres.xlsx").status == "imported"
     con.close()
     at = open_app("tracker", {"lang": "en", "municipality": "Durrës", "cycle": "2019-2023"})
-    at.text_input(key="tracker_search").set_value("phish").run()
+    at.text_input(key="search").set_value("phish").run()
     assert_clean(at)
     assert_nothing_renders(at, [title, note])
     assert f"#### {escape(title)}" in [m.value for m in at.markdown]
     assert any("**Code:** DUR/07 ·" in m.value for m in at.markdown)
     assert next(d.value for d in at.dataframe if "Note" in d.value.columns)["Note"].tolist() == [note]  # as typed
     # a select box shows its options as plain text (Streamlit renders no Markdown there): as typed
-    assert at.selectbox(key="tracker_priority").options == [f"Durrës · DUR/07 — {title}"]
+    assert at.selectbox(key="priority").options == [f"Durrës · DUR/07 · 2019-2023 — {title}"]
     keys = {b.key for b in at.download_button}
     name = "priority_2019-2023_DUR/07"
     assert {download_key("csv", name), download_key("xlsx", name)} <= keys

@@ -20,6 +20,19 @@ def workbook(workbook_path):
     return openpyxl.load_workbook(workbook_path)
 
 
+# The indicators as the template offers them (Albanian label) and as they are stored (key).
+INDICATORS = [
+    ("Aktivitete të raportuara", "events"),
+    ("Pjesëmarrës të raportuar", "participants"),
+    ("Pjesëmarrës unikë", "unique_participants"),
+    ("Persona të arritur", "persons_reached"),
+    ("Kandidatë të angazhuar", "candidates_engaged"),
+    ("Raporte monitorimi të publikuara", "monitoring_reports"),
+    ("Kontrata sociale të firmosura", "contracts_signed"),
+]
+INDICATOR_LABELS = [label for label, _key in INDICATORS]
+
+
 def validations(sheet) -> dict[str, tuple]:
     """Column range → (list source, shows an error, error style) of every drop-down in the sheet."""
     return {str(v.sqref): (v.type, v.formula1, bool(v.showErrorMessage), v.errorStyle)
@@ -86,7 +99,7 @@ def test_the_lists_hold_the_reference_values(workbook):
     assert lists["type"] == ["Fokus grup", "Forum publik", "Takim për buxhetimin me pjesëmarrje",
                              "Mbledhje e Këshillit Bashkiak", "Workshop qytetar", "Konferencë", "Trajnim", "Tjetër"]
     assert lists["cycle"] == ["2019-2023", "2023-2027"]
-    assert lists["indicator"] == list(reference.term_keys("indicators"))
+    assert lists["indicator"] == INDICATOR_LABELS  # labels a partner reads, never keys like unique_participants
 
 
 def test_the_instructions_are_in_albanian_and_english(workbook):
@@ -121,3 +134,26 @@ def test_a_filled_in_template_imports(workbook_path, con, tmp_path):
         (dt.date(2023, 10, 5), "Pukë", "focus_group", 2, 30, ["water", "roads"], "Lëvizja Rinore për Demokraci", 2)]
     assert con.execute("SELECT municipality, code, year, status, excel_row FROM priority_status").fetchall() == [
         ("Pukë", "PUK-01", 2022, "partially", 2)]
+
+
+def test_the_indicator_drop_down_of_the_figures_sheet_offers_the_albanian_labels(workbook):
+    assert workbook["Shifrat"]["F1"].value == "Treguesi / Indicator *"
+    [validation] = [v for v in workbook["Shifrat"].data_validations.dataValidation if str(v.sqref) == "F2:F2000"]
+    sheet_name, cells = validation.formula1.split("!")
+    assert sheet_name == "'Listat'"
+    offered = [cell.value for (cell,) in workbook["Listat"][cells.replace("$", "")]]
+    assert offered == INDICATOR_LABELS
+
+
+@pytest.mark.parametrize(("label", "key"), INDICATORS)
+def test_an_indicator_picked_from_the_drop_down_imports_as_its_key(workbook_path, con, tmp_path, label, key):
+    workbook = openpyxl.load_workbook(workbook_path)
+    for col, value in enumerate([2025, dt.datetime(2025, 1, 1), dt.datetime(2025, 12, 31), "Pukë", None, label, 12],
+                                start=1):
+        workbook["Shifrat"].cell(2, col, value)
+    filled = tmp_path / "Puke_shifrat_2025.xlsx"
+    workbook.save(filled)
+    report = import_file(con, filled)
+    assert (report.status, report.kind, report.rows, report.errors) == ("imported", "figures", 1, [])
+    assert con.execute("SELECT year, municipality, indicator, value, excel_row FROM figures").fetchall() == [
+        (2025, "Pukë", key, 12.0, 2)]

@@ -41,7 +41,9 @@ from .widgets import (
     import_labels,
     long_table,
     nothing_to_show,
+    priority_choice,
     priority_detail,
+    priority_link,
     profile_choice,
     showing,
     sidebar,
@@ -62,7 +64,7 @@ def page_run() -> Iterator[None]:
 __all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_undo", "audit_view", "badge", "banner",
            "change_password", "chart", "check_upload", "choice_key", "confirm_undo_dialog", "confirm_upload",
            "current_filters", "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels",
-           "lang", "long_table", "may", "nothing_to_show", "page_run", "pages", "permit", "priority_detail",
+           "lang", "long_table", "may", "nothing_to_show", "page_run", "pages", "permit", "priority_choice", "priority_detail", "priority_link",
            "profile_choice", "read", "recheck_upload", "remove_user", "replacements", "require_page", "review",
            "settings", "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr",
            "undo", "uploading_as", "viewer"]

@@ -23,6 +23,7 @@ from .state import lang, tr
 PAGES = (
     ("overview", "app_pages/overview.py", ":material/dashboard:"),
     ("tracker", "app_pages/tracker.py", ":material/fact_check:"),
+    ("priority", "app_pages/priority.py", ":material/flag:"),
     ("participation", "app_pages/participation.py", ":material/groups:"),
     ("municipality", "app_pages/municipality.py", ":material/location_city:"),
     ("quality", "app_pages/quality.py", ":material/rule:"),
@@ -35,7 +36,7 @@ PAGES = (
 
 # Pages the shared filters do not change: the sidebar shows no filters there (the URL keeps them).
 UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit"})
-SECTIONS = {"section.explore": ("overview", "tracker", "participation", "municipality"),
+SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participation", "municipality"),
             "section.data": ("quality", "upload", "history"),
             "section.admin": ("users", "audit")}
 

@@ -120,7 +120,7 @@ def current_filters() -> Filters:
 def _url_note(kind: str, value: str, suggestion: str | None) -> str:
     text = tr(f"url.ignored.{kind}", value=value)
     if suggestion and kind in ("municipality", "theme"):
-        text += " " + tr("url.did_you_mean", suggestion=suggestion)
+        text += " " + tr("url.did_you_mean", suggestion=filtering.suggestion_label(kind, suggestion, lang()))
     return text
 
 

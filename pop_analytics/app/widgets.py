@@ -12,12 +12,15 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
+from .. import filters as filtering
+from .. import formats
 from .. import present, reference, settings, template
 from ..access import Viewer
 from ..filters import Filters
 from ..i18n import t
 from ..scope import NOTE_COLUMNS
 from ..text import fold
+from . import style
 from .data import data, database, read, sight
 from .roles import INCLUDE_SUBMITTED_KEY, UNFILTERED_PAGES, account_box, submitted_note, viewer
 from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
@@ -27,6 +30,7 @@ def sidebar(page: str = "") -> Filters:
     """Language, who is signed in and the shared filters (on the pages they change); the URL
     always says what the view shows, and keeps the filters on a page without them."""
     person = viewer()
+    style.apply(lang())
     with st.sidebar:
         language_choice()
         if person is None:
@@ -104,7 +108,11 @@ def profile_choice(chosen: Filters) -> str | None:
         st.session_state["profile_municipality"] = chosen.municipality[0]
     elif current not in options:
         st.session_state["profile_municipality"] = options[0]
-    return st.selectbox(tr("profile.choose"), options, key="profile_municipality", on_change=_focus_profile)
+    name = st.selectbox(tr("profile.choose"), options, key="profile_municipality", on_change=_focus_profile)
+    if len(chosen.municipality) > 1:  # the link named several: say which one shows, never silently
+        st.info(tr("profile.several", count=len(chosen.municipality), names=", ".join(chosen.municipality),
+                   name=name), icon=":material/info:")
+    return name
 
 
 def _focus_profile() -> None:
@@ -126,10 +134,10 @@ def tile(column, name: str, value: str, delta: str | None = None, delta_color: s
 
 
 def tiles(specs: list[dict], per_row: int = 4, delta_description: str | None = None) -> None:
-    """present.*_tiles, laid out per_row to a row."""
-    for start in range(0, len(specs), per_row):
-        for column, spec in zip(st.columns(per_row), specs[start:start + per_row]):
-            tile(column, **spec, delta_description=delta_description)
+    """present.*_tiles, at most per_row to a row, fewer where the page is narrower (two on a phone)."""
+    grid = st.grid(per_row, min_column_width=settings.TILE_MIN_WIDTH)
+    for spec in specs:
+        tile(grid, **spec, delta_description=delta_description)
 
 
 def nothing_to_show(chosen: Filters) -> bool:
@@ -178,7 +186,9 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
         st.caption(tr("table.first_rows", shown=present.number(len(shown), lang()),
                       total=present.number(total, lang())))
     tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
-    st.dataframe(_tinted(shown) if tint else shown, hide_index=True, height=height, placeholder=present.DASH)
+    style = shown.style if labelled else present.styled(shown, language)
+    st.dataframe(_tinted(shown, style) if tint else style, hide_index=True, height=height, placeholder=present.DASH,
+                 column_config=_status_widths(shown))
     if everything is not None:
         downloads(lambda: heading(everything()), name, total)
     else:
@@ -192,17 +202,61 @@ STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166,
 STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"}
 
 
-def _tinted(shown: pd.DataFrame):
+def _status_columns(shown: pd.DataFrame) -> list[str]:
+    labels = [term("statuses", key) for key in STATUS_TINTS]
+    return [c for c in shown.columns if shown[c].dtype == object and shown[c].isin(labels).any()]
+
+
+# About the width of one character of the table's font, and a cell's padding, in pixels.
+_CHARACTER_PX, _CELL_PADDING_PX = 7.5, 28
+
+
+def _status_widths(shown: pd.DataFrame) -> dict:
+    """Status columns as wide as their longest label ('Nuk është adresuar' is never cut)."""
+    longest = max(len(term("statuses", key)) for key in STATUS_TINTS)
+    width = int(longest * _CHARACTER_PX + _CELL_PADDING_PX)
+    return {column: st.column_config.TextColumn(width=width) for column in _status_columns(shown)}
+
+
+def _tinted(shown: pd.DataFrame, style):
     """Status cells tinted green / amber / red (the downloads stay plain)."""
     tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
-    columns = [c for c in shown.columns if shown[c].astype(object).isin(list(tints)).any()]
+    columns = _status_columns(shown)
     if not columns:
-        return shown
-    return shown.style.map(lambda v: f"background-color: {tints[v]}" if v in tints else "", subset=columns)
+        return style
+    return style.map(lambda v: f"background-color: {tints[v]}" if v in tints else "", subset=columns)
 
 
 def badge(status: str) -> str:
     return f":{STATUS_BADGES.get(status, 'gray')}-badge[{escape(term('statuses', status))}]"
+
+
+PriorityKey = tuple[str, str, str]  # cycle, municipality, code
+
+
+def priority_choice(listed: pd.DataFrame) -> PriorityKey | None:
+    """A choice of one of the listed priorities, kept in the link (?priority=...), so that a copied
+    link opens the same priority. The link holds the choice as it reads (municipality, code, cycle
+    and title): a priority's code alone may repeat across municipalities and cycles."""
+    if listed.empty:
+        return None
+    keys = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(), listed["code"].tolist()))
+    titles = dict(zip(keys, listed["title"].tolist()))
+    return st.selectbox(tr("tracker.choose"), keys, key="priority", bind="query-params",
+                        format_func=lambda k: priority_label(*k, titles.get(k, "")))
+
+
+def priority_label(cycle: str, municipality: str, code: str, title: str) -> str:
+    return f"{municipality} · {code} · {cycle} — {title}"
+
+
+def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> None:
+    """A link to the priority's own page, with the view's filters and language."""
+    title = data("priority_definition", cycle, municipality, code) or {}
+    query = {**filtering.to_query(chosen), "lang": lang(),
+             "priority": priority_label(cycle, municipality, code, title.get("title", ""))}
+    st.page_link("app_pages/priority.py", label=tr("tracker.open_priority"), icon=":material/open_in_new:",
+                 query_params={k: v for k, v in query.items() if v})
 
 
 def priority_detail(cycle: str, municipality: str, code: str) -> None:
@@ -232,11 +286,12 @@ def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
     title and the keys are made of safe characters (present.safe_name)."""
     today = dt.date.today()
     row = st.container(horizontal=True, gap="small")
-    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows()),
+    language = lang()  # a download runs after the page run, where the session's language is not known
+    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows(), language),
                         file_name=present.download_name(name, lang(), today, "csv"), mime="text/csv",
                         key=download_key("csv", name), on_click="ignore", icon=":material/download:")
     if total <= settings.EXCEL_MAX_ROWS:
-        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name),
+        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name, language),
                             file_name=present.download_name(name, lang(), today, "xlsx"),
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             key=download_key("xlsx", name), on_click="ignore", icon=":material/download:")
@@ -270,7 +325,8 @@ def template_bytes(version: str = "1") -> bytes:
 
 def import_labels(imports: pd.DataFrame) -> dict[int, str]:
     """One line per import for a choice: number, file, when, who."""
-    return {int(r.id): f"#{r.id} · {r.file_name} · {r.imported_at:%d.%m.%Y %H:%M} · {r.imported_by}"
+    language = lang()
+    return {int(r.id): f"#{r.id} · {r.file_name} · {formats.moment(r.imported_at, language)} · {r.imported_by}"
             for r in imports.itertuples()}
 
 

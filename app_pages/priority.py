@@ -1,0 +1,15 @@
+"""One priority on a page of its own (its link names it): what was promised, its status each year
+with the monitoring's note and source, and the file and row each status came from."""
+import streamlit as st
+
+from pop_analytics import app
+
+chosen = app.current_filters()
+app.header("priority", chosen)
+if app.nothing_to_show(chosen):
+    st.stop()
+choice = app.priority_choice(app.data("priorities", chosen, search=""))
+if choice is None:
+    app.empty("tracker.no_priorities")
+    st.stop()
+app.priority_detail(*choice)
