@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import SupportsFloat
+from typing import Any, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -265,10 +266,11 @@ def _is_decimal(values: pd.Series) -> bool:
 def styled(shown: pd.DataFrame, lang: str):
     """A pandas Styler that shows shown's numbers and dates as the reader's language writes them
     (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates."""
-    formatter: dict[object, Callable[[object], str]] = {}
-    writers = {"month": formats.month, "date": formats.date, "moment": formats.moment}
+    formatter: dict[object, Callable[[Any], str]] = {}
+    writers: dict[str, Callable[[Any, str], str]] = {"month": formats.month, "date": formats.date,
+                                                     "moment": formats.moment}
     for heading, kind in _moments(shown).items():
-        formatter[heading] = lambda v, write=writers[kind]: write(v, lang)
+        formatter[heading] = functools.partial(_written_with, writers[kind], lang=lang)
     for heading in shown.columns:
         values = shown[heading]
         if pd.api.types.is_bool_dtype(values) or heading in formatter or heading in shown.attrs.get(IDENTIFIERS, ()):
@@ -278,6 +280,10 @@ def styled(shown: pd.DataFrame, lang: str):
         elif pd.api.types.is_integer_dtype(values):
             formatter[heading] = lambda v: number(v, lang)
     return shown.style.format(formatter, na_rep=DASH)
+
+
+def _written_with(write: Callable[[Any, str], str], value: Any, lang: str) -> str:
+    return write(value, lang)
 
 
 def written(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -337,8 +343,8 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> by
                                  "moment": convention.excel_moment}[kind]
                 for row in range(2, len(values) + 2):
                     worksheet.cell(row, index).number_format = number_format
-            for row in np.flatnonzero(formula_cells(values)):
-                _as_string(worksheet.cell(int(row) + 2, index))
+            for flagged in np.flatnonzero(formula_cells(values)):
+                _as_string(worksheet.cell(int(flagged) + 2, index))
         worksheet.freeze_panes = "A2"
     return buffer.getvalue()
 

@@ -3,7 +3,6 @@ numbers against the command line, uploading a partner's file, and undoing an imp
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -444,8 +443,8 @@ def test_a_participation_link_opens_the_tab_it_names(app_db, lang, tab):
 def test_a_profile_link_naming_several_municipalities_says_which_it_shows(app_db):
     at = open_app("municipality", {"lang": "en", "municipality": "Tirana,Korca"})
     assert [i.value for i in at.info] == [
-        "The filters name 2 municipalities (Tiranë, Korçë); a profile shows one at a time: this is Tiranë. "
-        "Choose another above, or compare them on the Overview."]
+        ("The filters name 2 municipalities (Tiranë, Korçë); a profile shows one at a time: this is Tiranë. "
+         "Choose another above, or compare them on the Overview.")]
     assert "### Tiranë" in [m.value for m in at.markdown]
 
 

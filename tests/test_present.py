@@ -97,7 +97,7 @@ def test_a_csv_download_is_written_in_its_languages_convention(lang, lines):
 def test_an_excel_download_holds_real_dates_and_numbers_shown_in_its_languages_format(lang, formats):
     content = present.xlsx_bytes(present.table(READERS_FRAME, lang), "t", lang)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    first = list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    first = next(iter(sheet.iter_rows(min_row=2, max_row=2)))
     assert [c.value for c in first] == [dt.datetime(2023, 9, 1), dt.datetime(2023, 9, 1),
                                         dt.datetime(2026, 11, 30, 23, 55, 46, 200000), 2023, 129466, 51.9]
     assert [c.number_format for c in first] == formats

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 import pytest
 
 from pop_analytics import charts, kpis, queries, store

@@ -13,8 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import filters as filtering
-from .. import formats
-from .. import present, reference, settings, template
+from .. import formats, present, reference, settings, template
 from ..access import Viewer
 from ..filters import Filters
 from ..i18n import t
@@ -240,10 +239,14 @@ def priority_choice(listed: pd.DataFrame) -> PriorityKey | None:
     and title): a priority's code alone may repeat across municipalities and cycles."""
     if listed.empty:
         return None
-    keys = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(), listed["code"].tolist()))
+    keys: list[PriorityKey] = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(),
+                                       listed["code"].tolist()))
     titles = dict(zip(keys, listed["title"].tolist()))
-    return st.selectbox(tr("tracker.choose"), keys, key="priority", bind="query-params",
-                        format_func=lambda k: priority_label(*k, titles.get(k, "")))
+
+    def shown(key: PriorityKey) -> str:
+        return priority_label(key[0], key[1], key[2], titles.get(key, ""))
+
+    return st.selectbox(tr("tracker.choose"), keys, key="priority", bind="query-params", format_func=shown)
 
 
 def priority_label(cycle: str, municipality: str, code: str, title: str) -> str:
