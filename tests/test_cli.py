@@ -256,7 +256,7 @@ def test_kpis_with_an_unknown_theme_exits_1_naming_the_closest_match(runs):
     [result], _db, _none = runs["unknown_theme"]
     assert (result.returncode, result.stdout, result.stderr) == (
         1, "", ("Error: Unknown theme 'Ujii': use a theme key (water, transport, kindergartens, roads, social_justice, "
-               "civic_engagement, local_development) or its label. Did you mean 'Uji i pijshëm'?\n"))
+               "civic_engagement, local_development) or its label. Did you mean 'drinking water'?\n"))
 
 
 # ----------------------------------------------------------------------------------- history and undo
