@@ -34,14 +34,14 @@ app.table(present.profile_comparison(result, name, lang), f"comparison_{name}", 
 left, right = st.columns(2)
 with left:
     app.chart(charts.trend_comparison, app.data("profile_trend", chosen, name,
-                                                network_label=app.tr("profile.network_average")))
+                                                network_label=app.tr("profile.network_average")), shown_for=scoped)
 with right:
-    app.chart(charts.status_by_theme, app.data("status_by_theme", scoped))
+    app.chart(charts.status_by_theme, app.data("status_by_theme", scoped), shown_for=scoped)
 left, right = st.columns(2)
 with left:
-    app.chart(charts.by_type, app.data("activities_by_type", scoped))
+    app.chart(charts.by_type, app.data("activities_by_type", scoped), shown_for=scoped)
 with right:
-    app.chart(charts.by_month, app.data("activities_by_month", scoped), "participants")
+    app.chart(charts.by_month, app.data("activities_by_month", scoped), "participants", shown_for=scoped)
 
 st.subheader(app.tr("profile.priorities"))
 priorities = app.data("priorities", scoped, search="")

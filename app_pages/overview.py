@@ -43,6 +43,13 @@ st.subheader(app.tr("overview.activities"))
 app.tiles(present.overview_tiles(result, lang)[4:])
 st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "
            + delta_note(result))
+reported = app.data("reported_totals", chosen)
+if chosen.theme:
+    st.caption(app.tr("overview.reported_by_theme"))
+elif not reported.empty:
+    st.subheader(app.tr("overview.reported"))
+    app.tiles(present.reported_tiles(reported, lang))
+    st.caption(app.tr("overview.reported_note"))
 
 by_year = app.data("addressed_by_year", chosen)
 by_theme = app.data("status_by_theme", chosen)

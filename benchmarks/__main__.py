@@ -17,8 +17,8 @@ import time
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "app", "cli", "two", "filters", "big")
-CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI object), app (page reruns and "
+FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "report", "app", "cli", "two", "filters", "big")
+CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI object), report (the KPI report, demo and 1M rows), app (page reruns and "
                 "memory), cli (a CLI import seen by an open page), two (two app processes at once), filters "
                 "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each import (default 5)")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the pandas+openpyxl read (default 3)")
     parser.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
+    parser.add_argument("--report-runs", type=int, default=3, help="reports built per form and database (default 3)")
     parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
     parser.add_argument("--import-rounds", type=int, default=10,
                         help="CLI imports seen by an open page (default 10)")
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         show(figures.csv_import(paths["activities_csv"], args.runs))
     if "kpi" in chosen:
         show(*figures.kpi_object(paths["large_db"], args.kpi_runs))
+    if "report" in chosen:
+        show(*figures.report_build(None, args.report_runs), *figures.report_build(paths["large_db"], args.report_runs))
     if "app" in chosen:
         show(*figures.app_process(paths["large_db"], args.reruns))
     if "cli" in chosen:

@@ -25,7 +25,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 # The action a page needs: the router offers a page only to roles that may do it.
 PAGE_NEEDS = {"overview": "read", "tracker": "read", "priority": "read", "participation": "read", "municipality": "read",
-              "quality": "read", "upload": "upload", "history": "history", "users": "manage_users",
+              "targets": "read", "reports": "read", "quality": "read", "upload": "upload", "history": "history", "users": "manage_users",
               "audit": "read_audit"}
 
 

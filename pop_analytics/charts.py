@@ -99,6 +99,43 @@ def _finish(chart, lang: str, title_key: str, **title_params):
     return titled.configure(locale=_LOCALES.get(lang, _LOCALES["en"]))
 
 
+def for_export(chart, file_stem: str, lines: list[str]):
+    """The chart as it leaves the page (a saved PNG, a report): the filters and the source under its
+    title, and the file name that says what it is (for vega-embed's own menu, where one is shown)."""
+    title = chart.title if isinstance(chart.title, alt.Title) else alt.Title(str(chart.title))
+    subtitle = [wrapped for line in lines for wrapped in textwrap.wrap(line, _TITLE_CHARS + 10)]
+    return chart.properties(
+        title=alt.Title(title.text, subtitle=subtitle, subtitleColor="#555555", subtitleFontSize=11,
+                        frame="bounds", limit=0),
+        usermeta={"embedOptions": {"downloadFileName": file_stem}})
+
+
+# A saved chart's width in pixels (drawn at twice that for print): about an A4 page's text width.
+EXPORT_WIDTH = 640
+
+
+def png(chart) -> bytes:
+    """The chart as a PNG, drawn offline by vl-convert (no browser, no outside request)."""
+    import vl_convert  # loads a JavaScript engine: only when a chart is saved
+
+    sized = chart if isinstance(chart, (alt.VConcatChart, alt.HConcatChart, alt.ConcatChart)) \
+        else chart.properties(width=EXPORT_WIDTH)
+    return vl_convert.vegalite_to_png(sized.to_dict(), scale=2)
+
+
+# What a saved chart's file is called, per chart function ({measure}: the one it draws).
+_EXPORT_NAMES = {"addressed_trend": "addressed_by_year", "status_matrix": "status_by_municipality_and_theme",
+                 "trend_comparison": "addressed_compared", "by_month": "{measure}_by_month",
+                 "by_year_type": "{measure}_by_year_and_type", "by_type": "activities_by_type",
+                 "by_municipality": "activities_by_municipality", "women_share": "women_share_by_year"}
+
+
+def export_name(make, *args) -> str:
+    """The name a chart function's saved image goes by (addressed_trend → addressed_by_year)."""
+    name = getattr(make, "__name__", "chart")
+    return _EXPORT_NAMES.get(name, name).format(measure=args[0] if args else "events")
+
+
 def _labels(vocabulary: str, keys, lang: str) -> list[str]:
     return [reference.term_label(vocabulary, k, lang) for k in keys]
 
@@ -122,9 +159,6 @@ def addressed_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
         color=alt.Color("cycle:N", title=_col("cycle", lang), scale=alt.Scale(range=list(SERIES_COLOURS)),
                         legend=_legend(columns=3)),
         tooltip=[alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("cycle:N", title=_col("cycle", lang)),
-                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
-                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
-                 alt.Tooltip("counts:N", title=t("tracker.matrix_counts", lang)),
                  alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
                  alt.Tooltip("fully:Q", title=_col("fully", lang)),
                  alt.Tooltip("partially:Q", title=_col("partially", lang)),
@@ -201,8 +235,6 @@ def trend_comparison(frame: pd.DataFrame, lang: str) -> alt.Chart:
         detail=alt.Detail("cycle:N"),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("cycle:N", title=_col("cycle", lang)),
                  alt.Tooltip("year:O", title=_col("year", lang)),
-                 alt.Tooltip("progress_pct:Q", title=_col("progress_pct", lang), format=".1f"),
-                 alt.Tooltip("counts:N", title=t("tracker.matrix_counts", lang)),
                  alt.Tooltip("addressed_pct:Q", title=_col("addressed_pct", lang), format=".1f"),
                  alt.Tooltip("total:Q", title=_col("total", lang))],
     )
@@ -320,3 +352,47 @@ def reported_vs_itemised(frame: pd.DataFrame, lang: str) -> alt.Chart:
         ).properties(height=alt.Step(22)))
     chart = alt.vconcat(*panels, spacing=16).resolve_scale(x="independent")
     return _finish(chart, lang, "chart.reported_vs_itemised")
+
+
+# ── targets ──────────────────────────────────────────────────────────────────────────────────
+
+TARGET_MET = "#1a9850"
+
+
+def target_progress(table: pd.DataFrame, lang: str) -> alt.Chart:
+    """Targets as bullets (targets.progress's rows, one objective's): a bar per target to the share of it
+    reached, the target itself the dashed line at 100 %, a target met in green. Targets with nothing
+    achieved known yet are left out (the table lists them). A bar past the end of the axis is cut
+    there; its label still says how far."""
+    known = table[table["reached_pct"].notna()]
+    end = float(max(110, min(150, 10 * -(-float(known["reached_pct"].max()) // 10)))) if len(known) else 110.0
+    whole = t("common.whole_network", lang)
+    labels = [" · ".join([str(year), *([] if municipality is None or pd.isna(municipality) else [municipality]),
+                          reference.term_label("target_indicators", indicator, lang)])
+              for year, municipality, indicator in zip(known["year"], known["municipality"], known["indicator"])]
+    drawn = known["reached_pct"].clip(upper=end)
+    data = known.assign(
+        target_label=labels, drawn=drawn, met=known["reached_pct"] >= 100,
+        place=[municipality if isinstance(municipality, str) else whole for municipality in known["municipality"]],
+        indicator_label=_labels("target_indicators", known["indicator"], lang),
+        reached_text=[formats.number(v, lang, 1) + "%" for v in known["reached_pct"]],
+        inside=drawn > 0.6 * end)
+    order = list(dict.fromkeys(labels))
+    y = alt.Y("target_label:N", title=None, sort=order, axis=_category_axis(order))
+    tooltip = [alt.Tooltip("indicator_label:N", title=_col("target_indicator", lang)),
+               alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("place:N", title=_col("municipality", lang)),
+               alt.Tooltip("target:Q", title=_col("target_value", lang), format=","),
+               alt.Tooltip("achieved:Q", title=_col("achieved", lang), format=","),
+               alt.Tooltip("reached_pct:Q", title=_col("reached_pct", lang), format=".1f")]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=alt.X("drawn:Q", title=_col("reached_pct", lang), scale=alt.Scale(domain=[0, end], clamp=True),
+                axis=alt.Axis(labelFlush=True, tickCount=5)),
+        color=alt.condition("datum.met", alt.value(TARGET_MET), alt.value(ACCENT)))
+    outside = base.mark_text(align="left", dx=4, color="#333333").encode(
+        x="drawn:Q", text="reached_text:N").transform_filter("!datum.inside")
+    inside = base.mark_text(align="right", dx=-4, color="white").encode(
+        x="drawn:Q", text="reached_text:N").transform_filter("datum.inside")
+    full = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="x:Q")
+    chart = alt.layer(bars, full, outside, inside).properties(height=alt.Step(30))
+    return _finish(chart, lang, "chart.target_progress")

@@ -1,5 +1,5 @@
-"""Command line: python -m pop_analytics import|kpis|history|undo|approve|reject|users|audit|aliases|demo|
-template|backup|restore|migrate.
+"""Command line: python -m pop_analytics import|kpis|report|history|undo|approve|reject|users|audit|aliases|
+demo|template|backup|restore|migrate.
 
 The command line is the machine owner's tool and acts as a coordinator (import --as acts for a
 user, with that user's role and municipalities). Read commands open the database read-only and
@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import accounts, aliases, approval, demo, filters, importing, kpis, present, store, template
+from . import accounts, aliases, approval, demo, filters, importing, kpis, present, report, store, template
 from .access import Viewer, cli_viewer
 from .aliases import AliasRefused
 from .database import Database
-from .errors import DatabaseProblem, PopError, Refusal, UndoRefused, UnknownFilterValue, UserRefused
+from .errors import DatabaseProblem, PopError, Refusal, ReportRefused, UndoRefused, UnknownFilterValue, UserRefused
 from .i18n import t
 from .reference import cycles
 from .scope import DONOR_SIGHT, EVERYTHING
@@ -87,6 +87,20 @@ def cmd_kpis(args) -> int:
     for row in result["by_municipality"]:
         print(f"  {row['municipality']:<16} {row['events']:>6} {row['participants']:>8} {row['priorities']:>5} "
               f"{'–' if row['addressed_pct'] is None else row['addressed_pct']:>6}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """The KPI report for the filters, as a PDF or a workbook, approved data only unless asked."""
+    chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
+    fmt = args.format or args.out.suffix.lower().lstrip(".")
+    if fmt not in report.FORMATS:
+        raise ReportRefused("format", value=fmt or args.out.name)
+    lang = args.report_lang or args.lang
+    with Database(args.db).reading(sight=EVERYTHING if args.include_submitted else DONOR_SIGHT) as con:
+        built = report.build(con, chosen, lang, generated_by=cli_viewer().name)
+    written = report.write(built, fmt, args.out)
+    print(t("cli.report.done", args.lang, path=args.out, size=present.number(written, args.lang)))
     return 0
 
 
@@ -251,6 +265,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--approved-only", action="store_true", help="count approved imports only, as donors see them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
+
+    p = commands.add_parser("report", parents=[common], help="write the KPI report (PDF or Excel) for the filters")
+    p.add_argument("--municipality", action="append", default=[], help="any spelling; repeatable or comma-separated")
+    p.add_argument("--year", action="append", default=[], help="monitoring / calendar year; repeatable")
+    p.add_argument("--theme", action="append", default=[], help="theme key or label; repeatable")
+    p.add_argument("--cycle", default=None, help="contract cycle, e.g. 2019-2023")
+    p.add_argument("--format", choices=report.FORMATS, default=None, help="pdf or xlsx (default: from OUT's extension)")
+    p.add_argument("--report-lang", choices=LANGUAGES, default=None, dest="report_lang",
+                   help="language of the report (default: --lang)")
+    p.add_argument("--include-submitted", action="store_true",
+                   help="count imports awaiting review too (the report says so on its first page)")
+    p.add_argument("out", type=Path)
+    p.set_defaults(run=cmd_report)
 
     p = commands.add_parser("history", parents=[common], help="list imports")
     p.add_argument("--json", action="store_true")

@@ -158,6 +158,12 @@ class Refusal(PopError):
         return t(f"{self.prefix}.{self.reason}", lang, **self.params)
 
 
+class ReportRefused(Refusal):
+    """A report cannot be written: reason is format (neither pdf nor xlsx) or unwritable (path)."""
+
+    prefix = "report.refused"
+
+
 class ReviewRefused(Refusal):
     """An import cannot be approved or rejected: reason is unknown or not_submitted (it stands at state)."""
 

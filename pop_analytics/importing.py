@@ -23,6 +23,7 @@ REPLACED_WHAT = {  # what a stored row is, in a sentence that counts them
     "priority_status": ("statuse vjetore", "yearly statuses"),
     "activities": ("rreshta aktivitetesh", "activity rows"),
     "figures": ("shifra të raportuara", "reported figures"),
+    "targets": ("synime", "targets"),
 }
 
 
@@ -104,17 +105,18 @@ def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = No
 
 def not_theirs(batch: validate.Batch, by: Viewer | None) -> list[Problem]:
     """A problem for each row about a municipality the uploader is not bound to (a partner's file
-    may hold only its own municipalities' rows; network-wide figures are a coordinator's)."""
+    may hold only its own municipalities' rows; network-wide figures and targets are a coordinator's)."""
     if by is None or by.municipalities is None:
         return []
     log = ProblemLog()
     yours = ", ".join(by.municipalities)
-    for frame in (batch.priorities, batch.activities, batch.figures):
+    for frame, network in ((batch.priorities, ""), (batch.activities, ""), (batch.figures, "network_figure_not_yours"),
+                           (batch.targets, "network_target_not_yours")):
         if not len(frame):
             continue
         outside = frame[~frame["municipality"].isin(list(by.municipalities))]
         for sheet, row, municipality in zip(outside["sheet"], outside["excel_row"], outside["municipality"]):
-            code = "not_your_municipality" if isinstance(municipality, str) else "network_figure_not_yours"
+            code = "not_your_municipality" if isinstance(municipality, str) else network
             if log.room(code):
                 log.keep(problem(code, sheet=sheet, row=int(row), value=municipality if isinstance(municipality, str)
                                  else "", yours=yours))

@@ -28,7 +28,8 @@ from .text import fold
 DASH = "–"
 
 # Coded columns and the vocabulary whose labels they show.
-_VOCABULARY = {"status": "statuses", "theme": "themes", "type": "activity_types", "indicator": "indicators"}
+_VOCABULARY = {"status": "statuses", "theme": "themes", "type": "activity_types", "indicator": "indicators",
+               "target_indicator": "target_indicators"}
 
 
 def _missing(value: object) -> bool:
@@ -103,7 +104,8 @@ def filters_text(filters: Filters, lang: str) -> str:
 
 
 # Columns whose values are words of the catalogue: <prefix>.<value>.
-_WORDS = {"state": "state", "import_status": "import_status", "role": "role", "action": "audit_action"}
+_WORDS = {"state": "state", "import_status": "import_status", "role": "role", "action": "audit_action",
+          "achieved_from": "achieved_from"}
 
 
 def _cell(column: str, value: object, lang: str) -> object:
@@ -149,6 +151,10 @@ MOMENTS = "pop_moments"
 # ... and attrs[IDENTIFIERS] the headings of whole numbers that name rather than count (a year, a
 # row of a sheet, an import's number): written without a thousands separator (2023, not 2,023).
 IDENTIFIERS = "pop_identifiers"
+# ... and attrs[AS_NEEDED] the headings of columns holding counts and shares alike (targets): each
+# number with the decimals it has (3 643 and 51,9), not one decimal for all.
+AS_NEEDED = "pop_as_needed"
+_AS_NEEDED_COLUMNS = frozenset({"target_value", "achieved"})
 _IDENTIFIER_COLUMNS = frozenset({"year", "excel_row", "row", "id", "first_year", "last_year", "monitoring_year",
                                  "entry"})
 
@@ -179,6 +185,7 @@ def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) 
     shown = shown.reset_index(drop=True)
     shown.attrs[MOMENTS] = moments
     shown.attrs[IDENTIFIERS] = [t(f"col.{c}", lang) for c in columns if c in _IDENTIFIER_COLUMNS]
+    shown.attrs[AS_NEEDED] = [t(f"col.{c}", lang) for c in columns if c in _AS_NEEDED_COLUMNS]
     return shown
 
 
@@ -252,6 +259,25 @@ def download_name(name: str, lang: str, day: dt.date, extension: str) -> str:
     return f"pop_{safe_name(name)}_{safe_name(lang)}_{day:%Y-%m-%d}.{safe_name(extension)}"
 
 
+def view_stem(name: str, filters: Filters) -> str:
+    """pop_<what>[_<cycle>][_<years>][_<municipalities>] for a chart image or a report, so the
+    file says what it shows: pop_addressed_by_year_2019-2023_2023."""
+    years = sorted(filters.year)
+    if years and years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        span = f"{years[0]}-{years[-1]}"
+    else:
+        span = "_".join(map(str, years))
+    parts = ["pop", name, filters.cycle or "", span, "_".join(filters.municipality)]
+    return safe_name("_".join(part for part in parts if part), limit=120)
+
+
+def source_line(as_of: dict, lang: str) -> str:
+    """Where the figures come from and how recent they are, under a chart or on a report's title page."""
+    date = formats.date(as_of["latest"], lang) if as_of.get("latest") is not None else DASH
+    key = "report.source_with_submitted" if as_of.get("submitted") else "report.source"
+    return t(key, lang, date=date, count=number(as_of.get("submitted", 0), lang))
+
+
 def _moments(frame: pd.DataFrame) -> dict[str, str]:
     """Per date column of frame: 'month', 'date' or 'moment' (from table()'s attrs, else its values)."""
     known = frame.attrs.get(MOMENTS, {})
@@ -275,11 +301,18 @@ def styled(shown: pd.DataFrame, lang: str):
         values = shown[heading]
         if pd.api.types.is_bool_dtype(values) or heading in formatter or heading in shown.attrs.get(IDENTIFIERS, ()):
             continue
-        if _is_decimal(values):
+        if _is_decimal(values) and heading in shown.attrs.get(AS_NEEDED, ()):
+            formatter[heading] = functools.partial(_decimals_as_needed, lang=lang)
+        elif _is_decimal(values):
             formatter[heading] = lambda v: number(v, lang, 1)
         elif pd.api.types.is_integer_dtype(values):
             formatter[heading] = lambda v: number(v, lang)
     return shown.style.format(formatter, na_rep=DASH)
+
+
+def _decimals_as_needed(value: Any, lang: str) -> str:
+    """A count as a whole number, a share with its one decimal, in one column (a target and what was achieved)."""
+    return number(value, lang, 0 if float(value).is_integer() else 1)
 
 
 def _written_with(write: Callable[[Any, str], str], value: Any, lang: str) -> str:
@@ -326,8 +359,8 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> by
             plain.isetitem(position, values.dt.tz_localize(None))
         elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
             # control characters a damaged export leaves would stop the file being written at all
-            plain.isetitem(position, values.map(_xml_text))
-    plain.columns = [_xml_text(c) for c in plain.columns]
+            plain.isetitem(position, values.map(xml_text))
+    plain.columns = [xml_text(c) for c in plain.columns]
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         plain.to_excel(writer, index=False, sheet_name=title)
         worksheet = writer.sheets[title]
@@ -349,7 +382,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> by
     return buffer.getvalue()
 
 
-def _xml_text(value: object) -> object:
+def xml_text(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
@@ -382,6 +415,7 @@ _PREVIEW_COLUMNS = {
     "activities": ["date", "municipality", "type", "events", "participants", "women", "men", "youth", "themes",
                    "cycle"],
     "figures": ["year", "date_from", "date_to", "municipality", "type", "indicator", "value"],
+    "targets": ["objective", "target_indicator", "year", "municipality", "target_value", "note"],
 }
 
 
@@ -390,6 +424,8 @@ def batch_preview(batch, lang: str) -> dict[str, pd.DataFrame]:
     previews = {}
     for kind in reference.SHEET_KINDS:
         frame = getattr(batch, kind)
+        if kind == "targets":  # a target's indicator is not a reported figure's
+            frame = frame.rename(columns={"indicator": "target_indicator", "target": "target_value"})
         if len(frame):
             frame = frame.copy()
             if "themes" in frame.columns:
@@ -507,6 +543,19 @@ def overview_tiles(result: dict, lang: str) -> list[dict]:
         count("municipalities_covered", current["municipalities_covered"],
               previous["municipalities_covered"] if previous else None),
     ]
+
+
+def _capital(text: str) -> str:
+    """A label that begins a tile or a line: its first letter a capital ('Persons reached')."""
+    return text[:1].upper() + text[1:]
+
+
+def reported_tiles(totals: pd.DataFrame, lang: str) -> list[dict]:
+    """queries.reported_totals as tiles, each labelled with its year and as reported: a total a
+    partner or a publication gave, not one counted from itemised rows."""
+    return [{**_tile("reported", number(row.value, lang), year=row.year, source=row.source or DASH),
+             "label_params": {"indicator": _capital(label("indicators", row.indicator, lang)), "year": row.year}}
+            for row in totals.itertuples()]
 
 
 def profile_tiles(result: dict, lang: str) -> list[dict]:

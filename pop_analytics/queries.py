@@ -218,7 +218,14 @@ def activities_by_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.D
         SELECT type, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants
         {sql} GROUP BY type""", params)
-    return table.sort_values(["events", "participants"], ascending=False).reset_index(drop=True)
+    return _ranked(table, ["events", "participants"], "type")
+
+
+def _ranked(table: pd.DataFrame, by: list[str], name: str) -> pd.DataFrame:
+    """Largest first; ties in name order, so a table and its download list rows alike in every run
+    (GROUP BY returns groups in no fixed order)."""
+    table = table.sort_values(name, key=lambda c: c.map(fold), kind="stable")
+    return table.sort_values(by, ascending=False, kind="stable").reset_index(drop=True)
 
 
 def activities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -231,7 +238,7 @@ def activities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters)
                CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men
         {sql} GROUP BY municipality""", params)
     table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
-    return table.sort_values("participants", ascending=False).reset_index(drop=True)
+    return _ranked(table, ["participants"], "municipality")
 
 
 def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -306,6 +313,25 @@ def reported_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
         ORDER BY f.year, f.indicator""", params, indicators=list(reference.indicator_itemised_as()))
 
 
+def reported_totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Per reported-only indicator, its latest year in view: the value as reported for the whole
+    network (or, with municipalities chosen, the sum of theirs), with that year and its sources.
+    Empty with a theme chosen: reported totals are not broken down by theme."""
+    if filters.theme:
+        return pd.DataFrame(columns=["indicator", "year", "value", "source"])
+    found = reported_figures(con, filters)
+    if not filters.municipality:
+        found = found[found["municipality"].isna()]
+    rows = []
+    for indicator, part in found.groupby("indicator", sort=False):
+        latest = part[part["year"] == part["year"].max()]
+        rows.append({"indicator": indicator, "year": int(latest["year"].iloc[0]), "value": float(latest["value"].sum()),
+                     "source": "; ".join(dict.fromkeys(str(s) for s in latest["note"].fillna(latest["source"]).dropna()))})
+    order = {key: i for i, key in enumerate(reference.term_keys("indicators"))}
+    rows.sort(key=lambda r: order.get(r["indicator"], len(order)))
+    return pd.DataFrame(rows, columns=["indicator", "year", "value", "source"])
+
+
 def _without_split(filters: Filters) -> tuple[str, dict[str, object]]:
     sql, params = scope.activities(filters)
     return f"""
@@ -368,6 +394,17 @@ def missing_reports(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 
 
 # ── imports ──────────────────────────────────────────────────────────────────────────────────
+
+def data_as_of(con: duckdb.DuckDBPyConnection) -> dict:
+    """The date of the data a reader sees: the latest approved import still stored, and how many
+    imports awaiting review this reader's rows come from (a coordinator's or a partner's view)."""
+    latest = con.execute(f"""SELECT max(coalesce(reviewed_at, imported_at)) FROM imports
+                             WHERE {store.IMPORT_STATUS_SQL} = 'approved'""").fetchone()
+    seen = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{table}" for table in scope.DATA_VIEWS)
+    submitted = con.execute(f"""SELECT count(*) FROM imports WHERE id IN ({seen})
+                                AND {store.IMPORT_STATUS_SQL} = 'submitted'""").fetchone()
+    return {"latest": latest[0] if latest else None, "submitted": int(submitted[0]) if submitted else 0}
+
 
 def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
     """The import history, newest first (as store.history gives it, without the file hash); with
@@ -433,3 +470,9 @@ def profile_trend(con: duckdb.DuckDBPyConnection, filters: Filters, municipality
             FROM ({sql}) GROUP BY year, cycle ORDER BY cycle, year""", params)
         parts.append(_with_addressed(table).assign(series=series))
     return pd.concat(parts, ignore_index=True)[["series", "cycle", "year", "addressed_pct", "total"]]
+
+
+def target_progress(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Every target within the filters beside what was achieved (pop_analytics.targets.progress)."""
+    from . import targets  # imported here: the one function that needs it
+    return targets.progress(con, filters)

@@ -185,7 +185,7 @@ def _header_reading(kind: str, raw: object, mappings: Mappings) -> Reading | NoM
 
 
 _HEADER_PARTS = re.compile(r"[/(\n]")
-_KIND_MARKERS = {"priorities": "status", "activities": "type", "figures": "indicator"}
+_KIND_MARKERS = {"priorities": "status", "activities": "type", "figures": "indicator", "targets": "objective"}
 # A header read by the rule counts for less than one read exactly when choosing a sheet's kind.
 _CLOSE_WEIGHT = 0.5
 

@@ -124,7 +124,7 @@ def _terms(file_name: str) -> tuple[Term, ...]:
 
 @cache
 def terms(vocabulary: str) -> tuple[Term, ...]:
-    """vocabulary is one of: themes, statuses, activity_types, indicators."""
+    """vocabulary is one of: themes, statuses, activity_types, indicators, objectives, target_indicators."""
     return _terms(f"{vocabulary}.csv")
 
 
@@ -158,6 +158,51 @@ def indicator_itemised_as() -> dict[str, str]:
     return {row["key"]: row["itemised_as"] for row in _read("indicators.csv") if row["itemised_as"]}
 
 
+@dataclass(frozen=True)
+class TargetIndicator:
+    """An indicator a target is set for, and how what was achieved is found: computed from itemised
+    activity rows (measure: events, participants or women_pct; events of activity_type only, when
+    given) or taken from the reported figures of the indicator of the same key."""
+
+    key: str
+    label_sq: str
+    label_en: str
+    unit: str
+    unit_sq: str
+    unit_en: str
+    computed_from: str  # itemised | reported
+    measure: str | None
+    activity_type: str | None
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_sq
+
+    def unit_label(self, lang: str) -> str:
+        return self.unit_en if lang == "en" else self.unit_sq
+
+
+@cache
+def target_indicators() -> tuple[TargetIndicator, ...]:
+    """The indicators of the targets sheet (target_indicators.csv), in the file's order; their labels
+    and aliases are also terms("target_indicators")."""
+    return tuple(
+        TargetIndicator(row["key"], row["label_sq"], row["label_en"], row["unit"], row["unit_sq"], row["unit_en"],
+                        row["computed_from"], row["measure"] or None, row["activity_type"] or None)
+        for row in _read("target_indicators.csv")
+    )
+
+
+@cache
+def target_indicator(key: str) -> TargetIndicator:
+    return next(i for i in target_indicators() if i.key == key)
+
+
+@cache
+def objectives() -> tuple[Term, ...]:
+    """The project's specific objectives (SO1–SO4), as terms("objectives")."""
+    return terms("objectives")
+
+
 @cache
 def cycles() -> dict[str, dict[str, str]]:
     return {row["key"]: row for row in _read("cycles.csv")}
@@ -173,4 +218,4 @@ def columns(kind: str | None = None) -> tuple[Column, ...]:
     )
 
 
-SHEET_KINDS = ("priorities", "activities", "figures")
+SHEET_KINDS = ("priorities", "activities", "figures", "targets")

@@ -42,6 +42,8 @@ class Columns:
 PRIORITY_COLUMNS = Columns(municipality="s.municipality", year="s.year", cycle="s.cycle", theme="p.theme")
 ACTIVITY_COLUMNS = Columns(municipality="municipality", year="year", cycle="cycle", theme_mask="theme_mask")
 FIGURE_COLUMNS = Columns(municipality="f.municipality", year="f.year")
+# Targets are set per indicator, year and municipality: neither a theme nor a contract cycle applies.
+TARGET_COLUMNS = Columns(municipality="t.municipality", year="t.year")
 
 
 def where(filters: Filters, columns: Columns) -> Clause:
@@ -95,11 +97,18 @@ def figures(filters: Filters) -> tuple[str, dict[str, object]]:
     return f"FROM current_figures f\nWHERE true{clause.sql}\n", clause.params
 
 
+def targets(filters: Filters) -> tuple[str, dict[str, object]]:
+    """`FROM current_targets t WHERE …`: targets of the chosen years; with a municipality filter, only
+    those municipalities' targets (the whole network's are not a municipality's)."""
+    clause = where(filters, TARGET_COLUMNS)
+    return f"FROM current_targets t\nWHERE true{clause.sql}\n", clause.params
+
+
 # ── what one reader may see ──────────────────────────────────────────────────────────────────
 
-DATA_VIEWS = ("priorities", "priority_status", "activities", "figures")
+DATA_VIEWS = ("priorities", "priority_status", "activities", "figures", "targets")
 # Free text a person typed about an activity or a status: it may name participants.
-NOTE_COLUMNS = {"priority_status": ("note",), "activities": ("note",), "figures": ("note",)}
+NOTE_COLUMNS = {"priority_status": ("note",), "activities": ("note",), "figures": ("note",), "targets": ("note",)}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ DEMO_DIR = ROOT / "data" / "demo"
 # The browser tab's icon, served by the app itself (a Material icon would be fetched from Google).
 FAVICON = ROOT / "data" / "favicon.png"
 
+# The report's PDF layout (Typst): every word in it comes from a JSON file written beside it.
+REPORT_LAYOUT = ROOT / "data" / "report" / "report.typ"
+
 # Text shown to people, one catalogue per language.
 CATALOGUE_DIR = ROOT / "data" / "i18n"
 

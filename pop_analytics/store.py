@@ -105,6 +105,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id INTEGER PRIMARY KEY, happened_at TIMESTAMP NOT NULL, who VARCHAR NOT NULL, address VARCHAR,
             action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR)""",
     ),
+    (  # 7: the project's targets per objective, indicator, year and municipality (NULL: the whole network)
+        """CREATE TABLE targets (
+            objective VARCHAR NOT NULL, indicator VARCHAR NOT NULL, year INTEGER NOT NULL, municipality VARCHAR,
+            target DOUBLE NOT NULL, unit VARCHAR NOT NULL, source VARCHAR, note VARCHAR,
+            import_id INTEGER NOT NULL, sheet VARCHAR, excel_row INTEGER, superseded_by INTEGER,
+            approved_superseded_by INTEGER)""",
+        """CREATE VIEW current_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+            FROM targets WHERE superseded_by IS NULL""",
+        """CREATE VIEW approved_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+            FROM targets WHERE approved_superseded_by IS NULL
+              AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""",
+    ),
 )
 
 
@@ -116,6 +128,7 @@ SUPERSEDE_KEYS = {
     "priority_status": ("cycle", "municipality", "code", "year"),
     "activities": ("municipality", "year", "month"),
     "figures": ("year", "indicator", "municipality", "type", "date_from", "date_to"),
+    "targets": ("objective", "indicator", "year", "municipality"),
 }
 DATA_TABLES = tuple(SUPERSEDE_KEYS)
 
@@ -326,6 +339,11 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
                 _insert(con, "figures", import_id,
                         "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, "
                         "type, indicator, value, source, note, sheet, excel_row")
+        if len(batch.targets):
+            with _incoming(con, batch.targets):
+                replaced["targets"] = _supersede(con, "targets", import_id)
+                _insert(con, "targets", import_id,
+                        "objective, indicator, year, municipality, target, unit, source, note, sheet, excel_row")
         if review == "approved":
             _show_to_donors(con, import_id)
         if audit is not None:
@@ -399,14 +417,15 @@ def reject(con: duckdb.DuckDBPyConnection, import_id: int, who: str, comment: st
 # What a stored row is, for a person reading what a file will replace: its municipality and its
 # month (activities), priority (priorities, yearly statuses) or year (reported figures).
 _DESCRIBED = {"priorities": "t.code", "priority_status": "t.code || ' · ' || t.year",
-              "activities": "strftime(t.date, '%Y-%m')", "figures": "CAST(t.year AS VARCHAR)"}
+              "activities": "strftime(t.date, '%Y-%m')", "figures": "CAST(t.year AS VARCHAR)",
+              "targets": "t.objective || ' · ' || t.indicator || ' · ' || t.year"}
 
 
 def would_replace(con: duckdb.DuckDBPyConnection, batch) -> pd.DataFrame:
     """What storing a batch would replace, without writing: one row per table, earlier import and
     municipality, with how many rows and which months, priorities or years. Runs on a reader."""
     frames = {"priorities": batch.priorities, "priority_status": batch.priorities, "activities": batch.activities,
-              "figures": batch.figures}
+              "figures": batch.figures, "targets": batch.targets}
     found = []
     for table, frame in frames.items():
         if not len(frame):

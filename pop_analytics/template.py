@@ -11,7 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from . import reference
 from .i18n import t
 
-SHEET_TITLES = {"priorities": "Prioritetet", "activities": "Aktivitetet", "figures": "Shifrat"}
+SHEET_TITLES = {"priorities": "Prioritetet", "activities": "Aktivitetet", "figures": "Shifrat", "targets": "Synimet"}
 LISTS_SHEET = "Listat"
 INSTRUCTIONS_SHEET = "Udhëzime"
 ROWS_WITH_LISTS = 2000  # drop-downs reach this far down; partners rarely send more in one sheet
@@ -19,6 +19,9 @@ ROWS_WITH_LISTS = 2000  # drop-downs reach this far down; partners rarely send m
 # Which reference list each field's drop-down offers.
 _DROPDOWNS = {"municipality": "municipality", "theme": "theme", "themes": "theme", "status": "status",
               "type": "type", "cycle": "cycle", "indicator": "indicator"}
+# A field whose list differs in one kind of sheet: a target's indicator is not a reported figure's.
+_KIND_DROPDOWNS = {("targets", "objective"): "objective", ("targets", "indicator"): "target_indicator",
+                   ("targets", "unit"): "unit"}
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 
@@ -32,6 +35,9 @@ def _lists() -> dict[str, list[str]]:
         # The Albanian label, never the internal key: partners pick what they can read, and the
         # importer reads the label back to its key.
         "indicator": [reference.term_label("indicators", key, "sq") for key in reference.term_keys("indicators")],
+        "objective": [o.key for o in reference.objectives()],
+        "target_indicator": [i.label_sq for i in reference.target_indicators()],
+        "unit": list(dict.fromkeys(i.unit_sq for i in reference.target_indicators())),
     }
 
 
@@ -57,7 +63,7 @@ def _write_kind(workbook: Workbook, kind: str, ranges: dict[str, str]) -> None:
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(col)].width = max(14, len(column.header) + 2)
-        listed = _DROPDOWNS.get(column.field)
+        listed = _KIND_DROPDOWNS.get((kind, column.field)) or _DROPDOWNS.get(column.field)
         if listed:
             # Themes may be several in one cell, so their list only suggests; the rest must match.
             strict = column.field != "themes"
@@ -77,7 +83,7 @@ def _write_instructions(workbook: Workbook) -> None:
     sheet = workbook.active
     sheet.title = INSTRUCTIONS_SHEET
     sheet.column_dimensions["A"].width = 110
-    lines = [t(f"template.instructions.{i}", lang) for lang in ("sq", "en") for i in range(1, 8)]
+    lines = [t(f"template.instructions.{i}", lang) for lang in ("sq", "en") for i in range(1, 9)]
     sheet.cell(1, 1, t("template.title", "sq") + " / " + t("template.title", "en")).font = Font(bold=True, size=14)
     for row, line in enumerate(lines, start=3):
         sheet.cell(row, 1, line).alignment = Alignment(wrap_text=True)

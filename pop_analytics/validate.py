@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -24,6 +25,7 @@ from .messages import ProblemLog, localized, problem, row_ranges
 from .normalise import InvalidValue
 from .reading import Cells, ReadResult, Sheet
 from .settings import EARLIEST_DATE_YEAR, MAX_PROBLEMS_PER_KIND
+from .text import fold
 
 COUNT_FIELDS = ("events", "participants", "women", "men", "youth")
 
@@ -39,6 +41,7 @@ class Batch:
     activities: pd.DataFrame
     figures: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def kinds(self) -> list[str]:
@@ -46,7 +49,7 @@ class Batch:
 
     @property
     def rows(self) -> int:
-        return len(self.priorities) + len(self.activities) + len(self.figures)
+        return len(self.priorities) + len(self.activities) + len(self.figures) + len(self.targets)
 
 
 class _Parsed(Generic[_V]):
@@ -222,8 +225,7 @@ class _SheetCheck:
             self.warnings.append(problem("more_readings", sheet=self.sheet.name, column=self.header(name),
                                          count=len(located) - MAX_PROBLEMS_PER_KIND, listed=MAX_PROBLEMS_PER_KIND))
         for rows, (vocabulary, value, reading) in located[:MAX_PROBLEMS_PER_KIND]:
-            term = localized(matching.term_label(vocabulary, reading.key, "sq"),
-                             matching.term_label(vocabulary, reading.key, "en"))
+            term = localized(_term_label(vocabulary, reading.key, "sq"), _term_label(vocabulary, reading.key, "en"))
             self.warnings.append(problem(_READING_WARNING[reading.how], sheet=self.sheet.name,
                                          row=int(rows[0]) if len(rows) else None, column=self.header(name), value=value,
                                          term=term, mapping=reading.mapping_id, rows=row_ranges(rows.tolist())))
@@ -441,7 +443,154 @@ def _figures(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
     })
 
 
-_BUILDERS = {"priorities": _priorities, "activities": _activities, "figures": _figures}
+# ── targets ──────────────────────────────────────────────────────────────────────────────────
+# The targets sheet's own vocabularies (objectives, target indicators, units), read by the one
+# matching rule (matching.Vocabulary over the reference data). They are not among the vocabularies
+# a saved mapping can name, so a value no term fits is an error to correct in the file.
+
+_TARGET_WHAT = {"objective": ("objektiv", "objective"), "target_indicator": ("tregues", "indicator")}
+
+
+@cache
+def target_vocabulary(name: str) -> matching.Vocabulary:
+    """objective, target_indicator or unit, as the reference data spells their terms."""
+    spellings: dict[str, list[str]] = {}
+    if name == "unit":
+        for indicator in reference.target_indicators():
+            spellings.setdefault(indicator.unit, [indicator.unit, indicator.unit_sq, indicator.unit_en])
+    else:
+        for term in reference.terms("objectives" if name == "objective" else "target_indicators"):
+            spellings[term.key] = [term.key, term.key.replace("_", " "), term.label_sq, term.label_en, *term.aliases]
+    return matching.Vocabulary(name, spellings)
+
+
+def _term_label(vocabulary: str, key: str, lang: str) -> str:
+    """A term as a message names it: an objective by its key (SO2), a target indicator by its label."""
+    if vocabulary == "objective":
+        return key
+    if vocabulary == "target_indicator":
+        return reference.term_label("target_indicators", key, lang)
+    return matching.term_label(vocabulary, key, lang)
+
+
+def _target_labels(name: str, keys: tuple[str, ...]) -> dict[str, str]:
+    return localized(", ".join(_term_label(name, k, "sq") for k in keys),
+                     ", ".join(_term_label(name, k, "en") for k in keys))
+
+
+def _target_refusal(name: str, raw: object, no_match: matching.NoMatch) -> InvalidValue:
+    """A value of the objective or indicator column that no single term fits, refused as the other
+    vocabularies' values are: the terms that fit, or the closest ones suggested."""
+    unread = normalise.text(raw) or ""
+    if no_match.ambiguous:
+        return InvalidValue("ambiguous_value", lazy=lambda: {
+            "what": localized(*_TARGET_WHAT[name]), "candidates": _target_labels(name, no_match.fits), "unread": unread})
+    return InvalidValue(f"unknown_{name}", lazy=lambda: {
+        "suggestion": localized(*("', '".join(_term_label(name, k, lang) for k in no_match.candidates)
+                                  for lang in ("sq", "en"))),
+        "allowed": _target_labels(name, no_match.vocabulary.term_keys()), "unread": unread})
+
+
+def _target_term(check: _SheetCheck, name: str) -> Callable[[object], str]:
+    """A parser of the objective or indicator column: the term's key, noted when not read exactly."""
+    def parse(raw: object) -> str:
+        try:
+            reading = target_vocabulary(name).read(raw)
+        except matching.NoMatch as no_match:
+            raise _target_refusal(name, raw, no_match) from None
+        if reading.how != "exact":
+            check.noted.append((name, normalise.text(raw) or "", reading))
+        return reading.key
+    return parse
+
+
+# A municipality cell that names the whole network: the same as an empty one.
+_NETWORK = ""
+_NETWORK_WORDS = frozenset(fold(w) for w in ("rrjeti", "gjithë rrjeti", "i gjithë rrjeti", "rrjeti POP", "network",
+                                             "whole network", "the whole network", "POP network"))
+
+
+def _municipality_or_network(check: _SheetCheck) -> Callable[[object], str]:
+    read = check.term(normalise.municipality)
+    return lambda raw: _NETWORK if fold(raw) in _NETWORK_WORDS else read(raw)
+
+
+def _unit(raw: object) -> str:
+    """A unit as written → its key, or the text itself (prefixed '?') when no unit fits: whether it is
+    the indicator's unit is decided row by row."""
+    try:
+        return target_vocabulary("unit").read(raw).key
+    except matching.NoMatch:
+        return "?" + (normalise.text(raw) or "")
+
+
+def _targets(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
+    """The project's targets: objective, indicator, year, municipality (empty for the whole network),
+    target value and unit (the indicator's; a cell may leave it out, not name another)."""
+    sheet = check.sheet
+    years = pd.Series(check.column("year", normalise.year, required=True).integers())
+    check.flag((years < EARLIEST_DATE_YEAR).fillna(False).to_numpy(), "year_too_early", "year", years,
+               earliest=EARLIEST_DATE_YEAR)
+    objectives = check.column("objective", _target_term(check, "objective"), required=True)
+    indicators = check.column("indicator", _target_term(check, "target_indicator"), required=True)
+    municipalities = check.column("municipality", _municipality_or_network(check)).map(lambda m: m or None)
+    targets = pd.Series(check.column("target", normalise.number, required=True).tolist(), dtype="Float64")
+    check.flag((targets < 0).fillna(False).to_numpy(), "negative_target", "target", targets)
+    keys = pd.Series(indicators.rows(), dtype=object)
+    known = {i.key: i for i in reference.target_indicators()}
+    expected = keys.map(lambda k: known[k].unit if k in known else None)
+    shares = (expected == "percent").to_numpy()
+    check.flag(shares & (targets > 100).fillna(False).to_numpy(), "share_over_100", "target", targets,
+               indicator=keys.map(lambda k: _target_labels("target_indicator", (k,)) if k in known else ""))
+    units = pd.Series(check.column("unit", _unit).rows(), dtype=object)
+    wrong_unit = (units.notna() & expected.notna() & (units != expected)).to_numpy()
+    check.flag(wrong_unit, "unit_mismatch", "unit", units.map(lambda u: u[1:] if isinstance(u, str) and
+                                                              u.startswith("?") else _unit_written(u)),
+               indicator=keys.map(lambda k: _target_labels("target_indicator", (k,)) if k in known else ""),
+               unit=keys.map(lambda k: localized(known[k].unit_sq, known[k].unit_en) if k in known else ""))
+    frame = pd.DataFrame({
+        "objective": objectives.text(),
+        "indicator": indicators.text(),
+        "year": years,
+        "municipality": municipalities.text(),
+        "target": targets,
+        "unit": _Parsed(expected.tolist(), np.arange(len(expected), dtype=np.int64)).text(),
+        "source": check.column("source", normalise.text).text(),
+        "note": check.column("note", normalise.text).text(),
+        "sheet": _repeated(sheet.name, len(sheet)),
+        "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
+    })
+    return _drop_repeated_targets(check, frame)
+
+
+def _unit_written(key: object) -> str:
+    """A unit key as the Albanian sheet writes it."""
+    return next((i.unit_sq for i in reference.target_indicators() if i.unit == key), str(key))
+
+
+def _drop_repeated_targets(check: _SheetCheck, frame: pd.DataFrame) -> pd.DataFrame:
+    """The same target twice: once is stored (a warning); with two different values, an error."""
+    key = ["objective", "indicator", "year", "municipality"]
+    compared = frame[key].astype(object).where(frame[key].notna(), _NETWORK)
+    complete = frame[["objective", "indicator", "year", "target"]].notna().all(axis=1)
+    repeated = compared.duplicated(keep=False) & complete
+    if not repeated.any():
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for _, group in frame[repeated].groupby([compared[k] for k in key], dropna=False):
+        first = group.iloc[0]
+        for index, row in group.iloc[1:].iterrows():
+            if row["target"] == first["target"]:
+                check.warnings.append(problem("repeated_target", sheet=check.sheet.name, row=int(row["excel_row"]),
+                                              other_row=int(first["excel_row"])))
+                keep[index] = False
+            else:
+                check.report("conflicting_target", int(row["excel_row"]), "target", _shown(row["target"]),
+                             other_row=int(first["excel_row"]))
+    return frame[keep]
+
+
+_BUILDERS = {"priorities": _priorities, "activities": _activities, "figures": _figures, "targets": _targets}
 
 
 def validate(read_result: ReadResult, today: dt.date | None = None, mappings: Mappings = NO_MAPPINGS) -> Batch:
@@ -468,7 +617,7 @@ def validate(read_result: ReadResult, today: dt.date | None = None, mappings: Ma
         raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row or 0)) + problems.summary(),
                           omitted=problems.omitted, warnings=warnings)
     return Batch(priorities=_concat(frames["priorities"]), activities=_concat(frames["activities"]),
-                 figures=_concat(frames["figures"]), warnings=warnings)
+                 figures=_concat(frames["figures"]), warnings=warnings, targets=_concat(frames["targets"]))
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -45,6 +45,8 @@ THEMES = {r["key"]: r["label_sq"] for r in read_reference("themes.csv")}
 STATUSES = {r["key"]: r["label_sq"] for r in read_reference("statuses.csv")}
 TYPES = {r["key"]: r["label_sq"] for r in read_reference("activity_types.csv")}
 INDICATORS = {r["key"] for r in read_reference("indicators.csv")}
+OBJECTIVES = {r["key"] for r in read_reference("objectives.csv")}
+TARGET_INDICATORS = {r["key"]: r for r in read_reference("target_indicators.csv")}
 MUNICIPALITY_NAMES = {r["name"] for r in read_reference("municipalities.csv")}
 # municipality -> the year it joined the POP Network (pop_member_since). No demo row of a
 # municipality (activity, priority status, reported figure) may fall in an earlier year.
@@ -550,6 +552,38 @@ def figures() -> list[list]:
     ]
 
 
+# --------------------------------------------------------------------------- targets
+
+# The network's targets for 2024 and 2025, per objective: all invented for the demo, set near the
+# 2025 key figures (120 council meetings monitored, 32 citizen workshops, 7 public forums, 42
+# candidates engaged, 2,984 unique participants, 129,466 persons reached, 10 monitoring reports), some
+# above and some below them, so that the Targets page shows targets met, missed and not yet known.
+# (objective, indicator, {year: target}, note on every row, or {year: note})
+TARGETS = [
+    ("SO1", "council_meetings", {2024: 60, 2025: 110}, ""),
+    ("SO2", "citizen_workshops", {2024: 20, 2025: 30}, ""),
+    ("SO2", "participants", {2024: 1800, 2025: 3500}, ""),
+    ("SO2", "women_pct", {2024: 50, 2025: 50}, "Synimi është përqindje: gratë mbi gratë dhe burrat."),
+    ("SO2", "unique_participants", {2024: 2000, 2025: 3000}, ""),
+    ("SO2", "persons_reached", {2024: 100000, 2025: 120000}, ""),
+    ("SO3", "public_forums", {2024: 0, 2025: 8},
+     {2024: "Forumet publike mbahen para zgjedhjeve vendore: asnjë i planifikuar për 2024."}),
+    ("SO4", "monitoring_reports", {2024: 10, 2025: 12}, ""),
+    ("SO4", "candidates_engaged", {2025: 40}, ""),
+]
+
+
+def targets() -> list[list]:
+    """One row per objective, indicator and year, for the whole network (Bashkia empty)."""
+    rows = []
+    for objective, indicator, by_year, note in TARGETS:
+        unit = TARGET_INDICATORS[indicator]["unit_sq"]
+        for year, value in sorted(by_year.items()):
+            written = note.get(year, "") if isinstance(note, dict) else note
+            rows.append([objective, TARGET_INDICATORS[indicator]["label_sq"], year, "", value, unit, INVENTED, written])
+    return rows
+
+
 # --------------------------------------------------------------------------- self-check
 
 def self_check(prio_old, prio_new, acts, figs) -> None:
@@ -586,6 +620,9 @@ def self_check(prio_old, prio_new, acts, figs) -> None:
         members = {m for m in MUNI_ORDER if MEMBER_SINCE[m] <= year}
         assert {r["Bashkia"] for r in acts if day(r).year == year} == members, year
     assert all(f[5] in INDICATORS for f in figs)
+    for objective, indicator, by_year, _note in TARGETS:
+        assert objective in OBJECTIVES and indicator in TARGET_INDICATORS, (objective, indicator)
+        assert set(by_year) <= {2024, 2025} and all(v >= 0 for v in by_year.values()), indicator
     # Nothing of a municipality before it joined the network.
     for r in acts:
         assert day(r).year >= MEMBER_SINCE[r["Bashkia"]], r
@@ -606,6 +643,8 @@ def main() -> None:
     prio_header = COLUMNS["priorities"]
     act_header = COLUMNS["activities"]
     fig_header = COLUMNS["figures"]
+    target_header = COLUMNS["targets"]
+    assert target_header == ["Objektivi", "Treguesi", "Viti", "Bashkia", "Synimi", "Njësia", "Burimi", "Shënime"]
     assert prio_header == ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit",
                            "Statusi", "Shënime", "Burimi"]
     assert fig_header == ["Viti", "Nga data", "Deri më", "Bashkia", "Lloji i aktivitetit",
@@ -627,6 +666,7 @@ def main() -> None:
         "aktivitetet.csv": write_csv("aktivitetet.csv", act_header,
                                      [[r[c] for c in act_header] for r in acts]),
         "shifrat.csv": write_csv("shifrat.csv", fig_header, figs),
+        "synimet.csv": write_csv("synimet.csv", target_header, targets()),
     }
     for name, n in counts.items():
         print(f"{OUT.relative_to(ROOT) / name}: {n} rows")

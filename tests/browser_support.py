@@ -81,10 +81,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
 
 
+def metric_pairs(page: Page) -> list[tuple[str, str]]:
+    """(tile label, value) as shown, in page order: two cycles' tiles share their labels."""
+    return [(tile.locator('[data-testid="stMetricLabel"]').inner_text().strip(),
+             tile.locator('[data-testid="stMetricValue"]').inner_text().strip())
+            for tile in page.locator('[data-testid="stMetric"]').all()]
+
+
 def metrics(page: Page) -> dict[str, str]:
     """Tile label → value as shown."""
-    shown = {}
-    for tile in page.locator('[data-testid="stMetric"]').all():
-        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
-        shown[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
-    return shown
+    return dict(metric_pairs(page))

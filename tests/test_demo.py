@@ -8,7 +8,8 @@ import pytest
 from pop_analytics import demo, filters, kpis, reference, store
 from pop_analytics.settings import DEMO_DIR
 
-DEMO_FILES = ["aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv"]
+DEMO_FILES = ["aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv",
+              "synimet.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +19,14 @@ def demo_read(demo_db):
     con.close()
 
 
-def test_the_demo_files_are_the_four_partner_shaped_csvs():
+def test_the_demo_files_are_the_five_partner_shaped_csvs():
     assert [p.name for p in demo.files()] == DEMO_FILES
     assert all(p.parent == DEMO_DIR for p in demo.files())
 
 
-def test_the_demo_loads_as_four_imports_by_the_demo_importer(demo_read):
+def test_the_demo_loads_as_five_imports_by_the_demo_importer(demo_read):
     assert store.history(demo_read)[["id", "file_name", "kind", "rows", "imported_by", "state"]].values.tolist() == [
+        [5, "synimet.csv", "targets", 17, "demo", "stored"],
         [4, "shifrat.csv", "figures", 7, "demo", "stored"],
         [3, "prioritetet_2023_2027.csv", "priorities", 246, "demo", "stored"],
         [2, "prioritetet_2019_2023.csv", "priorities", 511, "demo", "stored"],
@@ -35,15 +37,15 @@ def test_the_demo_loads_as_four_imports_by_the_demo_importer(demo_read):
 def test_loading_the_demo_again_stores_nothing_new(demo_con):
     before = store.snapshot(demo_con)
     reports = demo.load(demo_con)
-    assert [(r.status, r.import_id, r.rows) for r in reports] == [("duplicate", i, 0) for i in (1, 2, 3, 4)]
+    assert [(r.status, r.import_id, r.rows) for r in reports] == [("duplicate", i, 0) for i in (1, 2, 3, 4, 5)]
     assert store.snapshot(demo_con) == before
-    assert len(store.history(demo_con)) == 4
+    assert len(store.history(demo_con)) == 5
 
 
 def test_the_demo_loads_without_errors_and_with_one_expected_warning(con):
     reports = demo.load(con)
-    assert [(r.status, r.errors) for r in reports] == [("imported", [])] * 4
-    assert [[w.code for w in r.warnings] for r in reports] == [["partner_filled"], [], [], []]
+    assert [(r.status, r.errors) for r in reports] == [("imported", [])] * 5
+    assert [[w.code for w in r.warnings] for r in reports] == [["partner_filled"], [], [], [], []]
 
 
 def test_every_demo_row_says_whether_it_is_published_or_invented():

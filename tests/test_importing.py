@@ -185,7 +185,7 @@ def test_a_duplicate_file_leaves_the_kpis_exactly_as_before(demo_con):
     again = importing.import_bytes(demo_con, (DEMO_DIR / "shifrat.csv").read_bytes(), "kopje.csv", today=TODAY)
     assert (again.status, again.import_id) == ("duplicate", DEMO_FIGURES)
     assert kpi_state(demo_con) == before
-    assert len(store.history(demo_con)) == 4
+    assert len(store.history(demo_con)) == 5
 
 
 def test_an_import_followed_by_undo_leaves_the_kpis_exactly_as_before(demo_con, tmp_path):
@@ -212,7 +212,7 @@ def test_a_corrected_priorities_sheet_replaces_the_old_statuses_and_undo_brings_
         "fully_pct": 33.3, "partially_pct": 16.7, "not_addressed_pct": 50.0, "addressed_pct": 50.0}
 
     report = import_file(demo_con, corrected_tirane_2023(tmp_path))
-    assert (report.status, report.rows, report.import_id) == ("imported", 12, 5)
+    assert (report.status, report.rows, report.import_id) == ("imported", 12, 6)
     assert [(w.code, w.message_en, w.message_sq) for w in report.warnings] == [
         ("replaces", "This file replaces 12 priorities stored earlier by import #2 (prioritetet_2019_2023.csv).",
          "Ky skedar zëvendëson 12 prioritete të ruajtura më parë nga importi #2 (prioritetet_2019_2023.csv)."),
@@ -231,7 +231,7 @@ def test_a_corrected_priorities_sheet_replaces_the_old_statuses_and_undo_brings_
     with pytest.raises(UndoRefused) as caught:
         store.undo(demo_con, DEMO_PRIORITIES_2019)
     assert str(caught.value) == ("Import #2 cannot be undone while later imports replace some of its rows: "
-                                 "undo #5 first.")
+                                 "undo #6 first.")
 
     store.undo(demo_con, report.import_id)
     assert kpi_state(demo_con) == before
@@ -267,7 +267,7 @@ def test_an_activities_file_replaces_that_municipalitys_rows_of_the_same_month_o
     # Tiranë's other months are still the demo's rows
     assert rows_of(demo_con, "SELECT month, import_id FROM activities WHERE superseded_by IS NULL AND "
                              "municipality = 'Tiranë' AND year = 2023 ORDER BY date") == [
-        (2, 1), (3, 1), (3, 1), (5, 1), (5, 1), (6, 1), (10, 5), (10, 5)]
+        (2, 1), (3, 1), (3, 1), (5, 1), (5, 1), (6, 1), (10, 6), (10, 6)]
 
     store.undo(demo_con, report.import_id)
     assert kpi_state(demo_con) == before

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, metrics, start_streamlit, stop
+from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, metric_pairs, start_streamlit, stop
 from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, write_csv
+from dashboard_support import number
 from streamlit.testing.v1 import AppTest
 
 from pop_analytics import filters, importing, kpis, present, queries, reference, settings, store
@@ -94,24 +95,29 @@ def sha256(path: Path) -> str:
 
 # ── 1. a running dashboard, a browser on it, and the command line ───────────────────────────
 
-TILES_SHOWN_JS = """() => {
+TILES_SHOWN_JS = """(count) => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.dataset.testScriptState === 'notRunning'
-    && document.querySelectorAll('[data-testid="stMetric"]').length === 8;
+    && document.querySelectorAll('[data-testid="stMetric"]').length === count;
 }"""
 
 
-def _overview_tiles(db: Path) -> dict[str, str]:
-    """Tile label → value as the English overview without filters shows it."""
+def _overview_tiles(db: Path, lang: str = "en") -> list[tuple[str, str]]:
+    """(tile label, value) in the order the overview without filters shows them: each contract
+    cycle's priority tiles apart when the view holds two, then the activity tiles, then the reported totals."""
     with Database(db).reading() as con:
-        specs = present.overview_tiles(queries.overview(con, filters.Filters()), "en")
-    return {t(f"kpi.{spec['name']}", "en"): spec["value"] for spec in specs}
+        result = queries.overview(con, filters.Filters())
+        reported = queries.reported_totals(con, filters.Filters())
+    parts = result["cycles"] if len(result["cycles"]) > 1 else [result]
+    specs = [spec for part in parts for spec in present.overview_tiles(part, lang)[:4]]
+    specs += present.overview_tiles(result, lang)[4:] + present.reported_tiles(reported, lang)
+    return [(t(f"kpi.{spec['name']}", lang, **spec.get("label_params", {})), spec["value"]) for spec in specs]
 
 
-def _shown_tiles(page) -> dict[str, str]:
-    page.wait_for_function(TILES_SHOWN_JS, timeout=60_000, polling=100)
+def _shown_tiles(page, count: int) -> list[tuple[str, str]]:
+    page.wait_for_function(TILES_SHOWN_JS, arg=count, timeout=60_000, polling=100)
     assert page.locator('[data-testid="stException"]').count() == 0
-    return metrics(page)
+    return metric_pairs(page)
 
 
 @pytest.mark.browser
@@ -134,7 +140,7 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
                 page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-GB")
                 page.set_default_timeout(60_000)
                 page.goto(f"{url}/overview?lang=en")
-                assert _shown_tiles(page) == before_tiles  # the app has read the file
+                assert _shown_tiles(page, len(before_tiles)) == before_tiles  # the app has read the file
 
                 with Database(db).reading() as con:
                     expected_kpis = as_json(kpis.kpis(con, filters.resolve(year=2020)))
@@ -177,12 +183,12 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
 
                 after_tiles = _overview_tiles(db)
                 events = t("kpi.events", "en")
-                assert int(after_tiles[events]) == int(before_tiles[events]) + new_events
+                assert number(dict(after_tiles)[events]) == number(dict(before_tiles)[events]) + new_events
                 page.reload()
                 tile = page.locator('[data-testid="stMetric"]').filter(
                     has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{events}$")))
-                expect(tile.locator('[data-testid="stMetricValue"]')).to_have_text(after_tiles[events])
-                assert _shown_tiles(page) == after_tiles
+                expect(tile.locator('[data-testid="stMetricValue"]')).to_have_text(dict(after_tiles)[events])
+                assert _shown_tiles(page, len(after_tiles)) == after_tiles
 
                 page.goto(f"{url}/history?lang=en")
                 newest = page.wait_for_function(GRID_JS, arg=t("col.file_name", "en"), timeout=60_000).json_value()[0]
@@ -520,14 +526,12 @@ def _as_read(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
-def _at_tiles(at: AppTest) -> dict[str, str]:
-    return {_as_read(m.label): _as_read(m.value) for m in at.metric}
+def _at_tiles(at: AppTest) -> list[tuple[str, str]]:
+    return [(_as_read(m.label), _as_read(m.value)) for m in at.metric]
 
 
-def _tiles_sq(db: Path) -> dict[str, str]:
-    with Database(db).reading() as con:
-        specs = present.overview_tiles(queries.overview(con, filters.Filters()), "sq")
-    return {t(f"kpi.{spec['name']}", "sq"): spec["value"] for spec in specs}
+def _tiles_sq(db: Path) -> list[tuple[str, str]]:
+    return _overview_tiles(db, "sq")
 
 
 def test_a_page_opened_while_another_process_writes_waits_and_shows_its_data(app_db):

@@ -267,5 +267,5 @@ def test_a_file_without_any_header_row_is_refused_naming_the_required_columns(tm
         "No sheet in 'shenime.xlsx' has a header row this tool recognises. Put the column names in one row; the "
         "required ones are: Bashkia / Municipality, Kodi / Code, Prioriteti / Priority, Tema / Theme, "
         "Viti i monitorimit / Monitoring year, Statusi / Status, Data / Date, Lloji i aktivitetit / Activity type, "
-        "Viti / Year, Treguesi / Indicator, Vlera / Value.")
+        "Viti / Year, Treguesi / Indicator, Vlera / Value, Objektivi / Objective, Synimi / Target.")
     assert message_sq.startswith("Asnjë fletë në 'shenime.xlsx' nuk ka rresht titujsh që ky program e njeh.")

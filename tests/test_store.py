@@ -46,12 +46,13 @@ def current(con, sql):
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
-                      "users", "sessions", "audit",
+                      "users", "sessions", "audit", "targets",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
-                      "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 6
+                      "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
+                      "current_targets", "approved_targets"}
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 7
     assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [
-        1, 2, 3, 4, 5, 6]
+        1, 2, 3, 4, 5, 6, 7]
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
         "import_ids", "alias_ids", "audit_ids"}
     # the review columns of an import, and each data table's second (donors') supersede mark
@@ -72,7 +73,7 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 6
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 7
     con.close()
 
 
@@ -141,12 +142,12 @@ def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path
     broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
     with pytest.raises(MigrationFailed) as caught:
         store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
-    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 7)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 8)
     assert caught.value.message("en").startswith(
-        "Bringing the database pop.duckdb forward to schema version 7 failed, and that step was undone: the file is "
+        "Bringing the database pop.duckdb forward to schema version 8 failed, and that step was undone: the file is "
         "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
-    # the connection is usable (no aborted transaction) and nothing of step 7 is there
-    assert store.schema_version(con) == 6
+    # the connection is usable (no aborted transaction) and nothing of step 8 is there
+    assert store.schema_version(con) == 7
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
     con.close()
 
@@ -160,7 +161,7 @@ def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
         store.connect(db_path)
     assert caught.value.message("en") == (
         "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
-        "reads up to 6). Nothing was read from or written to it. Update POP Analytics.")
+        "reads up to 7). Nothing was read from or written to it. Update POP Analytics.")
     assert db_path.read_bytes() == before
 
 
@@ -271,7 +272,7 @@ def test_undo_restores_exactly_the_state_before_the_import(con, tmp_path):
                                                                            fier("FIE-03", 2021, "Plotësisht")]))
     assert store.snapshot(con) != before
     removed = store.undo(con, import_id)
-    assert removed == {"priorities": 2, "priority_status": 2, "activities": 0, "figures": 0}
+    assert removed == {"priorities": 2, "priority_status": 2, "activities": 0, "figures": 0, "targets": 0}
     assert store.snapshot(con) == before
     assert current(con, f"SELECT state, undone_at IS NOT NULL FROM imports WHERE id = {import_id}") == [
         ("undone", True)]
@@ -339,7 +340,8 @@ def test_history_lists_imports_newest_first(con, tmp_path):
 
 
 def test_snapshot_holds_current_rows_only_without_import_ids(con, tmp_path):
-    assert store.snapshot(con) == {"priorities": [], "priority_status": [], "activities": [], "figures": []}
+    assert store.snapshot(con) == {"priorities": [], "priority_status": [], "activities": [], "figures": [],
+                                   "targets": []}
     write_file(con, priorities_xlsx(tmp_path / "v1.xlsx", [fier("FIE-01", 2021, "Pa adresuar")]))
     write_file(con, priorities_xlsx(tmp_path / "v2.xlsx", [fier("FIE-01", 2021, "Plotësisht")]))
     snapshot = store.snapshot(con)

@@ -39,10 +39,10 @@ def validations(sheet) -> dict[str, tuple]:
             for v in sheet.data_validations.dataValidation}
 
 
-def test_the_workbook_has_instructions_three_sheets_and_a_hidden_lists_sheet(workbook):
-    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Listat"]
+def test_the_workbook_has_instructions_four_sheets_and_a_hidden_lists_sheet(workbook):
+    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Synimet", "Listat"]
     assert [workbook[name].sheet_state for name in workbook.sheetnames] == [
-        "visible", "visible", "visible", "visible", "hidden"]
+        "visible", "visible", "visible", "visible", "visible", "hidden"]
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,8 @@ def test_the_workbook_has_instructions_three_sheets_and_a_hidden_lists_sheet(wor
         ("Shifrat", ["Viti / Year *", "Nga data / From date", "Deri më / To date", "Bashkia / Municipality",
                      "Lloji i aktivitetit / Activity type", "Treguesi / Indicator *", "Vlera / Value *",
                      "Burimi / Source", "Shënime / Note"]),
+        ("Synimet", ["Objektivi / Objective *", "Treguesi / Indicator *", "Viti / Year *", "Bashkia / Municipality",
+                     "Synimi / Target *", "Njësia / Unit", "Burimi / Source", "Shënime / Note"]),
     ],
 )
 def test_headers_are_bilingual_and_required_ones_are_starred(workbook, sheet, headers):
@@ -81,6 +83,10 @@ def test_headers_are_bilingual_and_required_ones_are_starred(workbook, sheet, he
         ("Shifrat", {"D2:D2000": ("list", "'Listat'!$A$2:$A$62", True, "stop"),
                      "E2:E2000": ("list", "'Listat'!$D$2:$D$9", True, "stop"),
                      "F2:F2000": ("list", "'Listat'!$F$2:$F$8", True, "stop")}),            # indicator
+        ("Synimet", {"A2:A2000": ("list", "'Listat'!$G$2:$G$5", True, "stop"),      # objective
+                     "B2:B2000": ("list", "'Listat'!$H$2:$H$11", True, "stop"),     # target indicator
+                     "D2:D2000": ("list", "'Listat'!$A$2:$A$62", True, "stop"),     # municipality
+                     "F2:F2000": ("list", "'Listat'!$I$2:$I$5", True, "stop")}),    # unit
     ],
 )
 def test_drop_downs_for_municipality_theme_status_and_type(workbook, sheet, expected):
@@ -90,7 +96,8 @@ def test_drop_downs_for_municipality_theme_status_and_type(workbook, sheet, expe
 def test_the_lists_hold_the_reference_values(workbook):
     lists = {column[0].value: [c.value for c in column[1:] if c.value is not None]
              for column in workbook["Listat"].iter_cols()}
-    assert list(lists) == ["municipality", "theme", "status", "type", "cycle", "indicator"]
+    assert list(lists) == ["municipality", "theme", "status", "type", "cycle", "indicator", "objective",
+                           "target_indicator", "unit"]
     assert lists["municipality"][:12] == sorted(reference.pop_municipalities())  # the network's first
     assert sorted(lists["municipality"]) == sorted(m.name for m in reference.municipalities())
     assert len(lists["municipality"]) == 61
@@ -100,6 +107,9 @@ def test_the_lists_hold_the_reference_values(workbook):
                              "Mbledhje e Këshillit Bashkiak", "Workshop qytetar", "Konferencë", "Trajnim", "Tjetër"]
     assert lists["cycle"] == ["2019-2023", "2023-2027"]
     assert lists["indicator"] == INDICATOR_LABELS  # labels a partner reads, never keys like unique_participants
+    assert lists["objective"] == ["SO1", "SO2", "SO3", "SO4"]
+    assert lists["target_indicator"] == [i.label_sq for i in reference.target_indicators()]
+    assert lists["unit"] == ["aktivitete", "persona", "%", "raporte"]
 
 
 def test_the_instructions_are_in_albanian_and_english(workbook):
@@ -107,7 +117,7 @@ def test_the_instructions_are_in_albanian_and_english(workbook):
     assert lines[0] == "POP Analytics — shablloni i monitorimit / POP Analytics — monitoring template"
     assert "Si të plotësohet ky skedar:" in lines
     assert "How to fill in this workbook:" in lines
-    assert len(lines) == 15
+    assert len(lines) == 17
 
 
 def test_date_columns_are_formatted_as_dates(workbook):
@@ -128,7 +138,8 @@ def test_a_filled_in_template_imports(workbook_path, con, tmp_path):
     report = import_file(con, filled)
     assert (report.status, report.kind, report.rows, report.errors) == ("imported", "priorities+activities", 2, [])
     assert [(w.code, w.sheet) for w in report.warnings] == [
-        ("skipped_sheet", "Udhëzime"), ("partner_filled", "Aktivitetet"), ("empty_sheet", "Shifrat")]
+        ("skipped_sheet", "Udhëzime"), ("partner_filled", "Aktivitetet"), ("empty_sheet", "Shifrat"),
+        ("empty_sheet", "Synimet")]
     assert con.execute("SELECT date, municipality, type, events, participants, themes, partner, excel_row "
                        "FROM activities").fetchall() == [
         (dt.date(2023, 10, 5), "Pukë", "focus_group", 2, 30, ["water", "roads"], "Lëvizja Rinore për Demokraci", 2)]

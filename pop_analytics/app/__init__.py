@@ -45,6 +45,7 @@ from .widgets import (
     priority_detail,
     priority_link,
     profile_choice,
+    report_downloads,
     showing,
     sidebar,
     table,
@@ -65,6 +66,6 @@ __all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_und
            "change_password", "chart", "check_upload", "choice_key", "confirm_undo_dialog", "confirm_upload",
            "current_filters", "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels",
            "lang", "long_table", "may", "nothing_to_show", "page_run", "pages", "permit", "priority_choice", "priority_detail", "priority_link",
-           "profile_choice", "read", "recheck_upload", "remove_user", "replacements", "require_page", "review",
+           "profile_choice", "read", "recheck_upload", "remove_user", "replacements", "report_downloads", "require_page", "review",
            "settings", "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr",
            "undo", "uploading_as", "viewer"]

@@ -26,6 +26,8 @@ PAGES = (
     ("priority", "app_pages/priority.py", ":material/flag:"),
     ("participation", "app_pages/participation.py", ":material/groups:"),
     ("municipality", "app_pages/municipality.py", ":material/location_city:"),
+    ("targets", "app_pages/targets.py", ":material/track_changes:"),
+    ("reports", "app_pages/reports.py", ":material/summarize:"),
     ("quality", "app_pages/quality.py", ":material/rule:"),
     ("upload", "app_pages/upload.py", ":material/upload_file:"),
     ("history", "app_pages/history.py", ":material/history:"),
@@ -36,7 +38,8 @@ PAGES = (
 
 # Pages the shared filters do not change: the sidebar shows no filters there (the URL keeps them).
 UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit"})
-SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participation", "municipality"),
+SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participation", "municipality", "targets",
+                                 "reports"),
             "section.data": ("quality", "upload", "history"),
             "section.admin": ("users", "audit")}
 

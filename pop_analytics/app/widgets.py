@@ -3,6 +3,7 @@ tiles, tables with downloads, charts, empty states, a priority's history."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import tempfile
 from collections.abc import Callable
@@ -12,15 +13,15 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
+from .. import charts, formats, present, reference, report, settings, template
 from .. import filters as filtering
-from .. import formats, present, reference, settings, template
 from ..access import Viewer
 from ..filters import Filters
 from ..i18n import t
 from ..scope import NOTE_COLUMNS
 from ..text import fold
 from . import style
-from .data import data, database, read, sight
+from .data import data, database, db, read, sight
 from .roles import INCLUDE_SUBMITTED_KEY, UNFILTERED_PAGES, account_box, submitted_note, viewer
 from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
 
@@ -124,10 +125,11 @@ def empty(key: str = "empty.filters", **params) -> None:
 
 
 def tile(column, name: str, value: str, delta: str | None = None, delta_color: str = "normal",
-         help_params: dict | None = None, delta_description: str | None = None) -> None:
+         help_params: dict | None = None, delta_description: str | None = None,
+         label_params: dict | None = None) -> None:
     """A KPI tile: label and definition from the catalogue (kpi.<name>, kpi.<name>.help)."""
     unchanged = delta is not None and delta.startswith("±")
-    column.metric(tr(f"kpi.{name}"), value, delta=delta, delta_color="off" if unchanged else delta_color,
+    column.metric(tr(f"kpi.{name}", **(label_params or {})), value, delta=delta, delta_color="off" if unchanged else delta_color,
                   delta_arrow="off" if unchanged else "auto", help=tr(f"kpi.{name}.help", **(help_params or {})),
                   border=True, delta_description=delta_description if delta is not None else None)
 
@@ -151,13 +153,23 @@ def nothing_to_show(chosen: Filters) -> bool:
     return False
 
 
-def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters", **kwargs) -> None:
-    """A chart from pop_analytics.charts, or a sentence when there is nothing to draw. The chart's
-    menu (save as PNG/SVG) stays on."""
+def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters",
+          shown_for: Filters | None = None, **kwargs) -> None:
+    """A chart from pop_analytics.charts, or a sentence when there is nothing to draw, and a button
+    that saves it as a PNG named after the view, with the filters (shown_for: the filters the chart
+    shows, when the page narrows them further) and the data's source and date under its title."""
     if frame is None or frame.empty:
         empty(empty_key)
         return
-    st.altair_chart(make(frame, lang(), *args, **kwargs), width="stretch")
+    view = shown_for or current_filters()
+    lines = [present.filters_text(view, lang()), present.source_line(data("data_as_of"), lang())]
+    stem = present.view_stem(charts.export_name(make, *args), view)
+    made = make(frame, lang(), *args, **kwargs)
+    st.altair_chart(made, width="stretch")  # the page says its filters above; the saved image carries them
+    exported = charts.for_export(made, stem, lines)
+    st.download_button(tr("download.chart"), functools.partial(charts.png, exported), file_name=f"{stem}.png",
+                       mime="image/png", key=download_key("png", stem), on_click="ignore", type="tertiary",
+                       icon=":material/image:")
 
 
 # The free-text columns a reader without notes (a donor) is not shown.
@@ -298,6 +310,29 @@ def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
                             file_name=present.download_name(name, lang(), today, "xlsx"),
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             key=download_key("xlsx", name), on_click="ignore", icon=":material/download:")
+
+
+_REPORT_MIME = {"pdf": "application/pdf",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def report_downloads(chosen: Filters) -> None:
+    """The KPI report of the view as a PDF and as a workbook. Each is built only when its button is
+    pressed, after the page run: the language, the rows this reader may see and their name are
+    taken now, while the page run knows them."""
+    language, seen, person = lang(), sight(), viewer()
+    who = person.name if person is not None and person.how != "public" else tr("role.donor")
+
+    def built(fmt: str) -> bytes:
+        with db().reading(sight=seen) as con:
+            return report.render(report.build(con, chosen, language, generated_by=who), fmt)
+
+    row = st.container(horizontal=True, gap="small")
+    for fmt in report.FORMATS:
+        row.download_button(tr(f"reports.download.{fmt}"), functools.partial(built, fmt),
+                            file_name=report.file_name(chosen, language, fmt), mime=_REPORT_MIME[fmt],
+                            key=f"report_{fmt}", on_click="ignore", type="primary" if fmt == "pdf" else "secondary",
+                            icon=":material/picture_as_pdf:" if fmt == "pdf" else ":material/table_view:")
 
 
 def download_key(kind: str, name: str) -> str:

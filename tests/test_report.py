@@ -1,0 +1,268 @@
+"""The KPI report, built from the demo database in both languages and both forms, and read back:
+the PDF's text with pdftotext, the workbook with openpyxl. Every headline number must equal what
+`python -m pop_analytics kpis --json --approved-only` prints for the same filters."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from conftest import ACTIVITY_HEADERS, TODAY, cli_json, run_cli, write_csv
+
+from pop_analytics import filters, present, queries, reading, report, store, validate
+from pop_analytics.database import Database
+from pop_analytics.i18n import t
+from pop_analytics.scope import DONOR_SIGHT, EVERYTHING
+
+NOW = dt.datetime(2026, 12, 1, 9, 30)
+
+# name → (CLI filter arguments, the same as Filters); each is one contract cycle's view.
+VIEWS = {
+    "final_year_2019_2023": (["--year", "2023", "--cycle", "2019-2023"], {"year": [2023], "cycle": "2019-2023"}),
+    "year_2025": (["--year", "2025"], {"year": [2025]}),
+    "durres_2024": (["--municipality", "Durres", "--year", "2024"], {"municipality": ["Durrës"], "year": [2024]}),
+}
+CASES = [(view, lang) for view in VIEWS for lang in ("en", "sq")]
+
+
+def chosen(view: str) -> filters.Filters:
+    return filters.resolve(**VIEWS[view][1])
+
+
+@functools.cache
+def _kpis_json(db: str, arguments: tuple[str, ...]) -> dict:
+    return cli_json(run_cli("kpis", *arguments, "--json", "--approved-only", db=db))
+
+
+def kpis_json(db, view: str, previous: bool = False) -> dict | None:
+    """What `kpis --json` prints for the view (previous: for the year before, as the change is taken)."""
+    arguments = list(VIEWS[view][0])
+    if previous:
+        position = arguments.index("--year") + 1
+        arguments[position] = str(int(arguments[position]) - 1)
+    return _kpis_json(str(db), tuple(arguments))
+
+
+@pytest.fixture(scope="module")
+def built(demo_db):
+    """view, lang, format → the report's bytes (built once per module, as a donor sees the data)."""
+    made: dict[tuple[str, str, str], bytes] = {}
+
+    def get(view: str, lang: str, fmt: str) -> bytes:
+        if (view, lang, fmt) not in made:
+            with Database(demo_db).reading(sight=DONOR_SIGHT) as con:
+                content = report.build(con, chosen(view), lang, generated_by="Besa", now=NOW)
+            made[view, lang, fmt] = report.render(content, fmt)
+        return made[view, lang, fmt]
+    return get
+
+
+def pdf_lines(data: bytes, tmp_path) -> list[str]:
+    """The PDF's text as pdftotext lays it out, each line with its runs of spaces made one space."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: install Debian's poppler-utils")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
+                          text=True, encoding="utf-8").stdout
+    return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if line.strip()]
+
+
+def headline_rows(found: dict, before: dict | None, lang: str) -> list[str]:
+    """The headline lines the report must print, written from kpis --json as the language writes numbers."""
+    p, a = found["priorities"], found["activities"]
+    bp, ba = (before or {}).get("priorities") or {}, (before or {}).get("activities") or {}
+    pp = t("unit.pp", lang)
+
+    def points(key: str, now: float | None, earlier: dict) -> str:
+        return present.signed(present.change(now, earlier.get(key)), lang, 1, pp) or present.DASH
+
+    def count(value: int, earlier: int | None) -> str:
+        return present.signed(None if earlier is None else value - earlier, lang) or present.DASH
+
+    shares = [(t(f"kpi.{name}", lang), present.percent(p[f"{name}_pct"], lang), present.number(n, lang),
+               points(f"{name}_pct", p[f"{name}_pct"], bp if bp.get("total") else {}))
+              for name, n in (("addressed", p["fully"] + p["partially"]), ("fully", p["fully"]),
+                              ("partially", p["partially"]), ("not_addressed", p["not_addressed"]))]
+    rows = [(t("kpi.priorities", lang), present.number(p["total"], lang), present.DASH,
+             count(p["total"], bp.get("total") if bp.get("total") else None)), *shares,
+            (t("kpi.events", lang), present.number(a["events"], lang), present.DASH,
+             count(a["events"], ba.get("events") if before else None)),
+            (t("kpi.participants", lang), present.number(a["participants"], lang), present.DASH,
+             count(a["participants"], ba.get("participants") if before else None)),
+            (t("kpi.women_pct", lang), present.percent(a["women_pct"], lang), present.number(a["women"], lang),
+             points("women_pct", a["women_pct"], ba if before else {})),
+            (t("kpi.municipalities_covered", lang), present.number(found["municipalities_covered"], lang), present.DASH,
+             count(found["municipalities_covered"], before["municipalities_covered"] if before else None))]
+    return [re.sub(r"\s+", " ", " ".join(row)) for row in rows]
+
+
+@pytest.mark.parametrize(("view", "lang"), CASES)
+def test_the_pdf_holds_the_headline_numbers_of_kpis_json_in_the_language_s_format(built, demo_db, tmp_path, view,
+                                                                                  lang):
+    lines = pdf_lines(built(view, lang, "pdf"), tmp_path)
+    expected = headline_rows(kpis_json(demo_db, view), kpis_json(demo_db, view, previous=True), lang)
+    assert [row for row in expected if row not in lines] == []
+
+
+@pytest.mark.parametrize(("view", "lang"), CASES)
+def test_the_pdf_s_first_page_says_what_it_covers_how_recent_and_that_it_holds_approved_data(built, demo_db, tmp_path,
+                                                                                            view, lang):
+    lines = pdf_lines(built(view, lang, "pdf"), tmp_path)
+    with Database(demo_db).reading(sight=DONOR_SIGHT) as con:
+        as_of = queries.data_as_of(con)
+    first = lines[:lines.index(t("report.part.headline", lang))]
+    assert first[:2] == [t("report.title", lang), t("report.network", lang)]
+    said = re.sub(r"\s+", " ", " ".join(first))
+    for fact in (f"{t('report.fact.filters', lang)} {present.filters_text(chosen(view), lang)}",
+                 f"{t('report.fact.data_date', lang)} {present.formats.date(as_of['latest'], lang)}",
+                 f"{t('report.fact.generated', lang)} " + t("report.generated", lang, who="Besa",
+                                                            when=present.formats.moment(NOW, lang)),
+                 t("report.approved_only", lang)):
+        assert re.sub(r"\s+", " ", fact) in said
+
+
+PAGE_FOOTER = re.compile(r"(\d+) ?/ ?(\d+)$")
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_pdf_is_a4_numbered_and_embeds_its_fonts(built, tmp_path, lang):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(built("final_year_2019_2023", lang, "pdf"))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the 'emb' column
+    numbers = [PAGE_FOOTER.search(line).groups() for line in pdf_lines(path.read_bytes(), tmp_path)
+               if PAGE_FOOTER.search(line) and t("report.title", lang) in line]
+    assert numbers == [(str(n), str(pages)) for n in range(1, pages + 1)]
+
+
+def sheet_rows(book: openpyxl.Workbook, title: str) -> dict[str, list]:
+    """The sheet's table as label → the cells after it (values as openpyxl reads them)."""
+    sheet = book[present.sheet_title(title)]
+    found = {}
+    for row in sheet.iter_rows(min_row=6):
+        if row[0].value is None:  # the table ends; a note may follow
+            break
+        found[row[0].value] = row[1:]
+    return found
+
+
+@pytest.mark.parametrize(("view", "lang"), CASES)
+def test_the_workbook_holds_the_same_numbers_as_numbers(built, demo_db, view, lang):
+    book = openpyxl.load_workbook(io.BytesIO(built(view, lang, "xlsx")))
+    found = kpis_json(demo_db, view)
+    p, a = found["priorities"], found["activities"]
+    cycle = found["filters"]["cycle"] or ("2023-2027" if found["filters"]["year"] == [2025] or
+                                          found["filters"]["year"] == [2024] else "2019-2023")
+    priorities = sheet_rows(book, f"{t('report.sheet.priorities', lang)} {cycle}")
+    shown = {label: [c.value for c in cells[:2]] for label, cells in priorities.items()}
+    assert shown == {
+        t("kpi.priorities", lang): [p["total"], None],
+        t("kpi.addressed", lang): [p["addressed_pct"], p["fully"] + p["partially"]],
+        t("kpi.fully", lang): [p["fully_pct"], p["fully"]],
+        t("kpi.partially", lang): [p["partially_pct"], p["partially"]],
+        t("kpi.not_addressed", lang): [p["not_addressed_pct"], p["not_addressed"]],
+    }
+    activities = sheet_rows(book, t("report.sheet.activities", lang))
+    assert {label: cells[0].value for label, cells in activities.items()} == {
+        t("kpi.events", lang): a["events"], t("kpi.participants", lang): a["participants"],
+        t("kpi.women_pct", lang): a["women_pct"], t("kpi.municipalities_covered", lang): found["municipalities_covered"]}
+    numbers = [c for cells in [*priorities.values(), *activities.values()] for c in cells if c.value is not None]
+    assert numbers and all(c.data_type == "n" for c in numbers)
+    assert {c.number_format for c in numbers} <= {"#,##0", '0.0"%"', '+0.0" pp";-0.0" pp";0.0" pp"', "+#,##0;-#,##0;0"}
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_every_sheet_of_the_workbook_says_its_filters_and_freezes_its_heading(built, lang):
+    book = openpyxl.load_workbook(io.BytesIO(built("durres_2024", lang, "xlsx")))
+    filters_line = present.filters_text(chosen("durres_2024"), lang)
+    assert book.sheetnames[0] == present.sheet_title(t("report.sheet.cover", lang))
+    assert len(book.sheetnames) == 10
+    for sheet in book.worksheets[1:]:
+        assert sheet["A2"].value == f"{t('report.fact.filters', lang)}: {filters_line}", sheet.title
+        assert sheet.freeze_panes == "A6", sheet.title
+        for column in sheet.iter_cols(min_row=5):  # every text from the heading down fits its column
+            longest = max((len(c.value) for c in column[:-1] if isinstance(c.value, str)), default=0)
+            width = sheet.column_dimensions[column[0].column_letter].width
+            assert width >= min(60, longest), (sheet.title, column[0].column_letter)
+    municipalities = sheet_rows(book, t("report.sheet.municipalities", lang))
+    assert list(municipalities) == ["Durrës"]
+
+
+def hostile_figures(directory) -> tuple:
+    """A coordinator's figures sheet whose text cells a spreadsheet would run as formulas."""
+    headers = ["Viti", "Bashkia", "Treguesi", "Vlera", "Burimi"]
+    return write_csv(directory / "shifrat_formula.csv", [
+        headers, [2025, "Durrës", "persons_reached", 500, '=HYPERLINK("http://evil.example","click")'],
+        [2025, "Durrës", "candidates_engaged", 3, "+1+1"]])
+
+
+def test_text_a_spreadsheet_would_run_is_written_as_text_in_the_workbook(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    path = hostile_figures(tmp_path)
+    with db.writing() as con:
+        batch = validate.validate(reading.read(path.read_bytes(), path.name), today=TODAY)
+        assert len(batch.figures) == 2
+        store.write(con, batch, path.name, hashlib.sha256(path.read_bytes()).hexdigest(), who="besa",
+                    review="approved")
+    with db.reading(sight=DONOR_SIGHT) as con:
+        content = report.build(con, filters.resolve(municipality=["Durrës"], year=[2025]), "en", "besa", now=NOW,
+                               with_charts=False)
+    book = openpyxl.load_workbook(io.BytesIO(report.render(content, "xlsx")))
+    cells = {c.value: c for row in book[present.sheet_title(t("report.sheet.reported", "en"))].iter_rows()
+             for c in row if isinstance(c.value, str)}
+    for text in ('=HYPERLINK("http://evil.example","click")', "+1+1"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix, text
+    assert not [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_coordinator_s_report_with_submitted_data_says_so_on_its_first_page(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    path = write_csv(tmp_path / "Durres_2025.csv", [ACTIVITY_HEADERS, ["12.03.2025", "Durrës", "Fokus grup", 2, 30,
+                                                                       15, 15, None, "Uji i pijshëm"]])
+    with db.writing() as con:
+        batch = validate.validate(reading.read(path.read_bytes(), path.name), today=TODAY)
+        store.write(con, batch, path.name, hashlib.sha256(path.read_bytes()).hexdigest(), who="arta",
+                    review="submitted")
+    for sight, expected in ((EVERYTHING, t("report.includes_submitted", "en", count=1)),
+                            (DONOR_SIGHT, t("report.approved_only", "en"))):
+        with db.reading(sight=sight) as con:
+            content = report.build(con, filters.resolve(year=[2025]), "en", "besa", now=NOW, with_charts=False)
+        assert content.approval == expected
+        lines = pdf_lines(report.render(content, "pdf"), tmp_path)
+        assert re.sub(r"\s+", " ", expected) in re.sub(r"\s+", " ", " ".join(lines[:12]))
+
+
+def test_the_report_command_writes_both_forms_and_names_what_went_wrong(demo_db, tmp_path):
+    for name in ("kpi.pdf", "kpi.xlsx"):
+        out = tmp_path / name
+        result = run_cli("report", "--year", "2023", "--cycle", "2019-2023", "--report-lang", "sq", str(out), db=demo_db)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout == f"Report written: {out} ({out.stat().st_size:,} bytes)\n"
+        assert out.read_bytes()[:4] == (b"%PDF" if name.endswith("pdf") else b"PK\x03\x04")
+    refused = run_cli("report", str(tmp_path / "kpi.docx"), db=demo_db)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == ("Error: A report is written as pdf or xlsx, not 'docx': give --format pdf or --format "
+                              "xlsx, or end the file name in .pdf or .xlsx.\n")
+    nowhere = run_cli("report", str(tmp_path / "missing" / "kpi.pdf"), db=demo_db)
+    assert nowhere.returncode == 1
+    assert nowhere.stderr == ("Error: The report could not be written to kpi.pdf (No such file or directory): choose a "
+                              "folder that exists and that you may write to.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kpi.pdf", "kpi.xlsx"]
+
+
+@pytest.mark.parametrize(("view", "lang", "expected"), [
+    ("final_year_2019_2023", "en", "pop_kpi_report_2019-2023_2023_en.pdf"),
+    ("durres_2024", "sq", "pop_kpi_report_2024_Durres_sq.pdf"),
+])
+def test_a_report_s_file_name_says_what_it_covers(view, lang, expected):
+    assert report.file_name(chosen(view), lang, "pdf") == expected
