@@ -18,6 +18,7 @@ for objective in reference.objectives():
     if not mine.any():
         continue
     st.subheader(app.tr("targets.objective", code=objective.key, label=objective.label(lang)))
-    app.chart(charts.target_progress, progress[mine & progress["reached_pct"].notna()], empty_key="targets.no_progress")
+    app.chart(charts.target_progress, progress[mine & progress["reached_pct"].notna()], empty_key="targets.no_progress",
+              part=objective.key)
     app.table(shown[mine], f"targets_{objective.key}", ["target_indicator", "year", "municipality", "target_value",
                                                         "achieved", "reached_pct", "achieved_from"])

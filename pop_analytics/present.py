@@ -545,7 +545,7 @@ def overview_tiles(result: dict, lang: str) -> list[dict]:
     ]
 
 
-def _capital(text: str) -> str:
+def capital(text: str) -> str:
     """A label that begins a tile or a line: its first letter a capital ('Persons reached')."""
     return text[:1].upper() + text[1:]
 
@@ -554,7 +554,7 @@ def reported_tiles(totals: pd.DataFrame, lang: str) -> list[dict]:
     """queries.reported_totals as tiles, each labelled with its year and as reported: a total a
     partner or a publication gave, not one counted from itemised rows."""
     return [{**_tile("reported", number(row.value, lang), year=row.year, source=row.source or DASH),
-             "label_params": {"indicator": _capital(label("indicators", row.indicator, lang)), "year": row.year}}
+             "label_params": {"indicator": capital(label("indicators", row.indicator, lang)), "year": row.year}}
             for row in totals.itertuples()]
 
 

@@ -103,7 +103,8 @@ def _col(key: str, lang: str) -> str:
 
 
 def _label(vocabulary: str, key: object, lang: str) -> str:
-    return present.label(vocabulary, key, lang)
+    """A term as a table cell shows it: its label, beginning with a capital ('Focus group')."""
+    return present.capital(present.label(vocabulary, key, lang))
 
 
 # ── headline ─────────────────────────────────────────────────────────────────────────────────
@@ -181,7 +182,8 @@ def _reported(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> Ta
              Cell(r.municipality if isinstance(r.municipality, str) else t("common.whole_network", lang)),
              Cell(float(r.value), "count"), Cell(r.note if isinstance(r.note, str) and r.note else r.source)]
             for r in found.itertuples()]
-    return Table("reported", t("report.section.reported", lang), heads, rows, note=t("report.reported_note", lang))
+    return Table("reported", t("report.section.reported", lang), heads, rows,
+                 note=t("report.reported_note" if rows else "report.reported_none", lang))
 
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> list[Table]:

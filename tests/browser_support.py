@@ -7,10 +7,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -91,3 +93,46 @@ def metric_pairs(page: Page) -> list[tuple[str, str]]:
 def metrics(page: Page) -> dict[str, str]:
     """Tile label → value as shown."""
     return dict(metric_pairs(page))
+
+
+@contextmanager
+def chromium(timeout_ms: int) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for a test module; Playwright's own browser download cannot work
+    here. Expectations wait timeout_ms: a loaded CI machine may take more than Playwright's 5 s."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    expect.set_options(timeout=timeout_ms)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+# What is still pending on a page: the script running (the status widget says 'Running'), skeletons,
+# a chart not yet drawn, a table without its canvas or its cells, no title yet. Charts and tables
+# that are not visible (hidden tabs, closed expanders) do not count. An empty list: it is rendered.
+PENDING_JS = """() => {
+  const pending = [];
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return ['no app'];
+  if (app.dataset.testScriptState !== 'notRunning') pending.push('script ' + app.dataset.testScriptState);
+  if (app.dataset.testConnectionState !== 'CONNECTED') pending.push('connection ' + app.dataset.testConnectionState);
+  const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
+  if (skeletons) pending.push(skeletons + ' skeletons');
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  if (status) pending.push('status widget: ' + status.innerText);
+  const visible = e => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true});
+  document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart, i) => {
+    if (!visible(chart)) return;
+    const drawn = chart.querySelector('svg.marks, canvas');
+    if (!drawn || drawn.getBoundingClientRect().height < 20) pending.push('chart ' + i + ' not drawn');
+  });
+  document.querySelectorAll('[data-testid="stDataFrame"]').forEach((grid, i) => {
+    if (visible(grid) && !grid.querySelector('canvas')) pending.push('table ' + i + ' not drawn');
+    else if (visible(grid) && !grid.querySelector('table[role="grid"] tbody')) pending.push('table ' + i + ' has no cells yet');
+  });
+  if (!document.querySelector('[data-testid="stMain"] h1')) pending.push('no title');
+  return pending;
+}"""

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import hostile_files
 import openpyxl
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, healthy, metrics, start_streamlit, stop
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import GRID_JS, PENDING_JS, chromium, healthy, metrics, start_streamlit, stop
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import access, demo, filters, kpis, present, queries, reference, store
@@ -48,32 +48,6 @@ VIEWS = {
 OVERVIEW_TILES = ("addressed", "fully", "partially", "not_addressed", "events", "participants", "women_pct",
                   "municipalities_covered")
 PROFILE_TILES = ("addressed", "priorities", "events", "participants", "women_pct")
-
-# What is still pending on the page: the script running (the status widget says 'Running'),
-# skeletons, a chart not yet drawn, a table without its canvas, no title yet. Charts and tables that
-# are not visible (hidden tabs, closed expanders) do not count. An empty list: the page is rendered.
-PENDING_JS = """() => {
-  const pending = [];
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return ['no app'];
-  if (app.dataset.testScriptState !== 'notRunning') pending.push('script ' + app.dataset.testScriptState);
-  if (app.dataset.testConnectionState !== 'CONNECTED') pending.push('connection ' + app.dataset.testConnectionState);
-  const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
-  if (skeletons) pending.push(skeletons + ' skeletons');
-  const status = document.querySelector('[data-testid="stStatusWidget"]');
-  if (status) pending.push('status widget: ' + status.innerText);
-  const visible = e => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true});
-  document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart, i) => {
-    if (!visible(chart)) return;
-    const drawn = chart.querySelector('svg.marks, canvas');
-    if (!drawn || drawn.getBoundingClientRect().height < 20) pending.push('chart ' + i + ' not drawn');
-  });
-  document.querySelectorAll('[data-testid="stDataFrame"]').forEach((grid, i) => {
-    if (visible(grid) && !grid.querySelector('canvas')) pending.push('table ' + i + ' not drawn');
-  });
-  if (!document.querySelector('[data-testid="stMain"] h1')) pending.push('no title');
-  return pending;
-}"""
 
 # ── the server and the browser ───────────────────────────────────────────────────────────────
 
@@ -129,16 +103,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
-                    "Playwright's own browser download cannot work here.")
-    expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine may take more than Playwright's 5 s
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS)
+    with chromium(TIMEOUT_MS) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

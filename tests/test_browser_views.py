@@ -30,8 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pandas as pd
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -53,32 +53,6 @@ VIEWPORTS = {1440: DESKTOP, 390: PHONE}
 PAGES = tuple(name for name, _, _ in APP_PAGES)  # every page of the router (local mode opens them all)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
 
-# What is still pending on the page (test_browser.py's rule, and a table's accessible cells): the
-# script running, skeletons, a visible chart not yet drawn, a visible table without its canvas or
-# its cells, no title.
-PENDING_JS = """() => {
-  const pending = [];
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return ['no app'];
-  if (app.dataset.testScriptState !== 'notRunning') pending.push('script ' + app.dataset.testScriptState);
-  if (app.dataset.testConnectionState !== 'CONNECTED') pending.push('connection ' + app.dataset.testConnectionState);
-  const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
-  if (skeletons) pending.push(skeletons + ' skeletons');
-  const status = document.querySelector('[data-testid="stStatusWidget"]');
-  if (status) pending.push('status widget: ' + status.innerText);
-  const visible = e => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true});
-  document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart, i) => {
-    if (!visible(chart)) return;
-    const drawn = chart.querySelector('svg.marks, canvas');
-    if (!drawn || drawn.getBoundingClientRect().height < 20) pending.push('chart ' + i + ' not drawn');
-  });
-  document.querySelectorAll('[data-testid="stDataFrame"]').forEach((grid, i) => {
-    if (visible(grid) && !grid.querySelector('canvas')) pending.push('table ' + i + ' not drawn');
-    else if (visible(grid) && !grid.querySelector('table[role="grid"] tbody')) pending.push('table ' + i + ' has no cells yet');
-  });
-  if (!document.querySelector('[data-testid="stMain"] h1')) pending.push('no title');
-  return pending;
-}"""
 
 # Text cut short: an element of a KPI tile's label or value, or of a status badge, whose text is wider
 # than its box (scrollWidth > clientWidth + 1). Inline elements have no box of their own (both 0).
@@ -201,13 +175,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium(TIMEOUT_MS) as launched:
         yield launched
-        launched.close()
 
 
 def new_context(browser, width: int) -> BrowserContext:

@@ -7,14 +7,18 @@ from pathlib import Path
 import pytest
 from dashboard_support import PAGE_NAMES, assert_clean, metrics, open_app, texts
 
+from pop_analytics.i18n import t
+
 HEADINGS = {
     "en": {"overview": "Overview", "tracker": "Social Contract tracker", "priority": "Priority",
            "participation": "Participation",
-           "municipality": "Municipality profile", "quality": "Data quality", "upload": "Upload",
+           "municipality": "Municipality profile", "targets": "Targets", "reports": "Reports",
+           "quality": "Data quality", "upload": "Upload",
            "history": "Import history", "users": "Users", "audit": "Audit log"},
     "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "priority": "Prioriteti",
            "participation": "Pjesëmarrja",
-           "municipality": "Profili i bashkisë", "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
+           "municipality": "Profili i bashkisë", "targets": "Synimet", "reports": "Raporte",
+           "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
            "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve"},
 }
 
@@ -45,7 +49,8 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
     assert at.title[0].value == HEADINGS[lang][page]
     sentences = {"overview": "empty.database", "tracker": "empty.database", "priority": "empty.database",
                  "participation": "empty.database",
-                 "municipality": "empty.database", "quality": "empty.database", "upload": "upload.waiting",
+                 "municipality": "empty.database", "targets": "empty.database", "reports": "empty.database",
+                 "quality": "empty.database", "upload": "upload.waiting",
                  "history": "history.empty", "users": "users.none", "audit": "audit.empty"}
     from pop_analytics.i18n import t
     assert t(sentences[page], lang) in [info.value for info in at.info]
@@ -66,6 +71,32 @@ def test_overview_shows_eight_tiles_and_three_charts(app_db):
     assert list(metrics(at)) == ["Priorities addressed", "Fully addressed", "Partially addressed", "Not addressed",
                                  "Events", "Participants", "Women's share", "Municipalities covered"]
     assert len(at.get("vega_lite_chart")) == 3
+    assert [b.key for b in at.download_button if b.key.startswith("png_")] == [
+        "png_pop_addressed_by_year_2023", "png_pop_status_by_theme_2023", "png_pop_participants_by_month_2023"]
+
+
+@pytest.mark.parametrize(("lang", "year", "expected"), [
+    ("en", "2025", [("Unique participants, 2025 (reported)", "2,984"), ("Persons reached, 2025 (reported)", "129,466"),
+                    ("Candidates engaged, 2025 (reported)", "42"),
+                    ("Monitoring reports published, 2025 (reported)", "10")]),
+    ("sq", "2025", [("Pjesëmarrës unikë, 2025 (sipas raportit)", "2\u00a0984"),
+                    ("Persona të arritur, 2025 (sipas raportit)", "129\u00a0466"),
+                    ("Kandidatë të angazhuar, 2025 (sipas raportit)", "42"),
+                    ("Raporte monitorimi të publikuara, 2025 (sipas raportit)", "10")]),
+    ("en", "2020", [("Social contracts signed, 2020 (reported)", "6")]),
+    ("en", "2023", []),  # the 2023 newsletter's totals are itemised too: Data quality compares them
+])
+def test_the_overview_shows_the_period_s_reported_totals_as_tiles_of_their_own(app_db, lang, year, expected):
+    at = open_app("overview", {"lang": lang, "year": year})
+    assert_clean(at)
+    assert [(m.label, m.value) for m in at.metric][8:] == expected
+    assert (t("overview.reported", lang) in [h.value for h in at.subheader]) == bool(expected)
+
+
+def test_reported_totals_are_not_shown_for_a_theme_they_do_not_break_down_by(app_db):
+    at = open_app("overview", {"lang": "en", "year": "2025", "theme": "water"})
+    assert len(at.metric) == 8
+    assert t("overview.reported_by_theme", "en") in [c.value for c in at.caption]
 
 
 def test_every_table_has_csv_and_excel_downloads(app_db):

@@ -154,16 +154,17 @@ def nothing_to_show(chosen: Filters) -> bool:
 
 
 def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters",
-          shown_for: Filters | None = None, **kwargs) -> None:
+          shown_for: Filters | None = None, part: str = "", **kwargs) -> None:
     """A chart from pop_analytics.charts, or a sentence when there is nothing to draw, and a button
     that saves it as a PNG named after the view, with the filters (shown_for: the filters the chart
-    shows, when the page narrows them further) and the data's source and date under its title."""
+    shows, when the page narrows them further) and the data's source and date under its title.
+    part tells apart two charts of one kind on a page (an objective's targets) in name and key."""
     if frame is None or frame.empty:
         empty(empty_key)
         return
     view = shown_for or current_filters()
     lines = [present.filters_text(view, lang()), present.source_line(data("data_as_of"), lang())]
-    stem = present.view_stem(charts.export_name(make, *args), view)
+    stem = present.view_stem(charts.export_name(make, *args) + (f"_{part}" if part else ""), view)
     made = make(frame, lang(), *args, **kwargs)
     st.altair_chart(made, width="stretch")  # the page says its filters above; the saved image carries them
     exported = charts.for_export(made, stem, lines)
