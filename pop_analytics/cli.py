@@ -59,8 +59,8 @@ def cmd_import(args) -> int:
     if args.json:
         _print_json([r.as_dict(args.lang) for r in reports])
     else:
-        for report in reports:
-            _print_report(report, args.lang)
+        for found in reports:
+            _print_report(found, args.lang)
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 
@@ -208,8 +208,8 @@ def cmd_aliases_remove(args) -> int:
 
 def cmd_demo(args) -> int:
     reports = demo.load(Database(args.db))
-    for report in reports:
-        _print_report(report, args.lang)
+    for loaded in reports:
+        _print_report(loaded, args.lang)
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 

@@ -515,13 +515,14 @@ def _municipality_or_network(check: _SheetCheck) -> Callable[[object], str]:
     return lambda raw: _NETWORK if fold(raw) in _NETWORK_WORDS else read(raw)
 
 
-def _unit(raw: object) -> str:
-    """A unit as written → its key, or the text itself (prefixed '?') when no unit fits: whether it is
-    the indicator's unit is decided row by row."""
+def _unit(raw: object) -> tuple[str | None, str]:
+    """A unit as written → (its key, or None when no unit fits; the text as written): whether it is the
+    indicator's unit is decided row by row."""
+    written = normalise.text(raw) or ""
     try:
-        return target_vocabulary("unit").read(raw).key
+        return target_vocabulary("unit").read(raw).key, written
     except matching.NoMatch:
-        return "?" + (normalise.text(raw) or "")
+        return None, written
 
 
 def _targets(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
@@ -542,10 +543,11 @@ def _targets(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
     shares = (expected == "percent").to_numpy()
     check.flag(shares & (targets > 100).fillna(False).to_numpy(), "share_over_100", "target", targets,
                indicator=keys.map(lambda k: _target_labels("target_indicator", (k,)) if k in known else ""))
-    units = pd.Series(check.column("unit", _unit).rows(), dtype=object)
-    wrong_unit = (units.notna() & expected.notna() & (units != expected)).to_numpy()
-    check.flag(wrong_unit, "unit_mismatch", "unit", units.map(lambda u: u[1:] if isinstance(u, str) and
-                                                              u.startswith("?") else _unit_written(u)),
+    units = check.column("unit", _unit)
+    given = pd.Series(units.map(lambda u: u is not None).rows(), dtype=bool)
+    read_as = pd.Series(units.map(lambda u: u[0] if u else None).rows(), dtype=object)
+    wrong_unit = (given & expected.notna() & (read_as != expected)).to_numpy()
+    check.flag(wrong_unit, "unit_mismatch", "unit", pd.Series(units.map(lambda u: u[1] if u else None).rows()),
                indicator=keys.map(lambda k: _target_labels("target_indicator", (k,)) if k in known else ""),
                unit=keys.map(lambda k: localized(known[k].unit_sq, known[k].unit_en) if k in known else ""))
     frame = pd.DataFrame({
@@ -561,11 +563,6 @@ def _targets(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
         "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
     return _drop_repeated_targets(check, frame)
-
-
-def _unit_written(key: object) -> str:
-    """A unit key as the Albanian sheet writes it."""
-    return next((i.unit_sq for i in reference.target_indicators() if i.unit == key), str(key))
 
 
 def _drop_repeated_targets(check: _SheetCheck, frame: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
-EXPLORE = ["overview", "tracker", "priority", "participation", "municipality", "quality"]
+EXPLORE = ["overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality"]
 REACHABLE = {"koord": [*EXPLORE, "upload", "history", "users", "audit"], "arta": [*EXPLORE, "upload", "history"],
              "dora": EXPLORE}
 # One Tiranë activity in June 2019, a month with one stored event of 21 participants.
@@ -109,7 +109,7 @@ def test_a_partners_file_with_another_municipalitys_row_is_refused_and_nothing_i
                               "coordinator to import it.")]
     assert "upload_confirm" not in [b.key for b in at.button]
     with Database(users_db).reading() as con:
-        assert len(store.history(con)) == 4
+        assert len(store.history(con)) == 5
 
 
 def kpis_as(db, name: str, query: dict) -> dict[str, str]:
@@ -127,7 +127,7 @@ def test_a_partners_import_changes_nothing_donors_see_until_a_coordinator_approv
     at.file_uploader(key="upload_file").upload("tirane_qershor_2019.xlsx", xlsx(TIRANE_JUNE)).run()
     at.button(key="upload_confirm").click().run()
     assert_clean(at)
-    assert t("upload.submitted", "en", import_id=5) in [shown(i.value) for i in at.info]
+    assert t("upload.submitted", "en", import_id=6) in [shown(i.value) for i in at.info]
 
     assert kpis_as(users_db, "dora", tirana_2019) == before  # submitted: donors see exactly what they saw
     partner = kpis_as(users_db, "arta", tirana_2019)
@@ -138,17 +138,17 @@ def test_a_partners_import_changes_nothing_donors_see_until_a_coordinator_approv
     assert {k: v for k, (v, _) in metrics(coordinator).items()} == before  # the donors' view, on demand
 
     history = signed_in(users_db, "koord", "history")
-    assert history.selectbox(key="review_choice").value == 5
+    assert history.selectbox(key="review_choice").value == 6
     history.button(key="review_approve").click().run()
     assert_clean(history)
-    assert [shown(s.value) for s in history.success] == ["Import #5 was approved: donors see it from now on."]
+    assert [shown(s.value) for s in history.success] == ["Import #6 was approved: donors see it from now on."]
     after = kpis_as(users_db, "dora", tirana_2019)
     assert (after["Events"], after["Participants"]) == ("7", "139")
     with Database(users_db).reading() as con:
         audit = store.audit_rows(con)
     changes = audit[audit["action"] != "signin"]
-    assert changes[["who", "action", "target"]].head(2).values.tolist() == [["koord", "approve", "5"],
-                                                                             ["arta", "import", "5"]]
+    assert changes[["who", "action", "target"]].head(2).values.tolist() == [["koord", "approve", "6"],
+                                                                             ["arta", "import", "6"]]
 
 
 def test_a_rejection_needs_a_comment_and_the_partner_reads_it(users_db):
@@ -158,14 +158,14 @@ def test_a_rejection_needs_a_comment_and_the_partner_reads_it(users_db):
     history = signed_in(users_db, "koord", "history")
     history.button(key="review_reject").click().run()
     assert [shown(e.value) for e in history.error] == [t("user.reject_needs_comment", "en")]
-    history.text_input(key="review_comment_5").set_value("Participants: 40 is the whole month, not one event.")
+    history.text_input(key="review_comment_6").set_value("Participants: 40 is the whole month, not one event.")
     history.button(key="review_reject").click().run()
     assert [shown(s.value) for s in history.success] == [
-        "Import #5 was rejected: 1 row removed; the rows it had replaced are current again."]
+        "Import #6 was rejected: 1 row removed; the rows it had replaced are current again."]
     mine = signed_in(users_db, "arta", "history")
     rows = frame_with_column(mine, "File")
     assert rows[["Import", "Status", "Comment"]].values.tolist() == [
-        [5, "rejected", "Participants: 40 is the whole month, not one event."]]
+        [6, "rejected", "Participants: 40 is the whole month, not one event."]]
     assert "review_approve" not in [b.key for b in mine.button] and "undo_open" not in [b.key for b in mine.button]
 
 

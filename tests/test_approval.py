@@ -30,7 +30,7 @@ from pop_analytics.i18n import t
 from pop_analytics.scope import DONOR_SIGHT, EVERYTHING, Sight
 from pop_analytics.settings import DEMO_DIR
 
-# The demo database holds imports 1-4, all approved; the next import is #5.
+# The demo database holds imports 1-5, all approved; the next import is #6.
 PARTNER, COORDINATOR = "arta", "besa"
 PARTNER_ADDRESS, COORDINATOR_ADDRESS = "10.0.0.7", "10.0.0.9"
 # Approved rows with their notes: compared row by row with the full view (donors' sight hides notes).
@@ -143,7 +143,7 @@ def test_a_submitted_import_leaves_what_donors_see_as_it_was_until_it_is_approve
     assert at(kpi(db, DONOR_SIGHT, **chosen), path) == at(kpi(db, **chosen), path) == before_value
 
     import_id = store_file(db, make(tmp_path))
-    assert import_id == 5
+    assert import_id == 6
     assert state(db, DONOR_SIGHT) == donors_before  # every KPI object and every row, unchanged
     assert state(db)["kpis"] != full_before["kpis"]
     assert at(kpi(db, DONOR_SIGHT, **chosen), path) == before_value
@@ -186,12 +186,12 @@ REPLACED = {
                  ("SELECT code, status, import_id FROM current_priority_status WHERE municipality = 'Tiranë' "
                   "AND year = 2023 AND code IN ('TIR-05', 'TIR-06', 'TIR-12') ORDER BY code"),
                  [("TIR-05", "not_addressed", 2), ("TIR-06", "not_addressed", 2), ("TIR-12", "not_addressed", 2)],
-                 [("TIR-05", "partially", 5), ("TIR-06", "partially", 5), ("TIR-12", "fully", 5)]),
+                 [("TIR-05", "partially", 6), ("TIR-06", "partially", 6), ("TIR-12", "fully", 6)]),
     "activities": (tirane_october_2023,
                    ("SELECT date, type, events, import_id FROM current_activities WHERE municipality = 'Tiranë' "
                     "AND year = 2023 AND month = 10 ORDER BY date"),
                    [(dt.date(2023, 10, 12), "focus_group", 10, 1)],
-                   [(dt.date(2023, 10, 5), "focus_group", 4, 5), (dt.date(2023, 10, 19), "training", 2, 5)]),
+                   [(dt.date(2023, 10, 5), "focus_group", 4, 6), (dt.date(2023, 10, 19), "training", 2, 6)]),
 }
 
 
@@ -210,9 +210,9 @@ def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(
 # ── rejected, undone ─────────────────────────────────────────────────────────────────────────
 
 @pytest.mark.parametrize(("case", "removed"), [
-    ("new_months", {"priorities": 0, "priority_status": 0, "activities": 3, "figures": 0}),
-    ("a_replaced_month", {"priorities": 0, "priority_status": 0, "activities": 2, "figures": 0}),
-    ("corrected_statuses", {"priorities": 12, "priority_status": 12, "activities": 0, "figures": 0}),
+    ("new_months", {"priorities": 0, "priority_status": 0, "activities": 3, "figures": 0, "targets": 0}),
+    ("a_replaced_month", {"priorities": 0, "priority_status": 0, "activities": 2, "figures": 0, "targets": 0}),
+    ("corrected_statuses", {"priorities": 12, "priority_status": 12, "activities": 0, "figures": 0, "targets": 0}),
 ])
 def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_keeps_the_comment(
         demo_copy, tmp_path, case, removed):
@@ -231,7 +231,7 @@ def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_k
     for refused in (approve, lambda db, i: reject(db, i, "again")):
         with pytest.raises(ReviewRefused) as caught:
             refused(db, import_id)
-        assert str(caught.value) == ("Import #5 is not waiting for approval (it is rejected): only a submitted import "
+        assert str(caught.value) == ("Import #6 is not waiting for approval (it is rejected): only a submitted import "
                                      "is approved or rejected.")
     assert state(db) == full_before
 
@@ -284,12 +284,12 @@ def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same
     if order == "partner_first":
         partner = store_file(db, partner_file)
         coordinator = store_file(db, coordinator_file, who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
-        assert (partner, coordinator) == (5, 6)
+        assert (partner, coordinator) == (6, 7)
         assert_donors_see_the_full_view(db)  # the coordinator's import is the current one
     else:
         coordinator = store_file(db, coordinator_file, who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
         partner = store_file(db, partner_file)
-        assert (coordinator, partner) == (5, 6)
+        assert (coordinator, partner) == (6, 7)
         assert kpi(db, DONOR_SIGHT, **TIRANE_2023)["priorities"] == ALL_FULLY_COUNTS
         assert kpi(db, **TIRANE_2023)["priorities"] == CORRECTED_COUNTS
     approve(db, partner)
@@ -377,7 +377,7 @@ def test_a_submitted_import_a_coordinators_import_replaced_is_rejected_only_afte
     assert store.history(con)["status"].tolist() == ["approved", "submitted"]
     store.undo(con, coordinator, who=COORDINATOR)
     assert store.reject(con, partner, COORDINATOR, "wrong", COORDINATOR_ADDRESS) == {
-        "priorities": 1, "priority_status": 1, "activities": 0, "figures": 0}
+        "priorities": 1, "priority_status": 1, "activities": 0, "figures": 0, "targets": 0}
     assert store.history(con)["status"].tolist() == ["undone", "rejected"]
     assert store.snapshot(con) == {table: [] for table in store.DATA_TABLES}
 
@@ -475,5 +475,5 @@ def test_kpis_approved_only_counts_what_donors_see_before_and_after_approve(demo
     assert (donors["activities"]["events"], everyone["activities"]["events"]) == (21, 35)
     approved = run_cli("approve", str(import_id), db=demo_copy)
     assert (approved.returncode, approved.stdout, approved.stderr) == (
-        0, t("cli.approve.done", "en", import_id=5) + "\n", "")
+        0, t("cli.approve.done", "en", import_id=6) + "\n", "")
     assert cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_copy)) == everyone

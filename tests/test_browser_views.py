@@ -22,6 +22,7 @@ import io
 import math
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -31,14 +32,17 @@ import openpyxl
 import pandas as pd
 import pytest
 from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from pop_analytics import demo, formats, present, queries, reference, store
+from pop_analytics import charts, demo, formats, kpis, present, queries, reference, store
 from pop_analytics.app.roles import PAGES as APP_PAGES
+from pop_analytics.database import Database
 from pop_analytics.filters import Filters
 from pop_analytics.i18n import t
+from pop_analytics.scope import DONOR_SIGHT
 
 pytestmark = pytest.mark.browser
 
@@ -168,7 +172,7 @@ def server(tmp_path_factory):
     log = folder / "streamlit.log"
     process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, log)
     try:
-        yield SimpleNamespace(url=url, log=log, frames=frames, downloads=folder / "downloads")
+        yield SimpleNamespace(url=url, log=log, frames=frames, downloads=folder / "downloads", db=db)
     finally:
         stop(process)
 
@@ -582,3 +586,60 @@ def test_a_copied_link_opens_the_same_view_in_a_new_browser(browser, contexts, s
                                                                      lineterm=""))[:40])
     finally:
         fresh.close()
+
+
+# ── reports and chart images ─────────────────────────────────────────────────────────────────
+
+REPORT_VIEW = "year=2023&cycle=2019-2023"
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_reports_page_downloads_the_view_s_pdf_and_workbook_in_the_page_language(contexts, server, tmp_path, lang):
+    """One click each: a PDF whose text holds the view's headline numbers in the language's format,
+    and a workbook whose sheets are named and filled in that language with numbers as numbers."""
+    chosen = Filters(year=(2023,), cycle="2019-2023")
+    with Database(server.db).reading(sight=DONOR_SIGHT) as con:
+        found = kpis.kpis(con, chosen)
+    page = contexts[1440].new_page()
+    try:
+        page.goto(f"{server.url}/reports?lang={lang}&{REPORT_VIEW}")
+        rendered(page)
+        saved_files = {}
+        for fmt in ("pdf", "xlsx"):
+            with page.expect_download(timeout=TIMEOUT_MS) as download:
+                page.get_by_role("button", name=t(f"reports.download.{fmt}", lang)).click()
+            assert download.value.suggested_filename == f"pop_kpi_report_2019-2023_2023_{lang}.{fmt}"
+            saved_files[fmt] = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved_files[fmt])
+    finally:
+        page.close()
+    text = subprocess.run(["pdftotext", "-layout", str(saved_files["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if line.strip()]
+    p = found["priorities"]
+    assert lines[0] == t("report.title", lang)
+    addressed = " ".join([t("kpi.addressed", lang), present.percent(p["addressed_pct"], lang),
+                          present.number(p["fully"] + p["partially"], lang)])
+    assert any(line.startswith(re.sub(r"\s+", " ", addressed) + " ") for line in lines), addressed
+    book = openpyxl.load_workbook(saved_files["xlsx"])
+    sheet = book[present.sheet_title(f"{t('report.sheet.priorities', lang)} 2019-2023")]
+    values = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=6) if row[0].value}
+    assert values[t("kpi.addressed", lang)] == p["addressed_pct"] == 74.5
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_a_chart_saves_as_a_png_named_for_the_view_with_its_filters_under_the_title(contexts, server, tmp_path, width):
+    page = contexts[width].new_page()
+    try:
+        page.goto(f"{server.url}/overview?lang=en&{REPORT_VIEW}")
+        rendered(page)
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.get_by_role("button", name=t("download.chart", "en")).first.click()
+        name = download.value.suggested_filename
+        download.value.save_as(tmp_path / name)
+        assert page.locator('button[aria-label="Download as PNG"]:visible').count() == 0  # Streamlit's '<time>_chart.png'
+    finally:
+        page.close()
+    assert name == "pop_addressed_by_year_2019-2023_2023.png"
+    with Image.open(tmp_path / name) as image:
+        assert image.format == "PNG" and image.width >= 2 * charts.EXPORT_WIDTH

@@ -48,11 +48,11 @@ def runs(tmp_path_factory, demo_db):
     def copy_of_demo(name):
         return shutil.copy(demo_db, folder / f"{name}.duckdb")
 
-    # undo: the demo with Tiranë's corrected 2023 statuses imported on top (import #5)
+    # undo: the demo with Tiranë's corrected 2023 statuses imported on top (import #6)
     undo_db = copy_of_demo("undo")
     con = store.connect(undo_db)
     undo_before = kpi_state(con)
-    assert import_file(con, corrected_tirane_2023(folder)).import_id == 5
+    assert import_file(con, corrected_tirane_2023(folder)).import_id == 6
     con.close()
 
     tirane = tirane_activities(folder)
@@ -64,7 +64,7 @@ def runs(tmp_path_factory, demo_db):
     broken.write_bytes(b"PK\x03\x04 this is no workbook")
     template_out = folder / "shabllon" / "POP_template.xlsx"
     plan = {  # name: (runs in order, database, given)
-        "undo": ([("undo", "2"), ("undo", "5"), ("undo", "5")], undo_db, undo_before),
+        "undo": ([("undo", "2"), ("undo", "6"), ("undo", "6")], undo_db, undo_before),
         "imported_then_duplicate": ([("import", str(tirane), "--json")] * 2, fresh("twice"), tirane),
         "demo_twice": ([("demo",), ("demo",)], fresh("demo_twice"), None),
         "refused_priorities": ([("import", str(vlore), str(puke), "--json")], fresh("refused_priorities"), None),
@@ -266,6 +266,7 @@ def test_history_lists_the_imports_newest_first(runs):
     assert result.returncode == 0
     rows = cli_json(result)
     assert [(r["id"], r["file_name"], r["kind"], r["rows"], r["state"], r["imported_by"]) for r in rows] == [
+        (5, "synimet.csv", "targets", 17, "stored", "demo"),
         (4, "shifrat.csv", "figures", 7, "stored", "demo"),
         (3, "prioritetet_2023_2027.csv", "priorities", 246, "stored", "demo"),
         (2, "prioritetet_2019_2023.csv", "priorities", 511, "stored", "demo"),
@@ -283,12 +284,12 @@ def test_history_of_an_empty_database(runs):
 def test_undo_restores_the_kpis_and_is_refused_while_a_later_import_depends_on_it(runs):
     (refused, done, twice), db_path, before = runs["undo"]
     assert (refused.returncode, refused.stdout, refused.stderr) == (
-        1, "", "Error: Import #2 cannot be undone while later imports replace some of its rows: undo #5 first.\n")
+        1, "", "Error: Import #2 cannot be undone while later imports replace some of its rows: undo #6 first.\n")
 
     assert (done.returncode, done.stdout) == (
-        0, "Import #5 undone: 24 rows removed, the rows it had replaced are current again.\n")
+        0, "Import #6 undone: 24 rows removed, the rows it had replaced are current again.\n")
 
-    assert (twice.returncode, twice.stderr) == (1, "Error: Import #5 was already undone.\n")
+    assert (twice.returncode, twice.stderr) == (1, "Error: Import #6 was already undone.\n")
 
     con = store.connect(db_path, read_only=True)
     assert kpi_state(con) == before
@@ -302,14 +303,16 @@ def test_demo_loads_once_and_a_second_run_stores_nothing_new(runs, demo_db):
     assert first.returncode == 0
     assert [line.split(":")[0] for line in first.stdout.splitlines() if not line.startswith("  ")] == [
         f"✔ {DEMO_DIR / name}" for name in
-        ("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv")]
+        ("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv", "synimet.csv")]
     assert second.returncode == 0
     assert second.stdout.splitlines() == [
         f"= {DEMO_DIR / name}: already stored as import #{i}; nothing new stored" for i, name in
-        enumerate(("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv"), 1)]
+        enumerate(("aktivitetet.csv", "prioritetet_2019_2023.csv", "prioritetet_2023_2027.csv", "shifrat.csv",
+                   "synimet.csv"), 1)]
     after = stored(db_path)
-    assert after["history"] == [[4, "shifrat.csv", "stored"], [3, "prioritetet_2023_2027.csv", "stored"],
-                                [2, "prioritetet_2019_2023.csv", "stored"], [1, "aktivitetet.csv", "stored"]]
+    assert after["history"] == [[5, "synimet.csv", "stored"], [4, "shifrat.csv", "stored"],
+                                [3, "prioritetet_2023_2027.csv", "stored"], [2, "prioritetet_2019_2023.csv", "stored"],
+                                [1, "aktivitetet.csv", "stored"]]
     assert after["snapshot"] == stored(demo_db)["snapshot"]  # exactly what one load stores
 
 
@@ -317,7 +320,7 @@ def test_template_writes_the_partners_workbook(runs):
     [result], _db, out = runs["template"]
     assert (result.returncode, result.stdout) == (0, f"Template written to {out}.\n")
     workbook = openpyxl.load_workbook(out)
-    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Listat"]
+    assert workbook.sheetnames == ["Udhëzime", "Prioritetet", "Aktivitetet", "Shifrat", "Synimet", "Listat"]
     assert workbook["Listat"].sheet_state == "hidden"
     assert [c.value for c in workbook["Prioritetet"][1]][1:7] == [
         "Bashkia / Municipality *", "Kodi / Code *", "Prioriteti / Priority *", "Tema / Theme *",
@@ -430,7 +433,7 @@ def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes
 @pytest.mark.parametrize(("args", "stderr"), [
     (("aliases", "add", "colour", "x", "y"), ("Error: 'colour' is not a vocabulary that takes mappings. Use one of: "
      "municipality, theme, activity_type, status, indicator, cycle, column.priorities, column.activities, "
-     "column.figures.\n")),
+     "column.figures, column.targets.\n")),
     (("aliases", "add", "status", "x", "maybe"), ("Error: 'maybe' is not a term of status. Use one of: fully, partially, "
      "not_addressed.\n")),
     (("aliases", "remove", "7"), "Error: There is no mapping #7 in use.\n"),

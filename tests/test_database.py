@@ -54,13 +54,15 @@ def newer_file(path: Path) -> Path:
     return path
 
 
-# A current file taken back to schema version 2, as an older release left it: what migrations 6
-# (users, sessions, the audit log, review columns, donors' supersede marks and views), 5 (aliases),
-# 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
-UNDO_MIGRATIONS_3_TO_6 = (
+# A current file taken back to schema version 2, as an older release left it: what migrations 7
+# (targets with its views), 6 (users, sessions, the audit log, review columns, donors' supersede marks
+# and views), 5 (aliases), 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
+UNDO_MIGRATIONS_3_TO_7 = (
+    "DROP VIEW approved_targets; DROP VIEW current_targets; DROP TABLE targets; "
     "DROP TABLE audit; DROP SEQUENCE audit_ids; DROP TABLE sessions; DROP TABLE users; "
     + "".join(f"DROP VIEW approved_{table}; DROP VIEW current_{table}; "
-              f"ALTER TABLE {table} DROP COLUMN approved_superseded_by; " for table in store.DATA_TABLES)
+              f"ALTER TABLE {table} DROP COLUMN approved_superseded_by; "
+              for table in store.DATA_TABLES if table != "targets")
     + "ALTER TABLE imports DROP COLUMN review_comment; ALTER TABLE imports DROP COLUMN reviewed_at; "
       "ALTER TABLE imports DROP COLUMN reviewed_by; ALTER TABLE imports DROP COLUMN review; "
       "DROP TABLE aliases; DROP SEQUENCE alias_ids; ALTER TABLE activities DROP COLUMN theme_mask; "
@@ -113,12 +115,12 @@ READ_FAULTS = [
     ("text_file", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("truncated", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("other_duckdb", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 0; this release "
-                                       "needs 6). Bring it forward once with: python -m pop_analytics migrate")),
+                                       "needs 7). Bring it forward once with: python -m pop_analytics migrate")),
     ("newer", DatabaseTooNew, ("The database pop.duckdb was written by a newer release of POP Analytics (schema "
-                              "version 99; this release reads up to 6). Nothing was read from or written to it. "
+                              "version 99; this release reads up to 7). Nothing was read from or written to it. "
                               "Update POP Analytics.")),
     ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
-                                "6). Bring it forward once with: python -m pop_analytics migrate")),
+                                "7). Bring it forward once with: python -m pop_analytics migrate")),
 ]
 
 
@@ -152,7 +154,7 @@ def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, de
     ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
     ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
     ("newer", "en", "Error: " + READ_FAULTS[5][2]),
-    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=6)),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=7)),
     ("older", "en", "Error: " + READ_FAULTS[6][2]),
 ])
 def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
@@ -166,7 +168,7 @@ def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db
     ("directory", "database.unreadable", {}),
     ("text_file", "database.unreadable", {}),
     ("truncated", "database.unreadable", {}),
-    ("newer", "database.too_new", {"version": 99, "supported": 6}),
+    ("newer", "database.too_new", {"version": 99, "supported": 7}),
 ])
 @pytest.mark.parametrize("lang", ["sq", "en"])
 def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(tmp_path, demo_db, monkeypatch,
@@ -193,18 +195,18 @@ def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_
 
 def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
     result = run_cli("migrate", db=demo_copy)
-    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 6.\n")
+    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 7.\n")
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_6)
+    con.execute(UNDO_MIGRATIONS_3_TO_7)
     con.close()
     with pytest.raises(DatabaseOutdated), Database(demo_copy).reading():
         pass
     assert run_cli("migrate", db=demo_copy).returncode == 0
     with Database(demo_copy).reading() as con:
-        assert store.schema_version(con) == 6
+        assert store.schema_version(con) == 7
         assert con.execute("SELECT count(*), sum(theme_mask) FROM current_activities").fetchone() == (303, 8812)
         # the imports an older release stored were live at once: they come forward approved, seen by donors
-        assert con.execute("SELECT review, count(*) FROM imports GROUP BY ALL").fetchall() == [("approved", 4)]
+        assert con.execute("SELECT review, count(*) FROM imports GROUP BY ALL").fetchall() == [("approved", 5)]
         assert con.execute("SELECT count(*), sum(theme_mask) FROM approved_activities").fetchone() == (303, 8812)
         assert con.execute("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM sessions), "
                            "(SELECT count(*) FROM audit)").fetchone() == (0, 0, 0)
@@ -215,7 +217,7 @@ def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current
 
 def test_taking_a_current_file_back_leaves_exactly_a_version_2_layout(tmp_path, demo_copy):
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_6)
+    con.execute(UNDO_MIGRATIONS_3_TO_7)
     con.close()
     assert layout(demo_copy) == layout(older_file(tmp_path / "v2.duckdb", 2))
 
@@ -318,7 +320,7 @@ def test_a_program_outside_the_protocol_holding_the_file_is_waited_for_then_repo
         holder.stdin.close()
         holder.wait(timeout=30)
     with Database(demo_copy).reading() as con:  # free again
-        assert con.execute("SELECT count(*) FROM imports").fetchone() == (4,)
+        assert con.execute("SELECT count(*) FROM imports").fetchone() == (5,)
 
 
 # ── the data version ─────────────────────────────────────────────────────────────────────────
@@ -335,7 +337,7 @@ def test_the_data_version_moves_with_every_write_from_any_process_and_only_then(
     assert result.returncode == 0, result.stderr
     second = db.version()
     assert second != first
-    assert run_cli("undo", "5", db=demo_copy).returncode == 0
+    assert run_cli("undo", "6", db=demo_copy).returncode == 0
     assert db.version() not in (first, second)
 
 
@@ -359,7 +361,7 @@ def test_a_backup_is_taken_while_readers_read_and_holds_exactly_the_data(demo_co
         release.set()
         reader.join(10)
     assert {k: summary[k] for k in ("schema_version", "imports", "stored_imports")} == {
-        "schema_version": 6, "imports": 4, "stored_imports": 4}
+        "schema_version": 7, "imports": 5, "stored_imports": 5}
     assert summary["bytes"] == (tmp_path / "backup.duckdb").stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.duckdb"]
     assert kpi_state(store.connect(tmp_path / "backup.duckdb", read_only=True)) == kpi_state(
@@ -377,8 +379,8 @@ def test_a_backup_folds_in_what_a_killed_writer_committed(demo_copy, tmp_path):
     Database(demo_copy).backup(tmp_path / "backup.duckdb")
     assert not Path(str(tmp_path / "backup.duckdb") + ".wal").exists()
     con = duckdb.connect(str(tmp_path / "backup.duckdb"), read_only=True)
-    assert con.execute("SELECT id, file_name, state FROM imports WHERE id = 5").fetchall() == [
-        (5, "Raporti_Tirane_T3_2023.xlsx", "stored")]
+    assert con.execute("SELECT id, file_name, state FROM imports WHERE id = 6").fetchall() == [
+        (6, "Raporti_Tirane_T3_2023.xlsx", "stored")]
     con.close()
 
 
@@ -394,7 +396,7 @@ def test_restore_brings_a_backup_back_and_keeps_the_replaced_file_aside(demo_cop
     result = run_cli("restore", str(tmp_path / "backup.duckdb"), db=demo_copy)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 4 imports (4 stored), schema version 6.")
+    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 5 imports (5 stored), schema version 7.")
     aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
     assert aside.parent == demo_copy.parent and aside.name.startswith("demo_copy.duckdb.replaced-")
     assert aside.read_bytes() == replaced_bytes
@@ -441,10 +443,10 @@ def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copy(demo_copy, old)
     con = duckdb.connect(str(old))
-    con.execute(UNDO_MIGRATIONS_3_TO_6)
+    con.execute(UNDO_MIGRATIONS_3_TO_7)
     con.close()
     summary, _aside = Database(demo_copy).restore(old)
-    assert summary["schema_version"] == 6
+    assert summary["schema_version"] == 7
     with Database(demo_copy).reading() as con:
         assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (757,)
         assert con.execute("SELECT count(*) FROM approved_priority_status").fetchone() == (757,)

@@ -156,7 +156,7 @@ def test_nul_bytes_are_removed_and_their_rows_named(corpus, db):
         "The file held NUL characters (a sign of a damaged export) in 2 lines (2, 3); they were removed. Check "
         "those rows.")
     con = store.connect(db, read_only=True)
-    assert con.execute("SELECT municipality, events FROM current_activities WHERE import_id = 5 ORDER BY 1").fetchall() \
+    assert con.execute("SELECT municipality, events FROM current_activities WHERE import_id = 6 ORDER BY 1").fetchall() \
         == [("Durrës", 1), ("Tiranë", 2)]
     con.close()
 
@@ -167,7 +167,7 @@ def test_a_utf8_file_with_one_windows_line_keeps_its_letters_and_names_the_line(
         "The file is UTF-8, but 1 lines (22) were written in another encoding (Windows); they were read as Windows "
         "text. Check their letters (ë, ç) and save the file as CSV UTF-8 next time.")
     con = store.connect(db, read_only=True)
-    notes = con.execute("SELECT municipality, note FROM current_activities WHERE import_id = 5 AND note LIKE "
+    notes = con.execute("SELECT municipality, note FROM current_activities WHERE import_id = 6 AND note LIKE "
                         "'%fundit'").fetchall()
     assert notes == [("Korçë", "çështja e fundit")]
     con.close()
@@ -262,5 +262,5 @@ def test_the_corpus_leaves_no_file_half_written(corpus, db):
     for name in ("far_corner", "cell_bomb", "invalid_rows"):
         run_import(corpus[name], db)
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*), count(*) FILTER (WHERE state = 'stored') FROM imports").fetchone() == (4, 4)
+    assert con.execute("SELECT count(*), count(*) FILTER (WHERE state = 'stored') FROM imports").fetchone() == (5, 5)
     con.close()

@@ -212,6 +212,7 @@ def test_the_profile_trend_keeps_each_contract_cycle_apart(con):
 
 def test_imports_newest_first(con):
     assert queries.imports(con)[["id", "file_name", "rows", "import_status"]].to_dict("records") == [
+        {"id": 5, "file_name": "synimet.csv", "rows": 17, "import_status": "approved"},
         {"id": 4, "file_name": "shifrat.csv", "rows": 7, "import_status": "approved"},
         {"id": 3, "file_name": "prioritetet_2023_2027.csv", "rows": 246, "import_status": "approved"},
         {"id": 2, "file_name": "prioritetet_2019_2023.csv", "rows": 511, "import_status": "approved"},

@@ -203,13 +203,13 @@ def test_an_uploaded_file_name_shows_only_escaped_on_upload_and_history(app_db):
     at.button(key="upload_confirm").click().run()
     assert_clean(at)
     assert_nothing_renders(at, [name])
-    assert shown(at.success[0].value) == f"'{name}' was stored as import #5 (1 row). The dashboard now includes it."
+    assert shown(at.success[0].value) == f"'{name}' was stored as import #6 (1 row). The dashboard now includes it."
     at.switch_page("app_pages/history.py").run()
     assert_clean(at)
     assert_nothing_renders(at, [name])
-    at.selectbox(key="undo_choice").set_value(5).run()
+    at.selectbox(key="undo_choice").set_value(6).run()
     at.button(key="undo_open").click().run()
-    confirm = next(m.value for m in at.markdown if m.value.startswith("Import **#5**"))
+    confirm = next(m.value for m in at.markdown if m.value.startswith("Import **#6**"))
     assert escape(name) in confirm and name not in confirm
     assert_nothing_renders(at, [name])
 

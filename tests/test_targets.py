@@ -234,6 +234,34 @@ def test_values_no_term_fits_are_refused_never_guessed(tmp_path, written, key):
     assert [(p.code, p.value) for p in refused.problems] == [(key, written)]
 
 
+@pytest.mark.parametrize(
+    ("indicator", "unit", "refused_as"),
+    [
+        ("council_meetings", None, None),
+        ("council_meetings", "aktivitete", None),
+        ("council_meetings", "Aktivitetet", None),  # another form of the same word
+        ("council_meetings", "events", None),
+        ("council_meetings", "Persona", ("'Persona' is not the unit of 'council meetings monitored': its target is "
+                                        "counted in 'events'. Write 'events' or leave the cell empty.")),
+        ("women_pct", "%", None),
+        ("women_pct", "percent", None),
+        ("women_pct", "persona", ("'persona' is not the unit of 'women's share (%)': its target is counted in '%'. "
+                                 "Write '%' or leave the cell empty.")),
+        ("monitoring_reports", "raporte", None),
+        ("candidates_engaged", "persona", None),
+    ],
+)
+def test_a_unit_may_be_left_out_or_name_the_indicators_own(tmp_path, indicator, unit, refused_as):
+    rows = [row(indicator=indicator, target=40, unit=unit)]
+    if refused_as is None:
+        assert validated(tmp_path, *rows).targets["unit"].tolist() == [
+            {"council_meetings": "events", "women_pct": "percent", "monitoring_reports": "reports",
+             "candidates_engaged": "people"}[indicator]]
+    else:
+        assert [(p.code, p.row, p.message_en) for p in refusal(tmp_path, *rows).problems] == [
+            ("unit_mismatch", 3, refused_as)]
+
+
 def test_the_same_target_twice_with_the_same_value_is_stored_once_with_a_warning(tmp_path):
     batch = validated(tmp_path, row(), row(objective="so 2"))
     assert len(batch.targets) == 1
