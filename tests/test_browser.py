@@ -69,6 +69,12 @@ def _tiles(con, lang: str, names: tuple[str, ...], **query: str) -> dict[str, st
     return {t(f"kpi.{name}", lang): values[name] for name in names}
 
 
+def _reported_tiles(con, lang: str, **query: str) -> dict[str, str]:
+    """The overview's tiles of totals reported for the period, label → value, after the KPI tiles."""
+    specs = present.reported_tiles(queries.reported_totals(con, filters.resolve(**query)), lang)
+    return {t("kpi.reported", lang, **spec["label_params"]): spec["value"] for spec in specs}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A fresh demo database; what the tiles must show, computed before the server takes the file;
@@ -82,7 +88,7 @@ def server(tmp_path_factory):
 
     con = store.connect(db, read_only=True)
     try:
-        expected = {(view, lang): _tiles(con, lang, OVERVIEW_TILES, **query)
+        expected = {(view, lang): _tiles(con, lang, OVERVIEW_TILES, **query) | _reported_tiles(con, lang, **query)
                     for view, query in VIEWS.items() for lang in ("en", "sq")}
         expected["profile_vlora"] = _tiles(con, "en", PROFILE_TILES, **VIEWS["vlora"])
         counts = {name: kpis.kpis(con, filters.resolve(**query))["priorities"] for name, query in VIEWS.items()}

@@ -21,11 +21,13 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
 PASSWORD = "a long enough passphrase"
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
-PAGES = ("overview", "tracker", "priority", "participation", "municipality", "quality", "upload", "history", "users", "audit")
+PAGES = ("overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality", "upload",
+         "history", "users", "audit")
 REACHABLE = {
     "coordinator": set(PAGES),
-    "partner": {"overview", "tracker", "priority", "participation", "municipality", "quality", "upload", "history"},
-    "donor": {"overview", "tracker", "priority", "participation", "municipality", "quality"},
+    "partner": {"overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality",
+                "upload", "history"},
+    "donor": {"overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality"},
 }
 
 
