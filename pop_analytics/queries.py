@@ -406,6 +406,12 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dict:
     return {"latest": latest[0] if latest else None, "submitted": int(submitted[0]) if submitted else 0}
 
 
+def imports_counted(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The imports whose rows this reader's views hold (a report's sources), oldest first."""
+    seen = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{table}" for table in scope.DATA_VIEWS)
+    return frame(con, f"SELECT id, file_name, kind, rows, imported_at FROM imports WHERE id IN ({seen}) ORDER BY id")
+
+
 def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
     """The import history, newest first (as store.history gives it, without the file hash); with
     by, only the imports that user stored (a partner sees their own)."""

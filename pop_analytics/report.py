@@ -257,12 +257,9 @@ def quality_tables(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) 
 
 def sources_table(con: duckdb.DuckDBPyConnection, lang: str) -> Table:
     """The imports whose rows this report counts: the files the figures come from."""
-    seen = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{v}" for v in ("priorities", "activities",
-                                                                                   "figures"))
-    found = con.execute(f"""SELECT id, file_name, kind, rows, imported_at FROM imports
-                            WHERE id IN ({seen}) ORDER BY id""").fetchall()
-    rows = [[Cell(i, "year"), Cell(name), Cell(" + ".join(t(f"kind.{k}", lang) for k in kind.split("+"))),
-             Cell(n, "count"), Cell(at, "date")] for i, name, kind, n, at in found]
+    found = queries.imports_counted(con)
+    rows = [[Cell(r.id, "year"), Cell(r.file_name), Cell(" + ".join(t(f"kind.{k}", lang) for k in r.kind.split("+"))),
+             Cell(r.rows, "count"), Cell(r.imported_at, "date")] for r in found.itertuples()]
     return Table("sources", t("report.section.sources", lang),
                  [_col("id", lang), _col("file_name", lang), _col("kind", lang), _col("rows", lang),
                   _col("imported_at", lang)], rows)

@@ -14,11 +14,13 @@ import subprocess
 import openpyxl
 import pytest
 from conftest import ACTIVITY_HEADERS, TODAY, cli_json, run_cli, write_csv
+from dashboard_support import assert_clean, open_app
 
-from pop_analytics import filters, present, queries, reading, report, store, validate
+from pop_analytics import filters, present, queries, reading, reference, report, store, validate
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 from pop_analytics.scope import DONOR_SIGHT, EVERYTHING
+from pop_analytics.text import fold
 
 NOW = dt.datetime(2026, 12, 1, 9, 30)
 
@@ -266,3 +268,61 @@ def test_the_report_command_writes_both_forms_and_names_what_went_wrong(demo_db,
 ])
 def test_a_report_s_file_name_says_what_it_covers(view, lang, expected):
     assert report.file_name(chosen(view), lang, "pdf") == expected
+
+
+def test_a_table_longer_than_a_page_repeats_its_heading_on_every_page(db_path, tmp_path):
+    """Every one of the 61 municipalities with an activity: the per-municipality table runs over
+    pages, each of which starts with the table's heading row, and the section's title stays with
+    the table's first rows."""
+    names = sorted((m.name for m in reference.municipalities()), key=fold)
+    rows = [[f"{1 + i % 28:02d}.03.2024", name, "Fokus grup", 1, 10, 5, 5, None, "Uji i pijshëm"]
+            for i, name in enumerate(names)]
+    path = write_csv(tmp_path / "all_municipalities.csv", [ACTIVITY_HEADERS, *rows])
+    db = Database(db_path)
+    db.ensure()
+    with db.writing() as con:
+        batch = validate.validate(reading.read(path.read_bytes(), path.name), today=TODAY)
+        store.write(con, batch, path.name, hashlib.sha256(path.read_bytes()).hexdigest(), who="besa",
+                    review="approved")
+    with db.reading(sight=DONOR_SIGHT) as con:
+        content = report.build(con, filters.Filters(), "en", "besa", now=NOW, with_charts=False)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.render(content, "pdf"))
+    heading = " ".join(t(f"col.{c}", "en") for c in ("municipality", "events", "participants"))
+    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    shown = {f"{name} 1 10" for name in names}  # a municipality's row: 1 event, 10 participants
+    seen, starts = [], []
+    for page in pages:
+        lines = [re.sub(r"\s+", " ", line).strip() for line in page.splitlines() if line.strip()]
+        rows = [i for i, line in enumerate(lines) if line in shown]
+        if rows:
+            seen += [lines[i] for i in rows]
+            starts.append(lines[max(0, rows[0] - 2):rows[0]])  # at most two lines above the first row
+    assert sorted(seen, key=fold) == sorted(shown, key=fold)  # every row once
+    assert len(starts) >= 2  # the table runs over more than one page
+    assert starts[0] == [t("report.section.municipalities", "en"), heading]
+    assert all(above[-1] == heading for above in starts[1:]), starts
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_reports_page_offers_both_forms_and_says_what_data_they_hold(app_db, lang):
+    at = open_app("reports", {"lang": lang, "year": "2023", "cycle": "2019-2023"})
+    assert_clean(at)
+    assert at.title[0].value == t("page.reports.title", lang)
+    assert [(b.key, b.label) for b in at.download_button if b.key.startswith("report_")] == [
+        ("report_pdf", t("reports.download.pdf", lang)), ("report_xlsx", t("reports.download.xlsx", lang))]
+    assert [i.value for i in at.info] == [t("report.approved_only", lang)]
+
+
+def test_the_reports_page_warns_a_coordinator_whose_view_holds_submitted_data(app_db, tmp_path):
+    path = write_csv(tmp_path / "Durres_2025.csv", [ACTIVITY_HEADERS, ["12.03.2025", "Durrës", "Fokus grup", 2, 30,
+                                                                       15, 15, None, "Uji i pijshëm"]])
+    with Database(app_db).writing() as con:
+        batch = validate.validate(reading.read(path.read_bytes(), path.name), today=TODAY)
+        store.write(con, batch, path.name, hashlib.sha256(path.read_bytes()).hexdigest(), who="arta",
+                    review="submitted")
+    at = open_app("reports", {"lang": "en", "year": "2025"})  # local mode: the machine's coordinator
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [t("report.includes_submitted", "en", count=1)]
+    assert not at.info
