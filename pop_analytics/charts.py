@@ -99,15 +99,12 @@ def _finish(chart, lang: str, title_key: str, **title_params):
     return titled.configure(locale=_LOCALES.get(lang, _LOCALES["en"]))
 
 
-def for_export(chart, file_stem: str, lines: list[str]):
-    """The chart as it leaves the page (a saved PNG, a report): the filters and the source under its
-    title, and the file name that says what it is (for vega-embed's own menu, where one is shown)."""
+def for_export(chart, lines: list[str]):
+    """The chart as it leaves the page (a saved PNG, a report): the filters and the source under its title."""
     title = chart.title if isinstance(chart.title, alt.Title) else alt.Title(str(chart.title))
     subtitle = [wrapped for line in lines for wrapped in textwrap.wrap(line, _TITLE_CHARS + 10)]
-    return chart.properties(
-        title=alt.Title(title.text, subtitle=subtitle, subtitleColor="#555555", subtitleFontSize=11,
-                        frame="bounds", limit=0),
-        usermeta={"embedOptions": {"downloadFileName": file_stem}})
+    return chart.properties(title=alt.Title(title.text, subtitle=subtitle, subtitleColor="#555555",
+                                            subtitleFontSize=11, frame="bounds", limit=0))
 
 
 # A saved chart's width in pixels (drawn at twice that for print): about an A4 page's text width.

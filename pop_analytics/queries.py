@@ -395,21 +395,24 @@ def missing_reports(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 
 # ── imports ──────────────────────────────────────────────────────────────────────────────────
 
+# The imports whose rows a reader's views hold (what its sight lets it count).
+_SEEN_IMPORTS = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{table}" for table in scope.DATA_VIEWS)
+
+
 def data_as_of(con: duckdb.DuckDBPyConnection) -> dict:
     """The date of the data a reader sees: the latest approved import still stored, and how many
     imports awaiting review this reader's rows come from (a coordinator's or a partner's view)."""
     latest = con.execute(f"""SELECT max(coalesce(reviewed_at, imported_at)) FROM imports
                              WHERE {store.IMPORT_STATUS_SQL} = 'approved'""").fetchone()
-    seen = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{table}" for table in scope.DATA_VIEWS)
-    submitted = con.execute(f"""SELECT count(*) FROM imports WHERE id IN ({seen})
+    submitted = con.execute(f"""SELECT count(*) FROM imports WHERE id IN ({_SEEN_IMPORTS})
                                 AND {store.IMPORT_STATUS_SQL} = 'submitted'""").fetchone()
     return {"latest": latest[0] if latest else None, "submitted": int(submitted[0]) if submitted else 0}
 
 
 def imports_counted(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The imports whose rows this reader's views hold (a report's sources), oldest first."""
-    seen = " UNION ".join(f"SELECT DISTINCT import_id FROM current_{table}" for table in scope.DATA_VIEWS)
-    return frame(con, f"SELECT id, file_name, kind, rows, imported_at FROM imports WHERE id IN ({seen}) ORDER BY id")
+    return frame(con, f"SELECT id, file_name, kind, rows, imported_at FROM imports WHERE id IN ({_SEEN_IMPORTS}) "
+                      "ORDER BY id")
 
 
 def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:

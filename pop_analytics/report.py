@@ -282,7 +282,7 @@ def chart_images(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, li
         if frame.empty:
             continue
         stem = present.view_stem(charts.export_name(make, *args), filters)
-        chart = charts.for_export(make(frame, lang, *args), stem, lines)
+        chart = charts.for_export(make(frame, lang, *args), lines)
         title = chart.title.text
         drawn.append(Chart(" ".join(title) if isinstance(title, list) else str(title), stem, charts.png(chart)))
     return drawn

@@ -267,3 +267,29 @@ def test_a_matrix_cell_says_its_progress_short_enough_for_a_phone_and_its_counts
     assert [row["counts"] for row in values] == ["0 · 2 · 0", "1 · 0 · 0", "0 · 0 · 3"]
     text_layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert text_layer["encoding"]["text"]["field"] == "cell"
+
+
+# ── a chart as it leaves the page ────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize(("make", "args", "expected"), [
+    (charts.addressed_trend, (), "addressed_by_year"),
+    (charts.status_by_theme, (), "status_by_theme"),
+    (charts.by_month, ("participants",), "participants_by_month"),
+    (charts.by_year_type, ("events",), "events_by_year_and_type"),
+    (charts.women_share, (), "women_share_by_year"),
+])
+def test_a_saved_chart_is_named_for_what_it_draws(make, args, expected):
+    assert charts.export_name(make, *args) == expected
+
+
+def test_a_saved_chart_carries_the_filters_and_the_source_under_its_own_title(demo_reader):
+    chosen = resolve(year=[2023], cycle="2019-2023")
+    chart = charts.addressed_trend(queries.addressed_by_year(demo_reader, chosen), "en")
+    lines = ["all municipalities · 2023 · all themes · contract cycle 2019-2023",
+             "Source: POP Network monitoring data, approved imports up to 2 Dec 2026."]
+    title = charts.for_export(chart, lines).to_dict()["title"]
+    assert title["text"] == t("chart.addressed_trend", "en")
+    assert title["subtitle"] == ["all municipalities · 2023 · all themes · contract", "cycle 2019-2023",
+                                 "Source: POP Network monitoring data, approved", "imports up to 2 Dec 2026."]
+    png = charts.png(charts.for_export(chart, lines))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

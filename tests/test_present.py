@@ -157,3 +157,15 @@ def test_counts_stored_as_decimals_are_shown_and_downloaded_whole_and_shares_kee
     assert csv_values == ["" if s is None else str(s) for s in shown]
     sheet = openpyxl.load_workbook(io.BytesIO(present.xlsx_bytes(table, column))).active
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == shown
+
+
+@pytest.mark.parametrize(("name", "chosen", "expected"), [
+    ("addressed_by_year", Filters(year=(2023,), cycle="2019-2023"), "pop_addressed_by_year_2019-2023_2023"),
+    ("kpi_report", Filters(), "pop_kpi_report"),
+    ("participants_by_month", Filters(year=(2020, 2021, 2022)), "pop_participants_by_month_2020-2022"),
+    ("participants_by_month", Filters(year=(2020, 2023)), "pop_participants_by_month_2020_2023"),
+    ("status_by_theme", Filters(municipality=("Durrës", "Vau i Dejës"), year=(2024,)),
+     "pop_status_by_theme_2024_Durres_Vau_i_Dejes"),
+])
+def test_a_saved_view_s_file_name_says_what_it_shows(name, chosen, expected):
+    assert present.view_stem(name, chosen) == expected

@@ -167,7 +167,7 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
     stem = present.view_stem(charts.export_name(make, *args) + (f"_{part}" if part else ""), view)
     made = make(frame, lang(), *args, **kwargs)
     st.altair_chart(made, width="stretch")  # the page says its filters above; the saved image carries them
-    exported = charts.for_export(made, stem, lines)
+    exported = charts.for_export(made, lines)
     st.download_button(tr("download.chart"), functools.partial(charts.png, exported), file_name=f"{stem}.png",
                        mime="image/png", key=download_key("png", stem), on_click="ignore", type="tertiary",
                        icon=":material/image:")
