@@ -38,7 +38,7 @@ else:
     if cycles:
         heading += " · " + app.tr("overview.cycle_heading", cycle=cycles[0]["cycle"])
     st.subheader(heading)
-    priority_tiles(result, per_row=4)
+    priority_tiles(cycles[0] if cycles else result, per_row=4)
 st.subheader(app.tr("overview.activities"))
 app.tiles(present.overview_tiles(result, lang)[4:])
 st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "

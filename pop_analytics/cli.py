@@ -93,6 +93,8 @@ def cmd_kpis(args) -> int:
 def cmd_report(args) -> int:
     """The KPI report for the filters, as a PDF or a workbook, approved data only unless asked."""
     chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
+    if args.out.is_dir():
+        raise ReportRefused("not_a_file", path=str(args.out))
     fmt = args.format or args.out.suffix.lower().lstrip(".")
     if fmt not in report.FORMATS:
         raise ReportRefused("format", value=fmt or args.out.name)

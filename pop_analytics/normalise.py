@@ -176,13 +176,13 @@ def number(raw: object) -> float | None:
         return None
     if isinstance(raw, bool):
         raise InvalidValue("not_a_number")
-    if isinstance(raw, (int, float)):
-        return float(raw)
-    s = str(raw).strip().rstrip("%").strip()
     try:
-        return _plain_number(s)
+        value = float(raw) if isinstance(raw, (int, float)) else _plain_number(str(raw).strip().rstrip("%").strip())
     except ValueError:
         raise InvalidValue("not_a_number") from None
+    if not math.isfinite(value):  # 'inf', 'NaN', '1e999': no count or figure is endless or undefined
+        raise InvalidValue("not_a_number")
+    return value
 
 
 def count(raw: object) -> int | None:

@@ -260,14 +260,14 @@ def download_name(name: str, lang: str, day: dt.date, extension: str) -> str:
 
 
 def view_stem(name: str, filters: Filters) -> str:
-    """pop_<what>[_<cycle>][_<years>][_<municipalities>] for a chart image or a report, so the
-    file says what it shows: pop_addressed_by_year_2019-2023_2023."""
+    """pop_<what>[_<cycle>][_<years>][_<municipalities>][_<themes>] for a chart image or a report,
+    so the file says what it shows: pop_addressed_by_year_2019-2023_2023."""
     years = sorted(filters.year)
     if years and years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
         span = f"{years[0]}-{years[-1]}"
     else:
         span = "_".join(map(str, years))
-    parts = ["pop", name, filters.cycle or "", span, "_".join(filters.municipality)]
+    parts = ["pop", name, filters.cycle or "", span, "_".join(filters.municipality), "_".join(filters.theme)]
     return safe_name("_".join(part for part in parts if part), limit=120)
 
 

@@ -90,14 +90,17 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     priorities over two cycles' contracts is easy to misquote, so the page shows them apart."""
     result = _overview(con, filters)
     chosen = [filters.cycle] if filters.cycle else priority_cycles(con, filters)
-    result["cycles"] = [{"cycle": cycle, **(_overview(con, filters.but(cycle=cycle)) if len(chosen) > 1 else result)}
-                        for cycle in chosen]
+    # each cycle against its own previous year: 2024's contracts of 2023-2027 have no 2023 to compare with
+    result["cycles"] = [{"cycle": cycle, **(_overview(con, filters.but(cycle=cycle)) if cycle != filters.cycle
+                                            else result)} for cycle in chosen]
     return result
 
 
 def _overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     in_view = years(con, filters)
     earlier = previous_period(filters, in_view)
+    if earlier is not None and not set(years(con, earlier)) & set(earlier.year):
+        earlier = None  # nothing recorded then: no change to show, rather than a change from zero
     return {
         "current": kpis.kpis(con, filters),
         "previous": kpis.kpis(con, earlier) if earlier else None,
@@ -377,7 +380,7 @@ def reporting_gaps(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
         monitoring_year = any(int(c["first_monitoring_year"]) <= year <= int(c["last_monitoring_year"]) for c in cycles)
         for name in sorted(members, key=fold):
             rows.append({"year": year, "municipality": name, "monitoring_year": monitoring_year})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=["year", "municipality", "monitoring_year"])  # none: no member yet
     for counts, column in ((monitored, "priorities_monitored"), (reported, "activities")):
         table = table.merge(counts, on=["year", "municipality"], how="left")
         table[column] = table[column].fillna(0).astype(int)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,8 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> lis
     and the totals reported rather than itemised."""
     result = queries.overview(con, filters)
     cycles = result["cycles"]
-    priority_tables = ([_priority_table(part, lang, part["cycle"]) for part in cycles] if len(cycles) > 1
-                       else [_priority_table(result, lang, cycles[0]["cycle"] if cycles else None)])
+    priority_tables = ([_priority_table(part, lang, part["cycle"]) for part in cycles] if cycles
+                       else [_priority_table(result, lang, None)])
     return [*priority_tables, _activity_table(result, lang), _by_type(result, lang), _reported(con, filters, lang)]
 
 
@@ -230,8 +231,10 @@ def targets_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -
                   "decimal" if not pd.isna(r.achieved) and float(r.achieved) % 1 else "count"),
              Cell(None if pd.isna(r.reached_pct) else float(r.reached_pct), "percent")]
             for r in found.itertuples()]
-    return Table("targets", t("report.section.targets", lang), heads, rows,
-                 note=t("report.targets_note" if rows else "report.targets_none", lang))
+    note = t("report.targets_note" if rows else "report.targets_none", lang)
+    if rows and (filters.theme or filters.cycle):
+        note += " " + t("report.targets_unfiltered", lang)
+    return Table("targets", t("report.section.targets", lang), heads, rows, note=note)
 
 
 def quality_tables(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> list[Table]:
@@ -320,15 +323,22 @@ def file_name(filters: Filters, lang: str, extension: str) -> str:
 
 
 def write(report: Report, fmt: str, out: Path) -> int:
-    """Write the report to out whole or not at all (a reader never opens half a file); its size."""
+    """Write the report to out whole or not at all (a reader never opens half a file); its size.
+    Only a regular file is written (a link is followed to its file, whose permissions stay): a
+    folder, a device or a pipe named by mistake is refused, never replaced."""
+    target = out.resolve() if out.is_symlink() else out
+    if target.exists() and not target.is_file():
+        raise ReportRefused("not_a_file", path=str(out))
     data = render(report, fmt)
-    partial = out.with_name(f".{out.name}.part")
+    partial = target.with_name(f".{target.name}.part")
     try:
         partial.write_bytes(data)
-        os.replace(partial, out)
+        if target.exists():
+            shutil.copymode(target, partial)
+        os.replace(partial, target)
     except OSError as problem:
         partial.unlink(missing_ok=True)
-        raise ReportRefused("unwritable", path=out.name, cause=problem.strerror or type(problem).__name__) from None
+        raise ReportRefused("unwritable", path=str(out), cause=problem.strerror or type(problem).__name__) from None
     return len(data)
 
 

@@ -10,6 +10,7 @@ every word and number into a JSON file beside it, so no text from a sheet is rea
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,9 +25,18 @@ _NUMBERS = frozenset({"count", "decimal", "percent", "points", "change", "year"}
 _SHORT_TEXT = 24
 
 
+# A run of characters this long without a space (a file name, a pasted link) may break after any of
+# them: Typst breaks lines at spaces and hyphenation points only, and would run off the page.
+_LONG_RUN = re.compile(r"(\S{24})(?=\S)")
+
+
+def _breakable(text: str) -> str:
+    return _LONG_RUN.sub("\\1\u200b", text)
+
+
 def _section(table: Table, lang: str) -> dict:
     kinds = [next((row[i].kind for row in table.rows), "text") for i in range(len(table.headings))]
-    rows = [[cell_text(cell, lang) for cell in row] for row in table.rows]
+    rows = [[_breakable(cell_text(cell, lang)) for cell in row] for row in table.rows]
     longest = [max((len(row[i]) for row in rows), default=0) for i in range(len(kinds))]
     return {
         "title": table.title,

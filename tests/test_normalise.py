@@ -305,7 +305,9 @@ def test_numbers_as_partners_write_them(raw, value):
     assert normalise.number(raw) == value
 
 
-@pytest.mark.parametrize("raw", ["mbi 1000", "abc", "12..5", True, "1,2,3,4"])
+@pytest.mark.parametrize("raw", ["mbi 1000", "abc", "12..5", True, "1,2,3,4",
+                                 # endless or undefined: a spreadsheet's 'inf', 'NaN' or an overflow
+                                 "inf", "-Infinity", "NaN", "nan%", "1e999", float("inf")])  # (a float NaN is an empty cell)
 def test_not_a_number(raw):
     assert invalid(normalise.number, raw) == ("not_a_number", {})
 
@@ -328,7 +330,7 @@ def test_a_fractional_count_is_an_error(raw):
 def test_a_count_past_ten_million_is_an_error_not_an_overflow(raw):
     code, params = invalid(normalise.count, raw)
     assert (code, params) == (("count_too_large", {"limit": {"sq": "10\u202f000\u202f000", "en": "10,000,000"}})
-                              if raw != float("inf") else ("not_a_whole_number", {}))
+                              if raw != float("inf") else ("not_a_number", {}))  # endless is no number
 
 
 def test_ten_million_is_still_a_count():

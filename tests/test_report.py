@@ -10,6 +10,7 @@ import io
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,6 +19,7 @@ from dashboard_support import assert_clean, open_app
 
 from pop_analytics import filters, present, queries, reading, reference, report, store, validate
 from pop_analytics.database import Database
+from pop_analytics.errors import ReportRefused
 from pop_analytics.i18n import t
 from pop_analytics.scope import DONOR_SIGHT, EVERYTHING
 from pop_analytics.text import fold
@@ -42,12 +44,15 @@ def _kpis_json(db: str, arguments: tuple[str, ...]) -> dict:
     return cli_json(run_cli("kpis", *arguments, "--json", "--approved-only", db=db))
 
 
-def kpis_json(db, view: str, previous: bool = False) -> dict | None:
-    """What `kpis --json` prints for the view (previous: for the year before, as the change is taken)."""
+def kpis_json(db, view: str, previous: bool = False, cycle: str | None = None) -> dict | None:
+    """What `kpis --json` prints for the view (previous: for the year before, as the change is taken;
+    cycle: within that contract cycle, as the priorities' change is taken)."""
     arguments = list(VIEWS[view][0])
     if previous:
         position = arguments.index("--year") + 1
         arguments[position] = str(int(arguments[position]) - 1)
+    if cycle and "--cycle" not in arguments:
+        arguments += ["--cycle", cycle]
     return _kpis_json(str(db), tuple(arguments))
 
 
@@ -76,10 +81,11 @@ def pdf_lines(data: bytes, tmp_path) -> list[str]:
     return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if line.strip()]
 
 
-def headline_rows(found: dict, before: dict | None, lang: str) -> list[str]:
-    """The headline lines the report must print, written from kpis --json as the language writes numbers."""
+def headline_rows(found: dict, before: dict | None, cycle_before: dict | None, lang: str) -> list[str]:
+    """The headline lines the report must print, written from kpis --json as the language writes
+    numbers: the priorities' change within their contract cycle, the activities' over the view."""
     p, a = found["priorities"], found["activities"]
-    bp, ba = (before or {}).get("priorities") or {}, (before or {}).get("activities") or {}
+    bp, ba = (cycle_before or {}).get("priorities") or {}, (before or {}).get("activities") or {}
     pp = t("unit.pp", lang)
 
     def points(key: str, now: float | None, earlier: dict) -> str:
@@ -109,7 +115,9 @@ def headline_rows(found: dict, before: dict | None, lang: str) -> list[str]:
 def test_the_pdf_holds_the_headline_numbers_of_kpis_json_in_the_language_s_format(built, demo_db, tmp_path, view,
                                                                                   lang):
     lines = pdf_lines(built(view, lang, "pdf"), tmp_path)
-    expected = headline_rows(kpis_json(demo_db, view), kpis_json(demo_db, view, previous=True), lang)
+    cycle = "2019-2023" if view == "final_year_2019_2023" else "2023-2027"  # the one cycle each view holds
+    expected = headline_rows(kpis_json(demo_db, view), kpis_json(demo_db, view, previous=True),
+                             kpis_json(demo_db, view, previous=True, cycle=cycle), lang)
     assert [row for row in expected if row not in lines] == []
 
 
@@ -257,9 +265,31 @@ def test_the_report_command_writes_both_forms_and_names_what_went_wrong(demo_db,
                               "xlsx, or end the file name in .pdf or .xlsx.\n")
     nowhere = run_cli("report", str(tmp_path / "missing" / "kpi.pdf"), db=demo_db)
     assert nowhere.returncode == 1
-    assert nowhere.stderr == ("Error: The report could not be written to kpi.pdf (No such file or directory): choose a "
-                              "folder that exists and that you may write to.\n")
+    assert nowhere.stderr == (f"Error: The report could not be written to {tmp_path / 'missing' / 'kpi.pdf'} (No such "
+                              "file or directory): choose a folder that exists and that you may write to.\n")
+    folder = run_cli("report", "--format", "pdf", str(tmp_path), db=demo_db)
+    assert (folder.returncode, folder.stderr) == (1, (f"Error: A report is written to a file: {tmp_path} is a folder "
+                                                      f"or a device. Give a file name, e.g. {tmp_path}/report.pdf for "
+                                                      "a folder.\n"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kpi.pdf", "kpi.xlsx"]
+
+
+def test_a_report_written_over_a_link_or_a_device_never_replaces_it(demo_db, tmp_path):
+    content_path = tmp_path / "reports" / "kept.pdf"
+    content_path.parent.mkdir()
+    content_path.write_bytes(b"old")
+    content_path.chmod(0o600)
+    link = tmp_path / "latest.pdf"
+    link.symlink_to(content_path)
+    with Database(demo_db).reading(sight=DONOR_SIGHT) as con:
+        content = report.build(con, chosen("year_2025"), "en", "besa", now=NOW, with_charts=False)
+    size = report.write(content, "pdf", link)
+    assert link.is_symlink() and content_path.read_bytes()[:4] == b"%PDF" and content_path.stat().st_size == size
+    assert content_path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ReportRefused) as refused:
+        report.write(content, "pdf", Path("/dev/null"))
+    assert refused.value.message("en").startswith("A report is written to a file: /dev/null is a folder or a device.")
+    assert Path("/dev/null").is_char_device()
 
 
 @pytest.mark.parametrize(("view", "lang", "expected"), [

@@ -323,6 +323,8 @@ def report_downloads(chosen: Filters) -> None:
     taken now, while the page run knows them."""
     language, seen, person = lang(), sight(), viewer()
     who = person.name if person is not None and person.how != "public" else tr("role.donor")
+    if seen.municipalities is not None and not chosen.municipality:  # a partner sees their municipalities only
+        chosen = chosen.but(municipality=seen.municipalities)
 
     def built(fmt: str) -> bytes:
         with db().reading(sight=seen) as con:
