@@ -483,6 +483,8 @@ def pick(page: Page, label: str, typed: str, where: str = "stMain") -> None:
     """Choose an option of the select box or multiselect with this label by typing it, as a reader does."""
     page.locator(f'[data-testid="{where}"]').get_by_role("combobox", name=label, exact=True).click()
     page.keyboard.type(typed)
+    # Enter only once the list shows the typed option: on a loaded machine the list lags the keys
+    page.get_by_role("option", name=re.compile(re.escape(typed))).first.wait_for()
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     rendered(page)
