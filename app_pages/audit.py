@@ -19,4 +19,5 @@ chosen_people = people.multiselect(app.tr("audit.who"), sorted(log["who"].unique
                                    placeholder=app.tr("audit.everyone"))
 search = st.text_input(app.tr("audit.search"), key="audit_search", placeholder=app.tr("audit.search_placeholder"))
 app.table(app.audit_view(log, chosen_actions, chosen_people, search), "audit",
-          ["entry", "happened_at", "who", "address", "action", "target", "detail"], empty_key="audit.no_match")
+          # what a phone shows first: when, who, what, on what and how; the address and the entry's number last
+          ["happened_at", "who", "action", "target", "detail", "address", "entry"], empty_key="audit.no_match")

@@ -6,6 +6,7 @@ from pop_analytics import app
 
 app.require_page("history")
 app.header("history")
+app.rejection_notes()  # a partner's rejected import, with what to fix, until read
 person = app.viewer()
 reviewer = app.may("review")
 
@@ -19,8 +20,11 @@ imports = app.data("imports", by=None if reviewer else person.name)
 if imports.empty:
     app.empty("history.empty")
     st.stop()
-app.table(imports, "imports", ["id", "imported_at", "imported_by", "file_name", "kind", "rows", "import_status",
-                               "reviewed_by", "review_comment"])
+# Where each import stands first; a partner's own name is no news to them, the reviewer's comment is.
+app.table(imports, "imports", ["id", "import_status", "imported_by", "file_name", "imported_at", "kind", "rows",
+                               "reviewed_by", "review_comment"] if reviewer else
+          ["import_status", "reviewed_by", "review_comment", "file_name", "id", "imported_at", "kind", "rows"],
+          widths={"review_comment": app.settings.PHONE_TEXT_COLUMN_PX}, wrap=True)
 if not reviewer:
     st.stop()
 
@@ -31,7 +35,10 @@ if waiting.empty:
 else:
     st.caption(app.tr("history.review_help"))
     labels = app.import_labels(waiting)
+    app.chosen_from_link(list(labels))  # the Overview links to one import's review
     chosen = st.selectbox(app.tr("history.choose"), list(labels), format_func=labels.get, key="review_choice")
+    with st.container(border=True):
+        app.review_details(chosen)  # what the partner saw, and what approving it takes out of donors' view
     st.text_input(app.tr("history.review_comment"), key=f"review_comment_{chosen}", max_chars=2000,
                   placeholder=app.tr("history.review_comment_placeholder"))
     approve, reject = st.columns(2)

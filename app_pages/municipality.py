@@ -21,19 +21,27 @@ member_since = reference.municipality(name).pop_member_since
 if member_since:
     st.caption(app.tr("profile.member_since", year=member_since))
 
-result = app.data("profile", chosen, name)
+# The network's averages: a partner's come from every municipality's approved rows (aggregates only).
+result = app.data("profile", chosen, name, benchmark=app.network("network_benchmark", chosen))
 app.tiles(present.profile_tiles(result, lang), per_row=5, delta_description=app.tr("profile.vs_network"))
 st.caption(app.tr("profile.network_note", count=result["municipalities"]))
+person = app.viewer()
+if person is not None and person.municipalities is not None:
+    st.caption(app.tr("profile.network_approved"))
 
 st.subheader(app.tr("profile.cycles"))
-app.table(app.data("municipality_cycles", name), f"cycles_{name}",
-          ["cycle", "election_date", "priorities", "first_year", "last_year"], empty_key="profile.no_cycles")
+app.table(app.data("municipality_cycles", name), "cycles",
+          ["cycle", "election_date", "priorities", "first_year", "last_year"], empty_key="profile.no_cycles",
+          shown_for=scoped.but(year=(), theme=(), cycle=None))
 
 st.subheader(app.tr("profile.comparison"))
-app.table(present.profile_comparison(result, name, lang), f"comparison_{name}", labelled=True)
+comparison = present.profile_comparison(result, name, lang)
+# All four columns on a phone: the indicator wraps, the figures are short.
+app.table(comparison, "comparison", labelled=True, shown_for=scoped, wrap=True,
+          widths=dict(zip(comparison.columns, (app.settings.PHONE_LABEL_COLUMN_PX, *[app.settings.PHONE_NUMBER_COLUMN_PX] * 3))))
 left, right = st.columns(2)
 with left:
-    app.chart(charts.trend_comparison, app.data("profile_trend", chosen, name,
+    app.chart(charts.trend_comparison, app.data("profile_trend", chosen, name, network=app.network("network_trend", chosen),
                                                 network_label=app.tr("profile.network_average")), shown_for=scoped)
 with right:
     app.chart(charts.status_by_theme, app.data("status_by_theme", scoped), shown_for=scoped)
@@ -45,6 +53,6 @@ with right:
 
 st.subheader(app.tr("profile.priorities"))
 priorities = app.data("priorities", scoped, search="")
-app.table(priorities, f"priorities_{name}",
-          ["code", "status", *present.status_columns(priorities), "title", "theme", "cycle"],
-          empty_key="tracker.no_priorities", status_colours=True)
+app.table(priorities, "priorities", ["title", "status", "code", *present.status_columns(priorities), "theme", "cycle"],
+          empty_key="tracker.no_priorities", status_colours=True, widths={"title": app.settings.PHONE_TEXT_COLUMN_PX},
+          wrap=True, shown_for=scoped)

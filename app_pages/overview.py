@@ -1,20 +1,28 @@
 """Overview: the KPI tiles with their change from the previous year, and three charts."""
+import datetime as dt
+
 import streamlit as st
 
 from pop_analytics import app, charts, present
 
 chosen = app.current_filters()
 app.header("overview", chosen)
+app.rejection_notes()  # a partner's rejected import, with what to fix, until read
+app.awaiting_review()  # a coordinator: the imports waiting for approval, each linked to its review
 if app.nothing_to_show(chosen):
     st.stop()
 
 lang = app.lang()
-result = app.data("overview", chosen)
+# today in the cache key: a year under way is compared with the same months of the year before
+result = app.data("overview", chosen, today=dt.date.today())
 
 
-def delta_note(part: dict) -> str:
+def delta_note(part: dict, partial: bool = False) -> str:
+    """What the arrows compare with; partial: the activities' note, which says when a year under way
+    is set against the same months of the year before."""
     if part["previous"]:
-        return app.tr("overview.delta_note", period=present.years_text(part["previous_years"], lang))
+        note = app.tr("overview.delta_note", period=present.years_text(part["previous_years"], lang))
+        return f"{note} {present.partial_note(part, lang)}".strip() if partial else note
     return app.tr("overview.no_delta")
 
 
@@ -42,7 +50,7 @@ else:
 st.subheader(app.tr("overview.activities"))
 app.tiles(present.overview_tiles(result, lang)[4:])
 st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "
-           + delta_note(result))
+           + delta_note(result, partial=True))
 reported = app.data("reported_totals", chosen)
 if chosen.theme:
     st.caption(app.tr("overview.reported_by_theme"))

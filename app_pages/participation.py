@@ -1,4 +1,6 @@
 """Participation: events and participants over time, by type, by municipality; women and men."""
+import datetime as dt
+
 import streamlit as st
 
 from pop_analytics import app, charts, present
@@ -9,9 +11,9 @@ if app.nothing_to_show(chosen):
     st.stop()
 
 lang = app.lang()
-specs = present.overview_tiles(app.data("overview", chosen), lang)
-app.tiles(specs[4:7], per_row=3)
-st.caption(app.tr("participation.note"))
+result = app.data("overview", chosen, today=dt.date.today())  # a year under way: against the same months
+app.tiles(present.overview_tiles(result, lang)[4:7], per_row=3)
+st.caption(f"{app.tr('participation.note')} {present.partial_note(result, lang)}".strip())
 
 over_time, by_type, by_municipality, gender, rows = st.tabs(
     [app.tr("participation.tab.time"), app.tr("participation.tab.type"), app.tr("participation.tab.municipality"),
@@ -40,7 +42,7 @@ with by_municipality:
 with gender:
     genders = app.data("gender_by_year", chosen)
     st.caption(app.tr("participation.gender_note",
-                      rows=present.number(int(genders["rows_without_split"].sum()) if len(genders) else 0, lang)))
+                      count=present.number(int(genders["rows_without_split"].sum()) if len(genders) else 0, lang)))
     app.chart(charts.women_share, genders)
     app.table(genders, "women_men_by_year", ["year", "women", "men", "women_pct", "rows_without_split"])
 with rows:

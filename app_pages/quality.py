@@ -16,12 +16,14 @@ gaps = totals[totals["difference"] != 0] if len(totals) else totals
 if len(gaps):
     st.warning(app.tr("quality.totals_found", count=len(gaps), total=len(totals)), icon=":material/warning:")
 elif len(totals):
-    st.success(app.tr("quality.totals_agree", total=len(totals)), icon=":material/check_circle:")
+    st.success(app.tr("quality.totals_agree", count=len(totals), total=len(totals)), icon=":material/check_circle:")
 if len(gaps):  # with no gap, the sentence below the table says all there is
     app.chart(charts.reported_vs_itemised, gaps)
 app.table(totals, "reported_vs_itemised", ["indicator", "reported", "itemised", "difference", "date_from", "date_to",
                                            "municipality", "type", "rows", "note", "source", "year"],
-          empty_key="quality.no_totals")
+          empty_key="quality.no_totals", wrap=True,  # what a gap is about and its three figures fit a phone
+          widths={"indicator": app.settings.PHONE_LABEL_COLUMN_PX,
+                  **dict.fromkeys(("reported", "itemised", "difference"), app.settings.PHONE_NUMBER_COLUMN_PX)})
 
 st.subheader(app.tr("quality.split"))
 unsplit = app.data("rows_without_split_count", chosen)

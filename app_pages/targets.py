@@ -20,5 +20,9 @@ for objective in reference.objectives():
     st.subheader(app.tr("targets.objective", code=objective.key, label=objective.label(lang)))
     app.chart(charts.target_progress, progress[mine & progress["reached_pct"].notna()], empty_key="targets.no_progress",
               part=objective.key)
-    app.table(shown[mine], f"targets_{objective.key}", ["target_indicator", "year", "municipality", "target_value",
-                                                        "achieved", "reached_pct", "achieved_from"])
+    # What is set against what was reached first, sized to fit a phone; the indicator wraps.
+    app.table(shown[mine], f"targets_{objective.key}", ["target_indicator", "target_value", "achieved", "reached_pct",
+                                                        "year", "municipality", "achieved_from"],
+              widths={"target_indicator": app.settings.PHONE_LABEL_COLUMN_PX,
+                      **dict.fromkeys(("target_value", "achieved", "reached_pct"), app.settings.PHONE_NUMBER_COLUMN_PX)},
+              wrap=True)

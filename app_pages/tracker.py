@@ -1,4 +1,6 @@
 """Social Contract tracker: the status of every priority, by municipality and theme, year by year."""
+import datetime as dt
+
 import streamlit as st
 
 from pop_analytics import app, charts, present
@@ -8,20 +10,27 @@ app.header("tracker", chosen)
 if app.nothing_to_show(chosen):
     st.stop()
 
-counts = app.data("overview", chosen)["current"]["priorities"]
 lang = app.lang()
-st.markdown(app.tr("tracker.summary", total=present.number(counts["total"], lang),
-                   fully=present.number(counts["fully"], lang), partially=present.number(counts["partially"], lang),
-                   not_addressed=present.number(counts["not_addressed"], lang)))
-
+cycles = app.data("overview", chosen, today=dt.date.today())["cycles"]
+matrix = app.data("status_matrix", chosen)
 st.subheader(app.tr("tracker.matrix"))
 st.caption(app.tr("tracker.matrix_help"))
-matrix = app.data("status_matrix", chosen)
-app.chart(charts.status_matrix, matrix, empty_key="tracker.no_priorities")
+if len(cycles) > 1:
+    st.caption(app.tr("tracker.cycles_apart"))
+if not cycles:
+    app.empty("tracker.no_priorities")
+# One summary and one matrix per contract cycle (kpis.cycle_views): one under the other reads at any width.
+for part in cycles:
+    counts = part["current"]["priorities"]
+    st.markdown(app.tr("tracker.summary_cycle", cycle=part["cycle"], total=present.number(counts["total"], lang),
+                       fully=present.number(counts["fully"], lang), partially=present.number(counts["partially"], lang),
+                       not_addressed=present.number(counts["not_addressed"], lang)))
+    app.chart(charts.status_matrix, matrix[matrix["cycle"] == part["cycle"]], empty_key="tracker.no_priorities",
+              shown_for=chosen.but(cycle=part["cycle"]))
 if not matrix.empty:
     with st.expander(app.tr("common.rows_behind")):
-        app.table(matrix, "status_matrix", ["municipality", "theme", "total", "fully", "partially", "not_addressed",
-                                            "addressed_pct", "progress_pct"])
+        app.table(matrix, "status_matrix", ["cycle", "municipality", "theme", "total", "fully", "partially",
+                                            "not_addressed", "addressed_pct", "progress_pct"])
 
 st.subheader(app.tr("tracker.priorities"))
 search = st.text_input(app.tr("tracker.search"), key="search", bind="query-params",
@@ -29,8 +38,10 @@ search = st.text_input(app.tr("tracker.search"), key="search", bind="query-param
 priorities = app.data("priorities", chosen, search=search or "")
 years = present.status_columns(priorities)
 st.caption(app.tr("tracker.count", count=present.number(len(priorities), lang)))
-app.table(priorities, "priorities", ["municipality", "code", "status", *years, "title", "theme", "cycle"],
-          empty_key="tracker.no_match", status_colours=True)
+# The priority and its status first, sized to fit a phone; the title wraps rather than being cut.
+app.table(priorities, "priorities", ["title", "status", "municipality", "code", *years, "theme", "cycle"],
+          empty_key="tracker.no_match", status_colours=True, widths={"title": app.settings.PHONE_TEXT_COLUMN_PX},
+          wrap=True)
 
 st.subheader(app.tr("tracker.detail"))
 # The detail offers the priorities the table shows; a search narrows a longer list.

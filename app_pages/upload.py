@@ -5,6 +5,7 @@ from pop_analytics import app, matching, present
 
 app.require_page("upload")
 app.header("upload")
+app.rejection_notes()  # a partner's rejected import, with what to fix, until read
 lang = app.lang()
 person = app.viewer()
 
@@ -18,7 +19,9 @@ with right, st.container(border=True):
 with left:
     st.markdown(app.tr("upload.steps"))
     st.caption(app.uploading_as())
-    uploaded = st.file_uploader(app.tr("upload.file"), type=["xlsx", "csv"], key="upload_file")
+    # Any file: the importer decides from its bytes what it reads (.xlsx, .xls, .csv) and refuses
+    # the rest with a sentence in the reader's language; a type list would refuse in Streamlit's English.
+    uploaded = st.file_uploader(app.tr("upload.file"), type=None, key="upload_file")
 
 problem = st.session_state.pop("upload_problem", None)
 if problem:
@@ -77,7 +80,7 @@ previews = present.batch_preview(report.batch, lang) if report.batch is not None
 if previews:
     for kind, frame in previews.items():
         st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.rows_phrase(len(frame), lang))}")
-        st.dataframe(frame.head(200), hide_index=True, placeholder=present.DASH)
+        st.dataframe(present.styled(frame.head(200), lang), hide_index=True, placeholder=present.DASH)
 else:
     raw = present.read_preview(report.read)
     if not raw:
@@ -87,10 +90,7 @@ else:
         st.dataframe(frame, placeholder=present.DASH)
 
 if report.status == "valid":
-    st.subheader(app.tr("upload.replaces_heading"))
-    for line in app.replacements(report) or [app.tr("upload.replaces_none")]:
-        st.markdown("- " + line)
-    st.caption(app.tr("upload.replaces_help"))
+    mode = app.leaving_view(report)  # what leaves every view, and the choice to add the rows instead
     st.button(app.tr("upload.confirm"), type="primary", key="upload_confirm", icon=":material/save:",
-              on_click=app.confirm_upload, args=(content, uploaded.name))
+              on_click=app.confirm_upload, args=(content, uploaded.name, mode))
     st.caption(app.tr("upload.confirm_help"))

@@ -47,9 +47,13 @@ with password:
         app.empty("users.none")
 with remove:
     if names:
-        with st.form(key="remove_user", border=False):
-            st.selectbox(app.tr("users.name"), names, key="remove_user")
-            st.caption(app.tr("users.remove_help"))
-            st.form_submit_button(app.tr("users.remove"), icon=":material/person_remove:", on_click=app.remove_user)
+        # Nobody is chosen at first (never the coordinator signed in), and the button asks before it removes.
+        st.selectbox(app.tr("users.name"), names, index=None, key="remove_user", placeholder=app.tr("users.choose"))
+        st.caption(app.tr("users.remove_help"))
+        st.button(app.tr("users.remove"), icon=":material/person_remove:", key="remove_user_open",
+                  on_click=app.ask_remove_user)
+        pending = st.session_state.get("remove_pending")
+        if pending in names:
+            app.confirm_remove_dialog(pending, str(users.loc[users["name"] == pending, "role"].iloc[0]))
     else:
         app.empty("users.none")

@@ -8,7 +8,9 @@ machine owner at the command line.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import AccessDenied
 from .scope import DONOR_SIGHT, EVERYTHING, Sight
@@ -75,9 +77,15 @@ def local_viewer(address: str | None = None) -> Viewer:
     return Viewer(name=_os_user(), role="coordinator", address=address, how="local")
 
 
-def cli_viewer() -> Viewer:
-    """The machine owner at the command line acts as a coordinator."""
-    return Viewer(name=_os_user(), role="coordinator", how="cli")
+def cli_viewer(user: Mapping[str, Any] | None = None) -> Viewer:
+    """The machine owner at the command line acts as a coordinator, under their system name. Acting
+    for a user (a stored user row, from --as), the user's name, role and municipalities apply, and
+    the system user stays on record as where the action came from (the audit log's address)."""
+    if user is None:
+        return Viewer(name=_os_user(), role="coordinator", how="cli")
+    municipalities = tuple(user["municipalities"]) if user["role"] == "partner" else None
+    return Viewer(name=user["name"], role=user["role"], municipalities=municipalities, address=f"cli:{_os_user()}",
+                  how="cli")
 
 
 def public_viewer(address: str | None = None) -> Viewer:

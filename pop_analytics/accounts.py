@@ -13,6 +13,9 @@ import math
 import secrets
 import threading
 import unicodedata
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import cache
 
 import argon2
 import pandas as pd
@@ -20,12 +23,17 @@ import pandas as pd
 from . import settings, store
 from .access import ROLES, Viewer, require
 from .database import Database
-from .errors import SignInRefused, UnknownFilterValue, UserRefused
+from .errors import DatabaseProblem, SignInRefused, UnknownFilterValue, UserRefused
 from .filters import resolve_municipality
 
 _hasher = argon2.PasswordHasher()
-# Checked when the name is unknown, so that an unknown name takes as long as a wrong password.
-_NOBODY = _hasher.hash("no user has this password")
+
+
+@cache
+def _nobody() -> str:
+    """Checked when the name is unknown, so that an unknown name takes as long as a wrong password
+    (made at the first sign-in, not at import: every CLI command imports this module)."""
+    return _hasher.hash("no user has this password")
 
 
 # ── users ────────────────────────────────────────────────────────────────────────────────────
@@ -69,7 +77,7 @@ def add(db: Database, name: str, role: str, municipalities: list[str], password:
     name, role = check_name(name), str(role).strip().lower()
     keys = _municipalities(role, municipalities)
     hashed = _hasher.hash(check_password(password))
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         if store.user(con, name) is not None:
             raise UserRefused("exists", name=name)
         if role != "coordinator" and store.user_count(con) == 0:
@@ -83,7 +91,7 @@ def change_password(db: Database, name: str, password: str, by: Viewer) -> None:
     if by.name != name or by.how != "signed_in":
         require(by, "manage_users")
     hashed = _hasher.hash(check_password(password))
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         if store.user(con, name) is None:
             raise UserRefused("unknown", name=name)
         store.set_password(con, name, hashed, by.name, by.address)
@@ -93,7 +101,7 @@ def remove(db: Database, name: str, by: Viewer) -> None:
     """A user goes; every session of theirs ends. The last coordinator stays, so that someone can
     still manage the others."""
     require(by, "manage_users")
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         found = store.user(con, name)
         if found is None:
             raise UserRefused("unknown", name=name)
@@ -130,36 +138,101 @@ def wait_before_next_try(failures: int, last: dt.datetime | None, now: dt.dateti
 
 def sign_in(db: Database, name: str, password: str, address: str | None, now: dt.datetime | None = None) -> str:
     """A new session's token for the right name and password; SignInRefused otherwise, never
-    saying which of the two was wrong. Every attempt is in the audit log."""
+    saying which of the two was wrong. Every attempt is in the audit log (refusals while slowed,
+    counted a minute at a time)."""
     now = now or dt.datetime.now()
     name = unicodedata.normalize("NFC", str(name)).strip()[:settings.MAX_USER_NAME_CHARS]
     with db.reading() as con:
         failures, last = store.failures_since(con, now - dt.timedelta(minutes=settings.SIGNIN_WINDOW_MINUTES),
                                               name, address)
         found = store.user(con, name) if name else None
-    wait = wait_before_next_try(failures, last, now)
-    if wait > 0:
-        raise SignInRefused("slowed", seconds=math.ceil(wait))
-    if not _verified(found, password):
-        with db.writing() as con:
-            store.record(con, name or "?", address, "signin_failed", name)
-        raise SignInRefused("wrong")
+    attempt = _Attempt(name, address)
+    _begin(attempt, failures, last, now, db)
+    try:
+        if not _verified_in_turn(found, password):
+            with db.writing(data=False) as con:
+                store.record(con, name or "?", address, "signin_failed", name)
+            raise SignInRefused("wrong")
+    finally:
+        _end(attempt)
     token = secrets.token_urlsafe(32)
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         store.start_session(con, token_hash(token), name, address)
     _seen(token_hash(token), now)
     return token
 
 
+# ── attempts in flight ───────────────────────────────────────────────────────────────────────
+# An attempt counts as a failure from the moment it is let through until its outcome is stored,
+# so that concurrent guesses cannot all pass the same check: the check and the count are one step
+# under a lock. (Across app processes each counts its own; the stored failures are shared.)
+
+@dataclass(frozen=True)
+class _Attempt:
+    name: str
+    address: str | None
+
+    def matches(self, other: _Attempt) -> bool:
+        return self.name == other.name or (self.address is not None and self.address == other.address)
+
+
+_in_flight: list[_Attempt] = []
+_in_flight_lock = threading.Lock()
+# Each argon2 check holds 64 MiB: bounding how many run at once bounds a burst's memory.
+_verifying = threading.BoundedSemaphore(settings.MAX_CONCURRENT_SIGNINS)
+# Refusals while slowed, per address (or name), not yet in the audit log: (count, last recorded).
+_refused: dict[str, tuple[int, dt.datetime | None]] = {}
+
+
+def _begin(attempt: _Attempt, failures: int, last: dt.datetime | None, now: dt.datetime, db: Database) -> None:
+    with _in_flight_lock:
+        pending = sum(attempt.matches(other) for other in _in_flight)
+        wait = wait_before_next_try(failures + pending, now if pending else last, now)
+        if wait <= 0:
+            _in_flight.append(attempt)
+            return
+    _audit_refusal(db, attempt, now)
+    raise SignInRefused("slowed", seconds=math.ceil(wait))
+
+
+def _end(attempt: _Attempt) -> None:
+    with _in_flight_lock:
+        _in_flight.remove(attempt)
+
+
+def _verified_in_turn(found: dict | None, password: str) -> bool:
+    if not _verifying.acquire(timeout=settings.SIGNIN_QUEUE_SECONDS):
+        raise SignInRefused("busy")
+    try:
+        return _verified(found, password)
+    finally:
+        _verifying.release()
+
+
+def _audit_refusal(db: Database, attempt: _Attempt, now: dt.datetime) -> None:
+    """A refusal while slowed is recorded at most once a minute per address, with how many there
+    were since the last row: each is audited, and a flood of them cannot become a flood of writes."""
+    key = attempt.address or f"name:{attempt.name}"
+    with _in_flight_lock:
+        count, recorded = _refused.get(key, (0, None))
+        count += 1
+        due = recorded is None or now - recorded >= dt.timedelta(seconds=settings.SIGNIN_REFUSALS_AUDIT_SECONDS)
+        _refused[key] = (0, now) if due else (count, recorded)
+    if due:
+        # the refusal stands whether or not the row can be written
+        with suppress(DatabaseProblem), db.writing(data=False) as con:
+            store.record(con, attempt.name or "?", attempt.address, "signin_slowed", attempt.name, {"refused": count})
+
+
 def _verified(found: dict | None, password: str) -> bool:
     try:
-        return _hasher.verify(found["password_hash"] if found else _NOBODY, password) and found is not None
+        return _hasher.verify(found["password_hash"] if found else _nobody(), password) and found is not None
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
 
 
 def sign_out(db: Database, token: str, address: str | None, reason: str = "signout") -> None:
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         store.end_session(con, token_hash(token), address, reason)
     _last_seen.pop(token_hash(token), None)
 

@@ -52,8 +52,8 @@ def add(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, key: str, w
     return matching.SavedMapping(alias_id, vocabulary, value, key)
 
 
-def remove(con: duckdb.DuckDBPyConnection, alias_id: int, who: str | None = None) -> None:
-    if not store.remove_alias(con, alias_id, who or getpass.getuser()):
+def remove(con: duckdb.DuckDBPyConnection, alias_id: int, who: str | None = None, address: str | None = None) -> None:
+    if not store.remove_alias(con, alias_id, who or getpass.getuser(), address):
         raise AliasRefused("not_found", id=alias_id)
 
 

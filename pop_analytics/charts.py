@@ -12,6 +12,7 @@ or an axis below it never squashes the bars.
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 
 import altair as alt
@@ -67,8 +68,16 @@ LABEL_LIMIT = 160
 _TITLE_CHARS = 40
 
 
-def _count_axis(**options) -> alt.Axis:
-    """A count axis: whole numbers, its last label flush with the end of the axis (never cut)."""
+# Vega's tickMinStep only caps the number of ticks: an axis from 0 to 2 still gets ticks at halves,
+# which ',d' labels "0 1 1 2 2". Up to this largest count, every whole number is given as a tick.
+_FEW_COUNTS = 10
+
+
+def _count_axis(largest: float | None = None, **options) -> alt.Axis:
+    """A count axis: whole numbers only (largest: the longest bar's value), its last label flush
+    with the end of the axis (never cut)."""
+    if largest is not None and not pd.isna(largest) and largest <= _FEW_COUNTS:
+        options["values"] = list(range(max(1, math.ceil(largest)) + 1))
     return alt.Axis(tickMinStep=1, format=",d", labelFlush=True, labelOverlap=True, **options)
 
 
@@ -175,7 +184,8 @@ def status_by_theme(frame: pd.DataFrame, lang: str) -> alt.Chart:
     themes = list(dict.fromkeys(data["theme_label"]))
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("theme_label:N", title=None, sort=themes, axis=_category_axis(themes)),
-        x=alt.X("priorities:Q", title=_col("priorities", lang), stack="zero", axis=_count_axis()),
+        x=alt.X("priorities:Q", title=_col("priorities", lang), stack="zero",
+                axis=_count_axis(data.groupby("theme_label")["priorities"].sum().max())),
         color=alt.Color("status_label:N", title=_col("status", lang), scale=_status_scale(lang),
                         legend=_legend(columns=1)),
         order=alt.Order("status_order:Q"),
@@ -247,7 +257,7 @@ def by_month(frame: pd.DataFrame, lang: str, measure: str = "participants") -> a
     chart = alt.Chart(frame).mark_bar(color=ACCENT, binSpacing=1).encode(
         # each bar centred on its month's tick: the label names the bar, not the gap between two bars
         x=alt.X("yearmonth(month):T", title=None, bandPosition=0, axis=alt.Axis(format=month)),
-        y=alt.Y(f"{measure}:Q", title=_col(measure, lang)),
+        y=alt.Y(f"{measure}:Q", title=_col(measure, lang), axis=_count_axis(frame[measure].max())),
         tooltip=[alt.Tooltip("yearmonth(month):T", title=_col("month", lang), format=month),
                  alt.Tooltip("events:Q", title=_col("events", lang), format=","),
                  alt.Tooltip("participants:Q", title=_col("participants", lang), format=",")],
@@ -262,7 +272,8 @@ def by_year_type(frame: pd.DataFrame, lang: str, measure: str = "events") -> alt
                         type_order=[keys.index(k) if k in keys else 99 for k in frame["type"]])
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("year:O", title=_col("year", lang), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{measure}:Q", title=_col(measure, lang), stack="zero"),
+        y=alt.Y(f"{measure}:Q", title=_col(measure, lang), stack="zero",
+                axis=_count_axis(data.groupby("year")[measure].sum().max())),
         color=alt.Color("type_label:N", title=_col("type", lang), sort=_labels("activity_types", keys, lang),
                         scale=alt.Scale(domain=_labels("activity_types", keys, lang), scheme="tableau10"),
                         legend=_legend(columns=1)),
@@ -278,7 +289,7 @@ def by_type(frame: pd.DataFrame, lang: str) -> alt.Chart:
     data = frame.assign(type_label=_labels("activity_types", frame["type"], lang))
     chart = alt.Chart(data).mark_bar(color=ACCENT).encode(
         y=alt.Y("type_label:N", title=None, sort="-x", axis=_category_axis(data["type_label"])),
-        x=alt.X("events:Q", title=_col("events", lang), axis=_count_axis()),
+        x=alt.X("events:Q", title=_col("events", lang), axis=_count_axis(data["events"].max())),
         tooltip=[alt.Tooltip("type_label:N", title=_col("type", lang)),
                  alt.Tooltip("events:Q", title=_col("events", lang), format=","),
                  alt.Tooltip("participants:Q", title=_col("participants", lang), format=",")],
@@ -299,7 +310,8 @@ def by_municipality(frame: pd.DataFrame, lang: str) -> alt.Chart:
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("municipality:N", title=None, sort=list(frame["municipality"]),
                 axis=_category_axis(frame["municipality"])),
-        x=alt.X("participants:Q", title=_col("participants", lang), stack="zero", axis=_count_axis()),
+        x=alt.X("participants:Q", title=_col("participants", lang), stack="zero",
+                axis=_count_axis(data.groupby("municipality")["participants"].sum().max())),
         color=alt.Color("part_label:N", title=None, sort=parts,
                         scale=alt.Scale(domain=parts, range=list(GENDER_COLOURS.values())),
                         legend=_legend(columns=3)),
@@ -341,7 +353,7 @@ def reported_vs_itemised(frame: pd.DataFrame, lang: str) -> alt.Chart:
         panels.append(alt.Chart(data, title=alt.Title([indicator, period], anchor="start", frame="bounds", limit=0,
                                                       fontSize=12, fontWeight="normal")).mark_bar().encode(
             y=alt.Y("series:N", title=None, sort=series, axis=_category_axis(series)),
-            x=alt.X("value:Q", title=None, axis=_count_axis()),
+            x=alt.X("value:Q", title=None, axis=_count_axis(data["value"].max())),
             color=alt.Color("series:N", title=None, sort=series,
                             scale=alt.Scale(domain=series, range=["#d73027", ACCENT]), legend=None),
             tooltip=[alt.Tooltip("figure:N", title=" "), alt.Tooltip("series:N", title=" "),

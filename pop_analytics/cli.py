@@ -1,8 +1,10 @@
 """Command line: python -m pop_analytics import|kpis|report|history|undo|approve|reject|users|audit|aliases|
 demo|template|backup|restore|migrate.
 
-The command line is the machine owner's tool and acts as a coordinator (import --as acts for a
-user, with that user's role and municipalities). Read commands open the database read-only and
+The command line is the machine owner's tool and acts as a coordinator under the system user's
+name (import and aliases take --as to act for a user, with that user's role and municipalities; the
+system user is recorded with it). Text from files and the database is printed escaped (escaped()).
+Read commands open the database read-only and
 never migrate it; write commands wait (bounded) for the one write lock that every process shares
 (pop_analytics.database)."""
 from __future__ import annotations
@@ -12,22 +14,67 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import accounts, aliases, approval, demo, filters, importing, kpis, present, report, store, template
-from .access import Viewer, cli_viewer
+from . import accounts, aliases, approval, demo, filters, importing, kpis, present, report, review, store, template
+from .access import Viewer, cli_viewer, require
 from .aliases import AliasRefused
 from .database import Database
-from .errors import DatabaseProblem, PopError, Refusal, ReportRefused, UndoRefused, UnknownFilterValue, UserRefused
+from .errors import (
+    DatabaseProblem,
+    PopError,
+    Refusal,
+    ReportRefused,
+    ReviewRefused,
+    UndoRefused,
+    UnknownFilterValue,
+    UserRefused,
+)
 from .i18n import t
 from .reference import cycles
 from .scope import DONOR_SIGHT, EVERYTHING
 from .settings import DB_ENV_VAR, LANGUAGES
 
+# What a terminal acts on or hides instead of showing: control characters (C0, DEL, C1), format
+# marks (bidi overrides such as U+202E, zero-width ones) and line or paragraph separators.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _spelled_out(text: str, spell) -> str:
+    """text with each hidden character replaced by spell(character)."""
+    if text.isprintable():
+        return text
+    return text.translate({ord(c): spell(c) for c in set(text) if unicodedata.category(c) in _HIDDEN})
+
+
+def escaped(text: str) -> str:
+    """Text from a file or the database as the terminal should show it: every hidden character
+    written out as Python writes it (ESC as \\x1b, a tab as \\t, U+202E as \\u202e), so a file name
+    cannot clear the screen, move the cursor or reverse what follows it."""
+    return _spelled_out(text, lambda c: repr(c)[1:-1])
+
+
+def _json_escape(c: str) -> str:
+    """A character as a JSON \\u escape (a surrogate pair beyond the first plane)."""
+    if ord(c) < 0x10000:
+        return f"\\u{ord(c):04x}"
+    high, low = divmod(ord(c) - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+def _say(text: str) -> None:
+    """Every line the command line prints goes through here (the catalogue's own sentences hold no
+    hidden characters, so escaping the whole line escapes exactly the values in it)."""
+    print(escaped(text))
+
 
 def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    """JSON escapes the control characters below U+0020 itself; DEL, C1 and format marks would pass
+    raw with ensure_ascii=False, so they are written as \\u escapes too (the same text once parsed)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    print(_spelled_out(text, lambda c: _json_escape(c) if ord(c) >= 0x7F else c))
 
 
 def _located(p, lang: str) -> str:
@@ -39,59 +86,107 @@ def _located(p, lang: str) -> str:
 
 def _print_report(report: importing.ImportReport, lang: str) -> None:
     kinds = " + ".join(t(f"kind.{kind}", lang) for kind in report.kind.split("+")) if report.kind else ""
-    print(t(f"cli.import.{report.status}", lang, file=report.file, kind=kinds,
-            rows=present.rows_phrase(report.rows, lang), import_id=report.import_id or "",
-            problems=present.problems_phrase(report.problem_count, lang)))
+    _say(t(f"cli.import.{report.status}", lang, file=report.file, kind=kinds,
+           rows=present.rows_phrase(report.rows, lang), import_id=report.import_id or "",
+           problems=present.problems_phrase(report.problem_count, lang)))
     if report.review == "submitted":
-        print(t("cli.import.submitted", lang, import_id=report.import_id))
+        _say(t("cli.import.submitted", lang, import_id=report.import_id))
     for p in report.errors:
-        print("  ✖ " + _located(p, lang))
+        _say("  ✖ " + _located(p, lang))
     for p in report.warnings:
-        print("  ! " + _located(p, lang))
+        _say("  ! " + _located(p, lang))
 
 
 def cmd_import(args) -> int:
+    _no_free_name(args)
     db = Database(args.db)
     if not db.path.exists() or not args.dry_run:  # made (even if no file gets in), or brought forward
         db.ensure()
-    by = _acting_for(db, args.as_user) if args.as_user else None
-    reports = [importing.import_path(db, path, who=args.who, dry_run=args.dry_run, by=by) for path in args.files]
+    by = _acting_for(db, args.as_user)
+    mode = store.ADD_MODE if args.add else store.REPLACE_MODE
+    reports = [importing.import_path(db, path, dry_run=args.dry_run, by=by, mode=mode) for path in args.files]
+    # A dry run says what storing would take out of view, found by the rule that stores.
+    leaving = [importing.leaving(db, r, mode) if args.dry_run and r.status == "valid" else {} for r in reports]
     if args.json:
-        _print_json([r.as_dict(args.lang) for r in reports])
+        _print_json([{**r.as_dict(args.lang), **({"leaving": _leaving_records(gone)} if args.dry_run else {})}
+                     for r, gone in zip(reports, leaving)])
     else:
-        for found in reports:
+        for found, gone in zip(reports, leaving):
             _print_report(found, args.lang)
+            _print_leaving(found, gone, args)
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 
-def _acting_for(db: Database, name: str) -> Viewer:
-    """import --as NAME: the user's role and municipalities apply, as if they uploaded it."""
+def _print_leaving(report: importing.ImportReport, leaving: dict, args) -> None:
+    if report.status == "imported" and report.mode == store.ADD_MODE:
+        _say(t("cli.import.added", args.lang))
+    if not args.dry_run or report.status != "valid":
+        return
+    lines = review.leaving_lines(leaving, args.lang)
+    _say(t("cli.import.leaves" if lines else "cli.import.leaves_none", args.lang))
+    for line in lines:
+        _say("    − " + line)
+
+
+def _leaving_records(leaving: dict) -> list[dict]:
+    """The rows that would leave view, one JSON object each, its table named."""
+    return [{"table": name, **row} for name, frame in leaving.items() for row in _records(frame)]
+
+
+class CommandRefused(Refusal):
+    """A command line that is not accepted as given: reason names the sentence (cli.refused.<reason>)."""
+
+    prefix = "cli.refused"
+
+
+def _no_free_name(args) -> None:
+    """--who once recorded any name one typed; the command line now records who runs it."""
+    if args.who is not None:
+        raise CommandRefused("who", user=cli_viewer().name)
+
+
+def _acting_for(db: Database, name: str | None) -> Viewer:
+    """Who a write acts as: the system user (a coordinator), or with --as NAME that user, whose role
+    and municipalities apply as if they uploaded it (the system user is recorded with it)."""
+    if name is None:
+        return cli_viewer()
     with db.reading() as con:
         found = store.user(con, name)
     if found is None:
         raise UserRefused("unknown", name=name)
-    municipalities = tuple(found["municipalities"]) if found["role"] == "partner" else None
-    return Viewer(name=found["name"], role=found["role"], municipalities=municipalities, how="cli")
+    return cli_viewer(found)
 
 
 def cmd_kpis(args) -> int:
     chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
     with Database(args.db).reading(sight=DONOR_SIGHT if args.approved_only else EVERYTHING) as con:
-        result = kpis.kpis(con, chosen)
+        result = kpis.with_cycles(con, chosen)  # a share of priorities is one cycle's (kpis.cycle_views)
     if args.json:
         _print_json(result)
         return 0
-    p, a = result["priorities"], result["activities"]
-    print(t("cli.kpis.priorities", args.lang, **{k: ("–" if v is None else v) for k, v in p.items()}))
-    print(t("cli.kpis.activities", args.lang, **{k: ("–" if v is None else v) for k, v in a.items() if k != "by_type"}))
-    for row in result["by_municipality"]:
-        print(f"  {row['municipality']:<16} {row['events']:>6} {row['participants']:>8} {row['priorities']:>5} "
-              f"{'–' if row['addressed_pct'] is None else row['addressed_pct']:>6}")
+    cycles = result["priorities_by_cycle"]
+
+    def shown(value: object) -> object:
+        return "–" if value is None else value
+    for part in cycles:
+        _say(t("cli.kpis.priorities_cycle", args.lang, cycle=part["cycle"],
+               **{k: shown(v) for k, v in part["priorities"].items()}))
+    if not cycles:
+        _say(t("cli.kpis.no_priorities", args.lang))
+    a = result["activities"]
+    _say(t("cli.kpis.activities", args.lang, **{k: shown(v) for k, v in a.items() if k != "by_type"}))
+    per_cycle = [{m["municipality"]: m for m in part["by_municipality"]} for part in cycles]
+    for row in result["by_municipality"]:  # then, per cycle in the order above: priorities and addressed %
+        line = f"  {row['municipality']:<16} {row['events']:>6} {row['participants']:>8}"
+        for found in (mine.get(row["municipality"], {}) for mine in per_cycle):
+            line += f" {found.get('priorities', 0):>5} {shown(found.get('addressed_pct')):>6}"
+        _say(line)
     return 0
 
 
 def cmd_report(args) -> int:
     """The KPI report for the filters, as a PDF or a workbook, approved data only unless asked."""
+    Database(args.db).refuse_as_output(args.out)
     chosen = filters.resolve(municipality=args.municipality, year=args.year, theme=args.theme, cycle=args.cycle)
     if args.out.is_dir():
         raise ReportRefused("not_a_file", path=str(args.out))
@@ -111,9 +206,10 @@ def _print_rows(frame, args, empty_key: str, hidden: tuple[str, ...] = ()) -> in
     if args.json:  # a missing value is null, never NaN or NaT, which JSON has no word for
         _print_json(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))
     elif frame.empty:
-        print(t(empty_key, args.lang))
-    else:
-        print(frame.drop(columns=list(hidden)).to_string(index=False))
+        _say(t(empty_key, args.lang))
+    else:  # each cell escaped before the table is laid out: a tab or newline in a value cannot break a row
+        shown = frame.drop(columns=list(hidden)).map(lambda v: escaped(v) if isinstance(v, str) else v)
+        print(shown.to_string(index=False))
     return 0
 
 
@@ -123,23 +219,73 @@ def cmd_history(args) -> int:
     return _print_rows(frame, args, "cli.history.empty", hidden=("sha256",))
 
 
+def cmd_show(args) -> int:
+    """What one import holds, as a coordinator reviews it: where and when, totals per activity type,
+    the warnings its check found, what approving it takes out of donors' view, and its rows."""
+    with Database(args.db).reading() as con:
+        held = review.held(con, args.import_id)
+    if held is None:
+        raise ReviewRefused("unknown", args.import_id)
+    if args.json:
+        _print_json({"import": held.record,
+                     "totals": _records(review.type_totals(held.rows.get("activities"))),
+                     "warnings": [w.as_dict(args.lang) for w in held.warnings],
+                     "leaving_donors_view": _leaving_records(held.leaving),
+                     "rows": {name: _records(frame) for name, frame in held.rows.items()}})
+        return 0
+    lang = args.lang
+    _say(review.summary_line(held, lang))
+    _say(f"{t('col.import_status', lang)}: {t('import_status.' + held.record['status'], lang)}")
+    if "activities" in held.rows:
+        _say(t("review.totals", lang) + ":")
+        _print_table(review.totals_table(held, lang), lang)
+    _say(t("review.warnings", lang, count=present.number(len(held.warnings), lang)) + ":")
+    for warning in held.warnings:
+        _say("  ! " + _located(warning, lang))
+    if held.record["status"] == "submitted":
+        _say(t("review.leaves_heading", lang) + ":")
+        lines = review.leaving_lines(held.leaving, lang)
+        for line in lines or [t(f"review.leaves_none.{held.record['mode']}", lang)]:
+            _say("    − " + line)
+    for name in held.rows:
+        frame = review.rows_table(held, name, lang)
+        _say(t("review.rows_held", lang, rows=t(f"count.replaced.{name}", lang, count=present.number(len(frame), lang))))
+        _print_table(frame, lang)
+    return 0
+
+
+def _records(frame) -> list[dict]:
+    """Rows as JSON objects: a missing value null, a date as ISO writes it (2025-11-03)."""
+    frame = frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in frame.columns
+                            if frame[c].dtype.kind == "M"})
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _print_table(frame, lang: str) -> None:
+    """A table headed and dated as the reader's language writes it, each cell escaped first, so a
+    value cannot break a row."""
+    shown = present.written(frame, lang)
+    shown = shown.astype(object).where(shown.notna(), present.DASH)
+    print(shown.map(lambda v: escaped(v) if isinstance(v, str) else v).to_string(index=False))
+
+
 def cmd_undo(args) -> int:
     removed = approval.undo(Database(args.db), args.import_id, cli_viewer())
-    print(t("cli.undo.done", args.lang, import_id=args.import_id,
-            removed=present.removed_phrase(sum(removed.values()), args.lang)))
+    _say(t("cli.undo.done", args.lang, import_id=args.import_id,
+           removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
 
 
 def cmd_approve(args) -> int:
     approval.approve(Database(args.db), args.import_id, cli_viewer(), args.comment)
-    print(t("cli.approve.done", args.lang, import_id=args.import_id))
+    _say(t("cli.approve.done", args.lang, import_id=args.import_id))
     return 0
 
 
 def cmd_reject(args) -> int:
     removed = approval.reject(Database(args.db), args.import_id, cli_viewer(), args.comment)
-    print(t("cli.reject.done", args.lang, import_id=args.import_id,
-            removed=present.removed_phrase(sum(removed.values()), args.lang)))
+    _say(t("cli.reject.done", args.lang, import_id=args.import_id,
+           removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
 
 
@@ -158,7 +304,7 @@ def cmd_users_add(args) -> int:
     db = Database(args.db)
     db.ensure()
     name = accounts.add(db, args.name, args.role, args.municipality, _new_password(args.lang), cli_viewer())
-    print(t("cli.users.added", args.lang, name=name, role=t(f"role.{args.role.strip().lower()}", args.lang)))
+    _say(t("cli.users.added", args.lang, name=name, role=t(f"role.{args.role.strip().lower()}", args.lang)))
     return 0
 
 
@@ -170,13 +316,13 @@ def cmd_users_list(args) -> int:
 
 def cmd_users_passwd(args) -> int:
     accounts.change_password(Database(args.db), args.name, _new_password(args.lang), cli_viewer())
-    print(t("cli.users.password_changed", args.lang, name=args.name))
+    _say(t("cli.users.password_changed", args.lang, name=args.name))
     return 0
 
 
 def cmd_users_remove(args) -> int:
     accounts.remove(Database(args.db), args.name, cli_viewer())
-    print(t("cli.users.removed", args.lang, name=args.name))
+    _say(t("cli.users.removed", args.lang, name=args.name))
     return 0
 
 
@@ -187,11 +333,14 @@ def cmd_audit(args) -> int:
 
 
 def cmd_aliases_add(args) -> int:
+    _no_free_name(args)
     db = Database(args.db)
     db.ensure()
+    by = _acting_for(db, args.as_user)
+    require(by, "save_mapping")
     with db.writing() as con:
-        saved = aliases.add(con, args.vocabulary, args.value, args.key, who=args.who, why=args.why)
-    print(t("aliases.added", args.lang, id=saved.id, value=saved.value, vocabulary=saved.vocabulary, term=saved.key))
+        saved = aliases.add(con, args.vocabulary, args.value, args.key, who=by.name, why=args.why, address=by.address)
+    _say(t("aliases.added", args.lang, id=saved.id, value=saved.value, vocabulary=saved.vocabulary, term=saved.key))
     return 0
 
 
@@ -202,9 +351,13 @@ def cmd_aliases_list(args) -> int:
 
 
 def cmd_aliases_remove(args) -> int:
-    with Database(args.db).writing() as con:
-        aliases.remove(con, args.alias_id, who=args.who)
-    print(t("aliases.removed", args.lang, id=args.alias_id))
+    _no_free_name(args)
+    db = Database(args.db)
+    by = _acting_for(db, args.as_user)
+    require(by, "save_mapping")
+    with db.writing() as con:
+        aliases.remove(con, args.alias_id, who=by.name, address=by.address)
+    _say(t("aliases.removed", args.lang, id=args.alias_id))
     return 0
 
 
@@ -222,10 +375,12 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    summary, aside = Database(args.db).restore(args.backup)
+    summary, aside = Database(args.db).restore(args.backup, who=cli_viewer().name)
     print(t("cli.restore.done", args.lang, path=args.backup, **summary))
     if aside is not None:
         print(t("cli.restore.kept", args.lang, path=aside))
+    print(t("cli.restore.log_unread", args.lang) if summary["carried"] is None
+          else t("cli.restore.carried", args.lang, count=summary["carried"]))
     return 0
 
 
@@ -237,9 +392,17 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_template(args) -> int:
+    Database(args.db).refuse_as_output(args.out)
     template.write(args.out)
     print(t("cli.template.done", args.lang, path=args.out))
     return 0
+
+
+def _acting_options(p: argparse.ArgumentParser, as_help: str) -> None:
+    """--as NAME for a write that may act for a user; the system user who runs it is recorded
+    either way. --who is kept, unlisted, only to refuse it with a sentence instead of a usage error."""
+    p.add_argument("--as", dest="as_user", default=None, metavar="NAME", help=as_help)
+    p.add_argument("--who", default=None, help=argparse.SUPPRESS)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -252,11 +415,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("import", parents=[common], help="validate and store .xlsx/.csv files")
     p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--dry-run", action="store_true", help="validate only; store nothing")
+    p.add_argument("--dry-run", action="store_true", help="validate only; store nothing, and say what storing would take out of view")
+    p.add_argument("--add", action="store_true",
+                   help="add the activity rows beside the stored rows of their months (default: replace those months)")
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
-    p.add_argument("--who", default=None, help="name recorded with the import (default: the system user)")
-    p.add_argument("--as", dest="as_user", default=None, metavar="NAME",
-                   help="import on behalf of a user: their role and municipalities apply (a partner's arrives submitted)")
+    _acting_options(p, "import on behalf of a user: their role and municipalities apply (a partner's arrives submitted)")
     p.set_defaults(run=cmd_import)
 
     p = commands.add_parser("kpis", parents=[common], help="print the KPI object for the filters")
@@ -284,6 +447,12 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("history", parents=[common], help="list imports")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_history)
+
+    p = commands.add_parser("show", parents=[common],
+                            help="what one import holds, its warnings, and what approving it takes out of donors' view")
+    p.add_argument("import_id", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_show)
 
     p = commands.add_parser("undo", parents=[common], help="restore the state before an import")
     p.add_argument("import_id", type=int)
@@ -327,14 +496,14 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("value", help="the spelling as partners write it")
     a.add_argument("key", help="the term's key (or label), or the column's field name")
     a.add_argument("--why", default=None, help="reason recorded with the mapping")
-    a.add_argument("--who", default=None, help="name recorded with the mapping (default: the system user)")
+    _acting_options(a, "save the mapping on behalf of a user (recorded as theirs)")
     a.set_defaults(run=cmd_aliases_add)
     a = actions.add_parser("list", parents=[common], help="list the mappings in use")
     a.add_argument("--json", action="store_true")
     a.set_defaults(run=cmd_aliases_list)
     a = actions.add_parser("remove", parents=[common], help="stop using a mapping (it stays on record)")
     a.add_argument("alias_id", type=int, metavar="ID")
-    a.add_argument("--who", default=None, help="name recorded with the removal (default: the system user)")
+    _acting_options(a, "remove the mapping on behalf of a user (recorded as theirs)")
     a.set_defaults(run=cmd_aliases_remove)
 
     p = commands.add_parser("demo", parents=[common], help="load the demo data set")

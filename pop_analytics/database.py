@@ -17,6 +17,8 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
+import struct
 import tempfile
 import threading
 import time
@@ -26,9 +28,12 @@ from pathlib import Path
 from typing import Self
 
 import duckdb
+import pyarrow as pa
 
 from . import settings, store
 from .errors import (
+    BackupMissing,
+    BackupNotAFile,
     DatabaseBusy,
     DatabaseFull,
     DatabaseMissing,
@@ -37,6 +42,8 @@ from .errors import (
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseUnreadable,
+    LockUnusable,
+    OutputIsDatabase,
 )
 from .scope import EVERYTHING, Sight, restrict
 from .settings import DUCKDB_CONFIG, database_path
@@ -61,7 +68,7 @@ class _Lock:
     one process, so the same lock orders the threads of one app and the processes of the machine."""
 
     def __init__(self, path: Path, exclusive: bool, deadline: float, name: str, writing: bool):
-        self.fd = self._open(path, exclusive)
+        self.fd = self._open(path, exclusive, name)
         if self.fd is None:
             return
         mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
@@ -76,20 +83,27 @@ class _Lock:
                 time.sleep(settings.LOCK_POLL_SECONDS)
 
     @staticmethod
-    def _open(path: Path, exclusive: bool) -> int | None:
+    def _open(path: Path, exclusive: bool, name: str) -> int | None:
         """The lock file's descriptor; None for a reader where no lock file can exist (a read-only
-        folder): no writer can work there either."""
+        folder): no writer can work there either. A lock file this user may not open, or a folder
+        at its path, is a sentence naming it."""
         try:
-            return os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o664)
         except OSError as error:
             if error.errno not in _READ_ONLY_ERRNOS:
-                raise
-        try:
-            return os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            if exclusive:
-                raise
-            return None
+                raise LockUnusable(name, path.name, denied=False) from None
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                if exclusive:
+                    raise DatabaseReadOnly(name) from None
+                return None
+            except OSError as again:
+                raise LockUnusable(name, path.name, denied=again.errno in _READ_ONLY_ERRNOS) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a folder opens read-only, and then reads fail
+            os.close(fd)
+            raise LockUnusable(name, path.name, denied=False)
+        return fd
 
     def release(self) -> None:
         if self.fd is not None:
@@ -112,7 +126,9 @@ class Snapshot:
             queue.release()
         self._deadline_wait = wait
         self._con: duckdb.DuckDBPyConnection | None = None
-        self.version = db._version(self._lock.fd if self._lock else None)
+        # version moves with every write; data_version only with writes of the data, so a sign-in
+        # or a user change does not empty every process's caches of figures.
+        self.version, self.data_version = db._versions(self._lock.fd if self._lock else None)
         if not hasattr(_open_snapshots, "by_path"):
             _open_snapshots.by_path = {}
         self._outer = _open_snapshots.by_path.get(db.path)
@@ -183,8 +199,97 @@ class Snapshot:
         self.close()
 
 
+def _counters(text: str) -> tuple[int, int]:
+    """The lock file's (data writes, other writes) counters: "data:other:pid:time" (an older
+    release wrote "data:pid:time")."""
+    parts = text.split(":")
+    data = int(parts[0]) if parts[0].isdigit() else 0
+    other = int(parts[1]) if len(parts) == 4 and parts[1].isdigit() else 0
+    return data, other
+
+
 def _disk_full(error: BaseException) -> bool:
     return getattr(error, "errno", None) == errno.ENOSPC or "no space left on device" in str(error).lower()
+
+
+def _damaged(error: BaseException) -> bool:
+    """DuckDB reads a block only when a query needs it, so a damaged block shows in that query."""
+    text = str(error).lower()
+    return isinstance(error, duckdb.Error) and ("corrupt database file" in text or "could not read enough" in text)
+
+
+# DuckDB's file (storage of DuckDB 2.0): a main header and two database headers of 4 KiB each, then
+# whole blocks, each starting with an 8-byte checksum. The newer database header (the higher
+# iteration) counts the blocks and points to the list of free ones, which is kept in a metadata
+# block: 64 parts of one block, each starting with a pointer to the part that goes on.
+_HEADERS_BYTES = 3 * 4096
+_DATABASE_HEADERS = (4096, 8192)
+_BLOCK_HEADER_BYTES = 8
+_METADATA_PARTS = 64
+_NO_POINTER = 2**64 - 1
+
+
+def _cut_off(path: Path) -> bool:
+    """Whether a DuckDB file lacks blocks it uses: cut off by a copy, `head -c` or a full disk.
+    DuckDB reads a block only when a query needs it, so such a file opens, and a command that needs
+    none of the missing blocks would report success on it. A file may be shorter than its header
+    counts and still whole: DuckDB gives the free blocks at its end back to the disk (whole
+    blocks), so every block past the end must be on the file's list of free blocks."""
+    try:
+        with open(path, "rb") as file:
+            return _lacks_blocks(file)
+    except OSError:
+        return False  # a file that cannot be opened is for DuckDB to name
+
+
+def _lacks_blocks(file) -> bool:
+    try:
+        head = file.read(_HEADERS_BYTES)
+        size = os.fstat(file.fileno()).st_size
+        if head[8:12] != b"DUCK":
+            return False  # not a DuckDB file: opening it says so
+        if len(head) < _HEADERS_BYTES:
+            return True
+        # each database header: checksum, iteration, meta block, free list, block count, block size
+        _, _, free_list, counted, block_size = max(
+            struct.unpack_from("<6Q", head, offset)[1:] for offset in _DATABASE_HEADERS)
+        if block_size < 4096 or block_size & (block_size - 1):
+            return False  # a header of another layout: DuckDB judges the file itself
+        on_disk, part = divmod(size - _HEADERS_BYTES, block_size)
+        if on_disk >= counted:
+            return False
+        if part:
+            return True
+        return not set(range(on_disk, counted)) <= _free_blocks(file, free_list, block_size, on_disk, counted)
+    except (OSError, struct.error, ValueError):
+        return True  # a list of free blocks that cannot be read is damage too
+
+
+def _free_blocks(file, pointer: int, block_size: int, on_disk: int, counted: int) -> set[int]:
+    """The blocks on a DuckDB file's list of free blocks (a count, then that many block numbers)."""
+    part_size = (block_size - _BLOCK_HEADER_BYTES) // _METADATA_PARTS // 8 * 8
+    data = b""
+
+    def read_part(pointer: int) -> tuple[int, bytes]:
+        block, index = pointer & (2**56 - 1), pointer >> 56
+        if block >= on_disk or index >= _METADATA_PARTS:
+            raise ValueError("the list lies past the end of the file")
+        file.seek(_HEADERS_BYTES + block * block_size + _BLOCK_HEADER_BYTES + index * part_size)
+        found = file.read(part_size)
+        return struct.unpack_from("<Q", found)[0], found[8:]
+
+    if pointer == _NO_POINTER:
+        return set()
+    pointer, data = read_part(pointer)
+    count = struct.unpack_from("<Q", data)[0]
+    if count > counted:
+        raise ValueError("more free blocks than blocks")
+    while len(data) < 8 + 8 * count:
+        if pointer == _NO_POINTER:
+            raise ValueError("the list ends early")
+        pointer, more = read_part(pointer)
+        data += more
+    return set(struct.unpack_from(f"<{count}q", data, 8))
 
 
 def _check_readable_version(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -233,8 +338,13 @@ class Database:
                 with outer.beside(sight) as con:
                     yield con
             return
-        with self.snapshot(wait, sight) as snap:
-            yield snap.connection()
+        try:
+            with self.snapshot(wait, sight) as snap:
+                yield snap.connection()
+        except duckdb.Error as error:
+            if _damaged(error):
+                raise DatabaseUnreadable(self.name) from None
+            raise
 
     def version(self, wait: float | None = None) -> str:
         """The data version: it changes whenever a writer may have changed the data (or the file
@@ -242,24 +352,29 @@ class Database:
         with self.snapshot(wait) as snap:
             return snap.version
 
-    def _version(self, lock_fd: int | None) -> str:
-        counter = os.pread(lock_fd, 64, 0).decode("ascii", "replace").strip() if lock_fd is not None else ""
-        files = []
+    def _versions(self, lock_fd: int | None) -> tuple[str, str]:
+        """(every write's version, the data's version): the counters in the lock file, with the file's
+        identity (a restore replaces it) and, for the first, its size and time too."""
+        text = os.pread(lock_fd, 64, 0).decode("ascii", "replace").strip() if lock_fd is not None else ""
+        data, _ = _counters(text)
+        files, identity = [], ""
         for path in (self.path, self.wal_path):
             with suppress(FileNotFoundError):
                 info = path.stat()
                 files.append(f"{info.st_ino}.{info.st_size}.{info.st_mtime_ns}")
-        return "/".join([counter, *files])
+                identity = identity or str(info.st_ino)
+        return "/".join([text, *files]), f"{data}/{identity}"
 
     # ── writing ──────────────────────────────────────────────────────────────────────────────
 
     @contextmanager
-    def writing(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writing(self, wait: float | None = None, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """The one writer: waits (bounded) for readers and writers of every process to finish,
         opens the file read-write (creating and migrating it), and closes it when the block ends.
-        The block runs its own transaction (store.write and store.undo do)."""
+        The block runs its own transaction (store.write and store.undo do). data=False for a write
+        that changes no figure (sign-in, sessions, users): caches of figures stay."""
         wait = settings.WRITE_WAIT_SECONDS if wait is None else wait
-        with self._exclusive(wait):
+        with self._exclusive(wait, data):
             con = self._open(read_only=False, deadline=time.monotonic() + wait)
             try:
                 store.migrate(con, name=self.name)
@@ -267,12 +382,14 @@ class Database:
             except (duckdb.Error, OSError) as error:
                 if _disk_full(error):  # the transaction did not commit: the data is as it was
                     raise DatabaseFull(self.name) from error
+                if _damaged(error):
+                    raise DatabaseUnreadable(self.name) from None
                 raise
             finally:
                 con.close()
 
     @contextmanager
-    def _exclusive(self, wait: float) -> Iterator[None]:
+    def _exclusive(self, wait: float, data: bool = True) -> Iterator[None]:
         held = _active(self.path)
         if held is not None and not held.closed:
             raise RuntimeError("this thread holds a read snapshot of the database: close it before writing")
@@ -289,20 +406,20 @@ class Database:
         finally:
             queue.release()
         try:
-            self._bump(lock.fd)
+            self._bump(lock.fd, data)
             yield
         finally:
             lock.release()
 
     @staticmethod
-    def _bump(fd: int | None) -> None:
+    def _bump(fd: int | None, data: bool = True) -> None:
         """Readers clear their caches when this changes. Bumped before the write starts, so that
         even a writer killed half-way leaves a version no cache was filled under."""
         if fd is None:
             return
-        current = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-        number = int(current.split(":")[0]) + 1 if current.split(":")[0].isdigit() else 1
-        text = f"{number}:{os.getpid()}:{time.time_ns()}".encode("ascii")
+        counts, others = _counters(os.pread(fd, 64, 0).decode("ascii", "replace").strip())
+        counts, others = (counts + 1, others) if data else (counts, others + 1)
+        text = f"{counts}:{others}:{os.getpid()}:{time.time_ns()}".encode("ascii")
         with suppress(OSError):  # a lock file on a read-only mount cannot carry it: the file stat still does
             os.pwrite(fd, text.ljust(64), 0)
 
@@ -328,6 +445,8 @@ class Database:
         outside this protocol (another DuckDB client) is waited for like ours."""
         while True:
             try:
+                if _cut_off(self.path):
+                    raise DatabaseUnreadable(self.name)
                 return store.configured(duckdb.connect(str(self.path), read_only=read_only, config=DUCKDB_CONFIG))
             except duckdb.IOException as error:
                 text = str(error).lower()
@@ -360,15 +479,22 @@ class Database:
 
     # ── backup and restore ───────────────────────────────────────────────────────────────────
 
+    def refuse_as_output(self, out: str | os.PathLike) -> None:
+        """The one check before a command writes a file it was given (a report, a backup, the
+        template): never the database or a file it keeps beside it (lock, queue, WAL), whether
+        named directly, through a symbolic link or as a hard link to the same file."""
+        for own in (self.path, self.lock_path, self.queue_path, self.wal_path):
+            if _same_file(Path(out), own):
+                raise OutputIsDatabase(self.name, out=Path(out).name, file=own.name)
+
     def backup(self, out: str | os.PathLike, wait: float | None = None) -> dict:
         """A consistent copy in one self-contained file while readers and the app go on: writers
         wait only while the bytes are copied. Returns what the copy holds."""
         out = Path(out)
-        if out.resolve() == self.path.resolve():
-            raise DatabaseUnreadable(out.name)
+        self.refuse_as_output(out)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix=".pop-backup-", dir=out.parent))
+            folder, held = _copy_folder(out.parent)
         except OSError:
             raise DatabaseReadOnly(out.name) from None
         try:
@@ -380,20 +506,25 @@ class Database:
                         shutil.copyfile(self.wal_path, _sidecar(copy, ".wal"))
                 except OSError as error:
                     raise (DatabaseFull(out.name) if _disk_full(error) else self._os_problem(error)) from None
-            summary = _fold_and_describe(copy, out.name)
+            summary = _fold_and_describe(copy, self.name)  # a byte copy: what is wrong with it is the database's
             shutil.move(str(copy), str(out))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            os.close(held)
         return summary
 
-    def restore(self, source: str | os.PathLike, wait: float | None = None) -> tuple[dict, Path | None]:
-        """Replace the database by a backup. The file it replaces is kept aside (returned); nothing
-        changes when the backup is not a database this release reads, or when the database does
-        not fall idle within wait."""
+    def restore(self, source: str | os.PathLike, who: str, wait: float | None = None) -> tuple[dict, Path | None]:
+        """Replace the database by a backup. The audit log only grows: the live file's rows that the
+        backup does not hold are carried into the restored file, and the restore is recorded under
+        who; every session ends. All of it is done to a staged copy before the one rename that swaps
+        it in. The file it replaces is kept aside (returned); nothing changes when the backup is not
+        a database this release reads, or when the database does not fall idle within wait."""
         wait = settings.RESTORE_WAIT_SECONDS if wait is None else wait
         source = Path(source)
+        if source.exists() and not source.is_file():
+            raise BackupNotAFile(source.name)
         if not source.is_file():
-            raise DatabaseMissing(source.name)
+            raise BackupMissing(source.name)
         staged = _sidecar(self.path, ".restoring")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -402,10 +533,11 @@ class Database:
             raise self._os_problem(error) from None
         try:
             summary = _fold_and_describe(staged, source.name, migrate=True)
+            deadline = time.monotonic() + wait
             with self._exclusive(wait):
-                aside = None
-                if self.path.exists():
-                    aside = _sidecar(self.path, dt.datetime.now().strftime(".replaced-%Y%m%d-%H%M%S"))
+                aside = self._aside_path() if self.path.exists() else None
+                summary |= self._continue_log(staged, source.name, who, aside, deadline)
+                if aside is not None:
                     os.replace(self.path, aside)
                     if self.wal_path.exists():
                         os.replace(self.wal_path, _sidecar(aside, ".wal"))
@@ -417,10 +549,100 @@ class Database:
                 _sidecar(staged, ".wal").unlink()
         return summary, aside
 
+    def _aside_path(self) -> Path:
+        stamp = dt.datetime.now().strftime(".replaced-%Y%m%d-%H%M%S")
+        aside, number = _sidecar(self.path, stamp), 1
+        while aside.exists():  # two restores within a second keep both replaced files
+            number += 1
+            aside = _sidecar(self.path, f"{stamp}-{number}")
+        return aside
+
+    def _continue_log(self, staged: Path, backup: str, who: str, aside: Path | None, deadline: float) -> dict:
+        """The live audit log carried into the staged copy, its sessions ended, the restore recorded."""
+        live = self._audit_log(deadline)
+        try:
+            con = store.configured(duckdb.connect(str(staged), config=DUCKDB_CONFIG))
+            try:
+                done = store.continue_after_restore(con, live, who, backup, aside.name if aside else None)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+        except duckdb.Error as error:
+            raise (DatabaseFull(self.name) if _disk_full(error) else DatabaseUnreadable(backup)) from None
+        return done
+
+    def _audit_log(self, deadline: float) -> pa.Table | None:
+        """The live file's audit log (empty before there was one); None when the file cannot be
+        read: a restore also replaces a damaged database, whose log then stays in the file kept aside."""
+        if not self.path.is_file():
+            return store.no_audit_rows()
+        try:
+            con = self._open(read_only=True, deadline=deadline)
+        except DatabaseBusy:
+            raise
+        except DatabaseProblem:
+            return None
+        try:
+            return store.audit_log(con)
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same path once links are followed (also where no file
+    is yet), or the same file under two names (a hard link)."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        one, other = os.stat(first), os.stat(second)
+    except OSError:
+        return False
+    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
+
+
+_COPY_PREFIX = ".pop-backup-"
+
+
+def _copy_folder(parent: Path) -> tuple[Path, int]:
+    """A hidden folder beside the backup for the copy in progress, and the descriptor of its flock,
+    held while this backup lives: the kernel lets go of it when the process ends, however it ends.
+    A folder nobody holds is a killed backup's, so it is removed first. Both steps happen under an
+    flock on the parent folder, so that no backup sees another's folder before it is held."""
+    guard = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)  # held for the few milliseconds of these steps
+        _remove_abandoned(parent)
+        folder = Path(tempfile.mkdtemp(prefix=_COPY_PREFIX, dir=parent))
+        held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return folder, held
+    finally:
+        os.close(guard)
+
+
+def _remove_abandoned(parent: Path) -> None:
+    for folder in parent.glob(_COPY_PREFIX + "*"):
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # not a folder of ours (a file, a link)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a backup in progress
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+
 
 def _fold_and_describe(path: Path, name: str, migrate: bool = False) -> dict:
     """Open a private copy read-write: its WAL is folded into the file, its schema checked (and
     brought forward when migrate), and its contents counted."""
+    if _cut_off(path):
+        raise DatabaseUnreadable(name)
     try:
         con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
     except duckdb.Error:
@@ -436,9 +658,12 @@ def _fold_and_describe(path: Path, name: str, migrate: bool = False) -> dict:
             raise DatabaseTooNew(name, version=version, supported=store.SCHEMA_VERSION)
         if migrate:
             store.migrate(con, name=name)
-        con.execute("CHECKPOINT")
-        imports, stored = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'stored') FROM imports").fetchone() or (0, 0)
+        try:
+            con.execute("CHECKPOINT")
+            imports, stored = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE state = 'stored') FROM imports").fetchone() or (0, 0)
+        except duckdb.Error as error:
+            raise (DatabaseFull(name) if _disk_full(error) else DatabaseUnreadable(name)) from None
         return {"schema_version": store.schema_version(con), "imports": imports, "stored_imports": stored,
                 "bytes": path.stat().st_size}
     finally:

@@ -138,6 +138,36 @@ class DatabaseOutdated(DatabaseProblem):
     reason = "outdated"
 
 
+class BackupMissing(DatabaseMissing):
+    """restore was given a path where no file is."""
+
+    reason = "backup_missing"
+
+
+class BackupNotAFile(DatabaseProblem):
+    """restore was given a folder (or a device) instead of a backup file."""
+
+    reason = "backup_not_a_file"
+
+
+class LockUnusable(DatabaseProblem):
+    """A lock file beside the database (<db>.lock, <db>.queue) cannot be opened: this user may not
+    (lock_denied), or something else stands at its path, such as a folder (lock_unusable)."""
+
+    def __init__(self, name: str, lock: str, denied: bool):
+        self.reason = "lock_denied" if denied else "lock_unusable"
+        super().__init__(name, lock=lock)
+
+
+class OutputIsDatabase(DatabaseProblem):
+    """A command was to write its output (a report, a backup, the template) onto the database or one
+    of the files it keeps beside it (lock, queue, WAL), directly or through a link: nothing is written."""
+
+    def __init__(self, name: str, out: str, file: str):
+        self.reason = "output_is_database" if file == name else "output_is_companion"
+        super().__init__(name, out=out, file=file)
+
+
 class MigrationFailed(DatabaseProblem):
     """A migration step failed and was rolled back; the file stays at the version before it."""
 

@@ -5,6 +5,7 @@ Every refusal is a FileRefused with a sentence for the partner (problem.* in the
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -13,13 +14,27 @@ from typing import Any
 
 from . import settings
 from .errors import FileRefused
-from .messages import problem
+from .messages import localized, problem
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .xls, and encrypted Office files
 ZIP_MAGIC = b"PK\x03\x04"
 # A password-protected Office file is a Compound File holding these streams (names in UTF-16).
 _ENCRYPTED_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 _XML_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_DECLARATIONS_TEXT = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# An XML part's encoding as its first bytes tell it (XML 1.0, appendix F) when it is not a superset
+# of ASCII: a byte search would not see '<!DOCTYPE' written in it. Longer marks first.
+_XML_ENCODING_MARKS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00\x3c", "utf-32-be"), (b"\x3c\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x3c", "utf-16-be"), (b"\x3c\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp500"),  # EBCDIC
+)
+# The encoding an ASCII-looking part declares; only these keep '<!DOCTYPE' as its ASCII bytes.
+_DECLARED_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{0,40})["']""")
+_ASCII_ENCODINGS = re.compile(r"(utf[-_]?8|(us[-_]?)?ascii|latin[-_]?1|iso[-_]?8859[-_]?\d+|(windows|cp)[-_]?125\d)",
+                              re.IGNORECASE)
 # Other containers people mistake for spreadsheets: said plainly instead of "not a header".
 _OTHER_FORMATS = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"PK\x03\x04": "ZIP"}
 
@@ -85,8 +100,9 @@ def check_archive(data: bytes, file_name: str) -> None:
 
 def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, room: int) -> int:
     """Inflate one member chunk by chunk; its size, or a refusal past room or past its declared
-    size. XML parts are checked for declarations in their prolog."""
-    size, prolog = 0, b""
+    size. Every XML part is searched for declarations from its first byte to its last (a prolog can
+    be padded with comments past any fixed window), in the encoding it is written in."""
+    size, scan = 0, None
     xml = member.filename.lower().endswith((".xml", ".rels", ".vml"))
     try:
         with archive.open(member) as handle:
@@ -94,9 +110,9 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, 
                 size += len(chunk)
                 if size > room or size > member.file_size:
                     raise refuse("archive_too_large", file_name, limit=settings.MAX_UNCOMPRESSED_BYTES // 2**20)
-                if xml and len(prolog) < _PROLOG_BYTES:
-                    prolog += chunk[:_PROLOG_BYTES]
-                    if _XML_DECLARATIONS.search(prolog):
+                if xml:
+                    scan = scan or _DeclarationScan(chunk, file_name)
+                    if scan.found(chunk):
                         raise refuse("xml_declarations", file_name)
     # RuntimeError covers an encrypted member and an unsupported compression method (NotImplemented…)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as error:
@@ -104,8 +120,40 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, 
     return size
 
 
-# A DOCTYPE stands before the root element, in the first bytes of a part.
-_PROLOG_BYTES = 1 << 16
+class _DeclarationScan:
+    """Whether an XML part declares a DOCTYPE or an entity, fed its chunks in order: memory stays
+    one chunk and a short carry-over, so a declaration split between two chunks is still found."""
+
+    _CARRY = 256  # longer than '<!' and the keyword with any whitespace a parser would accept between
+
+    def __init__(self, first: bytes, file_name: str):
+        encoding = _xml_encoding(first, file_name)
+        self._decoder = None if encoding is None else codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._bytes, self._text = b"", ""  # the carry-over, as bytes or as decoded text
+
+    def found(self, chunk: bytes) -> bool:
+        if self._decoder is None:
+            data = self._bytes + chunk
+            self._bytes = data[-self._CARRY:]
+            return _XML_DECLARATIONS.search(data) is not None
+        text = self._text + self._decoder.decode(chunk)
+        self._text = text[-self._CARRY:]
+        return _XML_DECLARATIONS_TEXT.search(text) is not None
+
+
+def _xml_encoding(first: bytes, file_name: str) -> str | None:
+    """The codec to read a part with before searching it, or None when its bytes can be searched as
+    they are (UTF-8 and the ASCII-based code pages). A declared encoding of any other kind is
+    refused: Excel writes UTF-8, and a search in bytes would miss '<!DOCTYPE' written in it."""
+    for mark, encoding in _XML_ENCODING_MARKS:
+        if first.startswith(mark):
+            return encoding
+    declared = _DECLARED_ENCODING.match(first)
+    if declared is None or _ASCII_ENCODINGS.fullmatch(declared.group(1).decode("ascii", "replace").strip()):
+        return None
+    raise refuse("unreadable_file", file_name, detail=localized(
+        f"kodim XML që Excel nuk e përdor: {declared.group(1).decode('ascii', 'replace')[:40]}",
+        f"an XML encoding Excel does not use: {declared.group(1).decode('ascii', 'replace')[:40]}"))
 
 
 def _detail(error: BaseException) -> str:

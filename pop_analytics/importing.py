@@ -10,21 +10,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import aliases, reading, store, validate
+from . import aliases, formats, reading, review, store, validate
 from .access import Viewer, require
 from .database import Database
 from .errors import FileRefused, Problem
+from .i18n import t
 from .matching import NO_MAPPINGS, Mappings
 from .messages import ProblemLog, localized, problem
 from .settings import MAX_FILE_BYTES
-
-REPLACED_WHAT = {  # what a stored row is, in a sentence that counts them
-    "priorities": ("prioritete", "priorities"),
-    "priority_status": ("statuse vjetore", "yearly statuses"),
-    "activities": ("rreshta aktivitetesh", "activity rows"),
-    "figures": ("shifra të raportuara", "reported figures"),
-    "targets": ("synime", "targets"),
-}
 
 
 @dataclass
@@ -41,6 +34,7 @@ class ImportReport:
     read: reading.ReadResult | None = None  # the sheets as read: a refused file's cells are shown, and re-checked
     omitted: int = 0  # errors found past the cap per kind: counted, summarised in errors, not listed
     review: str | None = None  # once stored: approved (donors see it) or submitted (waiting for a coordinator)
+    mode: str = store.REPLACE_MODE  # its activities replace their months, or are added (store.ADD_MODE)
 
     @property
     def problem_count(self) -> int:
@@ -50,7 +44,7 @@ class ImportReport:
     def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file, "sha256": self.sha256, "status": self.status, "kind": self.kind, "rows": self.rows,
-            "import_id": self.import_id, "review": self.review,
+            "import_id": self.import_id, "review": self.review, "mode": self.mode,
             "errors": [p.as_dict(lang) for p in self.errors],
             "errors_not_listed": self.omitted,
             "warnings": [p.as_dict(lang) for p in self.warnings],
@@ -58,12 +52,14 @@ class ImportReport:
 
 
 def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> list[Problem]:
+    """'This file replaces 1 activity row stored earlier by import #1 …': counted in each language's words."""
     warnings = []
     for table, rows in replaced.items():
-        what_sq, what_en = REPLACED_WHAT[table]
         for import_id, file_name, count in rows:
-            warnings.append(problem("replaces", sheet="", count=count, what=localized(what_sq, what_en),
-                                    import_id=import_id, file=file_name))
+            what = localized(*(t(f"count.replaced.{table}", lang, count=formats.number(count, lang))
+                               for lang in ("sq", "en")))
+            warnings.append(problem("replaces", sheet="", count=count, what=what, import_id=import_id,
+                                    file=file_name))
     return warnings
 
 
@@ -87,7 +83,7 @@ def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = No
             by: Viewer | None = None) -> ImportReport:
     """Validate the sheets a check has read again, with other mappings (a person chose terms for
     values it could not read): the file is not read a second time."""
-    assert report.read is not None
+    assert report.read is not None and report.read.complete  # a kept head (reading.head) is read again instead
     checked = ImportReport(file=report.file, sha256=report.sha256, status="refused", read=report.read)
     try:
         batch = validate.validate(report.read, today=today, mappings=mappings)
@@ -138,8 +134,8 @@ def _before_checking(target: Database | duckdb.DuckDBPyConnection, sha256: str) 
         return store.find_stored(con, sha256), aliases.mappings(con)
 
 
-def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None, by: Viewer | None = None
-           ) -> ImportReport:
+def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None, by: Viewer | None = None,
+           mode: str = store.REPLACE_MODE) -> ImportReport:
     """Write a checked report's batch in one transaction, unless the same bytes are stored already.
     With by (a signed-in user), the role is checked again here, whatever checked the file before:
     a partner's import arrives submitted, a coordinator's approved, and both are in the audit log."""
@@ -156,9 +152,10 @@ def _store(con: duckdb.DuckDBPyConnection, report: ImportReport, who: str | None
         return report
     report.import_id, replaced = store.write(
         con, report.batch, report.file, report.sha256, who=by.name if by else who, kind=report.kind,
-        review=by.review if by else "approved", audit=(by.address if by else None, "import"))
+        review=by.review if by else "approved", audit=(by.address if by else None, "import"), mode=mode,
+        warnings=report.warnings)
     report.warnings = report.warnings + _replacement_warnings(replaced)
-    report.status, report.review = "imported", by.review if by else "approved"
+    report.status, report.review, report.mode = "imported", by.review if by else "approved", mode
     return report
 
 
@@ -167,45 +164,61 @@ def mappings_of(target: Database | duckdb.DuckDBPyConnection) -> Mappings:
     return aliases.current(target) if isinstance(target, Database) else aliases.mappings(target)
 
 
-def store_checked(db: Database, report: ImportReport, who: str | None = None, by: Viewer | None = None
-                  ) -> ImportReport:
+def store_checked(db: Database, report: ImportReport, who: str | None = None, by: Viewer | None = None,
+                  mode: str = store.REPLACE_MODE) -> ImportReport:
     """Store what a check found valid, as it was checked: the file is not read again."""
     with db.writing() as con:
-        return _store(con, report, who, by)
+        return _store(con, report, who, by, mode)
 
 
-def would_replace(db: Database, report: ImportReport) -> pd.DataFrame:
-    """What storing a checked file would replace (store.would_replace), read without writing."""
-    if report.batch is None or not db.path.exists():
-        return store.would_replace_nothing()
-    with db.reading() as con:
-        return store.would_replace(con, report.batch)
+def leaving(target: Database | duckdb.DuckDBPyConnection, report: ImportReport, mode: str = store.REPLACE_MODE
+            ) -> dict[str, pd.DataFrame]:
+    """The stored rows that storing a checked file in this mode takes out of every view, per table
+    (review.leaving_on_store), read without writing."""
+    if report.batch is None:
+        return {}
+    if not isinstance(target, Database):
+        return review.leaving_on_store(target, report.batch, mode)
+    if not target.path.exists():
+        return {}
+    with target.reading() as con:
+        return review.leaving_on_store(con, report.batch, mode)
 
 
 def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file_name: str, who: str | None = None,
                  dry_run: bool = False, today: dt.date | None = None, limit: int = MAX_FILE_BYTES,
-                 by: Viewer | None = None) -> ImportReport:
+                 by: Viewer | None = None, mode: str = store.REPLACE_MODE) -> ImportReport:
     """Import one file's content. Never raises for a bad file: the report says what is wrong.
     target is a Database (the shared way: the file is read and validated outside the write lock, so
     other processes keep reading and writing meanwhile, and the lock is held only to store it), or a
-    read-write connection the caller owns (tests, a tool that holds the file)."""
+    read-write connection the caller owns (tests, a tool that holds the file).
+    The role and the uploader's municipalities are checked before the duplicate check: whether a
+    file is stored already is told only to someone who may store its rows."""
+    if by is not None:
+        require(by, "upload")
     sha = hashlib.sha256(data).hexdigest()
     stored, mappings = _before_checking(target, sha)
-    if stored is not None:
+    bound = by is not None and by.municipalities is not None
+    if stored is not None and not bound:
         return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
     report = check(data, file_name, today=today, limit=limit, mappings=mappings, by=by)
+    if stored is not None and report.status == "valid":  # a partner's own file, sent again
+        return ImportReport(file=file_name, sha256=sha, status="duplicate", import_id=stored)
+    report.mode = mode
     if report.status == "refused" or dry_run:
         return report
     if not isinstance(target, Database):
-        return _store(target, report, who, by)
+        return _store(target, report, who, by, mode)
     with target.writing() as con:
-        return _store(con, report, who, by)
+        return _store(con, report, who, by, mode)
 
 
 def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:
     """Import a file from disk: only a regular file, and never more of it than the limit (a pipe
     or a device such as /dev/zero would otherwise be read without end)."""
     path = Path(path)
+    if options.get("by") is not None:  # the role first: a donor learns nothing about the file either
+        require(options["by"], "upload")
     limit = options.get("limit", MAX_FILE_BYTES)
     report = ImportReport(file=str(path), sha256="", status="refused")
     try:

@@ -1,6 +1,9 @@
 """The KPIs in DOMAIN.md, as SQL over current rows. Values are always bound, never formatted in."""
 from __future__ import annotations
 
+import datetime as dt
+from fractions import Fraction
+
 import duckdb
 
 from . import reference, scope
@@ -43,6 +46,21 @@ def percent(part: float, whole: float) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def rounded(share: Fraction | None) -> float | None:
+    """An exact share (a fraction of one) in percent, rounded once to one decimal (half to even)."""
+    return None if share is None else float(round(100 * share, 1))
+
+
+def points(part: int, whole: int, part_before: int, whole_before: int) -> float | None:
+    """The change of a share in percentage points, from the counts and rounded once: a priority
+    moving from partially to fully addressed moves both shares by the same points (+16.1 and −16.1,
+    where the difference of the two rounded shares would say +16.1 and −16.0). None when either
+    share has nothing counted."""
+    if not whole or not whole_before:
+        return None
+    return rounded(Fraction(part, whole) - Fraction(part_before, whole_before))
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> list[dict]:
     """Run sql with params bound; rows as dicts."""
     result = con.execute(sql, params)
@@ -73,10 +91,58 @@ def activity_totals(found: list[dict]) -> dict:
     return totals
 
 
-def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
-    """The KPI object (see README): priorities, activities, by type, by municipality."""
-    priority_rows = _kpi_query(con, PRIORITIES_BY_MUNICIPALITY_SQL, scope.where(filters, scope.PRIORITY_COLUMNS))
-    activity_rows = _kpi_query(con, ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL, scope.where(filters, scope.ACTIVITY_COLUMNS))
+def priority_cycles(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[str]:
+    """The contract cycles with a priority status within the filters, oldest first."""
+    sql, params = scope.priority_status(filters)
+    return [str(row["cycle"]) for row in rows(con, f"SELECT DISTINCT cycle FROM ({sql}) ORDER BY 1", params)]
+
+
+def cycle_views(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[tuple[str, Filters]]:
+    """The one rule for every share of priorities (Overview, profile, tracker, report, `kpis`): it is
+    counted within one contract cycle, since a share over two cycles' contracts is easy to misquote.
+    The cycle chosen, else each cycle with a priority status within the filters, oldest first, each
+    with the filters narrowed to it."""
+    chosen = [filters.cycle] if filters.cycle else priority_cycles(con, filters)
+    return [(cycle, filters.but(cycle=cycle)) for cycle in chosen]
+
+
+def with_cycles(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+    """The KPI object with its priorities once per contract cycle under priorities_by_cycle, as
+    `kpis --json` prints it (the keys before it stay as they were, for scripts that read them)."""
+    return {**kpis(con, filters), "priorities_by_cycle": by_cycle(con, filters)}
+
+
+def by_cycle(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    """The priority part of the KPI object once per contract cycle of cycle_views (`kpis --json`'s
+    priorities_by_cycle): the shares and each municipality's, counted over that cycle's contracts."""
+    found = []
+    for cycle, view in cycle_views(con, filters):
+        per_municipality = priorities_by_municipality(con, view)
+        found.append({"cycle": cycle, "priorities": priority_counts(per_municipality),
+                      "by_municipality": [{"municipality": r["municipality"], "priorities": r["total"],
+                                           "addressed_pct": percent(r["fully"] + r["partially"], r["total"])}
+                                          for r in sorted(per_municipality, key=lambda r: fold(r["municipality"]))]})
+    return found
+
+
+def priorities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    """Per municipality: priorities at each latest status within the filters (the counts behind the shares)."""
+    return _kpi_query(con, PRIORITIES_BY_MUNICIPALITY_SQL, scope.where(filters, scope.PRIORITY_COLUMNS))
+
+
+def _activity_clause(filters: Filters, until: dt.date | None) -> scope.Clause:
+    """The filters over activities and, with until, only the activities held up to that day."""
+    clause = scope.where(filters, scope.ACTIVITY_COLUMNS)
+    if until is None:
+        return clause
+    return scope.Clause(clause.sql + "\n  AND date <= CAST($kpi_until AS DATE)", {**clause.params, "kpi_until": until})
+
+
+def kpis(con: duckdb.DuckDBPyConnection, filters: Filters, until: dt.date | None = None) -> dict:
+    """The KPI object (see README): priorities, activities, by type, by municipality. until (for
+    the same months of an earlier year) counts only the activities held up to that day."""
+    priority_rows = priorities_by_municipality(con, filters)
+    activity_rows = _kpi_query(con, ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL, _activity_clause(filters, until))
 
     activities = activity_totals(activity_rows)
     activities["by_type"] = {

@@ -6,7 +6,7 @@ A value is read as a term when
   mapping (an alias a coordinator added) names it: read quietly;
 - else when exactly one term fits it with confidence: read, and the reading is reported. A fit is
   the same words in any order, with small words (e, i, të, dhe, me, për, the, of, and …) ignored,
-  each word in any of its Albanian definite, indefinite, plural or genitive forms (Kopshti,
+  each word in any of its Albanian definite, indefinite, plural, genitive or ablative forms (Kopshti,
   Kopshtet) or English plural, with at most one word added or left out, at most one typing slip
   in a word of five letters or more, never a negation (nuk, pa, not) added or dropped, nor a number
   dropped ('2019' is no cycle). A word
@@ -39,8 +39,10 @@ SMALL_WORDS = frozenset(["e", "i", "te", "se", "dhe", "me", "per", "ne", "eshte"
 # Words that turn a label into its opposite: never added or left out by a reading.
 NEGATIONS = frozenset(["nuk", "pa", "jo", "s", "not", "non", "without"])
 # Endings of the same word in another form, folded: Albanian definite (-i, -u, -a, -ja), plural
-# (-e, -et, -t, -të), genitive (-it, -ut, -ës, -ve, -eve, -in) and English plural (-s, -es, -ies).
-SUFFIXES = ("eve", "ave", "ete", "it", "in", "ut", "et", "es", "ve", "te", "a", "e", "i", "u", "s", "t")
+# (-e, -et, -t, -të), genitive (-it, -ut, -ës, -ve, -eve, -in), ablative plural (-sh, -esh, -ish:
+# "Nr aktivitetesh", "takimesh", "grash") and English plural (-s, -es, -ies).
+SUFFIXES = ("eve", "ave", "ete", "esh", "ish", "it", "in", "ut", "et", "es", "ve", "te", "sh", "a", "e", "i", "u", "s",
+            "t")
 # A form keeps at least this many letters: "uji" does not become "uj".
 MIN_STEM = 3
 # A typing slip is tolerated only in a word this long: shorter words are too close to each other.
@@ -180,7 +182,9 @@ class Vocabulary:
                 self._searches = 0
             self._cache[cache_key] = found
         if isinstance(found, NoMatch):
-            raise found.with_traceback(None)  # raised again and again: its traceback must not grow
+            # A fresh one each time: the cached one raised would keep the frames it passed through
+            # (and their locals: a whole sheet) for as long as the cache lives.
+            raise NoMatch(found.vocabulary, found.folded, found.fits)
         return found
 
     def _read(self, folded: str) -> Reading | NoMatch:

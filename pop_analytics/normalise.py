@@ -6,15 +6,21 @@ matching; a reading that was not exact is noted for the person to see.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
 from collections.abc import Callable
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from . import matching, reference
 from .errors import PopError
 from .messages import localized
 from .settings import MAX_COUNT
+from .text import fold
 
 
 class InvalidValue(PopError):
@@ -125,8 +131,9 @@ def theme(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted
     return keys[0]
 
 
-# "10 fokus grupe - 200 gra dhe burra": several events, and maybe participants, in one cell.
-_COUNTED_TYPE = re.compile(r"^\s*(\d+)\s+(.+?)(?:\s+[-–—]\s*(\d[\d.,]*)\b.*)?$")
+# "10 fokus grupe - 200 gra dhe burra": several events, and maybe participants, in one cell; what
+# follows the dash is read as a count cell is ('2O0 gra' is refused, not read as 2).
+_COUNTED_TYPE = re.compile(r"^\s*(\d+)\s+(.+?)(?:\s+[-–—]\s*(\d.*))?$")
 
 
 def activity_type(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS,
@@ -151,23 +158,71 @@ def activity_type_key(raw: object, mappings: matching.Mappings = matching.NO_MAP
     return activity_type(raw, mappings, noted)[0]
 
 
-_THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}([.,\s ])\d{3}(\1\d{3})*$")  # "0,157" is a decimal
-_LEADING_NUMBER = re.compile(r"^\s*(-?\d[\d.,\s ]*?)\s*[a-zA-ZëËçÇ].*$")
+# ── numbers ──
+# A number cell is read only when all of it is a number: a sign, digits, and either groups of three
+# after one to three digits, each after the same separator (1 157, 1.157, 1,157), or a decimal part
+# (74,5, 74.5), or both with the other separator (1.157,5, 1,157.5). Nothing else is taken for a
+# digit: a letter among digits is refused, never dropped ('2O' is not 2), nor is 1e3, 1_000 or ١٢.
+_GROUP_SEPARATORS = "., "  # every kind of space is made a plain one first (_spaced)
+_GROUPED = re.compile(rf"([+-]?)([1-9][0-9]{{0,2}})([{_GROUP_SEPARATORS}])([0-9]{{3}}(?:\3[0-9]{{3}})*)"
+                      r"(?:([.,])([0-9]+))?")
+_UNGROUPED = re.compile(r"([+-]?)([0-9]+)(?:([.,])([0-9]+))?")
+# Letters a hand or a scan puts for a digit: O for 0, l and I for 1.
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
+_LOOKALIKE_TOKEN = re.compile(r"[0-9OolI.,+-]*[0-9][0-9OolI.,+-]*")
+# Two numbers with a dash between them: a range, not a count.
+_RANGE = re.compile(r"[+-]?[0-9][0-9.,]*\s*[-–—]\s*[0-9][0-9.,]*")
+# Texts that do not start with a letter, then words from the first that does (two letters at least).
+_NUMBER_THEN_WORDS = re.compile(r"((?![^\W\d_])[^ ]+(?: (?![^\W\d_])[^ ]+)*) ([^\W\d_]{2,}(?:\W.*)?)")
+# Words after a number that multiply it: '200 mijë' is not 200.
+_MULTIPLIERS = frozenset(["mije", "mij", "mijera", "mijra", "qind", "qindra", "mln", "milion", "miliona", "mld",
+                          "miliard", "miliarde", "hundred", "hundreds", "thousand", "thousands", "million",
+                          "millions", "billion", "billions", "mio"])
 
 
-def _plain_number(text_value: str) -> float:
-    """'1,157' '1.157' '1 157' → 1157; '74,5' → 74.5; '1.157,5' / '1,157.5' → 1157.5."""
-    s = text_value.strip().replace("\u00a0", " ")
-    if _THOUSANDS.match(s):
-        return float(re.sub(r"[.,\s ]", "", s))
-    s = s.replace(" ", "")
-    if "," in s and "." in s:
-        decimal = "," if s.rfind(",") > s.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        s = s.replace(thousands, "").replace(decimal, ".")
-    else:
-        s = s.replace(",", ".")
-    return float(s)
+def _parsed(text_value: str) -> tuple[str, str, str] | None:
+    """A number written whole → (its sign, its digits before the decimal separator, its decimal
+    digits), or None when the text is not all a number."""
+    grouped = _GROUPED.fullmatch(text_value)
+    if grouped and grouped.group(5) != grouped.group(3):  # a decimal separator unlike the groups'
+        sign, first, _, rest, _, decimals = grouped.groups()
+        return sign, first + re.sub(r"[^0-9]", "", rest), decimals or ""
+    plain = _UNGROUPED.fullmatch(text_value)
+    if plain:
+        sign, digits, _, decimals = plain.groups()
+        return sign, digits, decimals or ""
+    return None
+
+
+def _spaced(raw: str) -> str:
+    """The cell with its spaces (no-break ones too) made one plain space each, none around."""
+    return " ".join(raw.split())
+
+
+def _number_then_words(cell: str) -> tuple[str, str] | None:
+    """'200 gra dhe burra' → ('200', 'gra dhe burra'): a number followed by words and nothing else
+    (the first word of two letters or more, no digit after the number); else None."""
+    found = _NUMBER_THEN_WORDS.fullmatch(cell)
+    if found is None or any(ch.isdigit() for ch in found.group(2)):
+        return None
+    return found.group(1), found.group(2)
+
+
+def _refusal_of_number(cell: str, share: bool) -> InvalidValue:
+    """Why a cell is not a number, in the words a person needs to fix it."""
+    spaced = _spaced(cell)
+    part = spaced.rstrip("%").rstrip() if share else spaced
+    corrected = _LOOKALIKE_TOKEN.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), part)
+    if corrected != part:  # one letter for one digit: the texts stay aligned
+        split = _number_then_words(corrected)
+        meant = split[0] if split is not None else corrected
+        if _parsed(meant) is not None:
+            letter = next(a for a, b in zip(part, corrected) if a != b)
+            return InvalidValue("letter_in_number", letter=letter, meant=meant)
+    split = _number_then_words(part)
+    if _RANGE.fullmatch(split[0] if split is not None else part):
+        return InvalidValue("two_numbers")
+    return InvalidValue("not_a_number")
 
 
 def number(raw: object) -> float | None:
@@ -176,24 +231,47 @@ def number(raw: object) -> float | None:
         return None
     if isinstance(raw, bool):
         raise InvalidValue("not_a_number")
-    try:
-        value = float(raw) if isinstance(raw, (int, float)) else _plain_number(str(raw).strip().rstrip("%").strip())
-    except ValueError:
-        raise InvalidValue("not_a_number") from None
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        found = _parsed(_spaced(str(raw)).rstrip("%").rstrip())
+        if found is None:
+            raise _refusal_of_number(str(raw), share=True)
+        sign, digits, decimals = found
+        value = float(f"{sign}{digits}.{decimals or 0}")
     if not math.isfinite(value):  # 'inf', 'NaN', '1e999': no count or figure is endless or undefined
         raise InvalidValue("not_a_number")
     return value
+
+
+def _whole(sign: str, digits: str, decimals: str) -> int:
+    if decimals.strip("0"):
+        raise InvalidValue("not_a_whole_number")
+    return int(sign + digits)
+
+
+def _count_text(raw: str) -> int:
+    """A count written as text: all of it a number, or a number followed by words ('200 gra dhe
+    burra'); a share ('50%'), a number in thousands ('2 mijë') or anything else is refused."""
+    cell = _spaced(raw)
+    found = _parsed(cell)
+    if found is None:
+        split = _number_then_words(cell)
+        if split is not None and fold(split[1]).split(" ")[0] in _MULTIPLIERS:
+            raise InvalidValue("count_in_words")
+        found = _parsed(split[0]) if split is not None else None
+    if found is None:
+        if "%" in cell:
+            raise InvalidValue("count_is_share")
+        raise _refusal_of_number(cell, share=False)
+    return _whole(*found)
 
 
 def count(raw: object) -> int | None:
     """A whole number of events or people; '200 gra dhe burra' → 200; blank → None."""
     if is_blank(raw):
         return None
-    if isinstance(raw, str):
-        leading = _LEADING_NUMBER.match(raw)
-        if leading:
-            raw = leading.group(1)
-    value = number(raw)
+    value = _count_text(raw) if isinstance(raw, str) else number(raw)
     if value is None or not float(value).is_integer():
         raise InvalidValue("not_a_whole_number")
     if abs(value) > MAX_COUNT:
@@ -224,13 +302,39 @@ def date(raw: object) -> dt.date:
             continue
     if re.fullmatch(r"\d+(\.0+)?", s):
         return date(float(s))
-    raise InvalidValue("not_a_date")
+    raise _refusal_of_date(s)
+
+
+# The shapes of _DATE_FORMATS, to tell a day its month does not have (31.09) from text that is no date.
+_DATE_SHAPES = tuple(re.compile(p) for p in (
+    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})\.?", r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
+    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})", r"(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})",
+    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2})", r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"))
+
+
+def _refusal_of_date(s: str) -> InvalidValue:
+    """A date written in a known shape whose day its month does not have (31.09.2026, 29.02.2026)
+    says so, with the month's last day; anything else is told the format."""
+    for shape in _DATE_SHAPES:
+        found = shape.fullmatch(s)
+        if found is None:
+            continue
+        day, month, year_ = int(found["d"]), int(found["m"]), int(found["y"])
+        if len(found["y"]) == 2:  # as strptime's %y reads it
+            year_ += 1900 if year_ >= 69 else 2000
+        if 1 <= month <= 12 and 28 < day <= 31 and year_ >= 1:
+            last = calendar.monthrange(year_, month)[1]
+            if day > last:
+                return InvalidValue("day_not_in_month", last=f"{last:02d}.{month:02d}.{year_:04d}")
+    return InvalidValue("not_a_date")
 
 
 def year(raw: object) -> int:
     try:
         value = count(raw)
-    except InvalidValue:
+    except InvalidValue as error:
+        if error.code == "letter_in_number":  # '2O23': the sentence says which letter
+            raise
         raise InvalidValue("not_a_year") from None
     if value is None or not 1900 <= value <= 2100:
         raise InvalidValue("not_a_year")
@@ -269,3 +373,42 @@ def cycle_of_year(monitoring_year: int) -> str:
         if int(row["first_monitoring_year"]) <= monitoring_year <= int(row["last_monitoring_year"]):
             return key
     return cycle_of_date(dt.date(monitoring_year, 12, 31))
+
+
+# ── many distinct texts at once ──
+# A CSV's column is held in Arrow (reading.ArrowTexts): the texts whose shape leaves no doubt are
+# read there, exactly as the function they stand for reads them, and only the others one by one.
+# A file of half a million different counts, dates or notes is then read in C, not in Python.
+
+# Letters and signs none of which str.split() takes for a space (ASCII, Latin-1 from ¡, Latin Extended).
+_WORD = "[!-~\\x{00A1}-\\x{024F}]+"
+
+
+def _shaped(texts: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
+
+
+def _texts_in_arrow(texts: pa.Array) -> tuple[np.ndarray, list]:
+    """text(): words of such letters, one space between them, none around, stay as written."""
+    found = _shaped(texts, f"^{_WORD}( {_WORD})*$")
+    return found, texts.filter(found).to_pylist()
+
+
+def _counts_in_arrow(texts: pa.Array) -> tuple[np.ndarray, list]:
+    """count(): digits alone (a minus before them at most), fewer than MAX_COUNT has, are int() of them."""
+    found = _shaped(texts, f"^-?[0-9]{{1,{len(str(MAX_COUNT)) - 1}}}$")
+    return found, pc.cast(texts.filter(found), pa.int64()).to_pylist()
+
+
+def _dates_in_arrow(texts: pa.Array) -> tuple[np.ndarray, list]:
+    """date(): dd.mm.yyyy, the first format it tries, when it names a day of the calendar (Arrow reads
+    31.02 as 3 March, so a date counts only when it is written back as it was read)."""
+    parsed = pc.strptime(texts, format="%d.%m.%Y", unit="s", error_is_null=True)
+    same = pc.fill_null(pc.equal(pc.strftime(parsed, format="%d.%m.%Y"), texts), False)
+    found = _shaped(texts, r"^[0-9]{2}\.[0-9]{2}\.[1-9][0-9]{3}$") & same.to_numpy(zero_copy_only=False)
+    return found, pc.cast(parsed.filter(found), pa.date32()).to_pylist()
+
+
+# The parsers above that read many texts at once, and how.
+IN_ARROW: dict[Callable, Callable[[pa.Array], tuple[np.ndarray, list]]] = {
+    text: _texts_in_arrow, count: _counts_in_arrow, date: _dates_in_arrow}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import formats, importing, matching, reading, reference
+from . import formats, kpis, matching, reading, reference
 from .errors import Problem
 from .filters import Filters
 from .i18n import t
@@ -72,6 +72,19 @@ def signed(value: float | None, lang: str, decimals: int = 0, unit: str = "") ->
     return f"{text} {unit}" if unit else text
 
 
+def points(value: float | None, lang: str) -> str | None:
+    """A change of a share as every page, report and workbook writes it: '+16.1 pp' (en), '-16,1 p.p.'
+    (sq), '±0.0 pp'; None when there is nothing to compare."""
+    return signed(value, lang, 1, t("unit.pp", lang))
+
+
+def excel_points_format(lang: str) -> str:
+    """The Excel number format that writes a change of a share as points() does, in the reader's
+    language (Excel puts in its own decimal sign)."""
+    unit = t("unit.pp", lang).replace('"', "")
+    return f'+0.0" {unit}";-0.0" {unit}";"±"0.0" {unit}"'
+
+
 def change(current: SupportsFloat | None, previous: SupportsFloat | None) -> float | None:
     if current is None or previous is None or _missing(current) or _missing(previous):
         return None
@@ -92,10 +105,17 @@ def years_text(years: Sequence[int], lang: str) -> str:
     return ", ".join(map(str, years))
 
 
-def filters_text(filters: Filters, lang: str) -> str:
-    """One line saying what the view shows, for headings and for reports forwarded on."""
+def filters_text(filters: Filters, lang: str, own: Sequence[str] | None = None) -> str:
+    """One line saying what the view shows, for headings and for reports forwarded on. own: the
+    municipalities a reader's rows are limited to (a partner's), said as theirs, never as 'all'."""
+    if filters.municipality:
+        places = ", ".join(filters.municipality)
+    elif own is not None:
+        places = t("common.your_municipalities", lang, names=", ".join(own) or DASH)
+    else:
+        places = t("common.all_municipalities", lang)
     parts = [
-        ", ".join(filters.municipality) if filters.municipality else t("common.all_municipalities", lang),
+        places,
         years_text(filters.year, lang),
         ", ".join(label("themes", k, lang) for k in filters.theme) if filters.theme else t("common.all_themes", lang),
         t("common.cycle_named", lang, cycle=filters.cycle) if filters.cycle else t("common.all_cycles", lang),
@@ -254,9 +274,10 @@ def sheet_title(name: object) -> str:
     return title + "_" if title.casefold() == "history" else title
 
 
-def download_name(name: str, lang: str, day: dt.date, extension: str) -> str:
-    """pop_<table>_<lang>_<date>.<extension>, every part reduced to safe_name's characters."""
-    return f"pop_{safe_name(name)}_{safe_name(lang)}_{day:%Y-%m-%d}.{safe_name(extension)}"
+def download_name(name: str, lang: str, day: dt.date, extension: str, filters: Filters | None = None) -> str:
+    """pop_<table>[_<filters>]_<lang>_<date>.<extension> (view_stem's filters, so a file saved from
+    a filtered view says which), every part reduced to safe_name's characters."""
+    return f"{view_stem(name, filters or Filters())}_{safe_name(lang)}_{day:%Y-%m-%d}.{safe_name(extension)}"
 
 
 def view_stem(name: str, filters: Filters) -> str:
@@ -267,7 +288,9 @@ def view_stem(name: str, filters: Filters) -> str:
         span = f"{years[0]}-{years[-1]}"
     else:
         span = "_".join(map(str, years))
-    parts = ["pop", name, filters.cycle or "", span, "_".join(filters.municipality), "_".join(filters.theme)]
+    # each part made safe on its own: a name's leading dots ('../x') must not survive inside the stem
+    parts = ["pop", safe_name(name), filters.cycle or "", span, "_".join(filters.municipality),
+             "_".join(filters.theme)]
     return safe_name("_".join(part for part in parts if part), limit=120)
 
 
@@ -430,6 +453,8 @@ def batch_preview(batch, lang: str) -> dict[str, pd.DataFrame]:
             frame = frame.copy()
             if "themes" in frame.columns:
                 frame["themes"] = frame["themes"].map(lambda keys: ", ".join(keys) if keys is not None else None)
+            for column in {"date", "date_from", "date_to"} & set(frame.columns):  # dates, so styled() writes them
+                frame[column] = pd.to_datetime(frame[column])
             previews[kind] = table(frame, lang, [c for c in _PREVIEW_COLUMNS[kind] if c in frame.columns])
     return previews
 
@@ -496,35 +521,23 @@ def term_options(vocabulary: str) -> list[str]:
     return list(matching.reference_vocabulary(vocabulary).term_keys())
 
 
-def replacements(replaced: pd.DataFrame, lang: str) -> list[dict[str, object]]:
-    """What storing a file replaces: the parameters of one sentence (upload.replaces_item) per
-    earlier import and municipality."""
-    found = []
-    for row in replaced.itertuples(index=False):
-        items = list(row.items)
-        shown = ", ".join(map(str, items[:6])) + (f" … (+{len(items) - 6})" if len(items) > 6 else "")
-        found.append({"rows": number(row.rows, lang), "what": importing.REPLACED_WHAT[row.what][0 if lang == "sq" else 1],
-                      "import_id": row.import_id, "file": row.file_name, "municipality": row.municipality or DASH,
-                      "items": shown})
-    return found
-
-
 def _tile(name: str, value: str, delta: str | None = None, delta_color: str = "normal", **help_params) -> dict:
     return {"name": name, "value": value, "delta": delta, "delta_color": delta_color, "help_params": help_params}
 
 
 def overview_tiles(result: dict, lang: str) -> list[dict]:
     """The eight tiles of the overview from queries.overview: value as the reader writes numbers,
-    change from the previous period (percentage points for shares), definition parameters."""
+    change from the previous period (percentage points for shares, from the counts: kpis.points),
+    definition parameters."""
     current, previous = result["current"], result["previous"]
     p, a = current["priorities"], current["activities"]
     pp = previous["priorities"] if previous else {}
     pa = previous["activities"] if previous else {}
-    pp_unit = t("unit.pp", lang)
 
-    def share(name: str, key: str, count: int, delta_color: str = "normal") -> dict:
-        before = pp.get(key) if pp.get("total") else None
-        return _tile(name, percent(p[key], lang), signed(change(p[key], before), lang, 1, pp_unit), delta_color,
+    def share(name: str, key: str, statuses: tuple[str, ...], delta_color: str = "normal") -> dict:
+        count = sum(p[s] for s in statuses)
+        delta = kpis.points(count, p["total"], sum(pp[s] for s in statuses), pp["total"]) if pp.get("total") else None
+        return _tile(name, percent(p[key], lang), points(delta, lang), delta_color,
                      count=number(count, lang), total=number(p["total"], lang))
 
     def count(name: str, value: int, before: int | None, **params) -> dict:
@@ -532,17 +545,26 @@ def overview_tiles(result: dict, lang: str) -> list[dict]:
 
     women_before = pa.get("women_pct") if previous else None
     return [
-        share("addressed", "addressed_pct", p["fully"] + p["partially"]),
-        share("fully", "fully_pct", p["fully"]),
-        share("partially", "partially_pct", p["partially"], "off"),
-        share("not_addressed", "not_addressed_pct", p["not_addressed"], "inverse"),
+        share("addressed", "addressed_pct", ("fully", "partially")),
+        share("fully", "fully_pct", ("fully",)),
+        share("partially", "partially_pct", ("partially",), "off"),
+        share("not_addressed", "not_addressed_pct", ("not_addressed",), "inverse"),
         count("events", a["events"], pa.get("events") if previous else None),
         count("participants", a["participants"], pa.get("participants") if previous else None),
-        _tile("women_pct", percent(a["women_pct"], lang),
-              signed(change(a["women_pct"], women_before), lang, 1, pp_unit), "off", women=number(a["women"], lang), men=number(a["men"], lang)),
+        _tile("women_pct", percent(a["women_pct"], lang), points(change(a["women_pct"], women_before), lang), "off",
+              women=number(a["women"], lang), men=number(a["men"], lang)),
         count("municipalities_covered", current["municipalities_covered"],
               previous["municipalities_covered"] if previous else None),
     ]
+
+
+def partial_note(part: dict, lang: str) -> str:
+    """What a comparison with a year still under way sets it against: '' for whole years."""
+    partial = part.get("partial")
+    if not partial:
+        return ""
+    return t("overview.partial_note", lang, year=partial["year"], to=formats.date(partial["to"], lang),
+             previous_to=formats.date(partial["previous_to"], lang))
 
 
 def capital(text: str) -> str:
@@ -559,39 +581,45 @@ def reported_tiles(totals: pd.DataFrame, lang: str) -> list[dict]:
 
 
 def profile_tiles(result: dict, lang: str) -> list[dict]:
-    """The profile's tiles: the municipality's value, and its distance from the network average."""
+    """The profile's tiles: the municipality's value and its distance from the network average;
+    the share of priorities one tile per contract cycle, set against the network's same cycle."""
     own, average = result["own"], result["average"]
-    p, a = own["priorities"], own["activities"]
-    pp_unit = t("unit.pp", lang)
+    a = own["activities"]
+    addressed = [{**_tile("addressed_in_cycle", percent(part["priorities"]["addressed_pct"], lang),
+                          points(part["difference"], lang),
+                          count=number(part["priorities"]["fully"] + part["priorities"]["partially"], lang),
+                          total=number(part["priorities"]["total"], lang), cycle=part["cycle"],
+                          network=percent(part["network_pct"], lang),
+                          municipalities=number(part["network_municipalities"], lang)),
+                  "label_params": {"cycle": part["cycle"]}} for part in result["cycles"]]
     return [
-        _tile("addressed", percent(p["addressed_pct"], lang),
-              signed(change(p["addressed_pct"], average["addressed_pct"]), lang, 1, pp_unit),
-              count=number(p["fully"] + p["partially"], lang), total=number(p["total"], lang)),
-        _tile("priorities", number(p["total"], lang)),
+        *addressed,
         _tile("events", number(a["events"], lang), signed(change(a["events"], average["events"]), lang, 1)),
         _tile("participants", number(a["participants"], lang),
               signed(change(a["participants"], average["participants"]), lang, 1)),
-        _tile("women_pct", percent(a["women_pct"], lang),
-              signed(change(a["women_pct"], average["women_pct"]), lang, 1, pp_unit), "off",
-              women=number(a["women"], lang), men=number(a["men"], lang)),
+        _tile("women_pct", percent(a["women_pct"], lang), points(change(a["women_pct"], average["women_pct"]), lang),
+              "off", women=number(a["women"], lang), men=number(a["men"], lang)),
     ]
 
 
 def profile_comparison(result: dict, municipality: str, lang: str) -> pd.DataFrame:
-    """The profile's comparison table: the municipality, the network average, the difference."""
+    """The profile's comparison table: the municipality, the network average, the difference; the
+    share of priorities one row per contract cycle."""
     own, average = result["own"], result["average"]
-    rows = [("addressed", own["priorities"]["addressed_pct"], average["addressed_pct"], True),
+    rows = [(t("profile.addressed_in_cycle", lang, cycle=part["cycle"]), part["priorities"]["addressed_pct"], part["network_pct"],
+             part["difference"], True) for part in result["cycles"]]
+    for name, value, mean, is_share in (
             ("events", own["activities"]["events"], average["events"], False),
             ("participants", own["activities"]["participants"], average["participants"], False),
-            ("women_pct", own["activities"]["women_pct"], average["women_pct"], True)]
+            ("women_pct", own["activities"]["women_pct"], average["women_pct"], True)):
+        rows.append((t(f"kpi.{name}", lang), value, mean, change(value, mean), is_share))
     shown = []
-    for name, value, mean, is_share in rows:
-        unit = " " + t("unit.pp", lang) if is_share else ""
-        delta = signed(change(value, mean), lang, 1)
+    for name, value, mean, difference, is_share in rows:
+        delta = points(difference, lang) if is_share else signed(difference, lang, 1)
         shown.append({
-            t("col.indicator", lang): t(f"kpi.{name}", lang),
+            t("col.indicator", lang): name,
             municipality: percent(value, lang) if is_share else number(value, lang),
             t("profile.network_average", lang): percent(mean, lang) if is_share else number(mean, lang, 1),
-            t("col.difference", lang): delta + unit if delta is not None else DASH,
+            t("col.difference", lang): delta if delta is not None else DASH,
         })
     return pd.DataFrame(shown)

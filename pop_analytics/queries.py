@@ -8,7 +8,9 @@ turns them into labels in the reader's language.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+from fractions import Fraction
 
 import duckdb
 import pandas as pd
@@ -84,35 +86,51 @@ def previous_period(filters: Filters, years_in_view: list[int]) -> Filters | Non
     return filters.but(year=earlier) if earlier else None
 
 
-def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+def overview(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | None = None) -> dict:
     """The KPI object for the filters and for the previous period (None when there is none), and
-    under 'cycles' the same for each contract cycle the view's priorities belong to: a share of
-    priorities over two cycles' contracts is easy to misquote, so the page shows them apart."""
-    result = _overview(con, filters)
-    chosen = [filters.cycle] if filters.cycle else priority_cycles(con, filters)
+    under 'cycles' the same for each contract cycle of kpis.cycle_views. today (the real date unless
+    given) tells whether the latest year in view is still under way (see partial_year)."""
+    today = today or dt.date.today()
+    result = _overview(con, filters, today)
     # each cycle against its own previous year: 2024's contracts of 2023-2027 have no 2023 to compare with
-    result["cycles"] = [{"cycle": cycle, **(_overview(con, filters.but(cycle=cycle)) if cycle != filters.cycle
-                                            else result)} for cycle in chosen]
+    result["cycles"] = [{"cycle": cycle, **(result if cycle == filters.cycle else _overview(con, view, today))}
+                        for cycle, view in kpis.cycle_views(con, filters)]
     return result
 
 
-def _overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+def partial_year(years_shown: list[int], today: dt.date) -> bool:
+    """True when the latest year shown is the calendar year still under way: its counts so far are
+    not a whole year's, and set against a whole year they would read as a collapse."""
+    return bool(years_shown) and max(years_shown) == today.year and today < dt.date(today.year, 12, 31)
+
+
+def a_year_before(day: dt.date) -> dt.date:
+    """The same day one year earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _overview(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date) -> dict:
     in_view = years(con, filters)
     earlier = previous_period(filters, in_view)
     if earlier is not None and not set(years(con, earlier)) & set(earlier.year):
         earlier = None  # nothing recorded then: no change to show, rather than a change from zero
+    shown = list(filters.year) or in_view
+    # A year under way is compared with the same months of the year before, never with all of it.
+    until = a_year_before(today) if earlier is not None and partial_year(shown, today) else None
+    previous = kpis.kpis(con, earlier, until=until) if earlier else None
+    if previous is not None and until is not None:
+        # a municipality also counts for its priorities, monitored once a year: no months to compare
+        previous["municipalities_covered"] = None
     return {
         "current": kpis.kpis(con, filters),
-        "previous": kpis.kpis(con, earlier) if earlier else None,
+        "previous": previous,
         "previous_years": list(earlier.year) if earlier else [],
-        "years": list(filters.year) or in_view,
+        "years": shown,
+        "partial": {"year": today.year, "to": today, "previous_to": until} if until else None,
     }
-
-
-def priority_cycles(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[str]:
-    """The contract cycles with a priority status within the filters, oldest first."""
-    sql, params = scope.priority_status(filters)
-    return [str(c) for c in frame(con, f"SELECT DISTINCT cycle FROM ({sql}) ORDER BY 1", params)["cycle"]]
 
 
 # ── priorities ───────────────────────────────────────────────────────────────────────────────
@@ -138,16 +156,17 @@ def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 
 
 def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """Municipality × theme: how many priorities are at each latest status, and the share addressed."""
+    """Contract cycle × municipality × theme: how many priorities are at each latest status, and the
+    share addressed; each cycle's contracts counted apart (kpis.cycle_views' rule)."""
     sql, params = scope.priority_status(filters)
     table = frame(con, f"""
-        SELECT municipality, theme, {_STATUS_COUNTS}
-        FROM ({sql} {_LATEST}) GROUP BY municipality, theme""", params)
+        SELECT cycle, municipality, theme, {_STATUS_COUNTS}
+        FROM ({sql} {_LATEST}) GROUP BY cycle, municipality, theme""", params)
     table = _with_addressed(table)
     # Progress colours the matrix: a partly addressed priority is not a done one (0·2·0 is 50 %, not 100 %).
     table["progress_pct"] = [percent(f + p / 2, t) for f, p, t in zip(table["fully"], table["partially"], table["total"])]
     if not table.empty:
-        table = table.sort_values(["municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
+        table = table.sort_values(["cycle", "municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
     return table
 
 
@@ -164,6 +183,16 @@ def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "
     by_year.columns = [str(c) for c in by_year.columns]
     table = latest[columns].merge(by_year.reset_index(), on=keys, how="left")
     return table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold)).reset_index(drop=True)
+
+
+def contract_priorities(con: duckdb.DuckDBPyConnection, municipalities: tuple[str, ...]) -> pd.DataFrame:
+    """Each municipality's priorities of its latest contract cycle (what its partner monitors now):
+    cycle, municipality, code, title, theme, in code order (a partner's template holds them)."""
+    return frame(con, """
+        SELECT cycle, municipality, code, title, theme FROM current_priorities
+        WHERE list_contains($municipalities, municipality)
+        QUALIFY cycle = max(cycle) OVER (PARTITION BY municipality)
+        ORDER BY municipality, code""", municipalities=list(municipalities))
 
 
 def priority_history(con: duckdb.DuckDBPyConnection, cycle: str, municipality: str, code: str) -> pd.DataFrame:
@@ -426,6 +455,11 @@ def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFra
                           FROM imports WHERE CAST($by AS VARCHAR) IS NULL OR imported_by = $by ORDER BY id DESC""", by=by)
 
 
+def unread_rejections(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
+    """by's rejected imports with the reviewer's comment, until by marks it read (store.mark_rejection_read)."""
+    return store.unread_rejections(con, by)
+
+
 def submitted_count(con: duckdb.DuckDBPyConnection, by: str | None = None) -> int:
     """Imports waiting for approval (with by, only that user's)."""
     return int(frame(con, f"""SELECT count(*) AS n FROM imports WHERE {store.IMPORT_STATUS_SQL} = 'submitted'
@@ -451,36 +485,80 @@ def _mean(values) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
 
-def profile(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str) -> dict:
-    """One municipality's KPI object beside the network average: the mean over the municipalities
-    with data in the same view (years, themes, cycle) of each one's own value."""
-    network_view = filters.but(municipality=())
-    network = kpis.kpis(con, network_view)
+def network_benchmark(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+    """The network's averages in a view, its municipality filter set aside: each the mean over the
+    municipalities with data of each one's own value, and per contract cycle (kpis.cycle_views) the
+    mean share addressed, exact. Numbers only, never a row or a name: it may be counted over rows its
+    reader may not see (a partner's benchmark, app.network)."""
+    view = filters.but(municipality=())
+    network = kpis.kpis(con, view)
     active = [r for r in network["by_municipality"] if r["events"] or r["priorities"]]
-    shares = activities_by_municipality(con, network_view)
+    shares = activities_by_municipality(con, view)
+    cycles = {}
+    for cycle, cycle_view in kpis.cycle_views(con, view):
+        counted = [r for r in kpis.priorities_by_municipality(con, cycle_view) if r["total"]]
+        mean = sum((Fraction(r["fully"] + r["partially"], r["total"]) for r in counted), Fraction(0)) / len(counted) \
+            if counted else None
+        cycles[cycle] = {"mean": mean, "municipalities": len(counted)}
+    return {"average": {"events": _mean(r["events"] for r in active),
+                        "participants": _mean(r["participants"] for r in active),
+                        "women_pct": _mean(shares["women_pct"])},
+            "municipalities": len(active), "cycles": cycles}
+
+
+def profile(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str,
+            benchmark: dict | None = None) -> dict:
+    """One municipality's KPI object beside the network's averages (network_benchmark: from this
+    connection's rows unless given, as a partner's page gives the approved network's). Its share of
+    priorities is under 'cycles', one per contract cycle of kpis.cycle_views, each beside the network's
+    average for that same cycle."""
+    benchmark = benchmark if benchmark is not None else network_benchmark(con, filters)
+    own = filters.but(municipality=(municipality,))
     return {
-        "own": kpis.kpis(con, filters.but(municipality=(municipality,))),
-        "average": {"addressed_pct": _mean(r["addressed_pct"] for r in active),
-                    "events": _mean(r["events"] for r in active),
-                    "participants": _mean(r["participants"] for r in active),
-                    "women_pct": _mean(shares["women_pct"])},
-        "municipalities": len(active),
+        "own": kpis.kpis(con, own),
+        "average": benchmark["average"],
+        "municipalities": benchmark["municipalities"],
+        "cycles": [_profile_cycle(con, cycle, view, benchmark["cycles"].get(cycle))
+                   for cycle, view in kpis.cycle_views(con, own)],
     }
 
 
+def _profile_cycle(con: duckdb.DuckDBPyConnection, cycle: str, view: Filters, network: dict | None) -> dict:
+    """One cycle's priorities of the municipality in view beside the network's average share
+    addressed for the same cycle (network_benchmark's), and the difference, computed from the exact
+    shares and rounded once."""
+    counts = kpis.priority_counts(kpis.priorities_by_municipality(con, view))
+    mean = network["mean"] if network else None
+    own = Fraction(counts["fully"] + counts["partially"], counts["total"]) if counts["total"] else None
+    return {"cycle": cycle, "priorities": counts, "network_pct": kpis.rounded(mean),
+            "network_municipalities": network["municipalities"] if network else 0,
+            "difference": kpis.rounded(own - mean) if own is not None and mean is not None else None}
+
+
+def addressed_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Share addressed per contract cycle and year within the filters: counts and shares only."""
+    sql, params = scope.priority_status(filters)
+    table = frame(con, f"""
+        SELECT year, cycle, {_STATUS_COUNTS}
+        FROM ({sql}) GROUP BY year, cycle ORDER BY cycle, year""", params)
+    return _with_addressed(table)[["cycle", "year", "addressed_pct", "total"]]
+
+
+def network_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """addressed_trend of the whole network (the municipality filter set aside): aggregates only,
+    so that it may be counted over rows its reader may not see (app.network)."""
+    return addressed_trend(con, filters.but(municipality=()))
+
+
 def profile_trend(con: duckdb.DuckDBPyConnection, filters: Filters, municipality: str,
-                  network_label: str) -> pd.DataFrame:
+                  network_label: str, network: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share addressed per year and contract cycle for the municipality and for the whole network
-    (column 'series'). Each cycle's contracts are counted apart (column 'cycle'), so a chart can draw
-    one line per series and cycle instead of joining one contract's last year to the next one's first."""
-    parts = []
-    for series, view in ((municipality, filters.but(municipality=(municipality,))),
-                         (network_label, filters.but(municipality=()))):
-        sql, params = scope.priority_status(view)
-        table = frame(con, f"""
-            SELECT year, cycle, {_STATUS_COUNTS}
-            FROM ({sql}) GROUP BY year, cycle ORDER BY cycle, year""", params)
-        parts.append(_with_addressed(table).assign(series=series))
+    (column 'series'; network: network_trend's, from this connection's rows unless given). Each
+    cycle's contracts are counted apart (column 'cycle'), so a chart can draw one line per series and
+    cycle instead of joining one contract's last year to the next one's first."""
+    network = network if network is not None else network_trend(con, filters)
+    parts = [addressed_trend(con, filters.but(municipality=(municipality,))).assign(series=municipality),
+             network.assign(series=network_label)]
     return pd.concat(parts, ignore_index=True)[["series", "cycle", "year", "addressed_pct", "total"]]
 
 

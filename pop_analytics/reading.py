@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ class Cells(Sequence):
 
     __slots__ = ("_array", "codes", "uniques")
 
-    def __init__(self, uniques: list, codes: np.ndarray):
+    def __init__(self, uniques: list | ArrowTexts, codes: np.ndarray):
         self.uniques, self.codes = uniques, codes
         self._array: np.ndarray | None = None
 
@@ -102,14 +102,16 @@ class Cells(Sequence):
             unused = [c for c in candidates if not (codes == c).any()]
         if not unused:
             return Cells(self.uniques, codes)
-        uniques, codes = list(self.uniques), codes.copy()
+        order, codes = list(range(len(self.uniques))), codes.copy()
         for code in sorted(unused, reverse=True):  # each unused value gives its place to the last one
-            last = len(uniques) - 1
+            last = len(order) - 1
             if code != last:
-                uniques[code] = uniques[last]
+                order[code] = order[last]
                 codes[codes == last] = code
-            uniques.pop()
-        return Cells(uniques, codes)
+            order.pop()
+        if isinstance(self.uniques, ArrowTexts):
+            return Cells(self.uniques.subset(order), codes)
+        return Cells([self.uniques[i] for i in order], codes)
 
     def tolist(self) -> list:
         return self.array()[self.codes].tolist()
@@ -119,6 +121,8 @@ class Cells(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
+            if self._array is None and isinstance(self.uniques, ArrowTexts):  # a preview's first rows
+                return [self.uniques[code] for code in self.codes[index].tolist()]
             return self.array()[self.codes[index]].tolist()
         return self.uniques[self.codes[index]]
 
@@ -142,6 +146,63 @@ def _object_array(values) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
+class ArrowTexts(Sequence):
+    """A CSV column's distinct texts, kept in Arrow and made Python strings a block at a time, when
+    first looked at: a hostile file's column of half a million different wrong values is looked at
+    only until validation has seen enough of them (MAX_WRONG_VALUES), and the rest stay bytes.
+    order, when given, says which of texts are these values, in which order (a subset, not copied)."""
+
+    __slots__ = ("_blocks", "order", "texts")
+    BLOCK = 4096
+
+    def __init__(self, texts: pa.Array, order: np.ndarray | None = None):
+        self.texts, self.order = texts, order
+        self._blocks: dict[int, list[str]] = {}
+
+    def _block(self, number: int) -> list[str]:
+        block = self._blocks.get(number)
+        if block is None:
+            start = number * self.BLOCK
+            part = (self.texts.slice(start, self.BLOCK) if self.order is None
+                    else self.texts.take(pa.array(self.order[start:start + self.BLOCK])))
+            block = self._blocks[number] = part.to_pylist()
+        return block
+
+    def __len__(self) -> int:
+        return len(self.texts) if self.order is None else len(self.order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._block(index // self.BLOCK)[index % self.BLOCK]
+
+    def __iter__(self):
+        for number in range(-(-len(self) // self.BLOCK)):
+            yield from self._block(number)
+
+    def matching(self, pattern: str) -> np.ndarray:
+        """Per distinct text: does it match the regular expression (found in Arrow, none made Python)?"""
+        found = pc.match_substring_regex(self.texts, pattern).to_numpy(zero_copy_only=False)
+        return found if self.order is None else found[self.order]
+
+    def lengths(self) -> np.ndarray:
+        """Per distinct text: its length in characters, as len() counts them."""
+        found = pc.utf8_length(self.texts).to_numpy(zero_copy_only=False)
+        return found if self.order is None else found[self.order]
+
+    def in_order(self) -> pa.Array:
+        """These texts as one Arrow array, in their order."""
+        return self.texts if self.order is None else self.texts.take(pa.array(self.order))
+
+    def subset(self, order: list[int]) -> ArrowTexts:
+        chosen = np.asarray(order, dtype=np.int64)
+        return ArrowTexts(self.texts, chosen if self.order is None else self.order[chosen])
+
+
 @dataclass
 class Sheet:
     """One table of a file: raw cells per field, with the Excel row number of every data row."""
@@ -155,6 +216,7 @@ class Sheet:
     totals: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)  # header cells read as no field
     header_warnings: list[Problem] = field(default_factory=list)  # headers read by the rule, columns left unread
+    header_problems: list[Problem] = field(default_factory=list)  # columns of numbers no field could take
 
     def __len__(self) -> int:
         return len(self.excel_rows)
@@ -165,6 +227,15 @@ class ReadResult:
     sheets: list[Sheet]
     skipped: list[str]  # names of sheets with no recognisable header (instructions, lists, blanks)
     warnings: list[Problem] = field(default_factory=list)  # what reading had to repair (encoding, NUL bytes)
+    complete: bool = True  # False for head(): only the first rows, to show; a check reads the file again
+
+
+def head(result: ReadResult, rows: int) -> ReadResult:
+    """The sheets as read with only their first rows: what a page shows of a file, kept without the
+    rest of it (a session holds this, never a whole file's cells)."""
+    sheets = [replace(sheet, cells={f: Cells.from_values(cells[:rows]) for f, cells in sheet.cells.items()},
+                      excel_rows=sheet.excel_rows[:rows], totals=sheet.totals[:rows]) for sheet in result.sheets]
+    return ReadResult(sheets, result.skipped, result.warnings, complete=False)
 
 
 def _header_reading(kind: str, raw: object, mappings: Mappings) -> Reading | NoMatch | None:
@@ -259,6 +330,22 @@ def _is_blank_cell(cell: object) -> bool:
 _SEPARATOR_CHARS = " \t\n\r\x0b\x0c-_/.,:;'’\"“”()*"
 
 
+# A cell whose first letter or digit (after separators) is ASCII and no g, s or t folds to a word that
+# starts so: no word of TOTAL_WORDS does.
+_NOT_A_TOTAL = r"^[ \t\n\r\x0b\x0c\-_/.,:;'’\"“”()*]*[0-9A-FH-RU-Za-fh-ru-z]"
+
+
+def _blank_flags(uniques: list | ArrowTexts) -> np.ndarray:
+    """Per distinct cell: is it blank? A text with an ASCII letter or digit is not (found in Arrow
+    for a CSV's column); every other cell is looked at."""
+    if not isinstance(uniques, ArrowTexts):
+        return np.fromiter(map(_is_blank_cell, uniques), dtype=bool, count=len(uniques))
+    flags = np.zeros(len(uniques), dtype=bool)
+    unsure = np.flatnonzero(~uniques.matching("[0-9A-Za-z]"))
+    flags[unsure] = [_is_blank_cell(uniques[i]) for i in unsure.tolist()]
+    return flags
+
+
 def _is_total_word(cell: str) -> bool:
     if cell.lstrip(_SEPARATOR_CHARS)[:1] in "0123456789" and cell.lstrip(_SEPARATOR_CHARS):
         return False  # a date or a number: no word of TOTAL_WORDS starts with a digit (spares fold())
@@ -309,8 +396,7 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
     below = max(length - start, 0)
     blank = np.ones(below, dtype=bool)
     for column in columns:
-        flags = np.fromiter(map(_is_blank_cell, column.uniques), dtype=bool, count=len(column.uniques))
-        blank &= flags[column.codes[start:]]
+        blank &= _blank_flags(column.uniques)[column.codes[start:]]
     # A total row: among its first four cells, the first that holds text says Total.
     total = np.zeros(below, dtype=bool)
     undecided = ~blank
@@ -320,7 +406,12 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         codes = column.codes[start:]
         text = np.zeros(len(column.uniques), dtype=bool)
         says_total = np.zeros(len(column.uniques), dtype=bool)
-        for code in np.flatnonzero(np.bincount(codes[undecided], minlength=len(column.uniques))):
+        used = np.flatnonzero(np.bincount(codes[undecided], minlength=len(column.uniques)))
+        if isinstance(column.uniques, ArrowTexts):  # text that surely says no Total, found in Arrow
+            plain = column.uniques.matching(_NOT_A_TOTAL)[used]
+            text[used[plain]] = True
+            used = used[~plain]
+        for code in used:
             cell = column.uniques[code]
             if isinstance(cell, str) and cell.strip():
                 text[code], says_total[code] = True, _is_total_word(cell)
@@ -340,11 +431,17 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
 _ROW_NUMBER_HEADERS = frozenset({"nr", "no", "#", "n", "numri", "nr rendor", "nr rendi", "rendi", "numri rendor"})
 
 
+# The fields whose values are numbers, per sheet kind: a column of numbers left unread could be one.
+NUMBER_FIELDS = {"priorities": ("year",), "activities": ("events", "participants", "women", "men", "youth"),
+                 "figures": ("year", "value"), "targets": ("year", "target")}
+
+
 def _header_warnings(sheet: Sheet, header: _HeaderRow, cells: list, written: dict[int, str], columns: list[Cells],
                      data_rows: np.ndarray) -> None:
     """What a person must see about the header before storing: each header read by the rule or a
     saved mapping, and each column left unread (naming the fields it might be). A row-number column
-    (Nr., No, # holding 1, 2, 3 …) is left unread quietly."""
+    (Nr., No, # holding 1, 2, 3 …) is left unread quietly; any other column of numbers is read as
+    the one number field it could be, or stops the file (_place_numbers)."""
     vocabulary = f"column.{header.kind}"
     for index, field_name in header.mapping.items():
         reading = header.readings.get(index)
@@ -361,14 +458,13 @@ def _header_warnings(sheet: Sheet, header: _HeaderRow, cells: list, written: dic
         values = columns[index].take(data_rows) if index < len(columns) and len(data_rows) else Cells.blank(0)
         if _is_row_numbers(text, values):
             continue
+        if _holds_numbers(values):
+            _place_numbers(sheet, header, index, text, values)
+            continue
         if not text:
-            if _holds_numbers(values):
-                sheet.header_warnings.append(problem("unnamed_numbers", sheet=sheet.name, row=sheet.header_row,
-                                                     value=_cell_name(1, index + 1).removesuffix("1")))
             continue
         sheet.ignored_headers.append(text)
-        unread = header.unread.get(index)
-        choices = unread.candidates if unread is not None else ()
+        choices = _header_choices(header, index)
         if choices:
             sheet.header_warnings.append(problem(
                 "header_unclear", sheet=sheet.name, row=sheet.header_row, column=text, value=text,
@@ -376,6 +472,47 @@ def _header_warnings(sheet: Sheet, header: _HeaderRow, cells: list, written: dic
         else:
             sheet.header_warnings.append(problem("ignored_column", sheet=sheet.name, row=sheet.header_row,
                                                  column=text, value=text))
+
+
+def _header_choices(header: _HeaderRow, index: int) -> tuple[str, ...]:
+    """The fields an unread header could be: those that fit it (or come closest), or the field it
+    names when another column names it too."""
+    unread = header.unread.get(index)
+    if unread is not None:
+        return unread.candidates
+    reading = header.readings.get(index)
+    return (reading.key,) if reading is not None else ()
+
+
+def _place_numbers(sheet: Sheet, header: _HeaderRow, index: int, text: str, values: Cells) -> None:
+    """A column of numbers that its header does not name: read as the one number field among those
+    the rule fits the header to ('Takime' fits date and events) that no other column fills, with a
+    warning; else the file stops, naming the number fields the header comes close to, since leaving
+    the column out would count each row as one event, or its people as none."""
+    vocabulary = f"column.{header.kind}"
+    column_name = _cell_name(1, index + 1).removesuffix("1")
+    if not text:
+        sheet.header_problems.append(problem("unnamed_numbers", sheet=sheet.name, row=sheet.header_row,
+                                             column=column_name, value=column_name))
+        return
+    numeric = [f for f in _header_choices(header, index) if f in NUMBER_FIELDS[header.kind]]
+    unread = header.unread.get(index)
+    free = [f for f in (unread.fits if unread is not None else ()) if f in numeric and f not in sheet.headers]
+    if len(free) == 1:  # of the fields the rule fits the header to, the one number field still free
+        [field_name] = free
+        header.mapping[index] = field_name
+        sheet.headers[field_name], sheet.cells[field_name] = text, values
+        term = localized(matching.term_label(vocabulary, field_name, "sq"),
+                         matching.term_label(vocabulary, field_name, "en"))
+        sheet.header_warnings.append(problem("numbers_read_as", sheet=sheet.name, row=sheet.header_row,
+                                             column=text, value=text, term=term))
+    elif numeric:
+        sheet.header_problems.append(problem(
+            "numbers_unclear", sheet=sheet.name, row=sheet.header_row, column=text, value=text,
+            candidates=matching.labels(vocabulary, tuple(numeric), " / ")))
+    else:
+        sheet.header_problems.append(problem("numbers_unread", sheet=sheet.name, row=sheet.header_row,
+                                             column=text, value=text))
 
 
 def _number(cell: object) -> float | None:
@@ -395,9 +532,12 @@ def _number(cell: object) -> float | None:
 def _numbers(values: Cells) -> np.ndarray | None:
     """A column as one number per row (NaN where blank), or None when a cell holds anything else.
     Each distinct cell is looked at once."""
-    distinct = [_number(cell) for cell in values.uniques]
-    if any(n is None for n in distinct):
-        return None
+    distinct = []
+    for cell in values.uniques:  # stops at the first cell that is no number
+        number = _number(cell)
+        if number is None:
+            return None
+        distinct.append(number)
     return np.array(distinct, dtype=float)[values.codes]
 
 
@@ -641,12 +781,19 @@ def _csv_columns(utf8: bytes, delimiter: str, file_name: str) -> _CsvColumns | N
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow works outside the GIL
         columns = list(pool.map(_distinct, table.columns))
     for number, column in enumerate(columns, start=1):
-        too_long = [code for code, cell in enumerate(column.uniques) if len(cell) > MAX_FIELD_CHARS]
+        too_long = _too_long(column)
         if too_long:
             row = int(np.flatnonzero(np.isin(column.codes, too_long))[0]) + 1
             raise _field_too_long(file_name, row, column=_cell_name(1, number).removesuffix("1"))
     first_rows = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
     return columns, table.num_rows, first_rows
+
+
+def _too_long(column: Cells) -> list[int]:
+    """The distinct values longer than Excel's limit (in characters, as len() counts them)."""
+    uniques = column.uniques
+    lengths = uniques.lengths() if isinstance(uniques, ArrowTexts) else np.array([len(cell) for cell in uniques])
+    return np.flatnonzero(lengths > MAX_FIELD_CHARS).tolist()
 
 
 def _arrow_csv(utf8: bytes, delimiter: str) -> pa.Table | None:
@@ -669,7 +816,7 @@ def _distinct(chunked: pa.ChunkedArray) -> Cells:
     encoded = chunked.combine_chunks()  # one dictionary for the blocks read in parallel
     if not pa.types.is_dictionary(encoded.type):
         encoded = pc.dictionary_encode(encoded)
-    return Cells(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False))
+    return Cells(ArrowTexts(encoded.dictionary), encoded.indices.to_numpy(zero_copy_only=False))
 
 
 _ALL_TEXT = {f"f{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(4096)}

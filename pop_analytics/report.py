@@ -89,7 +89,7 @@ def cell_text(cell: Cell, lang: str) -> str:
     if kind == "percent":
         return present.percent(value, lang)
     if kind == "points":
-        return present.signed(value, lang, 1, t("unit.pp", lang)) or present.DASH
+        return present.points(value, lang) or present.DASH
     if kind == "change":
         return present.signed(value, lang) or present.DASH
     if kind == "year":
@@ -110,27 +110,33 @@ def _label(vocabulary: str, key: object, lang: str) -> str:
 
 # ── headline ─────────────────────────────────────────────────────────────────────────────────
 
-def _change_heading(part: dict, lang: str) -> str:
-    if part["previous"]:
-        return t("report.change_from", lang, period=present.years_text(part["previous_years"], lang))
-    return t("report.change", lang)
+def _change_heading(part: dict, lang: str, partial: bool = False) -> str:
+    """'Change from 2022'; with partial, a year under way set against the same months: 'Change from 2025 (to 6 Dec 2025)'."""
+    if not part["previous"]:
+        return t("report.change", lang)
+    period = present.years_text(part["previous_years"], lang)
+    if partial and part.get("partial"):
+        return t("report.change_partial", lang, period=period,
+                 previous_to=formats.date(part["partial"]["previous_to"], lang))
+    return t("report.change_from", lang, period=period)
 
 
 def _priority_table(part: dict, lang: str, cycle: str | None) -> Table:
     now, before = part["current"]["priorities"], (part["previous"] or {}).get("priorities") or {}
     had = bool(before.get("total"))
 
-    def share(name: str, pct: str, count: int) -> list[Cell]:
-        return [Cell(t(f"kpi.{name}", lang)), Cell(now[pct], "percent"), Cell(count, "count"),
-                Cell(present.change(now[pct], before.get(pct)) if had else None, "points")]
+    def share(name: str, pct: str, statuses: tuple[str, ...]) -> list[Cell]:
+        count = sum(now[s] for s in statuses)
+        moved = kpis.points(count, now["total"], sum(before[s] for s in statuses), before["total"]) if had else None
+        return [Cell(t(f"kpi.{name}", lang)), Cell(now[pct], "percent"), Cell(count, "count"), Cell(moved, "points")]
 
     rows = [
         [Cell(t("kpi.priorities", lang)), Cell(now["total"], "count"), Cell(None, "count"),
          Cell(now["total"] - before["total"] if had else None, "change")],
-        share("addressed", "addressed_pct", now["fully"] + now["partially"]),
-        share("fully", "fully_pct", now["fully"]),
-        share("partially", "partially_pct", now["partially"]),
-        share("not_addressed", "not_addressed_pct", now["not_addressed"]),
+        share("addressed", "addressed_pct", ("fully", "partially")),
+        share("fully", "fully_pct", ("fully",)),
+        share("partially", "partially_pct", ("partially",)),
+        share("not_addressed", "not_addressed_pct", ("not_addressed",)),
     ]
     title = t("report.section.priorities", lang)
     if cycle:
@@ -157,10 +163,11 @@ def _activity_table(result: dict, lang: str) -> Table:
         counted("municipalities_covered", now["municipalities_covered"],
                 before["municipalities_covered"] if before else None),
     ]
+    note = t("report.activities_note", lang, years=present.years_text(result["years"], lang))
     return Table("activities", t("report.section.activities", lang),
                  [t("report.col.kpi", lang), t("report.col.value", lang), t("report.col.women", lang),
-                  _change_heading(result, lang)], rows,
-                 note=t("report.activities_note", lang, years=present.years_text(result["years"], lang)))
+                  _change_heading(result, lang, partial=True)], rows,
+                 note=f"{note} {present.partial_note(result, lang)}".strip())
 
 
 def _by_type(result: dict, lang: str) -> Table:
@@ -187,11 +194,11 @@ def _reported(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> Ta
                  note=t("report.reported_note" if rows else "report.reported_none", lang))
 
 
-def headline(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> list[Table]:
+def headline(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, today: dt.date | None = None) -> list[Table]:
     """Priorities fully / partially / not addressed and addressed, one table per contract cycle in
-    view (a share over two cycles' contracts is easy to misquote), the activities, events by type,
-    and the totals reported rather than itemised."""
-    result = queries.overview(con, filters)
+    view (kpis.cycle_views), the activities, events by type, and the totals reported rather than
+    itemised."""
+    result = queries.overview(con, filters, today)
     cycles = result["cycles"]
     priority_tables = ([_priority_table(part, lang, part["cycle"]) for part in cycles] if cycles
                        else [_priority_table(result, lang, None)])
@@ -203,9 +210,9 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> lis
 def by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> Table:
     """Per municipality: events and participants, and each cycle's priorities and share addressed."""
     everything = kpis.kpis(con, filters)
-    cycles = [filters.cycle] if filters.cycle else queries.priority_cycles(con, filters)
-    per_cycle = {c: {m["municipality"]: m for m in kpis.kpis(con, filters.but(cycle=c))["by_municipality"]}
-                 for c in cycles}
+    views = kpis.cycle_views(con, filters)
+    cycles = [cycle for cycle, _ in views]
+    per_cycle = {c: {m["municipality"]: m for m in kpis.kpis(con, view)["by_municipality"]} for c, view in views}
     heads = [_col("municipality", lang), _col("events", lang), _col("participants", lang)]
     for cycle in cycles:
         heads += [t("report.col.priorities_in", lang, cycle=cycle), t("report.col.addressed_in", lang, cycle=cycle)]
@@ -308,7 +315,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, generated
              (t("report.fact.generated", lang), t("report.generated", lang, who=generated_by,
                                                   when=formats.moment(now, lang)))]
     report = Report(lang=lang, filters=filters, title=t("report.title", lang), filters_line=filters_line,
-                    facts=facts, approval=approval, headline=headline(con, filters, lang), source=source)
+                    facts=facts, approval=approval, headline=headline(con, filters, lang, now.date()),
+                    source=source)
     if with_charts:
         report.charts = chart_images(con, filters, lang, [filters_line, source])
     report.tables = [by_municipality(con, filters, lang), targets_table(con, filters, lang),

@@ -16,8 +16,8 @@ from .i18n import t
 from .report import Report, Table
 
 # Excel number formats per cell kind (Excel writes the separators of the reader's own locale).
-_NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.0", "percent": '0.0"%"', "points": '+0.0" pp";-0.0" pp";0.0" pp"',
-                   "change": "+#,##0;-#,##0;0", "year": "0"}
+_NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.0", "percent": '0.0"%"', "change": "+#,##0;-#,##0;0",
+                   "year": "0"}
 _HEADING_FILL = PatternFill("solid", fgColor="EEF3F8")
 _WIDEST = 60  # characters: a longer text wraps within its cell
 
@@ -43,6 +43,10 @@ def _write(cell, value: object, kind: str, lang: str) -> str:
         cell.value = day.date() if isinstance(day, dt.datetime) else day
         cell.number_format = formats.of(lang).excel_date
         return formats.date(day, lang)
+    if kind == "points":  # the unit in the reader's language, as the page writes it (present.points)
+        cell.value = float(value)  # type: ignore[arg-type]
+        cell.number_format = present.excel_points_format(lang)
+        return present.points(cell.value, lang) or ""
     if kind in _NUMBER_FORMATS:
         number = float(value)  # type: ignore[arg-type]
         cell.value = int(number) if number.is_integer() and kind in ("count", "change", "year") else number

@@ -82,8 +82,20 @@ MAX_ALIAS_CHARS = 200
 # One import report lists at most this many problems of one kind before summarising the rest.
 MAX_PROBLEMS_PER_KIND = 200
 
+# A partner's sheet holds a few dozen different wrong values per column: past this many, the
+# column is not such a sheet and its other values are left unread (and counted), since reading
+# each one costs up to 40 µs and a hostile file holds millions.
+MAX_WRONG_VALUES = 1000
+
+# The Upload page shows a file's first rows as read (present.read_preview); a session keeps only
+# these of a checked file, so a large or hostile upload does not stay in the server's memory.
+UPLOAD_PREVIEW_ROWS = 50
+
 # A browser table longer than this is unreadable and slow to send; the rest of the rows download.
 TABLE_ROW_LIMIT = 1000
+
+# An import's rows per page in a coordinator's review: a screen's worth, read before approving.
+REVIEW_PAGE_ROWS = 25
 
 # pandas' Styler renders every cell in Python: past this many rows, tinting statuses costs a
 # page rerun more than the colour helps, so longer tables show the same labels untinted.
@@ -91,6 +103,16 @@ STYLED_ROW_LIMIT = 300
 
 # A KPI tile narrower than this cuts its figure: on a 390 px phone two tiles still fit side by side.
 TILE_MIN_WIDTH = 150
+
+# A table's columns on a 390 px phone (about 350 px of grid): a long text a reader needs (a priority's
+# title, a reviewer's comment) beside a status, which is as wide as its longest label; it wraps.
+PHONE_TEXT_COLUMN_PX = 150
+# ... a label beside three figures (a target's indicator, a compared KPI), wrapping, and each figure
+# with its heading of about ten letters (a target, what was achieved, the share reached, a difference).
+PHONE_LABEL_COLUMN_PX = 110
+PHONE_NUMBER_COLUMN_PX = 80
+# Streamlit wraps a table's text only in rows taller than 4rem (64 px): this holds three lines.
+WRAPPED_ROW_PX = 68
 
 # Excel's own sheet limit (1,048,576 rows less the header): longer tables download as CSV only.
 EXCEL_MAX_ROWS = 1_048_575
@@ -131,6 +153,18 @@ SIGNIN_FIRST_WAIT_SECONDS = 2.0
 # The longest wait between tries: long enough to make guessing useless, short enough not to lock a person out.
 SIGNIN_MAX_WAIT_SECONDS = 300.0
 
+# argon2 checks running at once in one process: each holds 64 MiB, so a burst of guesses holds at
+# most this many times that, and a person's own sign-in still finishes in well under a second.
+MAX_CONCURRENT_SIGNINS = 2
+
+# A sign-in waits this long for a check to be free before being told to try again: a burst of
+# guesses delays people, never piles up in memory.
+SIGNIN_QUEUE_SECONDS = 10.0
+
+# Sign-ins refused while slowed are written to the audit log at most this often per address,
+# with their count: each is recorded, and a flood of them is not a flood of writes.
+SIGNIN_REFUSALS_AUDIT_SECONDS = 60.0
+
 # Shorter passwords are guessed offline from a stolen backup in hours even with argon2.
 MIN_PASSWORD_CHARS = 10
 
@@ -143,6 +177,19 @@ SESSION_COOKIE = "pop_session"
 # Donors may read approved aggregates without signing in when this is set (POP_PUBLIC_VIEW=1);
 # off by default, since it publishes the network's figures to anyone who can reach the server.
 PUBLIC_DONOR_VIEW = os.environ.get("POP_PUBLIC_VIEW", "") in ("1", "true", "yes", "on")
+
+# The address people open the app at when it is not this machine (behind a proxy:
+# https://pop.example.org). The app's WebSocket and its forms accept pages from this origin and
+# from the address a request on this machine names; a page on any other origin, another port of
+# localhost included, is refused.
+BASE_URL = os.environ.get("POP_BASE_URL", "").strip().rstrip("/")
+
+# Host names that are this machine: a page served under any other name (DNS rebinding) is not the app's.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+# WebSocket sessions one app process holds at once (measured: see README › Running it for a
+# network); past this a new tab is told the server is full instead of slowing everyone down.
+MAX_SESSIONS_PER_PROCESS = 100
 
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import reference
-from .errors import DatabaseTooNew, MigrationFailed, ReviewRefused, UndoRefused
+from .errors import DatabaseTooNew, MigrationFailed, Problem, ReviewRefused, UndoRefused
 from .settings import DUCKDB_CONFIG, database_path
 
 
@@ -32,6 +32,12 @@ def theme_mask_sql(themes: str) -> str:
     cases = " ".join(f"WHEN '{key}' THEN {bit}" for key, bit in reference.theme_bits().items())
     return f"coalesce(list_sum(list_transform({themes}, lambda t: CASE t {cases} ELSE 0 END)), 0)"
 
+
+# How a file's activities are stored: replacing the stored activities of each municipality and month
+# it holds (the rule, and the default), or added beside them (a late activity for a month reported).
+# Priorities, figures and targets always replace their key: a key holds one value.
+REPLACE_MODE, ADD_MODE = "replace", "add"
+MODES = (REPLACE_MODE, ADD_MODE)
 
 # Each entry moves the schema one version forward; a file of any older version is migrated on open.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -116,6 +122,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE VIEW approved_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
             FROM targets WHERE approved_superseded_by IS NULL
               AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""",
+    ),
+    (  # 8: whether an import's activities replace their months or are added beside them (ADD_MODE), and
+       # the warnings the uploader saw, which the coordinator who reviews it reads too (JSON)
+        f"ALTER TABLE imports ADD COLUMN mode VARCHAR DEFAULT '{REPLACE_MODE}'",
+        f"UPDATE imports SET mode = '{REPLACE_MODE}'",
+        "ALTER TABLE imports ADD COLUMN warnings VARCHAR",
+    ),
+    (  # 9: when the partner who stored an import read the comment of its rejection (shown until then)
+        "ALTER TABLE imports ADD COLUMN comment_read_at TIMESTAMP",
     ),
 )
 
@@ -276,6 +291,12 @@ def _insert(con, table: str, import_id: int, select: str) -> None:
                 [import_id])
 
 
+def replaces(table: str, mode: str) -> bool:
+    """Whether an import in this mode replaces the stored rows of table that share a key with its
+    own (only activities may be added beside their month's rows)."""
+    return mode == REPLACE_MODE or table != "activities"
+
+
 def _replaced(table: str) -> tuple[str, str]:
     """The one definition of what incoming rows replace: (FROM clause of the incoming keys, the
     condition a stored row t meets when it shares a key with them and is still current)."""
@@ -286,8 +307,11 @@ def _replaced(table: str) -> tuple[str, str]:
     return f"(SELECT DISTINCT {selected} FROM incoming) AS n", f"t.superseded_by IS NULL AND {match}"
 
 
-def _supersede(con, table: str, import_id: int) -> list[tuple[int, str, int]]:
-    """Mark current rows sharing a key with the incoming rows; returns (import, file, count) replaced."""
+def _supersede(con, table: str, import_id: int, mode: str) -> list[tuple[int, str, int]]:
+    """Mark current rows sharing a key with the incoming rows (none when the mode adds them);
+    returns (import, file, count) replaced."""
+    if not replaces(table, mode):
+        return []
     incoming, condition = _replaced(table)
     con.execute(f"UPDATE {table} AS t SET superseded_by = ? FROM {incoming} WHERE t.import_id <> ? AND {condition}",
                 [import_id, import_id])
@@ -301,33 +325,38 @@ _ACTIVITY_MONTH = {"year": "year(CAST(date AS DATE))", "month": "month(CAST(date
 
 def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, who: str | None = None,
           kind: str | None = None, review: str = "approved", audit: tuple[str | None, str] | None = None,
+          mode: str = REPLACE_MODE, warnings: list | None = None,
           ) -> tuple[int, dict[str, list[tuple[int, str, int]]]]:
     """Store a validated batch in one transaction, approved (donors see it at once) or submitted (it
-    waits for a coordinator). audit=(address, action) records it in the audit log in the same
-    transaction. Returns the import id and what it replaced."""
+    waits for a coordinator), its activities replacing their months or added (mode), with the
+    warnings its check found (kept for the reviewer). audit=(address, action) records it in the
+    audit log in the same transaction. Returns the import id and what it replaced."""
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}")
     replaced: dict[str, list[tuple[int, str, int]]] = {}
     who = who or getpass.getuser()
     with transaction(con):
         import_id = _scalar(con, "SELECT nextval('import_ids')")
         now = dt.datetime.now()
         con.execute("""INSERT INTO imports (id, file_name, sha256, kind, rows, imported_by, imported_at, state, review,
-                                            reviewed_by, reviewed_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, 'stored', ?, ?, ?)""",
+                                            reviewed_by, reviewed_at, mode, warnings)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, 'stored', ?, ?, ?, ?, ?)""",
                     [import_id, file_name, sha256, kind or "+".join(batch.kinds) or "empty", batch.rows, who, now,
-                     review, who if review == "approved" else None, now if review == "approved" else None])
+                     review, who if review == "approved" else None, now if review == "approved" else None, mode,
+                     _problems_json(warnings)])
         if len(batch.priorities):
             frame = batch.priorities
             definitions = (frame.sort_values("year").drop_duplicates(["cycle", "municipality", "code"], keep="last"))
             with _incoming(con, definitions):
-                replaced["priorities"] = _supersede(con, "priorities", import_id)
+                replaced["priorities"] = _supersede(con, "priorities", import_id, mode)
                 _insert(con, "priorities", import_id, "cycle, municipality, code, title, theme, sheet, excel_row")
             with _incoming(con, frame):
-                replaced["priority_status"] = _supersede(con, "priority_status", import_id)
+                replaced["priority_status"] = _supersede(con, "priority_status", import_id, mode)
                 _insert(con, "priority_status", import_id,
                         "cycle, municipality, code, year, status, note, source, sheet, excel_row")
         if len(batch.activities):
             with _incoming(con, batch.activities):
-                replaced["activities"] = _supersede(con, "activities", import_id)
+                replaced["activities"] = _supersede(con, "activities", import_id, mode)
                 _insert(con, "activities", import_id,
                         f"CAST(date AS DATE) AS date, {_ACTIVITY_MONTH['year']} AS year, {_ACTIVITY_MONTH['month']} "
                         "AS month, cycle, municipality, type, events, participants, women, men, youth, "
@@ -335,13 +364,13 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
                         "theme_mask, partner, note, link, source, sheet, excel_row")
         if len(batch.figures):
             with _incoming(con, batch.figures):
-                replaced["figures"] = _supersede(con, "figures", import_id)
+                replaced["figures"] = _supersede(con, "figures", import_id, mode)
                 _insert(con, "figures", import_id,
                         "year, CAST(date_from AS DATE) AS date_from, CAST(date_to AS DATE) AS date_to, municipality, "
                         "type, indicator, value, source, note, sheet, excel_row")
         if len(batch.targets):
             with _incoming(con, batch.targets):
-                replaced["targets"] = _supersede(con, "targets", import_id)
+                replaced["targets"] = _supersede(con, "targets", import_id, mode)
                 _insert(con, "targets", import_id,
                         "objective, indicator, year, municipality, target, unit, source, note, sheet, excel_row")
         if review == "approved":
@@ -352,7 +381,29 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
     return import_id, {k: v for k, v in replaced.items() if v}
 
 
+# A problem's fields as stored with its import: enough to show it again in either language.
+_PROBLEM_FIELDS = ("code", "sheet", "row", "column", "value", "message_sq", "message_en")
+
+
+def _problems_json(problems: list | None) -> str | None:
+    if not problems:
+        return None
+    return json.dumps([{f: getattr(p, f) for f in _PROBLEM_FIELDS} for p in problems], ensure_ascii=False)
+
+
+def import_warnings(con: duckdb.DuckDBPyConnection, import_id: int) -> list[Problem]:
+    """The warnings an import's check found, as its uploader read them (none stored before version 8)."""
+    row = con.execute("SELECT warnings FROM imports WHERE id = ?", [import_id]).fetchone()
+    return [Problem(**item) for item in json.loads(row[0])] if row and row[0] else []
+
+
 _APPROVED_IMPORTS = "SELECT id FROM imports WHERE review = 'approved'"
+
+
+def replacing_imports(table: str) -> str:
+    """SQL: the approved imports whose rows in table replace, in what donors see, the older rows of
+    their key (in the activities, only those stored in replace mode)."""
+    return _APPROVED_IMPORTS + ("" if replaces(table, ADD_MODE) else f" AND mode = '{REPLACE_MODE}'")
 
 
 def _show_to_donors(con, import_id: int) -> None:
@@ -371,16 +422,18 @@ def _keys_of(con, table: str, import_id: int) -> str:
 
 def _settle_donor_view(con, table: str, keys: str) -> None:
     """What donors see under these keys: per key, the rows of the newest approved import that has
-    rows there; every older approved row is marked replaced by it. One rule whatever the order of
+    rows there and replaces (replacing_imports), and of the approved imports after it that added
+    rows; every older approved row is marked replaced by it. One rule whatever the order of
     approvals and undos (a coordinator's import may be approved before an older submitted one)."""
     columns = SUPERSEDE_KEYS[table]
     match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
     in_keys = " AND ".join(f"s.{k} IS NOT DISTINCT FROM k.{k}" for k in columns)
-    settled = "CASE WHEN t.import_id = n.newest THEN NULL ELSE n.newest END"
+    settled = "CASE WHEN n.newest IS NULL OR t.import_id >= n.newest THEN NULL ELSE n.newest END"
     con.execute(f"""UPDATE {table} AS t SET approved_superseded_by = {settled}
-        FROM (SELECT {', '.join(f's.{k}' for k in columns)}, max(s.import_id) AS newest
-              FROM {table} AS s JOIN {keys} AS k ON {in_keys}
-              WHERE s.import_id IN ({_APPROVED_IMPORTS}) GROUP BY ALL) AS n
+        FROM (SELECT {', '.join(f'k.{k}' for k in columns)}, max(s.import_id) AS newest
+              FROM {keys} AS k LEFT JOIN (SELECT * FROM {table} WHERE import_id IN ({replacing_imports(table)})) AS s
+                ON {in_keys}
+              GROUP BY ALL) AS n
         WHERE {match} AND t.import_id IN ({_APPROVED_IMPORTS})
           AND t.approved_superseded_by IS DISTINCT FROM {settled}""")  # only the rows that change
     con.execute(f"DROP TABLE {keys}")
@@ -414,35 +467,87 @@ def reject(con: duckdb.DuckDBPyConnection, import_id: int, who: str, comment: st
     return undo(con, import_id, who=who, address=address, rejected=comment)
 
 
-# What a stored row is, for a person reading what a file will replace: its municipality and its
-# month (activities), priority (priorities, yearly statuses) or year (reported figures).
-_DESCRIBED = {"priorities": "t.code", "priority_status": "t.code || ' · ' || t.year",
-              "activities": "strftime(t.date, '%Y-%m')", "figures": "CAST(t.year AS VARCHAR)",
-              "targets": "t.objective || ' · ' || t.indicator || ' · ' || t.year"}
+def unread_rejections(con: duckdb.DuckDBPyConnection, who: str) -> pd.DataFrame:
+    """who's rejected imports whose comment they have not yet marked read, newest first."""
+    return con.execute("""SELECT id, file_name, reviewed_by, reviewed_at, review_comment FROM imports
+                          WHERE review = 'rejected' AND imported_by = ? AND comment_read_at IS NULL
+                          ORDER BY id DESC""", [who]).df()
 
 
-def would_replace(con: duckdb.DuckDBPyConnection, batch) -> pd.DataFrame:
-    """What storing a batch would replace, without writing: one row per table, earlier import and
-    municipality, with how many rows and which months, priorities or years. Runs on a reader."""
-    frames = {"priorities": batch.priorities, "priority_status": batch.priorities, "activities": batch.activities,
-              "figures": batch.figures, "targets": batch.targets}
-    found = []
-    for table, frame in frames.items():
-        if not len(frame):
+def mark_rejection_read(con: duckdb.DuckDBPyConnection, import_id: int, who: str) -> None:
+    """who read the comment of the rejection of their import: it is no longer shown to them."""
+    con.execute("""UPDATE imports SET comment_read_at = ? WHERE id = ? AND imported_by = ? AND review = 'rejected'
+                   AND comment_read_at IS NULL""", [dt.datetime.now(), import_id, who])
+
+
+def _incoming_frames(batch) -> dict[str, pd.DataFrame]:
+    """Each table's incoming rows in a batch (a priority's definition and its statuses come from one frame)."""
+    return {"priorities": batch.priorities, "priority_status": batch.priorities, "activities": batch.activities,
+            "figures": batch.figures, "targets": batch.targets}
+
+
+def replaced_rows(con: duckdb.DuckDBPyConnection, batch, mode: str, columns: dict[str, tuple[str, ...]]
+                  ) -> dict[str, pd.DataFrame]:
+    """The current rows storing a batch in this mode would replace (the rule _supersede applies),
+    each with the columns asked for its table and the file of its import; without writing."""
+    found = {}
+    for table, frame in _incoming_frames(batch).items():
+        if not len(frame) or not replaces(table, mode):
             continue
         incoming, condition = _replaced(table)
         with _incoming(con, frame):
-            found.append(con.execute(f"""
-                SELECT ? AS what, t.import_id, i.file_name, t.municipality, count(*) AS rows,
-                       list_sort(list_distinct(list({_DESCRIBED[table]}))) AS items
-                FROM {table} AS t JOIN imports AS i ON i.id = t.import_id, {incoming}
-                WHERE {condition} GROUP BY ALL ORDER BY t.import_id, t.municipality""", [table]).df())
-    found = [f for f in found if len(f)]
-    return pd.concat(found, ignore_index=True) if found else would_replace_nothing()
+            rows = con.execute(f"""SELECT {', '.join(f't.{c}' for c in columns[table])}, i.file_name
+                                   FROM {table} AS t JOIN imports AS i ON i.id = t.import_id, {incoming}
+                                   WHERE {condition} ORDER BY ALL""").df()
+        if len(rows):
+            found[table] = rows
+    return found
 
 
-def would_replace_nothing() -> pd.DataFrame:
-    return pd.DataFrame(columns=["what", "import_id", "file_name", "municipality", "rows", "items"])
+def leaving_donors(con: duckdb.DuckDBPyConnection, import_id: int, columns: dict[str, tuple[str, ...]]
+                   ) -> dict[str, pd.DataFrame]:
+    """The rows donors see now that approving a submitted import would take out of their view: the
+    rule of _settle_donor_view, which shows per key only the newest replacing approved import and
+    the approved imports after it, so the import hides the visible approved rows of its keys that
+    are older than itself (none when it adds activities)."""
+    row = con.execute("SELECT mode FROM imports WHERE id = ?", [import_id]).fetchone()
+    found: dict[str, pd.DataFrame] = {}
+    if row is None:
+        return found
+    for table in DATA_TABLES:
+        if not replaces(table, row[0]):
+            continue
+        keys = SUPERSEDE_KEYS[table]
+        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
+        rows = con.execute(f"""SELECT {', '.join(f't.{c}' for c in columns[table])}, i.file_name
+            FROM {table} AS t JOIN imports AS i ON i.id = t.import_id,
+                 (SELECT DISTINCT {', '.join(keys)} FROM {table} WHERE import_id = ?) AS n
+            WHERE {match} AND t.import_id < ? AND t.approved_superseded_by IS NULL
+              AND t.import_id IN ({_APPROVED_IMPORTS}) ORDER BY ALL""", [import_id, import_id]).df()
+        if len(rows):
+            found[table] = rows
+    return found
+
+
+def import_rows(con: duckdb.DuckDBPyConnection, import_id: int, columns: dict[str, tuple[str, ...]]
+                ) -> dict[str, pd.DataFrame]:
+    """An import's own rows, per table, in the order of its sheets."""
+    found = {}
+    for table in DATA_TABLES:
+        rows = con.execute(f"SELECT {', '.join(columns[table])} FROM {table} WHERE import_id = ? "
+                           "ORDER BY sheet, excel_row", [import_id]).df()
+        if len(rows):
+            found[table] = rows
+    return found
+
+
+def import_record(con: duckdb.DuckDBPyConnection, import_id: int) -> dict | None:
+    """One import as the history holds it, with its mode."""
+    cursor = con.execute(f"""SELECT id, file_name, kind, rows, imported_by, imported_at, mode,
+                                    {IMPORT_STATUS_SQL} AS status, reviewed_by, review_comment
+                             FROM imports WHERE id = ?""", [import_id])
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description or ()], row))
 
 
 def add_alias(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, folded: str, key: str, who: str,
@@ -539,6 +644,57 @@ def record(con: duckdb.DuckDBPyConnection, who: str, address: str | None, action
                 [audit_id, dt.datetime.now(), who, address, action, target,
                  json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None])
     return audit_id
+
+
+AUDIT_COLUMNS = "id, happened_at, who, address, action, target, detail"
+
+
+def audit_log(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every audit row as stored, to carry into a restored file (none in a file older than the log)."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'audit'").fetchall()[0][0]
+    return con.sql(f"SELECT {AUDIT_COLUMNS} FROM audit").to_arrow_table() if exists else no_audit_rows()
+
+
+def no_audit_rows() -> pa.Table:
+    return pa.table({"id": pa.array([], pa.int32())})
+
+
+def continue_after_restore(con: duckdb.DuckDBPyConnection, live_log: pa.Table | None, who: str, backup: str,
+                           replaced: str | None) -> dict:
+    """Make a restored file go on from the live one, in one transaction: the live log's rows that the
+    backup does not hold are appended (the log only grows, whatever file is restored), every session
+    ends (none from the backup's time comes back, a removed user's included), and the restore is
+    recorded under who. live_log is None when the live file could not be read."""
+    with transaction(con):
+        carried = _carry_audit(con, live_log) if live_log is not None and live_log.num_rows else 0
+        ended = _scalar(con, "SELECT count(*) FROM sessions WHERE ended_at IS NULL")
+        con.execute("UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL", [dt.datetime.now()])
+        done = {"carried": carried if live_log is not None else None, "sessions_ended": ended}
+        record(con, who, None, "restore", backup, {"backup": backup, "replaced": replaced, **done})
+    return done
+
+
+def _carry_audit(con: duckdb.DuckDBPyConnection, live_log: pa.Table) -> int:
+    """Append the live rows the backup does not hold. They keep their ids, which follow the backup's
+    own when it is an earlier copy of this file; a row whose id the backup gives to another row (a
+    backup of some other file) is numbered after every other. The id sequence moves past them all."""
+    con.register("live_audit", live_log)
+    try:
+        backup_top, top, before = con.execute(
+            "SELECT coalesce(max(id), 0), greatest(coalesce(max(id), 0), (SELECT coalesce(max(id), 0) FROM live_audit)), "
+            "count(*) FROM audit").fetchall()[0]
+        con.execute(f"""INSERT INTO audit ({AUDIT_COLUMNS})
+            SELECT CASE WHEN l.id > ? THEN l.id ELSE ? + row_number() OVER (ORDER BY l.id) END,
+                   l.happened_at, l.who, l.address, l.action, l.target, l.detail
+            FROM live_audit AS l
+            WHERE NOT EXISTS (SELECT 1 FROM audit AS b
+                              WHERE b.id = l.id AND b.happened_at = l.happened_at AND b.action = l.action)""",
+                    [backup_top, top])
+    finally:
+        _unregister(con, "live_audit")
+    next_id, after = con.execute("SELECT coalesce(max(id), 0) + 1, count(*) FROM audit").fetchall()[0]
+    con.execute(f"CREATE OR REPLACE SEQUENCE audit_ids START WITH {int(next_id)}")
+    return int(after - before)
 
 
 def audit_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

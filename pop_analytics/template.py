@@ -1,8 +1,10 @@
 """The partners' Excel template: one sheet per kind, bilingual headers, drop-down lists, instructions."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -25,9 +27,12 @@ _KIND_DROPDOWNS = {("targets", "objective"): "objective", ("targets", "indicator
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 
-def _lists() -> dict[str, list[str]]:
+def _lists(municipalities: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Every drop-down's values; a partner's municipality list holds only theirs (the importer
+    refuses another municipality's row from them)."""
     return {
-        "municipality": sorted((m.name for m in reference.municipalities()), key=lambda n: (n not in reference.pop_municipalities(), n)),
+        "municipality": list(municipalities) if municipalities is not None else
+        sorted((m.name for m in reference.municipalities()), key=lambda n: (n not in reference.pop_municipalities(), n)),
         "theme": [x.label_sq for x in reference.terms("themes")],
         "status": [x.label_sq for x in reference.terms("statuses")],
         "type": [x.label_sq for x in reference.terms("activity_types")],
@@ -41,11 +46,11 @@ def _lists() -> dict[str, list[str]]:
     }
 
 
-def _write_lists(workbook: Workbook) -> dict[str, str]:
+def _write_lists(workbook: Workbook, municipalities: Sequence[str] | None = None) -> dict[str, str]:
     """A hidden sheet holding every list; returns list name → absolute range for validations."""
     sheet = workbook.create_sheet(LISTS_SHEET)
     ranges = {}
-    for col, (name, values) in enumerate(_lists().items(), start=1):
+    for col, (name, values) in enumerate(_lists(municipalities).items(), start=1):
         letter = get_column_letter(col)
         sheet.cell(1, col, name)
         for row, value in enumerate(values, start=2):
@@ -79,23 +84,49 @@ def _write_kind(workbook: Workbook, kind: str, ranges: dict[str, str]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _write_instructions(workbook: Workbook) -> None:
+# A priority's fields a partner's template fills in from their contract (year and status are theirs to write).
+PREFILLED = ("cycle", "municipality", "code", "title", "theme")
+
+
+def _write_priorities(workbook: Workbook, priorities: pd.DataFrame) -> None:
+    """The partner's contract's priorities on the priorities sheet, one row each, in the columns of
+    the template (the theme as its Albanian label, as the drop-down offers it)."""
+    sheet = workbook[SHEET_TITLES["priorities"]]
+    fields = [column.field for column in reference.columns("priorities")]
+    for row, priority in enumerate(priorities.itertuples(index=False), start=2):
+        for field in PREFILLED:
+            value = getattr(priority, field)
+            sheet.cell(row, fields.index(field) + 1, reference.term_label("themes", value, "sq")
+                       if field == "theme" else value)
+
+
+def _write_instructions(workbook: Workbook, municipalities: Sequence[str] | None = None,
+                        priorities: pd.DataFrame | None = None) -> None:
     sheet = workbook.active
     sheet.title = INSTRUCTIONS_SHEET
     sheet.column_dimensions["A"].width = 110
     lines = [t(f"template.instructions.{i}", lang) for lang in ("sq", "en") for i in range(1, 9)]
+    if municipalities is not None:  # whose template this is, first, in both languages
+        cycles = ", ".join(sorted(set(priorities["cycle"]))) if priorities is not None and len(priorities) else "–"
+        lines[:0] = [t("template.for_partner", lang, municipalities=", ".join(municipalities), cycles=cycles,
+                       count=len(priorities) if priorities is not None else 0) for lang in ("sq", "en")]
     sheet.cell(1, 1, t("template.title", "sq") + " / " + t("template.title", "en")).font = Font(bold=True, size=14)
     for row, line in enumerate(lines, start=3):
         sheet.cell(row, 1, line).alignment = Alignment(wrap_text=True)
 
 
-def write(path: str | Path) -> Path:
-    """Write the template workbook to path and return it."""
+def write(path: str | Path, municipalities: Sequence[str] | None = None,
+          priorities: pd.DataFrame | None = None) -> Path:
+    """Write the template workbook to path and return it. A partner's (municipalities: theirs) offers
+    only their municipalities and holds their contract's priorities (PREFILLED fields of each row of
+    priorities, as queries.contract_priorities gives them), ready for a year and a status."""
     workbook = Workbook()
-    _write_instructions(workbook)
-    ranges = _write_lists(workbook)
+    _write_instructions(workbook, municipalities, priorities)
+    ranges = _write_lists(workbook, municipalities)
     for kind in reference.SHEET_KINDS:
         _write_kind(workbook, kind, ranges)
+    if priorities is not None:
+        _write_priorities(workbook, priorities)
     workbook.move_sheet(LISTS_SHEET, offset=len(workbook.sheetnames))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

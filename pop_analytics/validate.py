@@ -8,7 +8,7 @@ values are only ever taken with numpy, never built in a Python loop.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -21,10 +21,10 @@ from . import matching, normalise, reference
 from .errors import FileRefused, Problem
 from .i18n import t
 from .matching import NO_MAPPINGS, Mappings, Reading
-from .messages import ProblemLog, localized, problem, row_ranges
+from .messages import ProblemLog, _count, localized, problem, row_ranges
 from .normalise import InvalidValue
-from .reading import Cells, ReadResult, Sheet
-from .settings import EARLIEST_DATE_YEAR, MAX_PROBLEMS_PER_KIND
+from .reading import ArrowTexts, Cells, ReadResult, Sheet
+from .settings import EARLIEST_DATE_YEAR, MAX_PROBLEMS_PER_KIND, MAX_WRONG_VALUES
 from .text import fold
 
 COUNT_FIELDS = ("events", "participants", "women", "men", "youth")
@@ -106,6 +106,15 @@ class _Parsed(Generic[_V]):
         return pd.array(strings, dtype=_TEXT_DTYPE)
 
 
+def _in_arrow(cells: Cells, parse: Callable) -> tuple[list[bool], Iterator]:
+    """Per distinct value: was it read in Arrow; and the values read, in order."""
+    reader = normalise.IN_ARROW.get(parse)
+    if reader is None or not isinstance(cells.uniques, ArrowTexts):
+        return [False] * len(cells.uniques), iter(())
+    found, values = reader(cells.uniques.in_order())
+    return found.tolist(), iter(values)
+
+
 def _has_code(codes: np.ndarray, wanted: list[int]) -> bool:
     """Does any row hold one of these distinct values?"""
     if not len(codes) or not wanted:
@@ -170,16 +179,52 @@ class _SheetCheck:
     def column(self, name: str, parse: Callable[[object], _V], required: bool = False) -> _Parsed[_V]:
         """Parsed values of one column (None where blank or wrong); problems are reported, row by row.
 
-        parse runs once per distinct raw value (distinct in type and value)."""
+        parse runs once per distinct raw value (distinct in type and value), until the column holds
+        MAX_WRONG_VALUES different wrong values: the rows of the values left unread then share one
+        value, None, and are counted in one sentence."""
         raw_values = self.sheet.cells.get(name)
         if raw_values is None:
             return _Parsed.blank(len(self.rows))
         cells = raw_values if isinstance(raw_values, Cells) else Cells.from_values(raw_values)
+        values, failed, invalid, readings = self._parse(cells, parse, required)
+        self._report_readings(name, readings, cells)
+        unread = len(values) < len(cells.uniques)
+        codes = np.minimum(cells.codes, len(values)) if unread else cells.codes
+        kinds = np.empty(len(failed), dtype=object)  # distinct value → the code of its problem
+        for code in np.flatnonzero(failed).tolist():
+            kinds[code] = invalid[code].code if code in invalid else "required_value"
+        failing = np.flatnonzero(failed[codes])
+        problem_codes = kinds[codes[failing]]
+        for problem_code in dict.fromkeys(problem_codes.tolist()):
+            positions = failing[problem_codes == problem_code]
+            for i in positions[:self.room(problem_code, len(positions))]:
+                code = codes[i]
+                wrong = invalid.get(code)
+                self._write(problem_code, self.rows[i], name,
+                            "" if wrong is None else normalise.text(cells.uniques[code]),
+                            **({} if wrong is None else {**wrong.params, "vocabulary": wrong.vocabulary}))
+        if unread:
+            self._report_unread(name, cells, len(values))
+            values.append(None)
+        return _Parsed(values, codes)
+
+    def _parse(self, cells: Cells, parse: Callable[[object], _V], required: bool) -> tuple[
+            list[_V | None], np.ndarray, dict[int, InvalidValue], dict[tuple[str, str, Reading], list[int]]]:
+        """Each distinct value parsed in turn (fewer values than cells.uniques when the column held
+        too many wrong ones); per distinct value whether it failed, why, and how it was read. A CSV's
+        values that Arrow reads as parse would (normalise.IN_ARROW) are read there, all at once."""
         values: list[_V | None] = []
-        failed = np.zeros(len(cells.uniques), dtype=bool)
+        failed = np.zeros(len(cells.uniques) + 1, dtype=bool)  # and one for the values left unread
         invalid: dict[int, InvalidValue] = {}
         readings: dict[tuple[str, str, Reading], list[int]] = {}
-        for code, raw in enumerate(cells.uniques):
+        ready, read = _in_arrow(cells, parse)
+        for code in range(len(cells.uniques)):
+            if ready[code]:
+                values.append(next(read))
+                continue
+            if len(invalid) >= MAX_WRONG_VALUES:  # not a sheet with typos: the rest goes unread
+                return values, failed[:code + 1], invalid, readings
+            raw = cells.uniques[code]
             if (not raw.strip()) if type(raw) is str else normalise.is_blank(raw):
                 values.append(None)
                 failed[code] = required
@@ -188,24 +233,20 @@ class _SheetCheck:
                 values.append(parse(raw))
             except InvalidValue as error:
                 values.append(None)
-                failed[code], invalid[code] = True, error
+                failed[code], invalid[code] = True, error.with_traceback(None)  # its frames are not kept
             if self.noted:
                 for noted in self.noted:
                     readings.setdefault(noted, []).append(code)
                 self.noted.clear()
-        self._report_readings(name, readings, cells)
-        failing = np.flatnonzero(failed[cells.codes])
-        problem_codes = np.array([invalid[c].code if c in invalid else "required_value" for c in range(len(failed))],
-                                 dtype=object)[cells.codes[failing]] if len(failing) else np.array([], dtype=object)
-        for problem_code in dict.fromkeys(problem_codes.tolist()):
-            positions = failing[problem_codes == problem_code]
-            for i in positions[:self.room(problem_code, len(positions))]:
-                code = cells.codes[i]
-                wrong = invalid.get(code)
-                self._write(problem_code, self.rows[i], name,
-                            "" if wrong is None else normalise.text(cells.uniques[code]),
-                            **({} if wrong is None else {**wrong.params, "vocabulary": wrong.vocabulary}))
-        return _Parsed(values, cells.codes)
+        return values, failed[:len(values)], invalid, readings
+
+    def _report_unread(self, name: str, cells: Cells, stopped: int) -> None:
+        """The rows whose values were left unread once a column held MAX_WRONG_VALUES different wrong
+        values: counted in one sentence, so the report says the check of that column is not complete."""
+        unread = np.flatnonzero(cells.codes >= stopped)
+        if len(unread):
+            self.report("values_not_checked", self.rows[unread[0]], name, "", count=_count(len(unread)),
+                        limit=_count(MAX_WRONG_VALUES))
 
     def _report_readings(self, name: str, readings: dict[tuple[str, str, Reading], list[int]], cells: Cells) -> None:
         """One warning per value read other than exactly, with the rows that hold it, in row order;
@@ -302,8 +343,9 @@ def _activities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
     typed = check.column("type", check.term(normalise.activity_type), required=True)
     types = typed.map(lambda t_: t_[0] if t_ else None)
     counts = _counts(check, COUNT_FIELDS)
-    # Rows with the same cell share one list of themes.
-    themes = check.column("themes", check.term(normalise.themes)).map(lambda v: list(v) if v else []).rows()
+    # Rows with the same cell share one list of themes, and rows without themes one empty list.
+    no_themes: list[str] = []
+    themes = check.column("themes", check.term(normalise.themes)).map(lambda v: list(v) if v else no_themes).rows()
     _check_dates(check, "date", parsed_dates, today)
 
     # Several events (and their participants) may be written in the type cell itself.
@@ -600,6 +642,7 @@ def validate(read_result: ReadResult, today: dt.date | None = None, mappings: Ma
     empty_sheets: list[Sheet] = []
     for sheet in read_result.sheets:
         warnings += sheet.header_warnings
+        problems += sheet.header_problems
         if not _check_required_columns(sheet, problems):
             continue
         if not len(sheet):

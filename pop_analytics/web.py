@@ -9,12 +9,15 @@ Pages of the app itself redirect here when someone who is not signed in opens th
 from __future__ import annotations
 
 import html
+import logging
 import secrets
-from urllib.parse import urlencode
+from collections.abc import MutableMapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,9 +28,15 @@ from .errors import DatabaseProblem, SignInRefused
 from .i18n import preferred, t
 
 CSRF_COOKIE = "pop_signin_form"
-# Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media): never redirected.
-_NOT_PAGES = ("/_stcore", "/static", "/component", "/media", "/app/static", "/signin", "/signout", "/favicon",
-              "/manifest.json", "/robots.txt")
+# Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media), and
+# these routes: never redirected. Each is a whole path or a folder, never a prefix of a longer name.
+_NOT_PAGES = ("/_stcore", "/static", "/component", "/media", "/app/static", "/signin", "/signout", "/favicon.png",
+              "/favicon.ico", "/manifest.json", "/robots.txt")
+_LOG = logging.getLogger(__name__)
+
+
+def _not_a_page(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in _NOT_PAGES)
 
 
 def _db() -> Database:
@@ -42,7 +51,7 @@ def _lang(request: Request) -> str:
     return preferred(request.headers.get("accept-language", "").split(","))
 
 
-def _address(request: Request) -> str | None:
+def _address(request: HTTPConnection) -> str | None:
     return request.client.host if request.client else None
 
 
@@ -54,10 +63,35 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def trusted_origin(origin: str | None, host: str | None) -> bool:
+    """Whether a browser request comes from the app's own pages: its origin is the configured public
+    address (POP_BASE_URL), or exactly the address the request was sent to (host and port: a page
+    on another port of localhost is another origin, though the same site for cookies) when that
+    address is this machine (a page served under another name is DNS rebinding)."""
+    if not origin or not host:
+        return False
+    origin = origin.strip().lower().rstrip("/")
+    if settings.BASE_URL and origin == _origin_of(settings.BASE_URL):
+        return True
+    parts = urlsplit(origin)
+    try:
+        hostname = urlsplit("//" + host).hostname
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc == host.lower() and hostname in settings.LOOPBACK_HOSTS
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url.strip().lower())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin") or request.headers.get("referer") or ""
-    host = request.headers.get("host", "")
-    return bool(host) and origin.split("://", 1)[-1].split("/", 1)[0] == host
+    """A form posted by the app's own page (Origin; Referer where a browser sends no Origin)."""
+    origin = request.headers.get("origin")
+    if not origin and request.headers.get("referer"):
+        origin = _origin_of(request.headers["referer"])
+    return trusted_origin(origin, request.headers.get("host"))
 
 
 def _page(request: Request, lang: str, message: str = "", status: int = 200, name: str = "",
@@ -112,14 +146,28 @@ async def signin_submit(request: Request) -> Response:
     return response
 
 
+async def signout_form(request: Request) -> Response:
+    """A link to /signout asks first: signing out changes state, so only a POST from the app does it."""
+    lang = _lang(request)
+    body = _SIGNOUT.format(lang=lang, title=html.escape(t("signout.title", lang)),
+                           app=html.escape(t("app.title", lang)), intro=html.escape(t("signout.intro", lang)),
+                           submit=html.escape(t("signout.submit", lang)),
+                           action=html.escape("/signout?" + urlencode({"lang": lang})), style=_STYLE)
+    return HTMLResponse(body, headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP})
+
+
 async def signout(request: Request) -> Response:
+    lang = _lang(request)
+    if not _same_origin(request):  # another page cannot sign a person out
+        return HTMLResponse(_SIGNOUT_REFUSED.format(lang=lang, message=html.escape(t("signout.form_expired", lang)),
+                                                    title=html.escape(t("signout.title", lang)), style=_STYLE),
+                            status_code=403, headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP})
     token = request.cookies.get(settings.SESSION_COOKIE)
     if token:
         try:
             await run_in_threadpool(accounts.sign_out, _db(), token, _address(request))
         except DatabaseProblem:
             pass  # the cookie goes below all the same; the session also ends when idle
-    lang = _lang(request)
     response = RedirectResponse("/signin?" + urlencode({"lang": lang, "signed_out": 1}), status_code=303)
     response.delete_cookie(settings.SESSION_COOKIE, path="/")
     return response
@@ -127,7 +175,7 @@ async def signout(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [Route("/signin", signin_form, methods=["GET"]), Route("/signin", signin_submit, methods=["POST"]),
-            Route("/signout", signout, methods=["GET"])]
+            Route("/signout", signout_form, methods=["GET"]), Route("/signout", signout, methods=["POST"])]
 
 
 def admission(token: str | None, address: str | None) -> str:
@@ -157,7 +205,7 @@ class SignInFirst:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or scope["path"].startswith(_NOT_PAGES):
+        if scope["type"] != "http" or scope.get("method") != "GET" or _not_a_page(scope["path"]):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -176,30 +224,108 @@ class SignInFirst:
         await RedirectResponse("/signin?" + urlencode(query), status_code=303)(scope, receive, send)
 
 
+class SocketGate:
+    """The app's WebSocket (every page's data and every click travel on it) opens only for a page
+    of the app's own origin, only with an open session once users exist, and only while this
+    process holds fewer than MAX_SESSIONS_PER_PROCESS: checked where the upgrade arrives, before
+    Streamlit accepts it. A refused upgrade is answered 403 and never becomes a session."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.open = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        refusal = await self._refusal(scope)
+        if refusal:
+            _LOG.warning("WebSocket refused (%s): origin %r, host %r", refusal,
+                         _header(scope, "origin"), _header(scope, "host"))
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008 if refusal != "full" else 1013})
+            return
+        self.open += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open -= 1
+
+    async def _refusal(self, scope: Scope) -> str:
+        origin = _header(scope, "origin")
+        if origin is not None and not trusted_origin(origin, _header(scope, "host")):
+            return "origin"
+        if self.open >= settings.MAX_SESSIONS_PER_PROCESS:
+            return "full"
+        connection = HTTPConnection(scope)
+        try:
+            state = await run_in_threadpool(admission, connection.cookies.get(settings.SESSION_COOKIE),
+                                            _address(connection))
+        except DatabaseProblem:
+            state = "open"  # the app's page says what is wrong with the database
+        return "" if state == "open" else "session"
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode("latin-1")
+    for key, value in scope.get("headers", []):
+        if key.lower() == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+class NoFraming:
+    """Pages of the app are not framed by other origins (clickjacking): same-site pages on other
+    ports included. A response that sets its own policy keeps it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def framed(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {key.lower() for key, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", b"frame-ancestors 'self'"))
+                if b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"SAMEORIGIN"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, framed)
+
+
 def middleware() -> list[Middleware]:
-    return [Middleware(SignInFirst)]
+    return [Middleware(NoFraming), Middleware(SocketGate), Middleware(SignInFirst)]
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+_STYLE = """<style>
+ body { font-family: "Source Sans Pro", "Segoe UI", system-ui, sans-serif; background: #f6f7f9; color: #1f2430;
+        margin: 0; display: flex; min-height: 100vh; align-items: center; justify-content: center; }
+ main { background: #fff; border: 1px solid #dde1e6; border-radius: 10px; padding: 2rem; width: min(24rem, 88vw); }
+ h1 { font-size: 1.5rem; margin: 0 0 .25rem; } .app { color: #5a6170; margin: 0 0 1.25rem; }
+ label { display: block; font-weight: 600; margin: 1rem 0 .3rem; }
+ input { width: 100%; box-sizing: border-box; font-size: 1rem; padding: .55rem .6rem; border: 1px solid #b8bfc9;
+         border-radius: 6px; }
+ button { margin-top: 1.4rem; width: 100%; font-size: 1rem; padding: .6rem; border: 0; border-radius: 6px;
+          background: #d62d20; color: #fff; font-weight: 600; cursor: pointer; }
+ .error { background: #fdecea; color: #8a1c12; padding: .6rem .75rem; border-radius: 6px; }
+ .note { background: #e8f1fb; color: #123c69; padding: .6rem .75rem; border-radius: 6px; }
+ .help, .switch { color: #5a6170; font-size: .9rem; margin-top: 1.2rem; }
+</style>"""
 
 _FORM = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · {app}</title>
-<style>
- body {{ font-family: "Source Sans Pro", "Segoe UI", system-ui, sans-serif; background: #f6f7f9; color: #1f2430;
-        margin: 0; display: flex; min-height: 100vh; align-items: center; justify-content: center; }}
- main {{ background: #fff; border: 1px solid #dde1e6; border-radius: 10px; padding: 2rem; width: min(24rem, 88vw); }}
- h1 {{ font-size: 1.5rem; margin: 0 0 .25rem; }} .app {{ color: #5a6170; margin: 0 0 1.25rem; }}
- label {{ display: block; font-weight: 600; margin: 1rem 0 .3rem; }}
- input {{ width: 100%; box-sizing: border-box; font-size: 1rem; padding: .55rem .6rem; border: 1px solid #b8bfc9;
-         border-radius: 6px; }}
- button {{ margin-top: 1.4rem; width: 100%; font-size: 1rem; padding: .6rem; border: 0; border-radius: 6px;
-          background: #d62d20; color: #fff; font-weight: 600; cursor: pointer; }}
- .error {{ background: #fdecea; color: #8a1c12; padding: .6rem .75rem; border-radius: 6px; }}
- .note {{ background: #e8f1fb; color: #123c69; padding: .6rem .75rem; border-radius: 6px; }}
- .help, .switch {{ color: #5a6170; font-size: .9rem; margin-top: 1.2rem; }}
-</style></head>
+""" + _STYLE.replace("{", "{{").replace("}", "}}") + """</head>
 <body><main>
 <h1>{title}</h1><p class="app">{app}</p>
 <p>{intro}</p>
@@ -215,4 +341,22 @@ _FORM = """<!doctype html>
 <p class="help">{help}</p>
 <p class="switch">{switch}</p>
 </main></body></html>
+"""
+
+_SIGNOUT = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · {app}</title>
+{style}</head>
+<body><main>
+<h1>{title}</h1><p class="app">{app}</p>
+<p>{intro}</p>
+<form method="post" action="{action}"><button type="submit">{submit}</button></form>
+</main></body></html>
+"""
+
+_SIGNOUT_REFUSED = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
+{style}</head>
+<body><main><h1>{title}</h1><p class="error" role="alert">{message}</p></main></body></html>
 """

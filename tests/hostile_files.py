@@ -140,6 +140,31 @@ def external_entity(folder: Path) -> Path:
         doctype='<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'))
 
 
+XXE = '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def padded_doctype(folder: Path) -> Path:
+    """XXE whose DOCTYPE stands after 80 KB of comment in the prolog, past a guard that reads only
+    the first bytes of a part."""
+    return _package(folder / "padded_doctype.xlsx", _sheet(
+        '<row r="1">' + _inline("A1", "&xxe;") + "</row>", doctype=f"<!-- {'x' * 80_000} -->\n{XXE}"))
+
+
+def utf16_doctype(folder: Path) -> Path:
+    """XXE in a worksheet written in UTF-16 (with its byte-order mark): no ASCII '<!DOCTYPE' in its bytes."""
+    text = (SHEET_HEAD.format(doctype=XXE, dimension="").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+            + '<row r="1">' + _inline("A1", "&xxe;") + "</row>" + SHEET_TAIL)
+    return _package(folder / "utf16_doctype.xlsx", "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+
+
+def utf7_doctype(folder: Path) -> Path:
+    """XXE in a worksheet that declares UTF-7, where '+ADw-' is '<': ASCII bytes, none of them '<!DOCTYPE'."""
+    text = SHEET_HEAD.format(doctype="+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY xxe SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-",
+                             dimension="").replace('encoding="UTF-8"', 'encoding="UTF-7"')
+    return _package(folder / "utf7_doctype.xlsx", (text + '<row r="1">' + _inline("A1", "&xxe;") + "</row>"
+                                                   + SHEET_TAIL).encode("ascii"))
+
+
 def valid_workbook(path: Path) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -231,6 +256,25 @@ def invalid_rows(folder: Path, rows: int = 500_000) -> Path:
     return path
 
 
+CELL_HEADERS = [*HEADERS, "Gra", "Burra", "Tema"]
+
+
+def invalid_cells(folder: Path, rows: int = 200_000, name: str = "invalid_cells") -> Path:
+    """Every cell wrong and every one different: a month 13 or later, a municipality, a type and a
+    theme no vocabulary holds, counts that are no numbers. 200,000 rows are about 13 MB, an upload."""
+    path = folder / f"{name}.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(CELL_HEADERS) + "\r\n")
+        handle.writelines(f"{i % 28 + 1}.{13 + i % 87}.{i},Q {i},L{i},n{i},p{i},g{i},b{i},T{i}\r\n"
+                          for i in range(rows))
+    return path
+
+
+def invalid_cells_large(folder: Path) -> Path:
+    """The same, 500,000 rows (about 34 MB): a file for the command line."""
+    return invalid_cells(folder, 500_000, "invalid_cells_large")
+
+
 def mixed_encoding(folder: Path) -> Path:
     """UTF-8 throughout, but one row pasted from a Windows-1252 file."""
     path = folder / "mixed_encoding.csv"
@@ -244,8 +288,8 @@ def mixed_encoding(folder: Path) -> Path:
 
 CORPUS: dict[str, Callable[[Path], Path]] = {
     f.__name__: f for f in (cell_bomb, row_bomb, far_corner, far_corner_only, far_corner_styled, entity_bomb,
-                            external_entity, encrypted, macro_enabled, old_xls, xlsx_named_csv, nul_bytes, huge_field,
-                            many_columns, invalid_rows, mixed_encoding)
+                            external_entity, padded_doctype, utf16_doctype, utf7_doctype, encrypted, macro_enabled, old_xls, xlsx_named_csv, nul_bytes, huge_field,
+                            many_columns, invalid_rows, invalid_cells, invalid_cells_large, mixed_encoding)
 }
 
 

@@ -48,7 +48,7 @@ def quick_hashes(monkeypatch):
     """argon2id with small costs, for tests that sign in many times: the checks are the same, only
     each hash takes a millisecond instead of a quarter of a second."""
     monkeypatch.setattr(accounts, "_hasher", QUICK)
-    monkeypatch.setattr(accounts, "_NOBODY", QUICK.hash("no user has this password"))
+    monkeypatch.setattr(accounts, "_nobody", lambda: QUICK.hash("no user has this password"))
 
 
 def audit_log(db: Database) -> list[tuple]:

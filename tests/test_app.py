@@ -190,13 +190,51 @@ def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
     assert at.multiselect(key="filter_municipality").value == ["Korçë"]
     assert at.query_params["municipality"] == "Korçë"
     assert "**Partner organisation:** Women in Development" in [m.value for m in at.markdown]
-    assert metrics(at)["Priorities addressed"][0] == "58.3%"
+    assert metrics(at)["Priorities addressed · contracts 2019\\-2023"][0] == "58.3%"
     cycles = frame_with_column(at, "Elections")
     assert cycles.to_dict("records") == [
         {"Contract cycle": "2019-2023", "Elections": pd.Timestamp(2019, 6, 30), "Priorities": 12,
          "First year monitored": 2021, "Latest year monitored": 2023},
         {"Contract cycle": "2023-2027", "Elections": pd.Timestamp(2023, 5, 14), "Priorities": 10,
          "First year monitored": 2024, "Latest year monitored": 2025}]
+
+
+@pytest.mark.parametrize(("lang", "expected", "rows"), [
+    ("en", {"Priorities addressed · contracts 2019\\-2023": ("90.9%", "+15.9 pp"),
+            "Priorities addressed · contracts 2023\\-2027": ("58.3%", "-6.8 pp")},
+     [["Addressed, 2019-2023", "90.9%", "75.0%", "+15.9 pp"], ["Addressed, 2023-2027", "58.3%", "65.1%", "-6.8 pp"]]),
+    ("sq", {"Prioritete të adresuara · kontratat 2019\\-2023": ("90,9%", "+15,9 p.p."),
+            "Prioritete të adresuara · kontratat 2023\\-2027": ("58,3%", "-6,8 p.p.")},
+     [["Të adresuara, 2019-2023", "90,9%", "75,0%", "+15,9 p.p."],
+      ["Të adresuara, 2023-2027", "58,3%", "65,1%", "-6,8 p.p."]]),
+])
+def test_the_durres_profile_gives_each_contract_cycle_s_share_beside_the_network_s_same_cycle(app_db, lang, expected,
+                                                                                              rows):
+    """It said 73.9 % addressed of 23 priorities: 10 of 11 of 2019-2023 and 7 of 12 of 2023-2027 blended."""
+    at = open_app("municipality", {"municipality": "Durres", "lang": lang})
+    assert_clean(at)
+    shown = metrics(at)
+    assert {label: shown[label] for label in expected} == expected
+    assert not [label for label in shown if label in (t("kpi.addressed", lang), t("kpi.priorities", lang))]
+    comparison = frame_with_column(at, t("profile.network_average", lang))
+    assert comparison.values.tolist()[:2] == rows
+
+
+def test_the_tracker_summarises_and_draws_each_contract_cycle_apart(app_db):
+    at = open_app("tracker", {"municipality": "Durres", "lang": "en"})
+    assert_clean(at)
+    summaries = [m.value for m in at.markdown if m.value.startswith("Contracts ")]
+    assert summaries == [
+        ("Contracts 2019\\-2023: **11** priorities: **5** fully, **5** partially and **1** not addressed "
+        "(latest status in view)."),
+        ("Contracts 2023\\-2027: **12** priorities: **1** fully, **6** partially and **5** not addressed "
+        "(latest status in view).")]
+    assert [b.key for b in at.download_button if b.key.startswith("png_")] == [
+        "png_pop_status_by_municipality_and_theme_2019-2023_Durres",
+        "png_pop_status_by_municipality_and_theme_2023-2027_Durres"]
+    rows = frame_with_column(at, "Progress (%)")
+    assert list(rows.columns[:3]) == ["Contract cycle", "Municipality", "Theme"]
+    assert rows.groupby("Contract cycle")["Priorities monitored"].sum().to_dict() == {"2019-2023": 11, "2023-2027": 12}
 
 
 def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_db):
@@ -338,10 +376,12 @@ def test_before_storing_the_page_says_which_stored_rows_the_file_replaces(app_db
     at.file_uploader(key="upload_file").upload("tirane_mars.xlsx", content).run()
     assert_clean(at)
     lines = [shown(m.value) for m in at.markdown if m.value.startswith("- ")]
-    assert lines == ["- 2 activity rows from import #1 (aktivitetet.csv), Tiranë: 2023-03"]
+    assert lines == [("- Tiranë, Mar 2023: 2 activity rows from import #1 (aktivitetet.csv): public forum (2 events, "
+                      "161 participants)")]
     at.radio(key="lang").set_value("sq").run()
     assert [shown(m.value) for m in at.markdown if m.value.startswith("- ")] == [
-        "- 2 rreshta aktivitetesh nga importi #1 (aktivitetet.csv), Tiranë: 2023-03"]
+        ("- Tiranë, 03.2023: 2 rreshta aktivitetesh nga importi #1 (aktivitetet.csv): Forum publik (2 aktivitete, "
+         "161 pjesëmarrës)")]
 
 
 def test_the_template_downloads_from_the_upload_page(app_db):
@@ -387,7 +427,7 @@ def test_clear_filters_empties_every_filter_and_the_url(app_db):
                                "lang": "en"})
     at.button(key="filter_reset").click().run()
     assert at.query_params == {"lang": "en"}
-    assert metrics(at)["Events"][0] == "772"
+    assert metrics(at)["Events"][0] == "757"
 
 
 @pytest.mark.parametrize("page", ["upload", "history", "users", "audit"])
@@ -470,3 +510,92 @@ def test_the_quality_page_says_once_that_no_total_was_reported(app_db):
     at = open_app("quality", {"lang": "en", "year": "2021"})
     assert [i.value for i in at.info].count("No reported total of events or participants in this view.") == 1
     assert not at.get("vega_lite_chart") or all("reported" not in str(c.proto.spec) for c in at.get("vega_lite_chart"))
+
+
+# ── issue 19: the upload page takes what the importer reads, and speaks the reader's language ──
+
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_the_upload_page_takes_an_old_xls_workbook_as_the_command_line_does(app_db, tmp_path, lang):
+    from hostile_files import old_xls
+    at = open_app("upload", {"lang": lang})
+    assert at.file_uploader(key="upload_file").allowed_type == []  # the browser refuses nothing in its own English
+    at.file_uploader(key="upload_file").upload("old.xls", old_xls(tmp_path).read_bytes()).run()
+    assert_clean(at)
+    assert [shown(s.value) for s in at.success] == [t("upload.valid", lang, file="old.xls", rows=present.rows_phrase(1, lang),
+                                               kind=t("kind.activities", lang))]
+
+
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_a_file_the_importer_does_not_read_is_refused_in_the_readers_language(app_db, lang):
+    at = open_app("upload", {"lang": lang})
+    at.file_uploader(key="upload_file").upload("raporti.pdf", b"%PDF-1.7\n" + bytes(200)).run()
+    assert_clean(at, errors_shown=True)
+    assert [shown(e.value) for e in at.error] == [t("upload.refused", lang, file="raporti.pdf",
+                                             problems=present.problems_phrase(1, lang))]
+    report = frame_with_column(at, t("col.message", lang))
+    assert report[t("col.message", lang)].tolist() == [t("problem.unsupported_file", lang, value="raporti.pdf")]
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("en", "- Durrës, Jul 2019: 1 activity row from import #1 (aktivitetet.csv): citizen workshop (2 events, 35 participants)"),
+    ("sq", ("- Durrës, 07.2019: 1 rresht aktivitetesh nga importi #1 (aktivitetet.csv): Workshop qytetar (2 aktivitete, "
+            "35 pjesëmarrës)"))])
+def test_one_replaced_row_is_counted_in_the_singular(app_db, lang, line):
+    at = open_app("upload", {"lang": lang})
+    content = xlsx([ACTIVITY_HEADER, ["12.07.2019", "Durrës", "Fokus grup", 2, 40, 20, 20, "Uji i pijshëm"]])
+    at.file_uploader(key="upload_file").upload("durres_korrik.xlsx", content).run()
+    assert_clean(at)
+    assert [shown(m.value) for m in at.markdown if m.value.startswith("- ")] == [line]
+
+
+NUMBERS_UNPLACED = ("Data,Bashkia,Lloji i aktivitetit,Tema,Nr.\r\n02.03.2025,Durrës,Fokus grup,Uji i pijshëm,10\r\n"
+                    "03.03.2025,Durrës,Fokus grup,Uji i pijshëm,4\r\n").encode()
+NUMBERS_PLACED = NUMBERS_UNPLACED.replace(b"Tema,Nr.", b"Tema,Nr aktivitetesh")
+
+
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_a_column_of_numbers_no_field_takes_is_an_error_listed_above_what_was_read(app_db, lang):
+    """Issue 19: 'Nr aktivitetesh' was a warning among others and the file stored 1 event a row."""
+    at = open_app("upload", {"lang": lang})
+    at.file_uploader(key="upload_file").upload("durres.csv", NUMBERS_UNPLACED).run()
+    assert_clean(at, errors_shown=True)
+    assert [shown(e.value) for e in at.error] == [t("upload.refused", lang, file="durres.csv",
+                                                    problems=present.problems_phrase(1, lang))]
+    candidates = {"en": "Number of events / Participants total / Women / Men",
+                  "sq": "Numri i aktiviteteve / Pjesëmarrës gjithsej / Gra / Burra"}[lang]
+    report = at.dataframe[0].value  # the report comes first, above the rows as read
+    assert report[[t("col.column", lang), t("col.message", lang)]].iloc[0].tolist() == [
+        "Nr.", t("problem.numbers_unclear", lang, value="Nr.", sheet="durres.csv", candidates=candidates)]
+    assert "upload_confirm" not in [b.key for b in at.button]
+
+
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_the_issues_nr_aktivitetesh_column_is_read_as_the_number_of_events_and_said_so(app_db, lang):
+    at = open_app("upload", {"lang": lang})
+    at.file_uploader(key="upload_file").upload("durres.csv", NUMBERS_PLACED).run()
+    assert_clean(at)
+    assert frame_with_column(at, t("col.type", lang))[t("col.events", lang)].tolist() == [10, 4]
+    report = frame_with_column(at, t("col.message", lang))
+    term = {"en": "Number of events", "sq": "Numri i aktiviteteve"}[lang]
+    assert t("warning.header_read_as", lang, value="Nr aktivitetesh", sheet="durres.csv", term=term) in report[
+        t("col.message", lang)].tolist()
+
+
+def cells_as_shown(at, column: str) -> list[str]:
+    """The cells of the first table with this heading as the reader sees them (its styler's display values)."""
+    import pyarrow as pa
+    for element in at.dataframe:
+        if column in element.value.columns and element.proto.arrow_data.HasField("styler"):
+            shown_values = pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_all().to_pandas()
+            return shown_values[column].tolist()
+    raise AssertionError(f"no styled table with the column {column!r}")
+
+
+@pytest.mark.parametrize(("lang", "written"), [("sq", ["12.07.2019", "03.11.2025"]), ("en", ["12 Jul 2019", "3 Nov 2025"])])
+def test_the_upload_preview_writes_dates_as_the_readers_language_does(app_db, lang, written):
+    at = open_app("upload", {"lang": lang})
+    content = xlsx([ACTIVITY_HEADER, ["12.07.2019", "Durrës", "Fokus grup", 2, 40, 20, 20, "Uji i pijshëm"],
+                    ["03.11.2025", "Durrës", "Fokus grup", 1, 12, 6, 6, "Uji i pijshëm"]])
+    at.file_uploader(key="upload_file").upload("durres.xlsx", content).run()
+    assert_clean(at)
+    assert cells_as_shown(at, t("col.date", lang)) == written

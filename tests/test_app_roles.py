@@ -14,15 +14,18 @@ from dashboard_support import (
     TIMEOUT,
     assert_clean,
     frame_with_column,
+    markdown_texts,
     metrics,
     xlsx,
 )
 from streamlit.testing.v1 import AppTest
 
-from pop_analytics import access, accounts, importing, settings, store
+from pop_analytics import access, accounts, approval, importing, present, queries, settings, store
 from pop_analytics.access import Viewer
 from pop_analytics.database import Database
+from pop_analytics.filters import Filters
 from pop_analytics.i18n import t
+from pop_analytics.scope import DONOR_SIGHT
 
 PASSWORD = "a long enough passphrase"
 
@@ -240,3 +243,198 @@ def test_free_text_notes_are_shown_to_coordinators_and_partners_and_never_to_don
     assert ("Note" in rows.columns) is notes
     if notes:
         assert "Fushatë informimi në lagje" in list(rows["Note"])
+
+
+# ── issue 19: the Users and Audit pages in the reader's words ──────────────────────────────────
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_removing_a_user_chooses_nobody_first_and_asks_before_it_removes(users_db, lang):
+    at = signed_in(users_db, "koord", "users", {"lang": lang})
+    assert at.selectbox(key="remove_user").value is None  # never the coordinator signed in
+    at.button(key="remove_user_open").click().run()
+    assert [shown(e.value) for e in at.error] == [t("users.choose_first", lang)]
+    at.selectbox(key="remove_user").set_value("dora")
+    at.button(key="remove_user_open").click().run()
+    assert_clean(at)
+    assert [shown(m.value) for m in at.markdown if "dora" in m.value] == [
+        t("users.confirm_text", lang, name="dora", role=t("role.donor", lang))]
+    assert "dora" in set(accounts.listed(Database(users_db))["name"])  # asked, not yet removed
+    at.button(key="remove_no").click().run()
+    assert "dora" in set(accounts.listed(Database(users_db))["name"])
+    at.selectbox(key="remove_user").set_value("dora")
+    at.button(key="remove_user_open").click().run()
+    at.button(key="remove_yes").click().run()
+    assert_clean(at)
+    assert [shown(s.value) for s in at.success] == [t("users.removed", lang, name="dora")]
+    assert "dora" not in set(accounts.listed(Database(users_db))["name"])
+    assert at.selectbox(key="remove_user").value is None
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+@pytest.mark.parametrize(("role", "municipalities", "key", "params"), [
+    ("partner", [], "users.refused.partner_needs_municipality", {}),
+    ("donor", ["Fier"], "users.refused.municipality_not_partner", {"role": "role.donor"})])
+def test_the_users_page_says_what_to_fix_in_its_own_words_not_the_command_lines(users_db, lang, role, municipalities,
+                                                                                 key, params):
+    at = signed_in(users_db, "koord", "users", {"lang": lang})
+    at.text_input(key="new_user_name").set_value("besa")
+    at.selectbox(key="new_user_role").set_value(role)
+    at.multiselect(key="new_user_municipalities").set_value(municipalities)
+    at.text_input(key="new_user_password").set_value("besa's own passphrase")
+    at.button[[b.label for b in at.button].index(t("users.add", lang))].click().run()
+    said = [shown(e.value) for e in at.error]
+    assert said == [t(key, lang, field=t("users.municipalities", lang), **{k: t(v, lang) for k, v in params.items()})]
+    assert "--" not in said[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_audit_log_says_each_entrys_details_in_the_readers_language(users_db, lang):
+    with Database(users_db).writing() as con:
+        store.record(con, "koord", None, "user_add", "vesa", {"role": "donor", "municipalities": [], "team": "NED"})
+    at = signed_in(users_db, "koord", "audit", {"lang": lang})
+    assert_clean(at)
+    log = frame_with_column(at, t("col.detail", lang))
+    details = dict(zip(log[t("col.target", lang)], log[t("col.detail", lang)]))
+    assert details["arta"] == t("audit_detail.user_add", lang, role=t("role.partner", lang), municipalities="Tiranë")
+    assert details["vesa"] == (t("audit_detail.user_add", lang, role=t("role.donor", lang),
+                                 municipalities=t("account.all_municipalities", lang)) + " · team: NED")
+    rows = t("count.rows.other", lang, n="298")
+    assert details["1"] == t("audit_detail.import", lang, file="aktivitetet.csv", rows=rows,
+                             kind=t("kind.activities", lang), review=t("audit_detail.review.approved", lang))
+    assert not [d for d in log[t("col.detail", lang)] if d and "{" in d]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+@pytest.mark.parametrize(("name", "page"), [("dora", "upload"), ("dora", "users"), ("arta", "audit")])
+def test_a_page_typed_into_the_address_bar_that_the_role_may_not_open_says_so_on_the_overview(users_db, lang, name,
+                                                                                                page):
+    from streamlit.util import calc_hash
+    at = signed_in(users_db, name, query={"lang": lang})
+    at._page_hash = calc_hash(page)  # what the browser asks for at /<page>: AppTest switches only to listed files
+    at.run()
+    assert_clean(at)
+    assert at.title[0].value == t("page.overview.title", lang)
+    role = t(f"role.{USERS[name][0]}", lang)
+    assert [w.value for w in at.warning] == [t("access.page_not_for_role", lang, page=t(f"page.{page}.title", lang),
+                                               role=role)]
+    at.switch_page(PAGE_FILES["tracker"]).run()  # said once, where it forwarded to
+    assert_clean(at)
+    assert not at.warning
+
+
+# ── issue 19, item 7: a partner's view says whose it is, and is set against the approved network ──
+
+OTHER_MUNICIPALITIES = sorted({"Durrës", "Shkodër", "Kukës", "Pukë", "Vlorë", "Fier", "Kamëz", "Pogradec", "Elbasan",
+                               "Korçë", "Vau i Dejës"})
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+@pytest.mark.parametrize("page", ["overview", "tracker", "participation"])
+def test_a_partners_view_says_your_municipalities_never_all(users_db, lang, page):
+    at = signed_in(users_db, "arta", page, {"lang": lang})
+    assert_clean(at)
+    showing = [shown(m.value) for m in at.markdown if t("common.showing", lang) in m.value]
+    assert showing == [f":material/filter_alt: **{t('common.showing', lang)}** "
+                       + present.filters_text(Filters(), lang, ("Tiranë",))]
+    assert showing[0].split("** ")[1].startswith(t("common.your_municipalities", lang, names="Tiranë"))
+    assert t("common.all_municipalities", lang) not in showing[0]
+    assert at.multiselect(key="filter_municipality").placeholder == t("filter.your_municipalities", lang,
+                                                                       names="Tiranë")
+
+
+def test_a_partners_profile_is_set_against_the_approved_network_and_shows_no_row_of_another_municipality(users_db):
+    """Arta (Tiranë) submits a file: her own figures count it, the network's are every municipality's
+    approved rows (what donors see), and no table on her profile holds another municipality's row."""
+    partner = Viewer(name="arta", role="partner", municipalities=("Tiranë",), how="cli")
+    importing.import_bytes(Database(users_db), xlsx(TIRANE_JUNE), "tirane_qershor_2019.xlsx", by=partner)
+    with Database(users_db).reading(sight=DONOR_SIGHT) as con:
+        network = queries.network_benchmark(con, Filters())
+        expected = queries.profile(con, Filters(), "Tiranë", benchmark=network)
+    at = signed_in(users_db, "arta", "municipality")
+    assert_clean(at)
+    comparison = frame_with_column(at, t("profile.network_average", "en"))
+    cycles = [c["cycle"] for c in expected["cycles"]]
+    assert comparison[t("profile.network_average", "en")].tolist() == [
+        *(present.percent(c["network_pct"], "en") for c in expected["cycles"]),
+        present.number(network["average"]["events"], "en", 1), present.number(network["average"]["participants"], "en", 1),
+        present.percent(network["average"]["women_pct"], "en")]
+    differences = comparison[t("col.difference", "en")].tolist()
+    assert len(cycles) == 2 and not [d for d in differences if d.startswith("±")]  # never Tiranë against itself
+    assert t("profile.network_note", "en", count=12) in [c.value for c in at.caption]
+    assert t("profile.network_approved", "en") in [c.value for c in at.caption]
+    for table in at.dataframe:
+        cells = {str(v) for v in table.value.astype(str).to_numpy().ravel()} | set(map(str, table.value.columns))
+        assert not cells & set(OTHER_MUNICIPALITIES), table.value.columns.tolist()
+    assert not [text for text in markdown_texts(at) if any(name in text for name in OTHER_MUNICIPALITIES)]
+
+
+def test_the_network_aggregates_hold_no_municipality(users_db):
+    """What app.network counts over rows its reader may not see: numbers, never a name or a row."""
+    from pop_analytics.app.data import NETWORK_AGGREGATES
+    assert NETWORK_AGGREGATES == {"network_benchmark", "network_trend"}
+    with Database(users_db).reading(sight=DONOR_SIGHT) as con:
+        benchmark = queries.network_benchmark(con, Filters())
+        trend = queries.network_trend(con, Filters(municipality=("Tiranë",)))
+
+    def leaves(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield key
+                yield from leaves(inner)
+        else:
+            yield value
+    assert not [v for v in leaves(benchmark) if isinstance(v, str) and v not in ("2019-2023", "2023-2027")
+                and v not in ("average", "events", "participants", "women_pct", "municipalities", "cycles", "mean")]
+    assert list(trend.columns) == ["cycle", "year", "addressed_pct", "total"]
+    assert trend["total"].sum() > 12 * 12  # the whole network's priorities, not Tiranë's
+
+
+# ── issue 19, item 8: a rejection's comment is shown to the partner in full until read ─────────
+
+LONG_COMMENT = ("Participants: 40 is the whole month, not one event. Split the rows by date and send the file "
+                "again, one row per focus group, with women and men for each.")
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_a_rejection_comment_shows_on_the_partners_upload_and_overview_until_read(users_db, lang):
+    partner = Viewer(name="arta", role="partner", municipalities=("Tiranë",), how="cli")
+    report = importing.import_bytes(Database(users_db), xlsx(TIRANE_JUNE), "tirane_qershor_2019.xlsx", by=partner)
+    approval.reject(Database(users_db), report.import_id, access.cli_viewer(), LONG_COMMENT)
+    note = t("rejection.note", lang, import_id=6, file="tirane_qershor_2019.xlsx", who=access.cli_viewer().name,
+             comment=LONG_COMMENT)
+    for page in ("upload", "overview", "history"):
+        at = signed_in(users_db, "arta", page, {"lang": lang})
+        assert_clean(at)
+        assert [shown(m.value) for m in at.markdown if "#6" in m.value] == [":material/block: " + note], page
+    coordinator = signed_in(users_db, "koord", "overview", {"lang": lang})
+    assert not [m for m in coordinator.markdown if "#6" in m.value]  # the partner's to read, not the reviewer's
+
+    at.button(key="rejection_read_6").click().run()
+    assert_clean(at)
+    with Database(users_db).reading() as con:
+        assert store.unread_rejections(con, "arta").empty
+    for page in ("upload", "overview", "history"):
+        at = signed_in(users_db, "arta", page, {"lang": lang})
+        assert not [m for m in at.markdown if "#6" in m.value], page
+
+
+# ── issue 19, item 10: a coordinator's choice of approved data only is in the link ────────────
+
+def test_a_coordinators_approved_only_view_is_in_the_link_and_a_link_opens_it(users_db):
+    partner = Viewer(name="arta", role="partner", municipalities=("Tiranë",), how="cli")
+    importing.import_bytes(Database(users_db), xlsx(TIRANE_JUNE), "tirane_qershor_2019.xlsx", by=partner)
+    tirana_2019 = {"municipality": "Tiranë", "year": "2019"}
+    at = signed_in(users_db, "koord", query=tirana_2019)
+    assert "submitted" not in at.query_params
+    at.toggle(key="include_submitted").set_value(False).run()
+    assert at.query_params["submitted"] == "0"
+    donors = {k: v for k, (v, _) in metrics(at).items()}
+    assert (donors["Events"], donors["Participants"]) == ("4", "99")
+
+    opened = signed_in(users_db, "koord", query={**tirana_2019, "submitted": "0"})  # the copied link
+    assert_clean(opened)
+    assert opened.toggle(key="include_submitted").value is False
+    assert {k: v for k, (v, _) in metrics(opened).items()} == donors
+    opened.toggle(key="include_submitted").set_value(True).run()
+    assert "submitted" not in opened.query_params
+    assert (metrics(opened)["Events"][0], metrics(opened)["Participants"][0]) == ("7", "139")

@@ -141,7 +141,7 @@ DOWNLOADS = {
     ),
     "tracker": (
         Table("status_matrix", "status_matrix",
-              ("municipality", "theme", "total", "fully", "partially", "not_addressed", "addressed_pct",
+              ("cycle", "municipality", "theme", "total", "fully", "partially", "not_addressed", "addressed_pct",
                "progress_pct"),
               opener=("expander", "common.rows_behind")),
     ),
@@ -481,10 +481,21 @@ def test_an_excel_download_has_the_page_language_header_and_real_numbers_and_dat
 
 def pick(page: Page, label: str, typed: str, where: str = "stMain") -> None:
     """Choose an option of the select box or multiselect with this label by typing it, as a reader does."""
-    page.locator(f'[data-testid="{where}"]').get_by_role("combobox", name=label, exact=True).click()
-    page.keyboard.type(typed)
-    # Enter only once the list shows the typed option: on a loaded machine the list lags the keys
-    page.get_by_role("option", name=re.compile(re.escape(typed))).first.wait_for()
+    box = page.locator(f'[data-testid="{where}"]').get_by_role("combobox", name=label, exact=True)
+    option = page.get_by_role("option", name=re.compile(re.escape(typed))).first
+    # Enter only once the list shows the typed option: on a loaded machine the list lags the keys, and a
+    # rerun that lands between the click and the keys redraws the box empty, so the typing is tried again
+    for attempt in range(3):
+        box.click()
+        box.fill(typed)
+        try:
+            option.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            rendered(page)
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     rendered(page)

@@ -293,3 +293,26 @@ def test_a_saved_chart_carries_the_filters_and_the_source_under_its_own_title(de
                                  "Source: POP Network monitoring data, approved", "imports up to 2 Dec 2026."]
     png = charts.png(charts.for_export(chart, lines))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _axis_labels(chart) -> list[list[str]]:
+    """The labels of each axis as the saved image (and so the PDF report) draws them, at its width."""
+    import re
+
+    import vl_convert
+    svg = vl_convert.vegalite_to_svg(chart.properties(width=charts.EXPORT_WIDTH).to_dict())
+    return [re.findall(r"<text[^>]*>([^<]*)</text>", group) for group in
+            re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', svg, re.DOTALL)]
+
+
+@pytest.mark.parametrize(("make", "frame", "args", "counts"), [
+    (charts.status_by_theme, pd.DataFrame({"theme": ["water", "roads"], "status": ["fully", "partially"],
+                                           "priorities": [2, 1]}), (), ["0", "1", "2"]),
+    (charts.by_type, pd.DataFrame({"type": ["focus_group"], "events": [1], "participants": [12]}), (), ["0", "1"]),
+    (charts.by_month, pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "events": [1, 2],
+                                    "participants": [3, 2]}), ("events",), ["0", "1", "2"]),
+])
+def test_a_count_axis_is_labelled_in_whole_numbers_even_for_two_or_three(make, frame, args, counts):
+    """A PDF's axis from 0 to 2 read '0 1 1 2 2' (ticks at halves written as whole numbers)."""
+    labels = _axis_labels(make(frame, "en", *args))
+    assert counts in labels

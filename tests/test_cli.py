@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
+import unicodedata
 
 import openpyxl
 import pytest
 from conftest import (
+    ACTIVITY_HEADERS,
     cli_json,
     corrected_tirane_2023,
     durres_english,
@@ -24,13 +27,16 @@ from conftest import (
     run_cli,
     run_cli_all,
     tirane_activities,
+    write_csv,
     write_xlsx,
 )
 
-from pop_analytics import store
+from pop_analytics import cli, store
+from pop_analytics.access import cli_viewer
 from pop_analytics.settings import DEMO_DIR
 
-REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "review", "errors", "errors_not_listed",
+OS_USER = cli_viewer().name  # whom the command line records, in this process and the ones it starts
+REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "review", "mode", "errors", "errors_not_listed",
                "warnings"]
 PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code", "vocabulary", "choices"]
 
@@ -71,7 +77,7 @@ def runs(tmp_path_factory, demo_db):
         "refused_json": ([("import", str(messy), "--json")], fresh("refused_json"), messy),
         "refused_text_sq": ([("--lang", "sq", "import", str(messy))], fresh("refused_text_sq"), messy),
         "dry_run": ([("import", str(korce), "--dry-run", "--json")], fresh("dry_run"), korce),
-        "several": ([("import", str(korce), str(durres), str(empty), str(broken), "--json", "--who", "Arta")],
+        "several": ([("import", str(korce), str(durres), str(empty), str(broken), "--json")],
                     fresh("several"), None),
         "kpis_2020": ([("kpis", "--year", "2020", "--json")], copy_of_demo("kpis_2020"), None),
         "kpis_2023": ([("kpis", "--year", "2023", "--cycle", "2019-2023", "--json")], copy_of_demo("kpis_2023"), None),
@@ -183,6 +189,7 @@ def test_import_dry_run_validates_and_stores_nothing(runs):
     assert result.returncode == 0
     [report] = cli_json(result)
     assert (report["status"], report["kind"], report["rows"], report["import_id"]) == ("valid", "priorities", 3, None)
+    assert (report["mode"], report["leaving"]) == ("replace", [])  # nothing stored earlier would leave
     assert stored(db_path) == {"history": [], "snapshot": {t: [] for t in store.DATA_TABLES}}
 
 
@@ -198,7 +205,7 @@ def test_import_of_several_files_stores_the_good_ones_and_exits_1_for_a_bad_one(
     assert [e["code"] for e in reports[3]["errors"]] == ["unreadable_file"]
     con = store.connect(db_path, read_only=True)
     assert con.execute("SELECT file_name, imported_by, state FROM imports ORDER BY id").fetchall() == [
-        ("Monitorimi_Korce_2021.csv", "Arta", "stored"), ("durres_activities.csv", "Arta", "stored")]
+        ("Monitorimi_Korce_2021.csv", OS_USER, "stored"), ("durres_activities.csv", OS_USER, "stored")]
     con.close()
 
 
@@ -211,7 +218,8 @@ def test_kpis_json_reproduces_the_published_first_year_figures(runs):
     assert shown["filters"] == {"municipality": [], "year": [2020], "theme": [], "cycle": None}
     assert shown["priorities"] == {"total": 100, "fully": 17, "partially": 58, "not_addressed": 25, "fully_pct": 17.0,
                                    "partially_pct": 58.0, "not_addressed_pct": 25.0, "addressed_pct": 75.0}
-    assert list(shown) == ["filters", "priorities", "activities", "by_municipality", "municipalities_covered"]
+    assert list(shown) == ["filters", "priorities", "activities", "by_municipality", "municipalities_covered",
+                           "priorities_by_cycle"]
 
 
 def test_kpis_json_reproduces_the_published_end_of_cycle_figure(runs):
@@ -228,9 +236,32 @@ def test_kpis_text_in_albanian(runs):
     [result], _db, _none = runs["kpis_text_sq"]
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Prioritetet: 12 të monitoruara · plotësisht ")
+    assert lines[0].startswith("Prioritetet, kontratat 2019-2023: 12 të monitoruara · plotësisht ")
     assert lines[1].startswith("Aktivitetet: ")
     assert lines[2].split() == ["Tiranë", "11", "403", "12", "41.7"]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_kpis_without_a_cycle_gives_each_cycle_s_priorities_on_a_line_naming_it(demo_copy, capsys, lang):
+    """Durrës: 10 of 11 addressed of 2019-2023 and 7 of 12 of 2023-2027, never 73.9 % of 23 without a cycle."""
+    from pop_analytics.i18n import t
+    code, printed = _main(capsys, "--db", str(demo_copy), "--lang", lang, "kpis", "--municipality", "Durres")
+    expected = [t("cli.kpis.priorities_cycle", lang, cycle=cycle, total=total, fully=fully, partially=partially,
+                  not_addressed=not_addressed, fully_pct=fully_pct, partially_pct=partially_pct,
+                  not_addressed_pct=not_addressed_pct, addressed_pct=addressed_pct)
+                for cycle, total, fully, partially, not_addressed, fully_pct, partially_pct, not_addressed_pct,
+                addressed_pct in (("2019-2023", 11, 5, 5, 1, 45.5, 45.5, 9.1, 90.9),
+                                  ("2023-2027", 12, 1, 6, 5, 8.3, 50.0, 41.7, 58.3))]
+    lines = printed.splitlines()
+    assert (code, lines[:2]) == (0, expected)
+    assert lines[3].split() == ["Durrës", "65", "1264", "11", "90.9", "12", "58.3"]
+    code, printed = _main(capsys, "--db", str(demo_copy), "kpis", "--municipality", "Durres", "--json")
+    shown = json.loads(printed)
+    assert [(part["cycle"], part["priorities"]["total"], part["priorities"]["addressed_pct"], part["by_municipality"])
+            for part in shown["priorities_by_cycle"]] == [
+        ("2019-2023", 11, 90.9, [{"municipality": "Durrës", "priorities": 11, "addressed_pct": 90.9}]),
+        ("2023-2027", 12, 58.3, [{"municipality": "Durrës", "priorities": 12, "addressed_pct": 58.3}])]
+    assert shown["priorities"]["addressed_pct"] == 73.9  # kept for scripts that read it, as before
 
 
 def test_kpis_with_an_unknown_municipality_exits_1_naming_the_closest_match(runs):
@@ -268,9 +299,9 @@ def test_history_lists_the_imports_newest_first(runs):
     assert [(r["id"], r["file_name"], r["kind"], r["rows"], r["state"], r["imported_by"]) for r in rows] == [
         (5, "synimet.csv", "targets", 17, "stored", "demo"),
         (4, "shifrat.csv", "figures", 7, "stored", "demo"),
-        (3, "prioritetet_2023_2027.csv", "priorities", 246, "stored", "demo"),
+        (3, "prioritetet_2023_2027.csv", "priorities", 224, "stored", "demo"),
         (2, "prioritetet_2019_2023.csv", "priorities", 511, "stored", "demo"),
-        (1, "aktivitetet.csv", "activities", 303, "stored", "demo"),
+        (1, "aktivitetet.csv", "activities", 298, "stored", "demo"),
     ]
 
 
@@ -409,12 +440,12 @@ def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes
     first = write_xlsx(tmp_path / "puke_2022.xlsx", {"Prioritetet": rows})
     second = write_xlsx(tmp_path / "puke_2023.xlsx", {"Prioritetet": [rows[0], [*rows[1][:5], 2023, "Realizuar"]]})
     added = run_cli("aliases", "add", "status", "Realizuar", "Pjesërisht", "--why", "Pukë writes Realizuar for partly",
-                    "--who", "Koordinatorja", db=db)
+                    db=db)
     assert (added.returncode, added.stdout) == (
         0, "Saved mapping #1: 'Realizuar' (status) → 'partially'. Every later import reads it so.\n")
     listed = cli_json(run_cli("aliases", "list", "--json", db=db))
     assert [{k: v for k, v in m.items() if k != "added_at"} for m in listed] == [
-        {"id": 1, "vocabulary": "status", "value": "Realizuar", "key": "partially", "added_by": "Koordinatorja",
+        {"id": 1, "vocabulary": "status", "value": "Realizuar", "key": "partially", "added_by": OS_USER,
          "reason": "Pukë writes Realizuar for partly"}]
     [report] = cli_json(run_cli("import", str(first), "--json", db=db))
     assert (report["status"], [w["message_en"] for w in report["warnings"]]) == ("imported", [
@@ -441,3 +472,71 @@ def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes
 def test_a_mapping_that_cannot_be_saved_or_removed_is_a_sentence(tmp_path, args, stderr):
     result = run_cli(*args, db=tmp_path / "pop.duckdb")
     assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
+
+
+# ----------------------------------------------------------------------------------- text a terminal would act on
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("\x1b[2J", "\\x1b[2J"),                          # ESC: clear the screen
+    ("a\tb\nc\rd", "a\\tb\\nc\\rd"),                 # tab, newline, carriage return inside a value
+    ("\x00\x07\x7f", "\\x00\\x07\\x7f"),                # NUL, bell, DEL
+    ("\x9b2J\x85", "\\x9b2J\\x85"),                     # C1: an 8-bit CSI, next line
+    ("raport\u202egpj.exe", "raport\\u202egpj.exe"),    # right-to-left override
+    ("a\u200bb\u2028c", "a\\u200bb\\u2028c"),            # zero-width space, line separator
+    ("tag\U000e0041", "tag\\U000e0041"),                # an invisible tag character
+    ("Tiranë, Korçë – 1\u202f234\xa0%", "Tiranë, Korçë – 1\u202f234\xa0%"),  # letters and spaces stay
+], ids=["ESC", "tab newline CR", "NUL BEL DEL", "C1", "bidi override", "zero width, separator", "tag", "plain"])
+def test_text_from_a_file_or_the_database_is_shown_with_hidden_characters_written_out(text, shown):
+    assert cli.escaped(text) == shown
+
+
+def _hidden(printed: str) -> set[str]:
+    """Characters a terminal would act on or hide, apart from the line ends of the output itself."""
+    return {c for c in printed if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")}
+
+
+def _main(capsys, *args: str) -> tuple[int, str]:
+    code = cli.main(list(args))
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    return code, printed.out
+
+
+HOSTILE_NAME = "tirane\x1b[2J\t\u202egpj.\x9b31m.csv"
+HOSTILE_SHOWN = "tirane\\x1b[2J\\t\\u202egpj.\\x9b31m.csv"
+
+
+def test_a_file_name_with_terminal_escapes_is_printed_escaped_by_every_command(tmp_path, capsys):
+    db = str(tmp_path / "pop.duckdb")
+    path = write_csv(tmp_path / HOSTILE_NAME, [
+        ACTIVITY_HEADERS, ["2024-03-05", "Tiranë", "Fokus grup", 2, 40, 20, 20, "", "Uji i pijshëm"]])
+    code, printed = _main(capsys, "--db", db, "import", str(path))
+    assert (code, printed.splitlines()[0]) == (0, f"✔ {tmp_path}/{HOSTILE_SHOWN}: imported as #1 (activities, 1 row)")
+    # The audit detail is stored as JSON text, which spelled ESC out already (as \u001b).
+    for command, shown in ((("history",), HOSTILE_SHOWN), (("audit",), HOSTILE_SHOWN.replace("\\x1b", "\\u001b"))):
+        code, printed = _main(capsys, "--db", db, *command)
+        assert code == 0 and not _hidden(printed), command
+        assert shown in printed, command
+    assert len(_main(capsys, "--db", db, "history")[1].splitlines()) == 2  # a heading and one row: no line broken
+
+    for command in (("history", "--json"), ("audit", "--json"), ("import", str(path), "--json")):
+        code, printed = _main(capsys, "--db", db, *command)
+        assert not _hidden(printed), command
+        rows = json.loads(printed)
+        assert HOSTILE_NAME in (rows[0].get("file_name") or rows[0].get("file") or json.loads(rows[0]["detail"])["file"])
+    assert "\\u202e" in printed and "\\u009b" in printed  # JSON's own escapes, read back as the same text
+
+
+def test_a_value_with_terminal_escapes_is_printed_escaped_in_problems_and_mappings(tmp_path, capsys):
+    db = str(tmp_path / "pop.duckdb")
+    path = write_csv(tmp_path / "tirane.csv", [
+        ACTIVITY_HEADERS, ["2024-03-05", "Tir\x1b]0;pwned\x07ana", "Fokus grup", 2, 40, 20, 20, "", "Uji i pijshëm"]])
+    code, printed = _main(capsys, "--db", db, "import", str(path))
+    assert code == 1 and not _hidden(printed)
+    assert "'Tir\\x1b]0;pwned\\x07ana' is not a municipality" in printed
+
+    code, printed = _main(capsys, "--db", db, "aliases", "add", "status", "Realizuar\x1b[2J\u202e", "partially")
+    assert (code, printed) == (0, ("Saved mapping #1: 'Realizuar\\x1b[2J\\u202e' (status) → 'partially'. Every later "
+                                  "import reads it so.\n"))
+    code, printed = _main(capsys, "--db", db, "aliases", "list")
+    assert code == 0 and not _hidden(printed) and "Realizuar\\x1b[2J\\u202e" in printed

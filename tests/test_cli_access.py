@@ -13,9 +13,9 @@ from pathlib import Path
 import argon2
 import pandas as pd
 import pytest
-from conftest import ACTIVITY_HEADERS, ROOT, cli_json, tirane_activities, write_csv
+from conftest import ACTIVITY_HEADERS, ROOT, cli_json, durres_english, tirane_activities, write_csv
 
-from pop_analytics import accounts, importing, store
+from pop_analytics import accounts, cli, importing, store
 from pop_analytics.access import Viewer, cli_viewer
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
@@ -24,6 +24,8 @@ PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new password"
 # The command line acts as the machine's user; the subprocess runs under the same environment.
 OS_USER = cli_viewer().name
+# Where an action taken with --as came from, in the audit log: the system user who ran the command.
+VIA_CLI = f"cli:{OS_USER}"
 SUBMITTED = ("  → submitted for approval: donors see it once a coordinator approves it "
              "(python -m pop_analytics approve {}).")
 
@@ -40,6 +42,13 @@ def run(*args: str, db: Path, stdin: str = "") -> subprocess.CompletedProcess:
 def succeeded(result: subprocess.CompletedProcess) -> str:
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     return result.stdout
+
+
+def main(capsys, *args: str, db: Path) -> tuple[int, str, str]:
+    """The command line in this process: (exit code, standard output, standard error)."""
+    code = cli.main(["--db", str(db), *args])
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err
 
 
 def failed(result: subprocess.CompletedProcess, code: int = 1) -> str:
@@ -261,9 +270,9 @@ def test_the_audit_log_lists_every_action_in_order_with_who_did_it(partner_db, t
     assert [row["id"] for row in rows] == sorted((row["id"] for row in rows), reverse=True)  # newest first
     assert [(r["who"], r["action"], r["target"], r["address"]) for r in reversed(rows[:-already])] == [
         (OS_USER, "user_add", "ben", None),
-        ("alba", "import", str(first), None),
+        ("alba", "import", str(first), VIA_CLI),
         (OS_USER, "approve", str(first), None),
-        ("alba", "import", str(second), None),
+        ("alba", "import", str(second), VIA_CLI),
         (OS_USER, "reject", str(second), None),
     ]
     details = [json.loads(r["detail"]) for r in reversed(rows[:-already])]
@@ -300,3 +309,123 @@ def test_the_history_of_a_submitted_import_is_strict_json(partner_db, tmp_path):
 
     rows = json.loads(result.stdout, parse_constant=refuse)
     assert rows[0]["reviewed_by"] is None
+
+
+# ── who the command line acts as ────────────────────────────────────────────────────────────
+
+WHO_REFUSED = {
+    "en": ("Error: --who is no longer accepted: the command line records who runs it (the system user '{user}'). To "
+           "act on behalf of a dashboard user, add --as NAME: their role and municipalities apply, and '{user}' is "
+           "recorded with it.\n"),
+    "sq": ("Gabim: --who nuk pranohet më: linja e komandës regjistron vetë se kush e përdor (përdoruesin e sistemit "
+           "'{user}'). Për të vepruar në emër të një përdoruesi të panelit, shtoni --as EMRI: vlejnë roli dhe bashkitë "
+           "e tij, dhe '{user}' regjistrohet bashkë me të.\n"),
+}
+
+
+@pytest.mark.parametrize(("args", "lang"), [
+    (("import", "{file}", "--who", "alba"), "en"),
+    (("import", "{file}", "--as", "ana", "--who", "alba"), "sq"),
+    (("aliases", "add", "status", "Realizuar", "partially", "--who", "alba"), "en"),
+    (("aliases", "remove", "1", "--who", "alba"), "sq"),
+], ids=["import", "import --as (sq)", "aliases add", "aliases remove (sq)"])
+def test_a_free_name_given_with_who_is_refused_with_a_sentence_pointing_to_as(partner_db, tmp_path, capsys, args,
+                                                                             lang):
+    file = str(tirane_march(tmp_path))
+    imports, log, rows = history(partner_db), audit(partner_db), snapshot(partner_db)
+    result = main(capsys, "--lang", lang, *(a.format(file=file) for a in args), db=partner_db)
+    assert result == (1, "", WHO_REFUSED[lang].format(user=OS_USER))
+    assert result[2] == f"{t('cli.error', lang)}: {t('cli.refused.who', lang, user=OS_USER)}\n"
+    assert (history(partner_db), audit(partner_db), snapshot(partner_db)) == (imports, log, rows)
+
+
+@pytest.mark.parametrize("command", [("import",), ("aliases", "add"), ("aliases", "remove")])
+def test_the_help_offers_as_and_no_longer_who(capsys, command):
+    with pytest.raises(SystemExit):
+        cli.main([*command, "--help"])
+    shown = capsys.readouterr().out
+    assert "--as NAME" in shown and "--who" not in shown
+
+
+def test_the_command_line_records_the_system_user_and_on_whose_behalf_it_acted(partner_db, tmp_path, capsys):
+    first = next_import_id(partner_db)
+    already = len(audit(partner_db))
+    assert main(capsys, "import", str(tirane_march(tmp_path)), "--as", "alba", db=partner_db)[0] == 0
+    assert main(capsys, "import", str(tirane_activities(tmp_path)), db=partner_db)[0] == 0
+    assert main(capsys, "aliases", "add", "status", "Realizuar", "partially", "--as", "alba", db=partner_db) == (
+        0, "Saved mapping #1: 'Realizuar' (status) → 'partially'. Every later import reads it so.\n", "")
+    assert main(capsys, "aliases", "add", "status", "Bërë", "fully", db=partner_db)[0] == 0
+    assert main(capsys, "aliases", "remove", "1", "--as", "ana", db=partner_db) == (
+        0, "Mapping #1 removed: later imports no longer use it.\n", "")
+
+    assert [(row["id"], row["imported_by"]) for row in history(partner_db)[:2]] == [(first + 1, OS_USER),
+                                                                                   (first, "alba")]
+    with Database(partner_db).reading() as con:
+        logged = store.audit_rows(con).iloc[::-1].iloc[already:]
+        mappings = con.execute("SELECT id, added_by, removed_by FROM aliases ORDER BY id").fetchall()
+    assert [(r.who, None if pd.isna(r.address) else r.address, r.action, r.target) for r in logged.itertuples()] == [
+        ("alba", VIA_CLI, "import", str(first)),
+        (OS_USER, None, "import", str(first + 1)),
+        ("alba", VIA_CLI, "mapping_add", "1"),
+        (OS_USER, None, "mapping_add", "2"),
+        ("ana", VIA_CLI, "mapping_remove", "1"),
+    ]
+    assert mappings == [(1, "alba", "ana"), (2, OS_USER, None)]
+
+
+@pytest.mark.parametrize(("args", "stderr"), [
+    (("aliases", "add", "status", "Realizuar", "partially", "--as", "dona"), "Error: dona (donor) may not save mappings.\n"),
+    (("aliases", "remove", "1", "--as", "dona"), "Error: dona (donor) may not save mappings.\n"),
+    (("aliases", "add", "status", "Realizuar", "partially", "--as", "nobody"),
+     "Error: There is no user 'nobody'. See 'users list'.\n"),
+], ids=["donor adds", "donor removes", "unknown user"])
+def test_a_mapping_on_behalf_of_someone_who_may_not_save_one_is_refused(partner_db, capsys, args, stderr):
+    log = audit(partner_db)
+    assert main(capsys, *args, db=partner_db) == (1, "", stderr)
+    assert audit(partner_db) == log
+
+
+# ── the role and the municipalities before the duplicate check ─────────────────────────────
+
+@pytest.fixture
+def durres_partner(partner_db: Path) -> Path:
+    """partner_db with a partner for Durrës (drini) too."""
+    accounts.add(Database(partner_db), "drini", "partner", ["Durrës"], PASSWORD, by=cli_viewer())
+    return partner_db
+
+
+def test_a_partner_sending_another_partners_stored_file_learns_nothing_about_it(durres_partner, tmp_path, capsys):
+    path = durres_english(tmp_path)
+    unseen = {dry: main(capsys, "import", str(path), "--as", "alba", *dry, db=durres_partner)
+              for dry in ((), ("--dry-run",))}
+    assert unseen[()][0] == 1
+    assert unseen[()][1].splitlines()[:2] == [
+        f"✖ {path}: refused, nothing stored (2 problems)",
+        f"  ✖ sheet 'durres_activities.csv', row 2: {t('problem.not_your_municipality', 'en', value='Durrës', yours='Tiranë')}"]
+    assert main(capsys, "import", str(path), "--as", "drini", db=durres_partner)[0] == 0
+    imports, log = history(durres_partner), audit(durres_partner)
+
+    for dry, before in unseen.items():  # word for word what it was told before the file was stored
+        assert main(capsys, "import", str(path), "--as", "alba", *dry, db=durres_partner) == before
+    assert (history(durres_partner), audit(durres_partner)) == (imports, log)
+
+
+@pytest.mark.parametrize("acting", [("--as", "drini"), ("--as", "ana"), ()],
+                         ids=["the partner who sent it", "a coordinator", "the system user"])
+def test_the_same_file_again_from_its_partner_or_a_coordinator_is_already_stored(durres_partner, tmp_path, capsys,
+                                                                                acting):
+    path = durres_english(tmp_path)
+    import_id = next_import_id(durres_partner)
+    assert main(capsys, "import", str(path), "--as", "drini", db=durres_partner)[0] == 0
+    assert main(capsys, "import", str(path), *acting, db=durres_partner) == (
+        0, f"= {path}: already stored as import #{import_id}; nothing new stored\n", "")
+
+
+@pytest.mark.parametrize("dry_run", [(), ("--dry-run",)], ids=["import", "dry run"])
+def test_a_donors_import_is_refused_by_role_even_for_a_file_already_stored(partner_db, tmp_path, capsys, dry_run):
+    path = tirane_march(tmp_path)
+    assert main(capsys, "import", str(path), db=partner_db)[0] == 0
+    imports, log = history(partner_db), audit(partner_db)
+    assert main(capsys, "import", str(path), "--as", "dona", *dry_run, db=partner_db) == (
+        1, "", "Error: dona (donor) may not store files. Ask a coordinator.\n")
+    assert (history(partner_db), audit(partner_db)) == (imports, log)

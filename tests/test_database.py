@@ -2,6 +2,7 @@
 backup and restore. Real DuckDB files, real threads and processes; no mocks."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities, write_csv
 from dashboard_support import metrics, open_app
 
-from pop_analytics import importing, store
+from pop_analytics import accounts, cli, importing, settings, store
+from pop_analytics.access import cli_viewer
 from pop_analytics.app import escape
 from pop_analytics.database import Database
 from pop_analytics.errors import (
@@ -24,6 +26,7 @@ from pop_analytics.errors import (
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseUnreadable,
+    SignInRefused,
 )
 from pop_analytics.i18n import t
 
@@ -57,7 +60,9 @@ def newer_file(path: Path) -> Path:
 # A current file taken back to schema version 2, as an older release left it: what migrations 7
 # (targets with its views), 6 (users, sessions, the audit log, review columns, donors' supersede marks
 # and views), 5 (aliases), 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
-UNDO_MIGRATIONS_3_TO_7 = (
+UNDO_MIGRATIONS_3_TO_9 = (
+    "ALTER TABLE imports DROP COLUMN comment_read_at; ALTER TABLE imports DROP COLUMN warnings; "
+    "ALTER TABLE imports DROP COLUMN mode; "
     "DROP VIEW approved_targets; DROP VIEW current_targets; DROP TABLE targets; "
     "DROP TABLE audit; DROP SEQUENCE audit_ids; DROP TABLE sessions; DROP TABLE users; "
     + "".join(f"DROP VIEW approved_{table}; DROP VIEW current_{table}; "
@@ -98,7 +103,21 @@ FAULTS = {
     "other_duckdb": lambda folder, demo: _other_duckdb(folder / "pop.duckdb"),
     "newer": lambda folder, demo: newer_file(folder / "pop.duckdb"),
     "older": lambda folder, demo: older_file(folder / "pop.duckdb", 2),
+    # a copy cut off past its headers: DuckDB opens it and fails only at a query that needs a lost block
+    "cut_off": lambda folder, demo: _cut_off_copy(demo, folder / "pop.duckdb"),
+    "lock_folder": lambda folder, demo: _lock_folder(demo, folder / "pop.duckdb"),
 }
+
+
+def _cut_off_copy(source: Path, path: Path) -> Path:
+    path.write_bytes(source.read_bytes()[:300_000])
+    return path
+
+
+def _lock_folder(source: Path, path: Path) -> Path:
+    shutil.copy(source, path)
+    path.with_name(path.name + ".lock").mkdir()
+    return path
 
 
 def _other_duckdb(path: Path) -> Path:
@@ -115,12 +134,14 @@ READ_FAULTS = [
     ("text_file", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("truncated", DatabaseUnreadable, t("database.unreadable", "en", name="pop.duckdb")),
     ("other_duckdb", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 0; this release "
-                                       "needs 7). Bring it forward once with: python -m pop_analytics migrate")),
+                                       f"needs {store.SCHEMA_VERSION}). Bring it forward once with: python -m "
+                                       "pop_analytics migrate")),
     ("newer", DatabaseTooNew, ("The database pop.duckdb was written by a newer release of POP Analytics (schema "
-                              "version 99; this release reads up to 7). Nothing was read from or written to it. "
+                              f"version 99; this release reads up to {store.SCHEMA_VERSION}). Nothing was read from or "
+                              "written to it. "
                               "Update POP Analytics.")),
     ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
-                                "7). Bring it forward once with: python -m pop_analytics migrate")),
+                                f"{store.SCHEMA_VERSION}). Bring it forward once with: python -m pop_analytics migrate")),
 ]
 
 
@@ -154,7 +175,7 @@ def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, de
     ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
     ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
     ("newer", "en", "Error: " + READ_FAULTS[5][2]),
-    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=7)),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=store.SCHEMA_VERSION)),
     ("older", "en", "Error: " + READ_FAULTS[6][2]),
 ])
 def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
@@ -168,7 +189,9 @@ def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db
     ("directory", "database.unreadable", {}),
     ("text_file", "database.unreadable", {}),
     ("truncated", "database.unreadable", {}),
-    ("newer", "database.too_new", {"version": 99, "supported": 7}),
+    ("newer", "database.too_new", {"version": 99, "supported": store.SCHEMA_VERSION}),
+    ("cut_off", "database.unreadable", {}),
+    ("lock_folder", "database.lock_unusable", {"lock": "pop.duckdb.lock"}),
 ])
 @pytest.mark.parametrize("lang", ["sq", "en"])
 def test_a_page_on_a_faulty_database_shows_the_sentence_in_the_readers_language(tmp_path, demo_db, monkeypatch,
@@ -195,19 +218,19 @@ def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_
 
 def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
     result = run_cli("migrate", db=demo_copy)
-    assert (result.returncode, result.stdout) == (0, "The database demo_copy.duckdb is at schema version 7.\n")
+    assert (result.returncode, result.stdout) == (0, f"The database demo_copy.duckdb is at schema version {store.SCHEMA_VERSION}.\n")
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_7)
+    con.execute(UNDO_MIGRATIONS_3_TO_9)
     con.close()
     with pytest.raises(DatabaseOutdated), Database(demo_copy).reading():
         pass
     assert run_cli("migrate", db=demo_copy).returncode == 0
     with Database(demo_copy).reading() as con:
-        assert store.schema_version(con) == 7
-        assert con.execute("SELECT count(*), sum(theme_mask) FROM current_activities").fetchone() == (303, 8812)
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert con.execute("SELECT count(*), sum(theme_mask) FROM current_activities").fetchone() == (298, 8685)
         # the imports an older release stored were live at once: they come forward approved, seen by donors
         assert con.execute("SELECT review, count(*) FROM imports GROUP BY ALL").fetchall() == [("approved", 5)]
-        assert con.execute("SELECT count(*), sum(theme_mask) FROM approved_activities").fetchone() == (303, 8812)
+        assert con.execute("SELECT count(*), sum(theme_mask) FROM approved_activities").fetchone() == (298, 8685)
         assert con.execute("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM sessions), "
                            "(SELECT count(*) FROM audit)").fetchone() == (0, 0, 0)
     stamp = demo_copy.stat().st_mtime_ns
@@ -217,7 +240,7 @@ def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current
 
 def test_taking_a_current_file_back_leaves_exactly_a_version_2_layout(tmp_path, demo_copy):
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_7)
+    con.execute(UNDO_MIGRATIONS_3_TO_9)
     con.close()
     assert layout(demo_copy) == layout(older_file(tmp_path / "v2.duckdb", 2))
 
@@ -341,6 +364,50 @@ def test_the_data_version_moves_with_every_write_from_any_process_and_only_then(
     assert db.version() not in (first, second)
 
 
+def versions(db: Database) -> tuple[str, str]:
+    with db.snapshot() as snap:
+        return snap.version, snap.data_version
+
+
+@pytest.mark.parametrize("write", ["sign in", "sign out", "failed sign-in", "add a user", "new password",
+                                   "remove a user"])
+def test_a_sign_in_or_a_user_change_moves_the_version_but_not_the_datas(demo_copy, write):
+    """Every process empties its caches of figures when data_version moves: a sign-in must not."""
+    db = Database(demo_copy)
+    accounts.add(db, "koord", "coordinator", [], "a long enough passphrase", cli_viewer())
+    accounts.add(db, "dona", "donor", [], "a long enough passphrase", cli_viewer())
+    token = accounts.sign_in(db, "koord", "a long enough passphrase", "192.0.2.1")
+    before = versions(db)
+    if write == "sign in":
+        accounts.sign_in(db, "dona", "a long enough passphrase", "192.0.2.2")
+    elif write == "sign out":
+        accounts.sign_out(db, token, "192.0.2.1")
+    elif write == "failed sign-in":
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(db, "dona", "not the passphrase", "192.0.2.2")
+    elif write == "add a user":
+        accounts.add(db, "arta", "partner", ["Tiranë"], "a long enough passphrase", cli_viewer())
+    elif write == "new password":
+        accounts.change_password(db, "dona", "another long passphrase", cli_viewer())
+    else:
+        accounts.remove(db, "dona", cli_viewer())
+    after = versions(db)
+    assert after[0] != before[0] and after[1] == before[1]
+
+
+def test_a_write_of_data_or_a_restore_moves_the_datas_version(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    first = versions(db)
+    db.backup(tmp_path / "backup.duckdb")
+    assert versions(db) == first  # a backup only reads
+    importing.import_path(db, tirane_activities(tmp_path), by=cli_viewer())
+    second = versions(db)
+    assert second[0] != first[0] and second[1] != first[1]
+    db.restore(tmp_path / "backup.duckdb", who=cli_viewer().name)
+    third = versions(db)
+    assert third[1] not in (first[1], second[1])
+
+
 def test_an_open_page_shows_another_processs_import_at_its_next_run(app_db, tmp_path):
     at = open_app("overview", {"lang": "en", "year": "2023", "municipality": "Tiranë"})
     assert metrics(at)["Events"][0] == "21"
@@ -361,7 +428,7 @@ def test_a_backup_is_taken_while_readers_read_and_holds_exactly_the_data(demo_co
         release.set()
         reader.join(10)
     assert {k: summary[k] for k in ("schema_version", "imports", "stored_imports")} == {
-        "schema_version": 7, "imports": 5, "stored_imports": 5}
+        "schema_version": store.SCHEMA_VERSION, "imports": 5, "stored_imports": 5}
     assert summary["bytes"] == (tmp_path / "backup.duckdb").stat().st_size
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.duckdb"]
     assert kpi_state(store.connect(tmp_path / "backup.duckdb", read_only=True)) == kpi_state(
@@ -396,7 +463,8 @@ def test_restore_brings_a_backup_back_and_keeps_the_replaced_file_aside(demo_cop
     result = run_cli("restore", str(tmp_path / "backup.duckdb"), db=demo_copy)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 5 imports (5 stored), schema version 7.")
+    assert lines[0] == (f"Restored from {tmp_path / 'backup.duckdb'}: 5 imports (5 stored), schema version "
+                        f"{store.SCHEMA_VERSION}.")
     aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
     assert aside.parent == demo_copy.parent and aside.name.startswith("demo_copy.duckdb.replaced-")
     assert aside.read_bytes() == replaced_bytes
@@ -415,7 +483,7 @@ def test_restore_of_something_that_is_not_a_usable_backup_changes_nothing(demo_c
     source = FAULTS[fault](folder, demo_db)
     before = demo_copy.read_bytes()
     with pytest.raises(error):
-        Database(demo_copy).restore(source)
+        Database(demo_copy).restore(source, who="admin")
     assert demo_copy.read_bytes() == before
     assert sorted(p.name for p in demo_copy.parent.iterdir() if p.name.startswith("demo_copy")) == [
         "demo_copy.duckdb", *(["demo_copy.duckdb.lock"] if (demo_copy.parent / "demo_copy.duckdb.lock").exists()
@@ -430,7 +498,7 @@ def test_restore_is_refused_while_a_writer_is_at_work(demo_copy, tmp_path):
     writer = hold(entered, release, db.writing())
     try:
         with pytest.raises(DatabaseBusy) as caught:
-            db.restore(tmp_path / "backup.duckdb", wait=0.3)
+            db.restore(tmp_path / "backup.duckdb", who="admin", wait=0.3)
         assert caught.value.reason == "busy_write"
     finally:
         release.set()
@@ -443,13 +511,114 @@ def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copy(demo_copy, old)
     con = duckdb.connect(str(old))
-    con.execute(UNDO_MIGRATIONS_3_TO_7)
+    con.execute(UNDO_MIGRATIONS_3_TO_9)
     con.close()
-    summary, _aside = Database(demo_copy).restore(old)
-    assert summary["schema_version"] == 7
+    summary, _aside = Database(demo_copy).restore(old, who="admin")
+    assert summary["schema_version"] == store.SCHEMA_VERSION
     with Database(demo_copy).reading() as con:
-        assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (757,)
-        assert con.execute("SELECT count(*) FROM approved_priority_status").fetchone() == (757,)
+        assert con.execute("SELECT count(*) FROM current_priority_status").fetchone() == (735,)
+        assert con.execute("SELECT count(*) FROM approved_priority_status").fetchone() == (735,)
+
+
+# ── a restore and the audit log, users and sessions ──────────────────────────────────────────
+
+PASSWORD = "correct horse battery"
+
+
+def audit_log(path: Path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT id, happened_at, who, address, action, target, detail FROM audit ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def restore_by_cli(capsys, db: Path, backup: Path) -> list[str]:
+    code = cli.main(["--db", str(db), "restore", str(backup)])
+    printed = capsys.readouterr()
+    assert (code, printed.err) == (0, "")
+    return printed.out.splitlines()
+
+
+def test_restore_carries_the_audit_rows_since_the_backup_over_and_is_recorded_itself(demo_copy, tmp_path, capsys):
+    db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
+    accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
+    db.backup(backup)
+    in_backup = audit_log(backup)
+    accounts.add(db, "partner", "partner", ["Tiranë"], PASSWORD, cli_viewer())
+    with pytest.raises(SignInRefused):
+        accounts.sign_in(db, "koord", "not the password", "10.0.0.9")
+    accounts.remove(db, "partner", cli_viewer())
+    since = audit_log(demo_copy)[len(in_backup):]
+    assert [row[4] for row in since] == ["user_add", "signin_failed", "user_remove"]
+
+    lines = restore_by_cli(capsys, demo_copy, backup)
+    aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
+    assert lines[2] == t("cli.restore.carried", "en", count=3) == (
+        "3 audit log entries written since the backup were carried over, the restore itself is recorded, and every "
+        "session has ended (everyone signs in again).")
+    after = audit_log(demo_copy)
+    assert after[:-1] == in_backup + since  # the same rows, ids and times
+    restored = after[-1]
+    assert (restored[0], *restored[2:6]) == (since[-1][0] + 1, cli_viewer().name, None, "restore", "backup.duckdb")
+    assert json.loads(restored[6]) == {"backup": "backup.duckdb", "replaced": aside.name, "carried": 3,
+                                       "sessions_ended": 0}
+
+    # The log goes on after it, and a second restore of the same backup keeps every row again.
+    accounts.add(db, "donor", "donor", [], PASSWORD, cli_viewer())
+    before_second = audit_log(demo_copy)
+    assert before_second[:-1] == after and before_second[-1][0] == restored[0] + 1
+    lines = restore_by_cli(capsys, demo_copy, backup)
+    assert lines[2] == t("cli.restore.carried", "en", count=5)
+    again = audit_log(demo_copy)
+    assert again[:-1] == before_second and again[-1][4] == "restore"
+    assert [p.name for p in sorted(demo_copy.parent.glob("demo_copy.duckdb.replaced-*"))] == sorted(
+        [aside.name, Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix(".")).name])
+
+
+def test_every_session_ends_at_a_restore_and_a_removed_user_comes_back_without_theirs(demo_copy, tmp_path):
+    db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
+    accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
+    accounts.add(db, "partner", "partner", ["Tiranë"], PASSWORD, cli_viewer())
+    tokens = [accounts.sign_in(db, name, PASSWORD, "10.0.0.1") for name in ("koord", "partner")]
+    db.backup(backup)
+    tokens.append(accounts.sign_in(db, "koord", PASSWORD, "10.0.0.2"))
+    accounts.remove(db, "partner", cli_viewer())
+    summary, _aside = db.restore(backup, who="admin")
+    assert summary["sessions_ended"] == 2  # the backup's two; the one begun since is not in it at all
+    with db.reading() as con:
+        assert store.users(con)["name"].tolist() == ["koord", "partner"]  # a restore brings users back
+        assert [store.session(con, accounts.token_hash(token)) for token in tokens] == [None, None, None]
+        assert con.execute("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetchone() == (0,)
+
+
+def test_sign_in_slowing_survives_a_restore(demo_copy, tmp_path):
+    db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
+    accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
+    db.backup(backup)
+    for _ in range(settings.SIGNIN_FREE_TRIES):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in(db, "koord", "not the password", "10.0.0.7")
+    with pytest.raises(SignInRefused) as slowed:
+        accounts.sign_in(db, "koord", PASSWORD, "10.0.0.7")
+    assert slowed.value.reason == "slowed"
+    db.restore(backup, who="admin")
+    with pytest.raises(SignInRefused) as still:
+        accounts.sign_in(db, "koord", PASSWORD, "10.0.0.7")
+    assert still.value.reason == "slowed"
+
+
+def test_restore_replaces_a_damaged_database_and_says_its_log_could_not_be_carried_over(demo_copy, tmp_path, capsys):
+    backup = tmp_path / "backup.duckdb"
+    Database(demo_copy).backup(backup)
+    damaged = demo_copy.read_bytes()[:300_000]
+    demo_copy.write_bytes(damaged)
+    lines = restore_by_cli(capsys, demo_copy, backup)
+    assert lines[2] == t("cli.restore.log_unread", "en")
+    aside = Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix("."))
+    assert aside.read_bytes() == damaged  # its log is there still
+    last = audit_log(demo_copy)[-1]
+    assert last[4] == "restore" and json.loads(last[6])["carried"] is None
 
 
 def test_a_fresh_database_made_by_the_writer_is_current(tmp_path):

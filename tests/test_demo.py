@@ -28,9 +28,9 @@ def test_the_demo_loads_as_five_imports_by_the_demo_importer(demo_read):
     assert store.history(demo_read)[["id", "file_name", "kind", "rows", "imported_by", "state"]].values.tolist() == [
         [5, "synimet.csv", "targets", 17, "demo", "stored"],
         [4, "shifrat.csv", "figures", 7, "demo", "stored"],
-        [3, "prioritetet_2023_2027.csv", "priorities", 246, "demo", "stored"],
+        [3, "prioritetet_2023_2027.csv", "priorities", 224, "demo", "stored"],
         [2, "prioritetet_2019_2023.csv", "priorities", 511, "demo", "stored"],
-        [1, "aktivitetet.csv", "activities", 303, "demo", "stored"],
+        [1, "aktivitetet.csv", "activities", 298, "demo", "stored"],
     ]
 
 
@@ -76,7 +76,7 @@ def test_the_newsletters_headline_is_kept_as_reported_beside_the_itemised_rows(d
 def test_the_demo_covers_the_municipalities_that_were_members_in_each_year(demo_read):
     counts = demo_read.execute("""SELECT year, count(DISTINCT municipality) FROM activities
                                   GROUP BY year ORDER BY year""").fetchall()
-    assert counts == [(2019, 9), (2020, 9)] + [(year, 12) for year in range(2021, 2026)]
+    assert counts == [(2019, 9), (2020, 9)] + [(year, 12) for year in range(2021, 2025)] + [(2025, 10)]
     priorities = demo_read.execute("SELECT cycle, count(*) FROM priorities GROUP BY cycle ORDER BY cycle").fetchall()
     assert priorities[0] == ("2019-2023", 137)
 
@@ -150,3 +150,15 @@ def test_the_first_monitoring_year_covers_the_nine_municipalities_of_the_publish
             result["priorities"]["not_addressed_pct"]) == (17.0, 58.0, 25.0)
     assert [(m["municipality"], m["priorities"]) for m in result["by_municipality"]] == [
         (name, 12 if name == "Tiranë" else 11) for name in ORIGINAL_NINE]
+
+
+def test_the_demo_covers_the_10_municipalities_the_2025_key_figures_say_were_monitored(demo_read):
+    """Published: 10 municipalities monitored in 2025, 10 monitoring reports. Kamëz and Pogradec
+    have neither an activity nor a priority status in 2025, so the KPI counts 10, as published."""
+    covered = kpis.kpis(demo_read, filters.Filters(year=(2025,)))["municipalities_covered"]
+    assert covered == 10
+    assert demo_read.execute("""SELECT value FROM figures WHERE year = 2025 AND indicator = 'monitoring_reports'""").fetchone() == (10.0,)
+    for table in ("activities", "priority_status"):
+        assert demo_read.execute(f"""SELECT count(*) FROM {table} WHERE year = 2025
+                                     AND municipality IN ('Kamëz', 'Pogradec')""").fetchone() == (0,), table
+    assert kpis.kpis(demo_read, filters.Filters(year=(2024,)))["municipalities_covered"] == 12

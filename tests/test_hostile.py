@@ -4,8 +4,10 @@ anything but a report. The corpus is written by tests/hostile_files.py; each fil
 the real command line with a memory cap and a timeout."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -15,10 +17,11 @@ import duckdb
 import hostile_files
 import pytest
 from conftest import ROOT, write_csv, write_xlsx
+from dashboard_support import open_app
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from pop_analytics import importing, store
+from pop_analytics import access, importing, present, store
 from pop_analytics.i18n import t
 
 SECONDS = 10
@@ -77,6 +80,9 @@ REFUSED = {
     "far_corner_styled": ("no_header", 1),
     "entity_bomb": ("xml_declarations", 1),
     "external_entity": ("xml_declarations", 1),
+    "padded_doctype": ("xml_declarations", 1),
+    "utf16_doctype": ("xml_declarations", 1),
+    "utf7_doctype": ("unreadable_file", 1),
     "encrypted": ("encrypted_file", 1),
     "macro_enabled": ("macro_file", 1),
     "huge_field": ("field_too_long", 1),
@@ -112,6 +118,7 @@ def _params(code: str, path: Path, error: dict) -> dict:
                              "count": 16384 if name.endswith(".xlsx") else 20000},
         "no_header": {"value": name, "expected": error["message_en"].partition("required ones are: ")[2][:-1]},
         "xml_declarations": {"value": name},
+        "unreadable_file": {"value": name, "detail": error["message_en"].partition("(")[2].partition(")")[0]},
         "encrypted_file": {"value": name},
         "macro_file": {"value": name},
         "field_too_long": {"limit": limits.MAX_FIELD_CHARS},
@@ -131,6 +138,34 @@ def test_half_a_million_wrong_rows_are_summarised_not_listed(corpus, db):
         "499,800 more rows have problems of the same kind in column 'Data'; only the first 200 are listed. Fix those "
         "the same way, then check the file again.")
     assert len(result.stdout) < 2_000_000
+    assert elapsed < SECONDS and peak < PEAK_BYTES, (elapsed, peak)
+    assert _file_state(db) == before
+
+
+@pytest.mark.parametrize(("name", "rows"), [("invalid_cells", 200_000), ("invalid_cells_large", 500_000)])
+def test_a_csv_whose_every_cell_is_wrong_and_different_is_refused_within_budget_and_stores_nothing(corpus, db, name,
+                                                                                                   rows):
+    """Each column is read until it holds MAX_WRONG_VALUES different wrong values; the rest of its
+    rows are counted in one sentence, not read (before: 52 s and 2.2 GB for 200,000 rows)."""
+    before = _file_state(db)
+    result, elapsed, peak = run_import(corpus[name], db)
+    assert (result.returncode, result.stderr) == (1, ""), (elapsed, peak, result.stderr[-3000:])
+    [report] = json.loads(result.stdout)
+    assert report["status"] == "refused"
+    listed = {code: sum(e["code"] == code for e in report["errors"]) for code in dict.fromkeys(
+        e["code"] for e in report["errors"])}
+    assert listed == {"not_a_date": 200, "unknown_municipality": 200, "unknown_type": 200, "not_a_number": 200,
+                      "unknown_theme": 200, "values_not_checked": 8, "more_problems": 5}
+    assert report["errors_not_listed"] == 4 * (1000 - 200) + (4 * 1000 - 200)  # four count columns share a kind
+    unread = [e for e in report["errors"] if e["code"] == "values_not_checked"]
+    assert [e["column"] for e in unread] == hostile_files.CELL_HEADERS
+    assert unread[0]["message_en"] == t("problem.values_not_checked", "en", column="Data", limit="1,000",
+                                        count=f"{rows - 1000:,}")
+    assert unread[0]["message_en"] == (
+        f"Column 'Data' already holds 1,000 different values that could not be read, so the check of this column "
+        f"stopped there: {rows - 1000:,} more rows were not checked. Fix the values listed, then check the file again.")
+    assert unread[0]["message_sq"] == t("problem.values_not_checked", "sq", column="Data", limit="1\u202f000",
+                                        count=f"{rows - 1000:,}".replace(",", "\u202f"))
     assert elapsed < SECONDS and peak < PEAK_BYTES, (elapsed, peak)
     assert _file_state(db) == before
 
@@ -164,8 +199,8 @@ def test_nul_bytes_are_removed_and_their_rows_named(corpus, db):
 def test_a_utf8_file_with_one_windows_line_keeps_its_letters_and_names_the_line(corpus, db):
     [report] = json.loads(run_import(corpus["mixed_encoding"], db)[0].stdout)
     assert report["warnings"][0]["message_en"] == (
-        "The file is UTF-8, but 1 lines (22) were written in another encoding (Windows); they were read as Windows "
-        "text. Check their letters (ë, ç) and save the file as CSV UTF-8 next time.")
+        "The file is UTF-8, but 1 line (22) was written in another encoding (Windows); it was read as Windows "
+        "text. Check its letters (ë, ç) and save the file as CSV UTF-8 next time.")
     con = store.connect(db, read_only=True)
     notes = con.execute("SELECT municipality, note FROM current_activities WHERE import_id = 6 AND note LIKE "
                         "'%fundit'").fetchall()
@@ -264,3 +299,21 @@ def test_the_corpus_leaves_no_file_half_written(corpus, db):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*), count(*) FILTER (WHERE state = 'stored') FROM imports").fetchone() == (5, 5)
     con.close()
+
+
+def test_a_refused_upload_keeps_only_what_the_page_shows_in_the_session(corpus, app_db):
+    """The Upload page keeps a checked file's report for the session: its listed problems, counts and
+    first rows as read, never the whole file's cells (before: 803 MB stayed for this file)."""
+    from pop_analytics import settings as limits
+    content = corpus["invalid_cells"].read_bytes()
+    at = open_app("upload", {"lang": "en"})
+    at.file_uploader(key="upload_file").upload("invalid_cells.csv", content).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value.replace("\\", "").replace("\u2060", "") for e in at.error] == [
+        t("upload.refused", "en", file="invalid_cells.csv", problems=present.problems_phrase(1008 + 7000, "en"))]
+    key = f"_checked_{hashlib.sha256(content).hexdigest()}invalid_cells.csv\x00{access.local_viewer().name}"
+    report = at.session_state[key]
+    assert (report.status, len(report.errors), report.omitted) == ("refused", 1013, 7000)
+    assert not report.read.complete
+    assert [len(sheet) for sheet in report.read.sheets] == [limits.UPLOAD_PREVIEW_ROWS]
+    assert len(pickle.dumps(report)) < 2_000_000

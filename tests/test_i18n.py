@@ -116,12 +116,43 @@ def test_a_browsers_first_language_with_a_catalogue_is_chosen_else_albanian(tags
     ("participation.rows_note", "sq", "1", "1 rresht aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
     ("participation.rows_note", "sq", "0", "0 rreshta aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
     ("app.title", "en", 1, t("app.title", "en")),  # no sentence of its own for one: the usual one
+    ("count.replaced.activities", "sq", "1", "1 rresht aktivitetesh"),
+    ("count.replaced.activities", "en", "1", "1 activity row"),
+    ("count.replaced.figures", "sq", "1", "1 shifër e raportuar"),
+    ("count.replaced.priority_status", "en", "3", "3 yearly statuses"),
+    ("participation.gender_note", "en", "1", ("1 row with participants gives no women / men split and is not in "
+                                              "the shares below (see Data quality).")),
+    ("participation.gender_note", "sq", "1", ("1 rresht me pjesëmarrës nuk jep ndarjen gra / burra dhe nuk është në "
+                                              "përqindjet më poshtë (shihni Cilësia e të dhënave).")),
+    ("quality.totals_agree", "en", 1, "The one reported total agrees with its itemised rows."),
 ])
 def test_a_count_of_one_takes_the_sentence_for_one(key, lang, count, text):
-    assert t(key, lang, count=count) == text
+    assert t(key, lang, count=count, total=count) == text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", ["quality.totals_found", "warning.mixed_encoding", "participation.gender_note",
+                                 *(f"count.replaced.{what}" for what in ("priorities", "priority_status",
+                                                                         "activities", "figures", "targets"))])
+def test_a_sentence_that_counts_says_one_in_the_singular(key, lang):
+    plural = {"en": re.compile(r"\b1 (\w+ )?(rows|lines|priorities|statuses|figures|targets)\b|\btotals differ\b"),
+              "sq": re.compile(r"\b1 (rreshta|shifra|prioritete|statuse|synime)\b|\bndryshojnë\b")}
+    assert not plural[lang].search(t(key, lang, count=1, total=3, rows="4", sheet="A"))
 
 
 def test_every_sentence_for_one_belongs_to_a_sentence_for_many():
     keys = set(catalogue("en"))
     assert sorted(k for k in keys if k.endswith(".one") and k.removesuffix(".one") not in keys
                   and not k.startswith("count.")) == []
+
+
+@pytest.mark.parametrize(("written", "key"), [
+    ("Select all", "streamlit.select_all"), ("Select 13 matches", "streamlit.select_matches"),
+    ("5.7KB", "streamlit.file_size"), ("821B", "streamlit.file_size"), ("Help for Viti", "streamlit.help_for"),
+    ("File must be 20.0MB or smaller.", "streamlit.file_too_large"), ("Press Enter to apply", "streamlit.enter_apply"),
+    ("20 MB", None), ("2019", None), ("Zgjidhi të gjitha", None), ("Select all of them", None)])
+def test_streamlits_english_is_recognised_whole_and_only_whole(written, key):
+    """The page replaces a text of Streamlit's only when all of it is one (style.streamlit_pattern)."""
+    from pop_analytics.app import style
+    found = [k for k, english in style.streamlit_texts().items() if re.match(style.streamlit_pattern(english), written)]
+    assert found == ([key] if key else [])

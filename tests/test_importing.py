@@ -23,6 +23,8 @@ from conftest import (
 )
 
 from pop_analytics import filters, importing, kpis, store
+from pop_analytics.access import Viewer
+from pop_analytics.database import Database
 from pop_analytics.errors import UndoRefused
 from pop_analytics.settings import DEMO_DIR, MAX_UPLOAD_BYTES
 
@@ -151,7 +153,7 @@ def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):
 def test_report_as_dict_has_the_documented_shape(con, tmp_path):
     report = import_file(con, messy_refused_file(tmp_path))
     shown = report.as_dict("sq")
-    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "review", "errors", "errors_not_listed",
+    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "review", "mode", "errors", "errors_not_listed",
                            "warnings"]
     assert shown["errors_not_listed"] == 0
     assert shown["errors"][0] == {
@@ -215,9 +217,9 @@ def test_a_corrected_priorities_sheet_replaces_the_old_statuses_and_undo_brings_
     assert (report.status, report.rows, report.import_id) == ("imported", 12, 6)
     assert [(w.code, w.message_en, w.message_sq) for w in report.warnings] == [
         ("replaces", "This file replaces 12 priorities stored earlier by import #2 (prioritetet_2019_2023.csv).",
-         "Ky skedar zëvendëson 12 prioritete të ruajtura më parë nga importi #2 (prioritetet_2019_2023.csv)."),
+         "Ky skedar zëvendëson 12 prioritete që ishin ruajtur më parë nga importi #2 (prioritetet_2019_2023.csv)."),
         ("replaces", "This file replaces 12 yearly statuses stored earlier by import #2 (prioritetet_2019_2023.csv).",
-         "Ky skedar zëvendëson 12 statuse vjetore të ruajtura më parë nga importi #2 (prioritetet_2019_2023.csv)."),
+         "Ky skedar zëvendëson 12 statuse vjetore që ishin ruajtur më parë nga importi #2 (prioritetet_2019_2023.csv)."),
     ]
     assert priority_kpis(demo_con, municipality="Tiranë", year=2023) == {
         "total": 12, "fully": 5, "partially": 4, "not_addressed": 3,
@@ -255,7 +257,7 @@ def test_an_activities_file_replaces_that_municipalitys_rows_of_the_same_month_o
     report = import_file(demo_con, path)
     assert report.status == "imported"
     assert [w.message_en for w in report.warnings if w.code == "replaces"] == [
-        "This file replaces 1 activity rows stored earlier by import #1 (aktivitetet.csv)."]
+        "This file replaces 1 activity row stored earlier by import #1 (aktivitetet.csv)."]
 
     tirane_2023 = kpis.kpis(demo_con, filters.resolve(municipality="Tiranë", year=2023))["activities"]
     assert (tirane_2023["events"], tirane_2023["participants"]) == (24, 692)
@@ -283,3 +285,26 @@ def test_past_200_problems_of_a_kind_the_rest_are_counted_in_one_sentence_per_co
         ("more_problems", "Bashkia", ("50 more rows have problems of the same kind in column 'Bashkia'; only the first "
                                      "200 are listed. Fix those the same way, then check the file again."))]
     assert report.as_dict()["errors_not_listed"] == 100
+
+
+# ----------------------------------------------------------------------------------- who may learn a file is stored
+
+def test_the_upload_check_tells_a_partner_nothing_about_another_partners_stored_file(demo_copy, tmp_path):
+    """The Upload page checks a file as a dry run before anything is stored: for a file another
+    partner stored, a partner gets the same answer as before it was stored (their municipalities'
+    refusal), never its import number."""
+    db = Database(demo_copy)
+    data = durres_english(tmp_path).read_bytes()
+    tirane = Viewer(name="alba", role="partner", municipalities=("Tiranë",))
+    unseen = importing.import_bytes(db, data, "durres.csv", dry_run=True, by=tirane)
+    stored = importing.import_bytes(db, data, "durres.csv", by=Viewer(name="drini", role="partner",
+                                                                      municipalities=("Durrës",)))
+    assert (stored.status, stored.review) == ("imported", "submitted")
+
+    seen = importing.import_bytes(db, data, "durres.csv", dry_run=True, by=tirane)
+    assert (seen.status, seen.import_id, [p.code for p in seen.errors]) == (
+        "refused", None, ["not_your_municipality", "not_your_municipality"])
+    assert seen.as_dict() == unseen.as_dict()
+    again = importing.import_bytes(db, data, "durres.csv", dry_run=True, by=Viewer(name="drini", role="partner",
+                                                                                   municipalities=("Durrës",)))
+    assert (again.status, again.import_id) == ("duplicate", stored.import_id)

@@ -213,3 +213,12 @@ def test_demo_2025_key_figures_are_itemised(demo):
 
 def test_demo_2023_forums_with_candidates(demo):
     assert kpi(demo, year=2023, cycle="2023-2027")["activities"]["by_type"]["public_forum"]["events"] == 16 + 2
+
+
+@pytest.mark.parametrize(("counts", "points"), [
+    ((60, 137, 38, 137), 16.1), ((42, 137, 64, 137), -16.1),  # 2019-2023, 2022 → 2023: equal and opposite
+    ((1, 16, 0, 16), 6.2), ((0, 16, 1, 16), -6.2),            # 6.25 points: half to even, either way alike
+    ((1, 3, 1, 3), 0.0), ((1, 0, 1, 3), None), ((1, 3, 0, 0), None),
+])
+def test_a_change_of_a_share_is_taken_from_the_counts_and_rounded_once(counts, points):
+    assert kpis.points(*counts) == points

@@ -108,6 +108,9 @@ ACCEPTED = [
     ("cycle", "2023 2027", "2023-2027", EXACT), ("cycle", "Cikli 2019-2023", "2019-2023", CLOSE),
     # Column headers → field names.
     (ACTIVITIES, "Nr i aktiviteteve", "events", CLOSE),
+    # The ablative plural (issue 19: 'Nr aktivitetesh' was left unread, and each row counted 1 event).
+    (ACTIVITIES, "Nr aktivitetesh", "events", CLOSE), (ACTIVITIES, "Nr. takimesh", "events", CLOSE),
+    (ACTIVITIES, "Nr grash", "women", CLOSE), (ACTIVITIES, "Nr burrash", "men", CLOSE),
     (ACTIVITIES, "Numri i aktiviteteve të zhvilluara", "events", CLOSE),
     (ACTIVITIES, "NUMRI I AKTIVITETEVE", "events", EXACT), (ACTIVITIES, "Numri aktiviteteve", "events", CLOSE),
     (ACTIVITIES, "Pjesëmarrësit gjithsej", "participants", CLOSE),

@@ -7,6 +7,7 @@ import pytest
 from test_reference import COUNTIES
 
 from pop_analytics import normalise, reference
+from pop_analytics.messages import problem
 from pop_analytics.normalise import InvalidValue
 
 ALL_MUNICIPALITIES = sorted(name for names in COUNTIES.values() for name in names)
@@ -232,6 +233,15 @@ def test_several_events_and_their_participants_written_in_the_type_cell(raw, par
     assert normalise.activity_type(raw) == parsed
 
 
+@pytest.mark.parametrize(("raw", "refusal"), [
+    ("10 fokus grupe - 2O0 gra dhe burra", ("letter_in_number", {"letter": "O", "meant": "200"})),
+    ("10 fokus grupe - 12a", ("not_a_number", {})),
+    ("10 fokus grupe - 200 gra, 150 burra", ("not_a_number", {}))])
+def test_participants_in_the_type_cell_are_read_as_a_count_cell_is(raw, refusal):
+    """'- 2O0' after the type was read as 2 participants; '200 gra, 150 burra' as 200."""
+    assert invalid(normalise.activity_type, raw) == refusal
+
+
 @pytest.mark.parametrize(("raw", "choices"), [("Piknik", ()), ("10 piknike", ()), ("Takim", ("training",))])
 def test_unknown_activity_type(raw, choices):
     assert invalid(normalise.activity_type, raw) == (
@@ -314,16 +324,38 @@ def test_not_a_number(raw):
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("200 gra dhe burra", 200), ("1,157 pjesëmarrës", 1157), (" 12 ", 12), (12.0, 12), (12, 12), ("1.157", 1157),
-     ("-4", -4), (None, None), ("", None), (float("nan"), None)],
+    [("200 gra dhe burra", 200), ("1,157 pjesëmarrës", 1157), ("1 157 pjesëmarrës", 1157), ("10 fokus grupe", 10),
+     (" 12 ", 12), (12.0, 12), (12, 12), ("1.157", 1157), ("1 234", 1234), ("1\u00a0234", 1234), ("+5", 5),
+     ("12,00", 12), ("1.157,0", 1157), ("007", 7), ("-4", -4), (None, None), ("", None), (float("nan"), None)],
 )
 def test_counts_are_whole_numbers_even_with_words_after_them(raw, value):
     assert normalise.count(raw) == value
 
 
-@pytest.mark.parametrize("raw", ["3.5", 3.5, "74,5%"])
+@pytest.mark.parametrize("raw", ["3.5", 3.5, "0,157", "1.157,5"])
 def test_a_fractional_count_is_an_error(raw):
     assert invalid(normalise.count, raw) == ("not_a_whole_number", {})
+
+
+@pytest.mark.parametrize(("raw", "letter", "meant"), [
+    ("2O", "O", "20"), ("1O0", "O", "100"), ("1o0", "o", "100"), ("1l", "l", "11"), ("l0", "l", "10"),
+    ("1I", "I", "11"), ("1O0 000", "O", "100 000"), ("2O gra dhe burra", "O", "20"), ("2O25", "O", "2025")])
+def test_a_letter_o_or_l_among_digits_is_refused_asking_for_the_number_meant(raw, letter, meant):
+    """'2O' was stored as 2 events and '1O0' as 1 participant, without a word."""
+    assert invalid(normalise.count, raw) == ("letter_in_number", {"letter": letter, "meant": meant})
+    assert invalid(normalise.number, raw) == ("letter_in_number", {"letter": letter, "meant": meant})
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("12a", "not_a_number"), ("12 a", "not_a_number"), ("3x gra", "not_a_number"), ("1e3", "not_a_number"),
+    ("1_000", "not_a_number"), ("\u0661\u0662", "not_a_number"), ("1 2", "not_a_number"), ("- 3", "not_a_number"),
+    ("gra 200", "not_a_number"), ("200 gra, 150 burra", "not_a_number"), ("O", "not_a_number"),
+    ("3-4", "two_numbers"), ("3 – 4", "two_numbers"), ("10-12 persona", "two_numbers"),
+    ("50%", "count_is_share"), ("74,5%", "count_is_share"), ("40 % gra", "count_is_share"),
+    ("2 mijë", "count_in_words"), ("1,5 milion", "count_in_words"), ("3 thousand people", "count_in_words")])
+def test_a_count_that_is_not_all_a_number_is_refused_never_read_as_its_first_digits(raw, code):
+    """'12a' was stored as 12: only a number followed by words ('200 gra dhe burra') keeps its number."""
+    assert invalid(normalise.count, raw) == (code, {})
 
 
 @pytest.mark.parametrize("raw", [9.223372036854776e+18, "20 000 000", 10_000_001, -10_000_001, float("inf")])
@@ -356,9 +388,27 @@ def test_excel_serial_dates_match_excel():
     assert normalise.date(45000) == dt.date(2023, 3, 15)
 
 
-@pytest.mark.parametrize("raw", ["31.02.2023", "shtator 2023", "2023-13-01", "12 09 2023", 0, -5, True, 3e6])
+@pytest.mark.parametrize("raw", ["shtator 2023", "2023-13-01", "32.01.2026", "00.09.2026", "12 09 2023", 0, -5, True, 3e6])
 def test_not_a_date(raw):
     assert invalid(normalise.date, raw) == ("not_a_date", {})
+
+
+@pytest.mark.parametrize(("raw", "last"), [
+    ("31.09.2026", "30.09.2026"), ("29.02.2026", "28.02.2026"), ("31.02.2023", "28.02.2023"),
+    ("30.02.2024", "29.02.2024"), ("31.04.2023", "30.04.2023"), ("2026-09-31", "30.09.2026"),
+    ("31/06/2025", "30.06.2025"), ("31-11-2025", "30.11.2025"), ("31.09.26", "30.09.2026"), ("2025/02/29", "28.02.2025")])
+def test_a_day_its_month_does_not_have_is_told_so_not_told_the_format(raw, last):
+    """'31.09.2026' was told to use dd.mm.yyyy, which it does."""
+    assert invalid(normalise.date, raw) == ("day_not_in_month", {"last": last})
+
+
+def test_a_day_its_month_does_not_have_reads_as_a_sentence_in_both_languages():
+    with pytest.raises(InvalidValue) as caught:
+        normalise.date("31.09.2026")
+    found = problem(caught.value.code, sheet="Aktivitetet", value="31.09.2026", **caught.value.params)
+    assert (found.message_en, found.message_sq) == (
+        "The date '31.09.2026' does not exist: the last day of that month is 30.09.2026. Check the day and the month.",
+        "Data '31.09.2026' nuk ekziston: dita e fundit e atij muaji është 30.09.2026. Kontrolloni ditën dhe muajin.")
 
 
 @pytest.mark.parametrize(("raw", "value"), [(2023, 2023), ("2023", 2023), (2023.0, 2023), (" 2021 ", 2021)])
@@ -369,6 +419,10 @@ def test_years(raw, value):
 @pytest.mark.parametrize("raw", ["23", 1899, 2101, "viti 2023", "2023/24", "2023.5", ""])
 def test_not_a_year(raw):
     assert invalid(normalise.year, raw) == ("not_a_year", {})
+
+
+def test_a_year_with_the_letter_o_says_which_year_was_meant():
+    assert invalid(normalise.year, "2O23") == ("letter_in_number", {"letter": "O", "meant": "2023"})
 
 
 # ----------------------------------------------------------------------------------- text

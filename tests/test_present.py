@@ -8,9 +8,10 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import ACTIVITY_HEADERS, TODAY, import_file, write_csv
 from dashboard_support import ACTIVITY_HEADER, xlsx
 
-from pop_analytics import importing, present, store
+from pop_analytics import importing, present, queries, store
 from pop_analytics.filters import Filters, resolve
 
 
@@ -169,3 +170,52 @@ def test_counts_stored_as_decimals_are_shown_and_downloaded_whole_and_shares_kee
 ])
 def test_a_saved_view_s_file_name_says_what_it_shows(name, chosen, expected):
     assert present.view_stem(name, chosen) == expected
+
+
+# ── changes of shares, and a year under way (issue 19, item 10) ──────────────────────────────
+
+def test_equal_and_opposite_changes_of_shares_read_the_same_points(demo_reader):
+    """From 2022 to 2023, 22 of the 137 priorities of 2019-2023 moved from partially to fully
+    addressed: fully 27.7 % → 43.8 %, partially 46.7 % → 30.7 %, both by 16.06 points. The change is
+    taken from the counts and rounded once (+16.1 and -16.1), not from the two rounded shares (-16.0)."""
+    result = queries.overview(demo_reader, resolve(year=2023, cycle="2019-2023"))
+    for lang, unit in (("en", "pp"), ("sq", "p.p.")):
+        deltas = {tile["name"]: tile["delta"] for tile in present.overview_tiles(result, lang)}
+        assert (deltas["fully"], deltas["partially"], deltas["addressed"], deltas["not_addressed"]) == (
+            f"+16{present.formats.of(lang).decimal}1 {unit}", f"-16{present.formats.of(lang).decimal}1 {unit}",
+            f"±0{present.formats.of(lang).decimal}0 {unit}", f"±0{present.formats.of(lang).decimal}0 {unit}")
+
+
+@pytest.mark.parametrize(("lang", "shown", "excel"), [
+    ("en", "+16.1 pp", '+0.0" pp";-0.0" pp";"±"0.0" pp"'),
+    ("sq", "+16,1 p.p.", '+0.0" p.p.";-0.0" p.p.";"±"0.0" p.p."'),
+])
+def test_a_change_of_a_share_is_written_with_one_unit_on_the_page_and_in_the_workbook(lang, shown, excel):
+    assert present.points(16.1, lang) == shown
+    assert present.points(None, lang) is None
+    assert present.excel_points_format(lang) == excel
+
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("en", ("2026 is not over (data to 21 Nov 2026): its activities are compared with those held up to 21 Nov 2025, "
+           "the same months a year earlier, not with a whole year; municipalities covered are not compared, as "
+           "monitoring is reported once a year.")),
+    ("sq", ("Viti 2026 nuk ka mbaruar (të dhëna deri më 21.11.2026): aktivitetet e tij krahasohen me ato të zhvilluara "
+           "deri më 21.11.2025, të njëjtët muaj një vit më parë, jo me një vit të plotë; bashkitë e mbuluara nuk "
+           "krahasohen, sepse monitorimi raportohet një herë në vit.")),
+])
+def test_a_year_under_way_says_what_it_is_compared_with_and_shows_no_collapse(demo_copy, tmp_path, lang, note):
+    con = store.connect(demo_copy)
+    try:
+        import_file(con, write_csv(tmp_path / "durres_2026.csv", [
+            ACTIVITY_HEADERS, ["02.03.2026", "Durrës", "Fokus grup", 2, 40, 20, 20, None, "Uji i pijshëm"]]))
+        result = queries.overview(con, resolve(year=2026), today=TODAY)
+        whole_year = queries.overview(con, resolve(year=2025), today=TODAY)
+    finally:
+        con.close()
+    assert present.partial_note(result, lang) == note
+    tiles = {tile["name"]: (tile["value"], tile["delta"]) for tile in present.overview_tiles(result, lang)}
+    # 2 events so far against 180 by 21 Nov 2025; no '-9' municipalities against a whole monitored year
+    assert tiles["events"] == ("2", "-178")
+    assert tiles["municipalities_covered"] == ("1", None)
+    assert present.partial_note(whole_year, lang) == ""

@@ -143,7 +143,7 @@ def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(
                 assert _shown_tiles(page, len(before_tiles)) == before_tiles  # the app has read the file
 
                 with Database(db).reading() as con:
-                    expected_kpis = as_json(kpis.kpis(con, filters.resolve(year=2020)))
+                    expected_kpis = as_json(kpis.with_cycles(con, filters.resolve(year=2020)))
                     expected_history = as_json(store.history(con).to_dict(orient="records"))
                 read_kpis = run_cli("kpis", "--year", "2020", "--json", db=db)
                 read_history = run_cli("history", "--json", db=db)
@@ -579,7 +579,7 @@ def _read_only_sentence(name: str) -> str:
 def demo_expected(demo_db):
     """What kpis --year 2020 --json and history --json must print for the demo."""
     with Database(demo_db).reading() as con:
-        return {"kpis": as_json(kpis.kpis(con, filters.resolve(year=2020))),
+        return {"kpis": as_json(kpis.with_cycles(con, filters.resolve(year=2020))),
                 "history": as_json(store.history(con).to_dict(orient="records"))}
 
 

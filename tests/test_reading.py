@@ -120,6 +120,25 @@ def test_a_row_whose_first_text_is_a_municipality_is_data_not_a_total():
     assert (sheet.excel_rows, sheet.totals) == ([2], [])
 
 
+
+# First cells that tell a total row, a blank row or a data row apart only letter by letter: a CSV's
+# column is held in Arrow, and its blank and total rows are found there first (reading._NOT_A_TOTAL).
+TRICKY_FIRST_CELLS = ["Total", "totals", " -- Gjithsej:", "\u00a0Total", "\u2003Shuma", "ſhuma", "Ｔotal", "ＧJITHSEJ",
+                      "Ѕhuma", "Grand total", "Tiranë", "12.09.2023", "-", "*", "\u3000", "\x1c", "\x85", "“Totali”",
+                      "Ë total", "Bashkia", "shumë", "'", "  ", "", "x"]
+
+
+def test_a_csv_held_in_arrow_finds_the_same_blank_and_total_rows_as_rows_read_one_by_one(tmp_path):
+    rows = [ACTIVITY_HEADERS, *([cell, "", "", "2", "", "", "", "", "Uji"] if i % 2 else [cell, *[""] * 8]
+                                for i, cell in enumerate(TRICKY_FIRST_CELLS * 2))]
+    path = write_csv(tmp_path / "a.csv", rows)
+    [held] = reading.read(path.read_bytes(), "a.csv").sheets
+    one_by_one = reading.tabulate("a.csv", [[cell for cell in row] for row in rows])
+    assert isinstance(held.cells["date"].uniques, reading.ArrowTexts)
+    assert (held.excel_rows, held.totals) == (one_by_one.excel_rows, one_by_one.totals)
+    assert {f: list(c) for f, c in held.cells.items()} == {f: list(c) for f, c in one_by_one.cells.items()}
+    assert [row for row, _ in held.totals] == [2, 3, 4, 5, 6, 7, 8, 9, 11, 19, 27, 28, 29, 30, 31, 32, 33, 34, 36, 44]
+
 def test_no_header_row_gives_none():
     assert reading.tabulate("Udhëzime", [["Si të plotësohet ky skedar"], ["1. Shkruani ..."]]) is None
     assert reading.tabulate("bosh", []) is None
@@ -255,8 +274,8 @@ def test_an_unreadable_workbook_is_refused(data):
 def test_a_file_that_is_not_a_spreadsheet_is_refused():
     assert refused(b"%PDF-1.7", "raporti.pdf") == [(
         "unsupported_file", "", None, "", "raporti.pdf",
-        "'raporti.pdf' is not a spreadsheet this tool reads. Upload an .xlsx or .csv file.",
-        "'raporti.pdf' nuk është fletë llogaritëse që ky program lexon. Ngarkoni një skedar .xlsx ose .csv.")]
+        "'raporti.pdf' is not a spreadsheet this tool reads. Upload an .xlsx, .xls or .csv file.",
+        "'raporti.pdf' nuk është fletë llogaritëse që ky program lexon. Ngarkoni një skedar .xlsx, .xls ose .csv.")]
 
 
 def test_a_file_without_any_header_row_is_refused_naming_the_required_columns(tmp_path):

@@ -17,7 +17,7 @@ import pytest
 from conftest import ACTIVITY_HEADERS, TODAY, cli_json, run_cli, write_csv
 from dashboard_support import assert_clean, open_app
 
-from pop_analytics import filters, present, queries, reading, reference, report, store, validate
+from pop_analytics import filters, importing, kpis, present, queries, reading, reference, report, store, validate
 from pop_analytics.database import Database
 from pop_analytics.errors import ReportRefused
 from pop_analytics.i18n import t
@@ -91,13 +91,20 @@ def headline_rows(found: dict, before: dict | None, cycle_before: dict | None, l
     def points(key: str, now: float | None, earlier: dict) -> str:
         return present.signed(present.change(now, earlier.get(key)), lang, 1, pp) or present.DASH
 
+    def share_points(statuses: tuple[str, ...]) -> str:
+        """A change of a share of priorities: from the counts, rounded once (kpis.points)."""
+        if not bp.get("total"):
+            return present.DASH
+        moved = kpis.points(sum(p[s] for s in statuses), p["total"], sum(bp[s] for s in statuses), bp["total"])
+        return present.signed(moved, lang, 1, pp) or present.DASH
+
     def count(value: int, earlier: int | None) -> str:
         return present.signed(None if earlier is None else value - earlier, lang) or present.DASH
 
-    shares = [(t(f"kpi.{name}", lang), present.percent(p[f"{name}_pct"], lang), present.number(n, lang),
-               points(f"{name}_pct", p[f"{name}_pct"], bp if bp.get("total") else {}))
-              for name, n in (("addressed", p["fully"] + p["partially"]), ("fully", p["fully"]),
-                              ("partially", p["partially"]), ("not_addressed", p["not_addressed"]))]
+    shares = [(t(f"kpi.{name}", lang), present.percent(p[f"{name}_pct"], lang),
+               present.number(sum(p[s] for s in statuses), lang), share_points(statuses))
+              for name, statuses in (("addressed", ("fully", "partially")), ("fully", ("fully",)),
+                                     ("partially", ("partially",)), ("not_addressed", ("not_addressed",)))]
     rows = [(t("kpi.priorities", lang), present.number(p["total"], lang), present.DASH,
              count(p["total"], bp.get("total") if bp.get("total") else None)), *shares,
             (t("kpi.events", lang), present.number(a["events"], lang), present.DASH,
@@ -188,7 +195,19 @@ def test_the_workbook_holds_the_same_numbers_as_numbers(built, demo_db, view, la
         t("kpi.women_pct", lang): a["women_pct"], t("kpi.municipalities_covered", lang): found["municipalities_covered"]}
     numbers = [c for cells in [*priorities.values(), *activities.values()] for c in cells if c.value is not None]
     assert numbers and all(c.data_type == "n" for c in numbers)
-    assert {c.number_format for c in numbers} <= {"#,##0", '0.0"%"', '+0.0" pp";-0.0" pp";0.0" pp"', "+#,##0;-#,##0;0"}
+    assert {c.number_format for c in numbers} <= {"#,##0", '0.0"%"', present.excel_points_format(lang),
+                                                  "+#,##0;-#,##0;0"}
+
+
+@pytest.mark.parametrize(("lang", "unit"), [("en", "pp"), ("sq", "p.p.")])
+def test_the_workbook_writes_a_change_of_a_share_in_the_unit_the_page_writes(built, lang, unit):
+    """The Albanian workbook wrote 'pp' where the page writes 'p.p.'."""
+    book = openpyxl.load_workbook(io.BytesIO(built("final_year_2019_2023", lang, "xlsx")))
+    priorities = sheet_rows(book, f"{t('report.sheet.priorities', lang)} 2019-2023")
+    changes = {label: cells[2] for label, cells in priorities.items() if label != t("kpi.priorities", lang)}
+    assert {cell.number_format for cell in changes.values()} == {f'+0.0" {unit}";-0.0" {unit}";"±"0.0" {unit}"'}
+    assert [changes[t(f"kpi.{name}", lang)].value for name in ("fully", "partially")] == [16.1, -16.1]
+    assert t("unit.pp", lang) == unit
 
 
 @pytest.mark.parametrize("lang", ["en", "sq"])
@@ -356,3 +375,23 @@ def test_the_reports_page_warns_a_coordinator_whose_view_holds_submitted_data(ap
     assert_clean(at)
     assert [w.value for w in at.warning] == [t("report.includes_submitted", "en", count=1)]
     assert not at.info
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_a_report_on_a_year_under_way_compares_it_with_the_same_months_and_says_so(demo_copy, tmp_path, lang):
+    con = store.connect(demo_copy)
+    try:
+        importing.import_path(con, write_csv(tmp_path / "durres_2026.csv", [
+            ACTIVITY_HEADERS, ["02.03.2026", "Durrës", "Fokus grup", 2, 40, 20, 20, None, "Uji i pijshëm"]]),
+            today=TODAY)
+        tables = {table.key: table for table in report.headline(con, filters.resolve(year=2026), lang, TODAY)}
+        partial = queries.overview(con, filters.resolve(year=2026), TODAY)
+    finally:
+        con.close()
+    activities = tables["activities"]
+    assert activities.headings[-1] == t("report.change_partial", lang, period="2025",
+                                        previous_to=present.formats.date(dt.date(2025, 11, 21), lang))
+    assert activities.note.endswith(present.partial_note(partial, lang))
+    changes = {row[0].value: row[-1].value for row in activities.rows}
+    assert changes[t("kpi.events", lang)] == 2 - 180  # 180 events held in 2025 up to 21 November
+    assert changes[t("kpi.municipalities_covered", lang)] is None  # no '-11 municipalities'

@@ -50,16 +50,15 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
                       "current_targets", "approved_targets"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 7
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == [
-        1, 2, 3, 4, 5, 6, 7]
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 9
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == list(range(1, 10))
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
         "import_ids", "alias_ids", "audit_ids"}
     # the review columns of an import, and each data table's second (donors') supersede mark
     assert [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'imports' "
                                       "ORDER BY ordinal_position").fetchall()] == [
         "id", "file_name", "sha256", "kind", "rows", "imported_by", "imported_at", "state", "undone_at", "review",
-        "reviewed_by", "reviewed_at", "review_comment"]
+        "reviewed_by", "reviewed_at", "review_comment", "mode", "warnings", "comment_read_at"]
     for table in store.DATA_TABLES:
         columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                                              "ORDER BY ordinal_position", [table]).fetchall()]
@@ -73,7 +72,7 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
 def test_opening_a_current_database_again_migrates_nothing(db_path):
     store.connect(db_path).close()
     con = store.connect(db_path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 7
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == store.SCHEMA_VERSION
     con.close()
 
 
@@ -121,6 +120,8 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
         assert sorted(map(repr, current(con, f"SELECT * FROM approved_{table}"))) == sorted(
             map(repr, current(con, f"SELECT * FROM current_{table}")))
     assert current(con, "SELECT count(*) FROM approved_activities") == [(2,)]
+    # imports stored before the choice existed replaced their months, and kept no warnings
+    assert current(con, "SELECT id, mode, warnings FROM imports ORDER BY id") == [(1, "replace", None), (2, "replace", None)]
     # and the new table works: the next import id continues the sequence
     figures = write_xlsx(tmp_path / "f.xlsx", {"Shifrat": [["Viti", "Treguesi", "Vlera"], [2021, "events", 3]]})
     assert write_file(con, figures)[0] == 3
@@ -142,12 +143,12 @@ def test_a_failing_migration_step_is_rolled_back_with_its_version_record(db_path
     broken = (*store.MIGRATIONS, ("CREATE TABLE extra (a INTEGER)", "CREATE TABLE extra (a INTEGER)"))
     with pytest.raises(MigrationFailed) as caught:
         store.migrate(con, target=len(broken), name="pop.duckdb", migrations=broken)
-    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", 8)
+    assert (caught.value.reason, caught.value.params["version"]) == ("migration_failed", store.SCHEMA_VERSION + 1)
     assert caught.value.message("en").startswith(
-        "Bringing the database pop.duckdb forward to schema version 8 failed, and that step was undone: the file is "
-        "as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
-    # the connection is usable (no aborted transaction) and nothing of step 8 is there
-    assert store.schema_version(con) == 7
+        f"Bringing the database pop.duckdb forward to schema version {store.SCHEMA_VERSION + 1} failed, and that "
+        "step was undone: the file is as it was. Detail: Catalog Error: Table with name \"extra\" already exists!")
+    # the connection is usable (no aborted transaction) and nothing of that step is there
+    assert store.schema_version(con) == store.SCHEMA_VERSION
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'extra'").fetchone()[0] == 0
     con.close()
 
@@ -161,7 +162,7 @@ def test_a_file_from_a_newer_release_is_refused_and_not_written(db_path):
         store.connect(db_path)
     assert caught.value.message("en") == (
         "The database pop.duckdb was written by a newer release of POP Analytics (schema version 99; this release "
-        "reads up to 7). Nothing was read from or written to it. Update POP Analytics.")
+        f"reads up to {store.SCHEMA_VERSION}). Nothing was read from or written to it. Update POP Analytics.")
     assert db_path.read_bytes() == before
 
 

@@ -7,7 +7,9 @@ import openpyxl
 import pytest
 from conftest import import_file
 
-from pop_analytics import reference, template
+from pop_analytics import queries, reference, store, template
+from pop_analytics.access import Viewer
+from pop_analytics.i18n import t
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +170,57 @@ def test_an_indicator_picked_from_the_drop_down_imports_as_its_key(workbook_path
     assert (report.status, report.kind, report.rows, report.errors) == ("imported", "figures", 1, [])
     assert con.execute("SELECT year, municipality, indicator, value, excel_row FROM figures").fetchall() == [
         (2025, "Pukë", key, 12.0, 2)]
+
+
+# ── a partner's template (issue 19, item 10): their municipality, their contract's priorities ──
+
+@pytest.fixture(scope="module")
+def durres_template(tmp_path_factory, demo_db):
+    con = store.connect(demo_db, read_only=True)
+    try:
+        priorities = queries.contract_priorities(con, ("Durrës",))
+    finally:
+        con.close()
+    return template.write(tmp_path_factory.mktemp("durres") / "POP_template.xlsx", ("Durrës",), priorities)
+
+
+def test_a_partners_template_offers_their_municipality_and_holds_their_contracts_priorities(durres_template, demo_db):
+    workbook = openpyxl.load_workbook(durres_template)
+    lists = {column[0].value: [c.value for c in column[1:] if c.value is not None]
+             for column in workbook["Listat"].iter_cols()}
+    assert lists["municipality"] == ["Durrës"]
+    assert validations(workbook["Aktivitetet"])["C2:C2000"] == ("list", "'Listat'!$A$2:$A$2", True, "stop")
+    rows = [row for row in workbook["Prioritetet"].iter_rows(min_row=2, values_only=True) if any(row)]
+    con = store.connect(demo_db, read_only=True)
+    try:
+        stored = con.execute("""SELECT cycle, municipality, code, title, theme FROM priorities
+                                WHERE municipality = 'Durrës' AND cycle = '2023-2027' ORDER BY code""").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == len(stored) == 12
+    assert [row[:5] for row in rows] == [(c, m, code, title, reference.term_label("themes", theme, "sq"))
+                                         for c, m, code, title, theme in stored]
+    assert {row[5:] for row in rows} == {(None, None, None, None)}  # the year and status are the partner's to write
+    lines = [c.value for c in workbook["Udhëzime"]["A"] if c.value]
+    assert lines[1:3] == [t("template.for_partner", lang, municipalities="Durrës", count=12, cycles="2023-2027")
+                          for lang in ("sq", "en")]
+
+
+def test_a_partners_filled_in_template_imports_under_the_partner(durres_template, con, tmp_path):
+    workbook = openpyxl.load_workbook(durres_template)
+    sheet = workbook["Prioritetet"]
+    for row in range(2, 14):
+        sheet.cell(row, 6, 2025)
+        sheet.cell(row, 7, "Pjesërisht")
+    filled = tmp_path / "Durres_2025.xlsx"
+    workbook.save(filled)
+    partner = Viewer(name="duro", role="partner", municipalities=("Durrës",), how="cli")
+    report = import_file(con, filled, by=partner)
+    assert (report.status, report.kind, report.rows, report.errors) == ("imported", "priorities", 12, [])
+    assert con.execute("SELECT DISTINCT municipality, cycle, year, status FROM priority_status").fetchall() == [
+        ("Durrës", "2023-2027", 2025, "partially")]
+
+
+def test_everyone_elses_template_offers_every_municipality_and_holds_no_priority(workbook):
+    assert [row for row in workbook["Prioritetet"].iter_rows(min_row=2, values_only=True) if any(row)] == []
+    assert not [c.value for c in workbook["Udhëzime"]["A"] if c.value and "Durrës" in str(c.value)]

@@ -1,16 +1,22 @@
 """validate: sheets of raw cells → typed rows; every problem located by sheet, Excel row, column and value."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, TODAY, located, write_csv, write_xlsx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pop_analytics import reading, validate
+from pop_analytics import cli, normalise, reading, validate
 from pop_analytics.errors import FileRefused
-from pop_analytics.settings import CATALOGUE_DIR
+from pop_analytics.i18n import t
+from pop_analytics.settings import CATALOGUE_DIR, MAX_COUNT, MAX_PROBLEMS_PER_KIND, MAX_WRONG_VALUES
 
 TITLE = ["Raporti i monitorimit – Bashkia Tiranë"]
 
@@ -108,9 +114,48 @@ ACTIVITY_PROBLEMS = [
         "The date 31.12.2012 is before 2013, when monitoring began. Check the year.",
         "Data 31.12.2012 është para vitit 2013, kur filloi monitorimi. Kontrolloni vitin.", id="date_too_early"),
     pytest.param(
-        {"Data": "31.02.2023"}, "not_a_date", "Data", "31.02.2023",
-        "'31.02.2023' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
-        "'31.02.2023' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020.", id="not_a_date"),
+        {"Data": "31.13.2023"}, "not_a_date", "Data", "31.13.2023",
+        "'31.13.2023' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
+        "'31.13.2023' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020.", id="not_a_date"),
+    pytest.param(
+        {"Data": "31.09.2026"}, "day_not_in_month", "Data", "31.09.2026",
+        "The date '31.09.2026' does not exist: the last day of that month is 30.09.2026. Check the day and the month.",
+        "Data '31.09.2026' nuk ekziston: dita e fundit e atij muaji është 30.09.2026. Kontrolloni ditën dhe muajin.",
+        id="day_not_in_month"),
+    pytest.param(
+        {"Data": "29.02.2025"}, "day_not_in_month", "Data", "29.02.2025",
+        "The date '29.02.2025' does not exist: the last day of that month is 28.02.2025. Check the day and the month.",
+        "Data '29.02.2025' nuk ekziston: dita e fundit e atij muaji është 28.02.2025. Kontrolloni ditën dhe muajin.",
+        id="february_29_of_a_common_year"),
+    pytest.param(
+        {"Numri i aktiviteteve": "2O"}, "letter_in_number", "Numri i aktiviteteve", "2O",
+        "'2O' holds the letter O among its digits: did you mean 20? Write the number in digits only.",
+        "'2O' ka shkronjën O mes shifrave: mos keni parasysh 20? Shkruajeni numrin vetëm me shifra.",
+        id="letter_O_in_events"),
+    pytest.param(
+        {"Pjesëmarrës gjithsej": "1O0", "Gra": None, "Burra": None, "Të rinj": None}, "letter_in_number",
+        "Pjesëmarrës gjithsej", "1O0",
+        "'1O0' holds the letter O among its digits: did you mean 100? Write the number in digits only.",
+        "'1O0' ka shkronjën O mes shifrave: mos keni parasysh 100? Shkruajeni numrin vetëm me shifra.",
+        id="letter_O_in_participants"),
+    pytest.param(
+        {"Numri i aktiviteteve": "12a"}, "not_a_number", "Numri i aktiviteteve", "12a",
+        "'12a' is not a number. Write digits only, e.g. 1157 or 74,5.",
+        "'12a' nuk është numër. Shkruani vetëm shifra, p.sh. 1157 ose 74,5.", id="letter_after_digits"),
+    pytest.param(
+        {"Numri i aktiviteteve": "3-4"}, "two_numbers", "Numri i aktiviteteve", "3-4",
+        "'3-4' holds two numbers, a range; a cell holds one. Write the number itself, e.g. 4.",
+        "'3-4' ka dy numra, një interval; një qelizë mban vetëm një. Shkruani vetë numrin, p.sh. 4.", id="range"),
+    pytest.param(
+        {"Gra": "60%"}, "count_is_share", "Gra", "60%",
+        "'60%' is a share, not a count. Write the number of events or people, e.g. 12.",
+        "'60%' është përqindje, jo numër. Shkruani numrin e aktiviteteve ose të njerëzve, p.sh. 12.", id="share"),
+    pytest.param(
+        {"Pjesëmarrës gjithsej": "2 mijë", "Gra": None, "Burra": None, "Të rinj": None}, "count_in_words",
+        "Pjesëmarrës gjithsej", "2 mijë",
+        "'2 mijë' gives the number partly in words. Write all of it in digits, e.g. 200000.",
+        "'2 mijë' e jep numrin pjesërisht me fjalë. Shkruajeni të gjithë numrin me shifra, p.sh. 200000.",
+        id="thousands_in_words"),
     pytest.param(
         {"Tema": "Uji i pijshëm; Sporti"}, "unknown_theme", "Tema", "Uji i pijshëm; Sporti",
         "'Uji i pijshëm; Sporti' is not a known theme. Use one of: Uji i pijshëm, Transporti publik, Shkolla dhe "
@@ -226,6 +271,27 @@ def test_the_same_bad_value_on_many_rows_is_reported_on_each_row(tmp_path):
     path = activities_file(tmp_path, *[activity(Bashkia="Tyrrannaa")] * 3)
     assert [(p.code, p.row) for p in problems_of(path)] == [("unknown_municipality", r) for r in (4, 5, 6)]
 
+@pytest.mark.parametrize("name", ["a.csv", "a.xlsx"])
+def test_a_column_holding_more_different_wrong_values_than_a_sheet_would_is_read_no_further(tmp_path, name):
+    """Past MAX_WRONG_VALUES different wrong values a column is not a sheet with typos: its other
+    values are not read (each would cost a search), and one sentence counts their rows."""
+    rows = [ACTIVITY_HEADERS, *(activity(Bashkia=f"Qyteti {i}") for i in range(MAX_WRONG_VALUES + 250))]
+    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    problems = problems_of(path)
+    assert [(p.code, p.column) for p in problems if p.code != "unknown_municipality"] == [
+        ("values_not_checked", "Bashkia"), ("more_problems", "Bashkia")]
+    assert sum(p.code == "unknown_municipality" for p in problems) == MAX_PROBLEMS_PER_KIND
+    [unread] = [p for p in problems if p.code == "values_not_checked"]
+    assert unread.message_en == ("Column 'Bashkia' already holds 1,000 different values that could not be read, so the "
+                                 "check of this column stopped there: 250 more rows were not checked. Fix the values "
+                                 "listed, then check the file again.")
+    assert unread.message_sq == ("Kolona 'Bashkia' ka tashmë 1\u202f000 vlera të ndryshme që nuk u lexuan, ndaj "
+                                 "kontrolli i kësaj kolone u ndal aty: 250 rreshta të tjerë nuk u kontrolluan. Ndreqni "
+                                 "vlerat e renditura dhe kontrolloni skedarin përsëri.")
+    [more] = [p for p in problems if p.code == "more_problems"]
+    assert more.message_en.startswith(f"{MAX_WRONG_VALUES - MAX_PROBLEMS_PER_KIND} more rows have problems")
+
+
 
 def test_problems_in_a_windows_1250_csv_carry_the_csv_line_as_row(tmp_path):
     path = write_csv(tmp_path / "korce.csv", [
@@ -300,15 +366,108 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
     ]
 
 
-def test_a_column_of_numbers_that_are_not_row_numbers_is_never_left_unread_quietly(tmp_path):
+def test_a_column_of_numbers_that_no_free_field_takes_stops_the_file_above_its_rows(tmp_path):
+    """Left out with a warning, such a column counted each row as one event: it is an error now."""
     path = write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": [["Nr."] + ACTIVITY_HEADERS + [None],
                                                             [4] + activity() + [12], [9] + activity() + [3]]})
-    batch = validated(path)
-    assert [(w.code, w.value, w.message_en) for w in batch.warnings if w.code != "cycle_from_date"] == [
-        ("header_unclear", "Nr.", ("The column 'Nr.' in sheet 'Aktivitetet' could be Number of events / "
-                                   "Participants total / Women / Men; it was not read. Rename it to the one it is.")),
-        ("unnamed_numbers", "K", "Column K of sheet 'Aktivitetet' holds numbers but has no header; it was not read."),
+    assert [(p.code, p.row, p.column, p.message_en, p.message_sq) for p in problems_of(path)] == [
+        ("numbers_unclear", 1, "Nr.",
+         ("The column 'Nr.' in sheet 'Aktivitetet' holds numbers and could be Number of events / Participants total / "
+          "Women / Men: rename it to the one it is (or a coordinator maps it once), or delete the column if its "
+          "numbers are not to be counted."),
+         ("Kolona 'Nr.' në fletën 'Aktivitetet' ka numra dhe mund të jetë Numri i aktiviteteve / Pjesëmarrës gjithsej / "
+          "Gra / Burra: riemërtojeni me emrin e kolonës që është (ose koordinatori e lidh një herë), ose fshijeni "
+          "kolonën nëse numrat e saj nuk duhen numëruar.")),
+        ("unnamed_numbers", 1, "K",
+         ("Column K of sheet 'Aktivitetet' holds numbers but has no header: give it the header of the column it is, "
+          "or delete it if its numbers are not to be counted."),
+         ("Kolona K e fletës 'Aktivitetet' ka numra, por s'ka titull: vendosni titullin e kolonës që është, ose "
+          "fshijeni nëse numrat e saj nuk duhen numëruar.")),
     ]
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.xlsx"])
+@pytest.mark.parametrize(("written", "last"), [("31.02.2023", "28.02.2023"), ("31.09.2026", "30.09.2026"),
+                                               ("29.02.2025", "28.02.2025")])
+def test_a_day_its_month_does_not_have_is_refused_saying_so_on_both_paths(tmp_path, name, written, last):
+    """Arrow reads 31.02 as 3 March: a CSV's date counts only when written back as it was read."""
+    rows = [ACTIVITY_HEADERS, activity(Data=written)]
+    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    [found] = problems_of(path)
+    assert (found.code, found.value, found.message_en) == ("day_not_in_month", written, t(
+        "problem.day_not_in_month", "en", value=written, last=last))
+
+
+NEAR_MISS = ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Nr aktivitetesh", "Gra", "Burra", "Pjesëmarrës gjithsej"]
+READ_AS = {  # header → (warning, message in English, in Albanian); {sheet} is the sheet's name
+    "Nr aktivitetesh": ("header_read_as", "The column 'Nr aktivitetesh' in sheet '{sheet}' was read as 'Number of events'.",
+                        "Kolona 'Nr aktivitetesh' në fletën '{sheet}' u lexua si 'Numri i aktiviteteve'."),
+    "Takime": ("numbers_read_as",
+               ("The column 'Takime' in sheet '{sheet}' holds numbers and was read as 'Number of events', the only column "
+                "of numbers its header could be. If it is another one, rename it."),
+               ("Kolona 'Takime' në fletën '{sheet}' ka numra dhe u lexua si 'Numri i aktiviteteve', e vetmja kolonë me "
+                "numra që mund të jetë sipas titullit. Nëse është tjetër, riemërtojeni.")),
+}
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.xlsx"])
+@pytest.mark.parametrize("header", list(READ_AS))
+def test_a_near_miss_header_of_numbers_is_read_as_the_one_free_count_it_fits_with_a_warning(tmp_path, name, header):
+    """'Nr aktivitetesh' holding 10 was left unread, and each row stored 1 event: the rule now knows
+    the ablative plural (aktivitetesh), and a column of numbers whose header fits a date and a count
+    ('Takime') is read as the count."""
+    rows = [[header if h == "Nr aktivitetesh" else h for h in NEAR_MISS],
+            ["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", "10", "", "", "100"],
+            ["03.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", "", "", "", "20"]]
+    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    batch = validated(path)
+    assert batch.activities["events"].tolist() == [10, 1]
+    code, message_en, message_sq = READ_AS[header]
+    [read_as] = [w for w in batch.warnings if w.column == header]
+    sheet = path.name if name.endswith(".csv") else "Aktivitetet"
+    assert (read_as.code, read_as.row, read_as.message_en, read_as.message_sq) == (
+        code, 1, message_en.format(sheet=sheet), message_sq.format(sheet=sheet))
+
+
+def test_a_near_miss_header_of_numbers_whose_count_another_column_fills_stops_the_file(tmp_path):
+    rows = [NEAR_MISS + ["Numri i aktiviteteve"], ["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", "10", "", "",
+                                                   "100", "2"]]
+    [found] = problems_of(write_csv(tmp_path / "a.csv", rows))
+    assert (found.code, found.column, found.message_en) == (
+        "numbers_unclear", "Nr aktivitetesh",
+        ("The column 'Nr aktivitetesh' in sheet 'a.csv' holds numbers and could be Number of events: rename it to the "
+         "one it is (or a coordinator maps it once), or delete the column if its numbers are not to be counted."))
+
+
+def test_a_column_of_numbers_its_header_places_nowhere_stops_the_file(tmp_path):
+    rows = [ACTIVITY_HEADERS + ["Kosto"], activity() + [15000]]
+    [found] = problems_of(write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": rows}))
+    assert (found.code, found.column, found.message_en, found.message_sq) == (
+        "numbers_unread", "Kosto",
+        ("The column 'Kosto' in sheet 'Aktivitetet' holds numbers but is none of this sheet's columns: rename it to the "
+         "column it is, or delete it if its numbers are not to be counted."),
+        ("Kolona 'Kosto' në fletën 'Aktivitetet' ka numra, por nuk është asnjë nga kolonat e kësaj flete: riemërtojeni "
+         "me emrin e kolonës që është, ose fshijeni nëse numrat e saj nuk duhen numëruar."))
+
+
+def test_a_total_with_a_letter_is_refused_for_the_letter_not_compared_as_another_number(tmp_path):
+    """Women 3 + men 2 against '4O' quoted 'totali 4': the letter is the problem to fix."""
+    path = activities_file(tmp_path, activity(**{"Pjesëmarrës gjithsej": "4O", "Gra": 3, "Burra": 2, "Të rinj": None}))
+    assert [(p.code, p.value) for p in problems_of(path)] == [("letter_in_number", "4O")]
+
+
+def test_the_issues_sheet_with_letters_in_its_counts_is_refused_by_import_and_stores_nothing(tmp_path, capsys):
+    path = write_csv(tmp_path / "durres.csv", [
+        ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Numri i aktiviteteve", "Gra", "Burra", "Pjesëmarrës gjithsej"],
+        ["02.03.2025", "Durrës", "Fokus grup", "water", "2O", "", "", "1O0"]])
+    db = str(tmp_path / "pop.duckdb")
+    assert cli.main(["--db", db, "import", str(path)]) == 1
+    printed = capsys.readouterr().out
+    assert ("'2O' holds the letter O among its digits: did you mean 20? Write the number in digits only." in printed
+            and "'1O0' holds the letter O among its digits: did you mean 100? Write the number in digits only."
+            in printed)
+    assert cli.main(["--db", db, "--lang", "sq", "kpis", "--year", "2025", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["activities"]["events"] == 0
 
 
 # ----------------------------------------------------------------------------------- what valid rows become
@@ -477,10 +636,167 @@ def test_every_problem_code_validation_raises_has_a_message_in_both_languages():
              "unknown_type", "unknown_indicator", "unknown_cycle", "not_a_number", "not_a_whole_number", "not_a_date",
              "not_a_year", "negative_count", "parts_exceed_total", "youth_exceeds_total", "date_in_future",
              "date_too_early", "year_in_future", "year_too_early", "period_reversed", "conflicting_duplicate",
-             "file_too_large"]
+             "file_too_large", "letter_in_number", "two_numbers", "count_is_share", "count_in_words", "day_not_in_month",
+             "numbers_unclear", "numbers_unread", "unnamed_numbers"]
     warnings = ["skipped_sheet", "ignored_column", "total_mismatch", "partner_filled", "replaces", "cycle_from_year",
-                "cycle_from_date", "repeated_row", "empty_sheet"]
+                "cycle_from_date", "repeated_row", "empty_sheet", "numbers_read_as"]
     for lang in ("en", "sq"):
         catalogue = json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
         assert [c for c in codes if f"problem.{c}" not in catalogue] == []
         assert [w for w in warnings if f"warning.{w}" not in catalogue] == []
+
+
+# ----------------------------------------------------------------------------------- read in Arrow
+
+SHAPES = st.one_of(
+    st.text(alphabet="0123456789.,-+ %", max_size=12),
+    st.text(alphabet="abTë ç\u00a0\u2003\x1c\x85\t.-09", max_size=8),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 9999)).map(lambda d: f"{d[0]:02d}.{d[1]:02d}.{d[2]:04d}"),
+    st.dates(min_value=dt.date(1000, 1, 1)).map(lambda d: d.strftime("%d.%m.%Y")))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(texts=st.lists(SHAPES, max_size=30))
+def test_what_arrow_reads_of_a_csv_column_is_what_each_parser_reads_value_by_value(texts):
+    for parse, reader in normalise.IN_ARROW.items():
+        found, values = reader(pa.array(texts, pa.string()))
+        read = [text for text, in_arrow in zip(texts, found) if in_arrow]
+        assert [(value, type(value)) for value in values] == [(parse(text), type(parse(text))) for text in read]
+
+
+@pytest.mark.parametrize(("parse", "texts", "read"), [
+    (normalise.count, ["12", "-5", "007", "1234567", "12345678", "+5", " 1", "1.5", "x"],
+     {"12": 12, "-5": -5, "007": 7, "1234567": 1234567}),
+    (normalise.date, ["12.09.2023", "29.02.2024", "29.02.2023", "31.04.2023", "1.2.2023", "12.09.0999"],
+     {"12.09.2023": dt.date(2023, 9, 12), "29.02.2024": dt.date(2024, 2, 29)}),
+    (normalise.text, ["Tiranë", "a b", " a", "a  b", "a\u00a0b", "x\x1cy", ""], {"Tiranë": "Tiranë", "a b": "a b"}),
+])
+def test_arrow_reads_only_the_shapes_that_leave_no_doubt(parse, texts, read):
+    found, values = normalise.IN_ARROW[parse](pa.array(texts, pa.string()))
+    assert dict(zip([text for text, in_arrow in zip(texts, found) if in_arrow], values)) == read
+
+
+# ----------------------------------------------------------------------------------- count cells as a person reads them
+# The oracle below writes a count the ways partners type it and says, without asking the reader,
+# what a person reads in it: a number, or a refusal and why. The reader must agree with it on both
+# of its paths (a CSV's column in Arrow, a workbook's cells one by one): a cell is read as the
+# person's number or refused with a sentence that quotes it, never read as another number.
+
+PERSON_WORDS = ["gra dhe burra", "pjesëmarrës", "fokus grupe", "persona", "participants", "të rinj"]
+MULTIPLYING_WORDS = ["mijë", "mije", "milion", "thousand", "million"]
+LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1"}
+OTHER_LETTERS = "abcdexyzABëçÇ"
+
+
+def _person_reads(value: int, shown: str) -> tuple:
+    """A number a person reads: kept, or refused when no count can be it."""
+    if abs(value) > MAX_COUNT:
+        return ("count_too_large", shown)
+    if value < 0:
+        return ("negative_count", str(value))  # the sentence quotes the number read: '-1234' is negative
+    return ("value", value)
+
+
+@st.composite
+def count_cells(draw) -> tuple[str, tuple]:
+    """(a cell, what a person reads in it): ("value", n) or (problem code, the value its sentence quotes[, meant])."""
+    n = draw(st.integers(0, 12_000_000) | st.integers(0, 3000))
+    digits = str(n)
+    grouped = f"{n:,}".replace(",", draw(st.sampled_from([",", ".", " ", "\u00a0"])))
+    pad = draw(st.sampled_from(["", " ", "  "]))
+    shape = draw(st.sampled_from(["plain", "grouped", "zero_decimals", "fraction", "lookalike", "letter_after",
+                                  "letter_before", "words", "multiplier", "range", "share"]))
+    if shape == "plain":
+        sign = draw(st.sampled_from(["", "+", "-"]))
+        cell = f"{pad}{sign}{digits}{pad}"
+        return cell, _person_reads(-n if sign == "-" else n, cell.strip())
+    if shape == "grouped":  # 1,157 · 1.157 · 1 157 are 1157, as the README documents
+        return grouped, _person_reads(n, " ".join(grouped.split()))
+    if shape == "zero_decimals":
+        cell = f"{digits}{draw(st.sampled_from([',', '.']))}{'0' * draw(st.sampled_from([1, 2]))}"
+        return cell, _person_reads(n, cell)
+    if shape == "fraction":  # two decimals at most: three would be a group of thousands
+        decimals = draw(st.sampled_from(["5", "25", "1", "75", "05"]))
+        cell = f"{digits}{draw(st.sampled_from([',', '.']))}{decimals}"
+        return cell, ("not_a_whole_number", cell)
+    if shape == "lookalike":
+        letter = draw(st.sampled_from(sorted(LOOKALIKES)))
+        at = draw(st.integers(0, len(digits)))
+        written, meant = digits[:at] + letter + digits[at:], digits[:at] + LOOKALIKES[letter] + digits[at:]
+        words = draw(st.sampled_from(["", " gra dhe burra"]))
+        return f"{pad}{written}{words}", ("letter_in_number", f"{written}{words}", meant)
+    if shape == "letter_after":
+        cell = f"{digits}{draw(st.sampled_from(OTHER_LETTERS))}"
+        return cell, ("not_a_number", cell)
+    if shape == "letter_before":
+        cell = f"{draw(st.sampled_from(OTHER_LETTERS + 'OolI'))}{digits}"
+        if cell[0] in LOOKALIKES:  # 'O5' is the number 05 with a letter O
+            return cell, ("letter_in_number", cell, LOOKALIKES[cell[0]] + digits)
+        return cell, ("not_a_number", cell)
+    if shape == "words":
+        number = draw(st.sampled_from([digits, grouped]))
+        cell = f"{number} {draw(st.sampled_from(PERSON_WORDS))}"
+        return cell, _person_reads(n, " ".join(cell.split()))
+    if shape == "multiplier":
+        cell = f"{digits} {draw(st.sampled_from(MULTIPLYING_WORDS))}"
+        return cell, ("count_in_words", cell)
+    if shape == "range":
+        cell = f"{digits}{draw(st.sampled_from(['-', '–', ' - ', '—']))}{n + draw(st.integers(1, 20))}"
+        return cell, ("two_numbers", cell)
+    cell = f"{digits}{draw(st.sampled_from(['%', ' %']))}"
+    return cell, ("count_is_share", cell)
+
+
+COUNTED_HEADERS = ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Numri i aktiviteteve", "Pjesëmarrës gjithsej"]
+COUNTED = {4: "events", 5: "participants"}
+
+
+def _both_paths(rows: list[list]) -> dict[str, reading.ReadResult]:
+    """The same rows as a CSV (each column held in Arrow) and as cells read one by one."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    as_csv = reading.read(buffer.getvalue().encode("utf-8"), "counts.csv")
+    assert isinstance(as_csv.sheets[0].cells["events"].uniques, reading.ArrowTexts)
+    one_by_one = reading.tabulate("counts.csv", [list(row) for row in rows])
+    return {"arrow": as_csv, "one by one": reading.ReadResult([one_by_one], [])}
+
+
+def _refusals(read: reading.ReadResult) -> dict[tuple[int, str], list]:
+    try:
+        validate.validate(read, today=TODAY)
+    except FileRefused as refused:
+        found: dict[tuple[int, str], list] = {}
+        for p in refused.problems:
+            found.setdefault((p.row, p.column), []).append(p)
+        return found
+    return {}
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(cells=st.lists(st.tuples(count_cells(), count_cells()), min_size=1, max_size=12))
+def test_every_count_cell_is_read_as_a_person_reads_it_or_refused_with_a_sentence_quoting_it(cells):
+    rows = [COUNTED_HEADERS, *(["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", e, p] for (e, _), (p, _) in cells)]
+    expected = [{4: e, 5: p} for (_, e), (_, p) in cells]
+    for path, read in _both_paths(rows).items():
+        refusals = _refusals(read)
+        for number, row in enumerate(expected, start=2):
+            for column, person in row.items():
+                found = refusals.get((number, COUNTED_HEADERS[column]), [])
+                if person[0] == "value":
+                    assert found == [], (path, rows[number - 1][column], found)
+                    continue
+                assert [(p.code, p.value) for p in found] == [person[:2]], (path, rows[number - 1][column])
+                assert f"'{person[1]}'" in found[0].message_en and f"'{person[1]}'" in found[0].message_sq
+                if person[0] == "letter_in_number":
+                    assert found[0].message_en == t("problem.letter_in_number", "en", value=person[1],
+                                                    letter=next(c for c in person[1] if c in LOOKALIKES),
+                                                    meant=person[2])
+        # What is read: the cells a person reads as numbers, the others left blank.
+        kept = [[*row[:4], *(row[c] if expected[n][c][0] == "value" else "" for c in COUNTED)]
+                for n, row in enumerate(rows[1:])]
+        batch = validate.validate(_both_paths([COUNTED_HEADERS, *kept])[path], today=TODAY)
+        assert batch.activities["events"].tolist() == [
+            e[1] if e[0] == "value" else 1 for e in (row[4] for row in expected)], path
+        assert batch.activities["participants"].astype(object).where(batch.activities["participants"].notna(),
+                                                                    None).tolist() == [
+            p[1] if p[0] == "value" else None for p in (row[5] for row in expected)], path

@@ -3,16 +3,24 @@
 against cross-site posting, the HttpOnly session cookie, open redirects refused, sign-out."""
 from __future__ import annotations
 
+import html
 import http.client
 import os
 import re
+import threading
+import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser_support import start_streamlit, stop
+from browser_support import chromium, free_port, start_streamlit, stop
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
-from pop_analytics import access, accounts, demo, store, web
+from pop_analytics import access, accounts, demo, settings, store, web
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -38,7 +46,7 @@ def server(tmp_path_factory):
     accounts.add(Database(db), "koord", "coordinator", [], PASSWORD, access.cli_viewer())
     process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
     try:
-        yield SimpleNamespace(host=urllib.parse.urlsplit(url).netloc, db=db)
+        yield SimpleNamespace(host=urllib.parse.urlsplit(url).netloc, db=db, pid=process.pid)
     finally:
         stop(process)
 
@@ -97,7 +105,8 @@ def test_the_right_password_sets_an_httponly_session_cookie_and_opens_the_pages(
     value = session.split(";")[0]
     assert request(server, "GET", "/overview?lang=en", headers={"Cookie": value})[0] == 200
 
-    status, headers, _ = request(server, "GET", "/signout?lang=en", headers={"Cookie": value})
+    status, headers, _ = request(server, "POST", "/signout?lang=en",
+                                 headers={"Cookie": value, "Origin": f"http://{server.host}"})
     assert status == 303 and header(headers, "location") == ["/signin?lang=en&signed_out=1"]
     assert any(c.startswith('pop_session=""') and "Max-Age=0" in c for c in header(headers, "set-cookie"))
     assert request(server, "GET", "/overview?lang=en", headers={"Cookie": value})[0] == 303  # that session ended
@@ -136,3 +145,208 @@ def test_the_form_is_in_the_browsers_language_and_names_its_fields(server):
     status, _, body = request(server, "GET", "/signin", headers={"Accept-Language": "de-DE"})
     assert '<html lang="sq">' in body and f">{t('signin.submit', 'sq')}</button>" in body
     assert 'autocomplete="current-password"' in body and "<script" not in body
+
+
+# ── where a request comes from ──────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize(("origin", "host", "base_url", "trusted"), [
+    ("http://localhost:8640", "localhost:8640", "", True),
+    ("http://127.0.0.1:8640", "127.0.0.1:8640", "", True),
+    ("http://[::1]:8640", "[::1]:8640", "", True),
+    ("HTTP://LOCALHOST:8640", "localhost:8640", "", True),
+    ("http://localhost:8649", "localhost:8640", "", False),  # another port: same site, another origin
+    ("http://127.0.0.1:8640", "localhost:8640", "", False),
+    ("http://evil.example:8640", "evil.example:8640", "", False),  # DNS rebinding: the name is not this machine
+    ("null", "localhost:8640", "", False),  # a sandboxed frame or a file
+    ("", "localhost:8640", "", False),
+    (None, "localhost:8640", "", False),
+    ("http://localhost:8640", None, "", False),
+    ("https://pop.example.org", "127.0.0.1:8501", "https://pop.example.org", True),  # behind the proxy
+    ("https://pop.example.org", "127.0.0.1:8501", "https://pop.example.org/", True),
+    ("http://pop.example.org", "127.0.0.1:8501", "https://pop.example.org", False),
+    ("https://pop.example.org:8443", "127.0.0.1:8501", "https://pop.example.org", False),
+    ("https://pop.example.org.evil.example", "127.0.0.1:8501", "https://pop.example.org", False),
+    ("https://pop.example.org", "pop.example.org", "", False),  # not configured: not trusted
+])
+def test_only_the_apps_own_origin_is_trusted(monkeypatch, origin, host, base_url, trusted):
+    monkeypatch.setattr(settings, "BASE_URL", base_url.rstrip("/"))
+    assert web.trusted_origin(origin, host) is trusted
+
+
+def signed_in_cookie(server, name: str = "koord", password: str = PASSWORD) -> str:
+    token, cookie = form(server)
+    status, headers, _ = post_signin(server, name, password, token, cookie)
+    assert status == 303
+    return next(c for c in header(headers, "set-cookie") if c.startswith("pop_session=")).split(";")[0]
+
+
+def socket(server, origin: str | None, cookie: str | None) -> int:
+    """Open the app's WebSocket as a browser page of origin would: 101 when it opens, else the status."""
+    headers = {"Cookie": cookie} if cookie else {}
+    try:
+        with ws_connect(f"ws://{server.host}/_stcore/stream", origin=origin, additional_headers=headers,
+                        open_timeout=20):
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
+
+
+@pytest.mark.parametrize(("case", "status"), [
+    ("own origin, signed in", 101),
+    ("other port, signed in", 403),  # the attack: a page on another localhost port, the cookie sent along
+    ("other host, signed in", 403),
+    ("own origin, no session", 403),  # users exist: nobody gets a session without signing in
+    ("own origin, ended session", 403),
+    ("no origin (not a browser), no session", 403),
+])
+def test_the_websocket_opens_only_for_the_apps_own_pages_with_an_open_session(server, case, status):
+    own = f"http://{server.host}"
+    port = int(server.host.rsplit(":", 1)[1])
+    cookie = signed_in_cookie(server)
+    if case == "own origin, ended session":
+        request(server, "POST", "/signout", headers={"Cookie": cookie, "Origin": own})
+    origin = {"other port": f"http://127.0.0.1:{port + 1}", "other host": "http://evil.example",
+              "no origin": None}.get(case.split(",")[0].split(" (")[0], own)
+    sent_cookie = None if "no session" in case else cookie
+    assert socket(server, origin, sent_cookie) == status
+
+
+def test_signing_out_is_a_post_from_the_apps_own_page(server):
+    own = f"http://{server.host}"
+    cookie = signed_in_cookie(server)
+    status, _, body = request(server, "GET", "/signout?lang=en", headers={"Cookie": cookie})
+    assert status == 200 and f">{t('signout.submit', 'en')}</button>" in body and 'method="post"' in body
+    assert request(server, "GET", "/overview?lang=en", headers={"Cookie": cookie})[0] == 200  # a GET changes nothing
+    for origin in ("http://evil.example", f"http://127.0.0.1:{int(server.host.rsplit(':', 1)[1]) + 1}"):
+        status, headers, body = request(server, "POST", "/signout?lang=en", headers={"Cookie": cookie,
+                                                                                    "Origin": origin})
+        assert status == 403 and html.escape(t("signout.form_expired", "en")) in body
+        assert not header(headers, "set-cookie")
+    assert request(server, "GET", "/overview?lang=en", headers={"Cookie": cookie})[0] == 200  # still signed in
+    status, headers, _ = request(server, "POST", "/signout?lang=en", headers={"Cookie": cookie, "Origin": own})
+    assert status == 303 and header(headers, "location") == ["/signin?lang=en&signed_out=1"]
+    assert request(server, "GET", "/overview?lang=en", headers={"Cookie": cookie})[0] == 303
+
+
+@pytest.mark.parametrize("path", ["/", "/overview?lang=en", "/static/js/none.js", "/_stcore/health"])
+def test_no_other_origin_may_frame_the_app(server, path):
+    cookie = signed_in_cookie(server)
+    _, headers, _ = request(server, "GET", path, headers={"Cookie": cookie})
+    assert header(headers, "content-security-policy") == ["frame-ancestors 'self'"]
+    assert header(headers, "x-frame-options") == ["SAMEORIGIN"]
+
+
+def test_the_sign_in_form_is_framed_by_nobody(server):
+    _, headers, _ = request(server, "GET", "/signin")
+    assert "frame-ancestors 'none'" in header(headers, "content-security-policy")[0]
+
+
+@pytest.mark.parametrize("path", ["/signinx", "/signout-now", "/favicon.pngx/../overview", "/_stcorex"])
+def test_a_path_that_only_begins_like_a_route_still_needs_a_session(server, path):
+    status, headers, _ = request(server, "GET", path)
+    assert status == 303 and header(headers, "location")[0].startswith("/signin?next=")
+
+
+# ── guessing in bursts ──────────────────────────────────────────────────────────────────────
+
+def burst(server, name: str, address: str, count: int) -> list[tuple[int, str]]:
+    """count sign-ins with a wrong password at the same moment, from address (as the proxy says)."""
+    forms = [form(server) for _ in range(count)]
+    with ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(lambda sent: request(
+            server, "POST", "/signin?lang=en", {"name": name, "password": "wrong guess", "csrf": sent[0]},
+            {"Cookie": sent[1], "Origin": f"http://{server.host}", "X-Forwarded-For": address}), forms))
+    return [(status, body) for status, _, body in answers]
+
+
+def server_memory(server) -> tuple[int, int]:
+    """The server's resident and peak resident memory in bytes."""
+    status = Path(f"/proc/{server.pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines())
+    return (int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024)
+
+
+def test_concurrent_guesses_after_the_slowing_began_are_refused_and_audited_not_checked(server):
+    address, name = "198.51.100.7", "burst"  # neither has failed before in this module
+    for _ in range(settings.SIGNIN_FREE_TRIES):
+        assert burst(server, name, address, 1)[0][0] == 401
+    time.sleep(settings.SIGNIN_FIRST_WAIT_SECONDS + 0.2)  # the first wait is over: one more try is allowed
+    answers = burst(server, name, address, 20)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [401] + [429] * 19  # counted before it was checked: the others find it
+    assert all(t("signin.slowed", "en", seconds=4)[:40] in body for status, body in answers if status == 429)
+    with Database(server.db).reading() as con:
+        rows = store.audit_rows(con)
+    slowed = rows[(rows["action"] == "signin_slowed") & (rows["address"] == address)]
+    assert slowed[["who", "target", "detail"]].values.tolist() == [[name, name, '{"refused": 1}']]
+
+
+def test_a_burst_of_guesses_for_many_names_holds_a_bounded_amount_of_memory(server):
+    """Each argon2 check holds 64 MiB: before, 20 at once took the server from 300 MB to 1.5 GB."""
+    before, _ = server_memory(server)
+    answers = [status for name in range(4) for status, _ in
+               burst(server, f"guess{name}", f"203.0.113.{name + 1}", settings.SIGNIN_FREE_TRIES)]
+    assert answers == [401] * (4 * settings.SIGNIN_FREE_TRIES)
+    _, peak = server_memory(server)
+    assert peak - before < (settings.MAX_CONCURRENT_SIGNINS + 2) * 64 * 2**20
+
+
+EVIL_PAGE = """<!doctype html><title>waiting</title><script>
+const socket = new WebSocket("ws://{app}/_stcore/stream");
+socket.onopen = () => {{ document.title = "opened"; }};
+socket.onclose = () => {{ if (document.title === "waiting") document.title = "refused"; }};
+</script>"""
+
+
+@pytest.mark.browser
+def test_a_page_on_another_port_cannot_open_the_websocket_with_the_signed_in_cookie(server):
+    """The attack: the coordinator is signed in; a page served from another port of the same host
+    (the same site, so the SameSite=Strict cookie goes along) opens the app's WebSocket."""
+    host = server.host.rsplit(":", 1)[0]
+    page_html = EVIL_PAGE.format(app=server.host).encode()
+
+    class Evil(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *args):
+            pass
+
+    evil = ThreadingHTTPServer((host, free_port()), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        with chromium(30_000) as browser:
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"http://{server.host}/signin?lang=en&next=/overview")
+            page.fill("#name", "koord")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r"/overview"))
+            assert any(c["name"] == settings.SESSION_COOKIE for c in context.cookies())
+            page.goto(f"http://{host}:{evil.server_address[1]}/")
+            page.wait_for_function("document.title !== 'waiting'")
+            assert page.title() == "refused"
+            page.goto(f"http://{server.host}/overview?lang=en")  # the app's own page still opens its socket
+            page.wait_for_function("document.querySelector('[data-testid=\"stApp\"]')"
+                                   "?.dataset.testConnectionState === 'CONNECTED'")
+    finally:
+        evil.shutdown()
+
+
+def test_signing_in_on_a_cut_off_database_answers_its_sentence_not_a_server_error(tmp_path, server):
+    """Before, a truncated database made POST /signin answer 500."""
+    cut = tmp_path / "pop.duckdb"
+    cut.write_bytes(server.db.read_bytes()[:10_000])
+    process, url = start_streamlit({**os.environ, "POP_DB": str(cut)}, tmp_path / "streamlit.log")
+    try:
+        other = SimpleNamespace(host=urllib.parse.urlsplit(url).netloc)
+        token, cookie = form(other)
+        status, _, body = post_signin(other, "koord", PASSWORD, token, cookie)
+        assert status == 503
+        assert html.escape(t("database.unreadable", "en", name="pop.duckdb")) in body
+    finally:
+        stop(process)

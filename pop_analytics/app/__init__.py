@@ -15,20 +15,23 @@ from . import data as _data
 from . import roles as _roles
 from .actions import (
     add_user,
+    ask_remove_user,
     ask_undo,
     change_password,
     check_upload,
     choice_key,
+    confirm_remove_dialog,
     confirm_undo_dialog,
     confirm_upload,
     recheck_upload,
     remove_user,
-    replacements,
     review,
     undo,
     uploading_as,
 )
-from .data import data, database, db, read
+from .data import data, database, db, network, read
+from .decisions import awaiting_review, chosen_from_link, leaving_view
+from .decisions import details as review_details
 from .roles import PAGES, SECTIONS, TOKEN_KEY, banner, may, pages, permit, require_page, viewer
 from .state import WIDGET_KEYS, current_filters, escape, lang, start, term, tr
 from .widgets import (
@@ -45,6 +48,7 @@ from .widgets import (
     priority_detail,
     priority_link,
     profile_choice,
+    rejection_notes,
     report_downloads,
     showing,
     sidebar,
@@ -62,10 +66,10 @@ def page_run() -> Iterator[None]:
         yield
 
 
-__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_undo", "audit_view", "badge", "banner",
-           "change_password", "chart", "check_upload", "choice_key", "confirm_undo_dialog", "confirm_upload",
+__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view", "awaiting_review", "badge", "banner",
+           "change_password", "chart", "check_upload", "choice_key", "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload",
            "current_filters", "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels",
-           "lang", "long_table", "may", "nothing_to_show", "page_run", "pages", "permit", "priority_choice", "priority_detail", "priority_link",
-           "profile_choice", "read", "recheck_upload", "remove_user", "replacements", "report_downloads", "require_page", "review",
+           "lang", "leaving_view", "long_table", "may", "network", "nothing_to_show", "page_run", "pages", "permit", "priority_choice", "priority_detail", "priority_link",
+           "profile_choice", "read", "recheck_upload", "rejection_notes", "remove_user", "report_downloads", "require_page", "review", "review_details",
            "settings", "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr",
            "undo", "uploading_as", "viewer"]

@@ -7,8 +7,9 @@ import hashlib
 
 import streamlit as st
 
-from .. import access, accounts, aliases, approval, importing, present, settings
-from ..errors import DatabaseProblem, Refusal, UndoRefused
+from .. import access, accounts, aliases, approval, importing, present, reading, settings, store
+from ..errors import DatabaseProblem, Refusal, UndoRefused, UserRefused
+from ..i18n import catalogue
 from ..matching import SavedMapping
 from .data import db
 from .roles import permit, viewer
@@ -35,16 +36,23 @@ def _problem_note(problem: DatabaseProblem | Refusal | aliases.AliasRefused) -> 
 
 
 def check_upload(content: bytes, file_name: str) -> importing.ImportReport:
-    """A dry run: what the file holds and what is wrong with it; nothing stored. The file is read
-    once: the report (with the sheets as read) is kept for the session, re-checked with the terms a
-    person chooses and stored as checked. Only the latest file's report is kept, so a session does
-    not hold on to every file it was shown."""
+    """A dry run: what the file holds and what is wrong with it; nothing stored. The report is kept
+    for the session (_kept) and stored as checked. Only the latest file's report is kept, so a
+    session does not hold on to every file it was shown."""
     key = _upload_key(content, file_name)
     if key not in st.session_state:
         _forget_uploads()
-        st.session_state[key] = importing.import_bytes(db(), content, file_name, dry_run=True,
-                                                       limit=settings.MAX_UPLOAD_BYTES, by=viewer())
+        st.session_state[key] = _kept(importing.import_bytes(db(), content, file_name, dry_run=True,
+                                                             limit=settings.MAX_UPLOAD_BYTES, by=viewer()))
     return st.session_state[key]
+
+
+def _kept(report: importing.ImportReport) -> importing.ImportReport:
+    """A report as a session keeps it: its problems (capped per kind), counts and batch, and of the
+    sheets as read only the first rows the page shows; a re-check reads the file again."""
+    if report.read is not None:
+        report.read = reading.head(report.read, settings.UPLOAD_PREVIEW_ROWS)
+    return report
 
 
 def _forget_uploads() -> None:
@@ -59,7 +67,7 @@ def choice_key(unknown: present.Unknown) -> str:
 
 def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknown]) -> None:
     """The Upload page's re-check: each chosen term is read for this upload, those to remember are
-    saved for every later import too, and the same sheets are checked again (not read again)."""
+    saved for every later import too, and the file is checked again with them."""
     try:
         by = permit("upload")
         key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
@@ -78,38 +86,33 @@ def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknow
         chosen = [*st.session_state.get("_chosen_" + key, []),
                   *(SavedMapping(0, u.vocabulary, u.value, term) for u, term, remember in picked if term and not remember)]
         st.session_state["_chosen_" + key] = chosen
-        st.session_state[key] = importing.recheck(report, importing.mappings_of(db()).adding(chosen), by=by)
+        st.session_state[key] = _kept(importing.check(content, file_name, limit=settings.MAX_UPLOAD_BYTES,
+                                                      mappings=importing.mappings_of(db()).adding(chosen), by=by))
     except (DatabaseProblem, aliases.AliasRefused, Refusal) as problem:
         st.session_state["upload_problem"] = _problem_note(problem)
 
 
-def replacements(report: importing.ImportReport) -> list[str]:
-    """What storing a checked file replaces, a sentence each in the reader's language (the file
-    names and municipalities in them shown as typed)."""
-    return [tr("upload.replaces_item", **params)
-            for params in present.replacements(importing.would_replace(db(), report), lang())]
-
-
-def store_upload(content: bytes, file_name: str) -> importing.ImportReport:
-    """Store a file as it was checked (with the terms chosen for it), under the one write lock of
-    every process, as the signed-in user (their role checked again here); a file not checked in
-    this session is checked first."""
+def store_upload(content: bytes, file_name: str, mode: str = store.REPLACE_MODE) -> importing.ImportReport:
+    """Store a file as it was checked (with the terms chosen for it), its activities replacing their
+    months or added (mode), under the one write lock of every process, as the signed-in user (their
+    role checked again here); a file not checked in this session is checked first."""
     by = permit("upload")
     key = "_checked_" + hashlib.sha256(content).hexdigest() + file_name + "\x00" + by.name
     report = st.session_state.get(key)
     if report is None or report.status != "valid":
-        return importing.import_bytes(db(), content, file_name, limit=settings.MAX_UPLOAD_BYTES, by=by)
-    return importing.store_checked(db(), report, by=by)
+        return importing.import_bytes(db(), content, file_name, limit=settings.MAX_UPLOAD_BYTES, by=by, mode=mode)
+    return importing.store_checked(db(), report, by=by, mode=mode)
 
 
-def confirm_upload(content: bytes, file_name: str) -> None:
+def confirm_upload(content: bytes, file_name: str, mode: str = store.REPLACE_MODE) -> None:
     """The Upload page's confirm button: store, and say so on the next run."""
     try:
-        report = store_upload(content, file_name)
+        report = store_upload(content, file_name, mode)
     except (DatabaseProblem, Refusal) as problem:
         st.session_state["upload_problem"] = _problem_note(problem)
         return
     _forget_uploads()
+    st.session_state.pop("upload_mode", None)  # the next file starts from the documented rule: replace
     if report.status == "imported":
         st.session_state["upload_stored"] = {
             "file": file_name, "import_id": report.import_id, "rows": report.rows, "review": report.review,
@@ -162,7 +165,17 @@ def add_user() -> None:
         for key in ("new_user_name", "new_user_password"):
             state[key] = ""
     except (DatabaseProblem, Refusal) as problem:
-        state["users_outcome"] = (False, escape(problem.message(lang())))
+        state["users_outcome"] = (False, _users_page_words(problem))
+
+
+def _users_page_words(problem: DatabaseProblem | Refusal) -> str:
+    """A refusal as the Users page says it: where the command line's sentence names its flag
+    (--municipality), the page names its own field."""
+    key = f"users.refused.{problem.reason}" if isinstance(problem, UserRefused) else ""
+    if key not in catalogue(lang()):
+        return escape(problem.message(lang()))
+    role = problem.params.get("role")
+    return tr(key, role=tr(f"role.{role}") if role else "", field=tr("users.municipalities"))
 
 
 def change_password() -> None:
@@ -176,14 +189,50 @@ def change_password() -> None:
         state["users_outcome"] = (False, escape(problem.message(lang())))
 
 
-def remove_user() -> None:
+def remove_user(name: str) -> None:
     state = st.session_state
-    name = state.get("remove_user", "")
+    state.pop("remove_pending", None)
+    state["remove_user"] = None  # the next removal starts from no one chosen
     try:
         accounts.remove(db(), name, permit("manage_users"))
         state["users_outcome"] = (True, tr("users.removed", name=name))
     except (DatabaseProblem, Refusal) as problem:
         state["users_outcome"] = (False, escape(problem.message(lang())))
+
+
+def ask_remove_user() -> None:
+    """Open the confirmation for the user chosen, for a coordinator whose session is still open."""
+    state = st.session_state
+    try:
+        permit("manage_users")
+    except Refusal as problem:
+        state["users_outcome"] = (False, escape(problem.message(lang())))
+        return
+    if state.get("remove_user"):
+        state["remove_pending"] = state["remove_user"]
+    else:
+        state["users_outcome"] = (False, tr("users.choose_first"))
+
+
+def _cancel_remove() -> None:
+    st.session_state.pop("remove_pending", None)
+
+
+def confirm_remove_dialog(name: str, role: str) -> None:
+    """Ask before removing a user: who, and what it ends (the signed-in coordinator is told it is them)."""
+    def body() -> None:
+        if st.session_state.get("remove_pending") != name:
+            st.rerun()  # answered: the whole page runs again, as for undo's dialog
+        st.markdown(tr("users.confirm_text", name=name, role=tr(f"role.{role}")))
+        person = viewer()
+        if person is not None and person.name == name:
+            st.warning(tr("users.confirm_self"), icon=":material/logout:")
+        yes, no = st.columns(2)
+        yes.button(tr("users.confirm_yes"), type="primary", key="remove_yes", on_click=remove_user, args=(name,),
+                   width="stretch")
+        no.button(tr("users.confirm_no"), key="remove_no", on_click=_cancel_remove, width="stretch")
+
+    st.dialog(tr("users.confirm_title"), on_dismiss=_cancel_remove)(body)()
 
 
 def ask_undo(import_id: int) -> None:

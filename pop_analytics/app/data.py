@@ -58,9 +58,10 @@ def page_run(admit: Callable[[Snapshot], Sight]) -> Iterator[None]:
         return
     _run.snapshot = snapshot
     seen = _seen_versions()
-    if seen.get(database()) != snapshot.version:
+    if seen.get(database()) != snapshot.data_version:  # a sign-in or a user change keeps the figures
         _cached.clear()
-        seen[database()] = snapshot.version
+        _network_cached.clear()
+        seen[database()] = snapshot.data_version
     try:
         _run.sight = admit(snapshot)
         snapshot.show(_run.sight)
@@ -99,11 +100,40 @@ def _cached(path: str, version: str, sight: str, name: str, language: str, args:
     return getattr(queries, name)(_snapshot_connection(), *args, **dict(kwargs))
 
 
+# Queries that read what writes other than the data's change (users, sessions, the audit log):
+# cached per write of any kind.
+_OF_EVERY_WRITE = frozenset({"audit", "users", "unread_rejections"})
+
+
 def data(name: str, *args, **kwargs):
     """queries.<name>(snapshot, *args, **kwargs), cached until any process changes the data."""
     snapshot = getattr(_run, "snapshot", None)
-    version = snapshot.version if snapshot is not None else ""
+    version = "" if snapshot is None else snapshot.version if name in _OF_EVERY_WRITE else snapshot.data_version
     return _cached(database(), version, repr(sight()), name, lang(), args, tuple(sorted(kwargs.items())))
+
+
+# The queries whose answer is numbers over the whole network, never a row or a name: the only ones
+# network() runs over rows its reader may not see.
+NETWORK_AGGREGATES = frozenset({"network_benchmark", "network_trend"})
+
+
+def network(name: str, *args, **kwargs):
+    """queries.<name> (one of NETWORK_AGGREGATES) over the whole network. A reader who sees only
+    some municipalities (a partner) gets it from the approved rows of all of them, what donors see,
+    counted on a connection of its own beside the page run's snapshot: only the aggregate reaches the
+    page. Any other reader counts their own rows, as data() does."""
+    if name not in NETWORK_AGGREGATES:
+        raise ValueError(f"{name} is not an aggregate of the whole network")
+    snapshot = getattr(_run, "snapshot", None)
+    if sight().municipalities is None or snapshot is None:
+        return data(name, *args, **kwargs)
+    return _network_cached(database(), snapshot.data_version, name, lang(), args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _network_cached(path: str, version: str, name: str, language: str, args: tuple, kwargs: tuple):
+    with _run.snapshot.beside(DONOR_SIGHT) as con:
+        return getattr(queries, name)(con, *args, **dict(kwargs))
 
 
 def sight() -> Sight:

@@ -4,11 +4,18 @@ counts, permit checks every write again on the server, and require_page is every
 first line."""
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit import runtime
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import access, accounts, present, settings, store
 from ..access import Viewer
@@ -16,8 +23,8 @@ from ..database import Snapshot
 from ..errors import AccessDenied, DatabaseProblem
 from ..i18n import t
 from ..scope import DONOR_SIGHT, EVERYTHING, Sight
-from .data import _run, data, db
-from .state import lang, tr
+from .data import _run, data, db, sight
+from .state import INCLUDE_SUBMITTED_KEY, lang, tr
 
 # The pages: name (catalogue key and URL path), file, icon.
 PAGES = (
@@ -46,9 +53,6 @@ SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participatio
 
 # The browser's session token, when the app was opened without the cookie (a test, a tab of its own).
 TOKEN_KEY = "_session_token"
-
-
-INCLUDE_SUBMITTED_KEY = "include_submitted"
 
 
 def _address() -> str | None:
@@ -89,14 +93,45 @@ def _who(snapshot: Snapshot) -> Viewer | None:
         with snapshot.beside(EVERYTHING) as con:
             cache[key] = (store.user_count(con) > 0, store.session(con, hashed) if hashed else None)
     users_exist, found = cache[key]
-    if not users_exist:
-        return access.local_viewer(_address())
-    viewer = accounts.session_viewer(found, hashed, _address())
-    if viewer is None and found is not None:
+    person = _viewer_of(users_exist, found, hashed, _address())
+    if users_exist and (person is None or person.how == "public") and (found is not None or _ended_here(hashed)):
         st.session_state["_session_ended"] = True
-    if viewer is None and settings.PUBLIC_DONOR_VIEW:
-        return access.public_viewer(_address())
-    return viewer
+    return person
+
+
+def _viewer_of(users_exist: bool, found: dict | None, hashed: str, address: str | None) -> Viewer | None:
+    """Who a request is for, from what the database says now: everyone is the local coordinator
+    without users; else the session's user while it is open, an anonymous donor with the public
+    view, or nobody."""
+    if not users_exist:
+        return access.local_viewer(address)
+    person = accounts.session_viewer(found, hashed, address)
+    if person is None and settings.PUBLIC_DONOR_VIEW:
+        return access.public_viewer(address)
+    return person
+
+
+# Sessions (token hashes) this process refused a click for: the page run after it says the session
+# ended, also when its row is gone (signed out elsewhere, user removed, password changed).
+_refused: set[str] = set()
+_refused_lock = threading.Lock()
+
+
+def _end_here(hashed: str) -> None:
+    if not hashed:
+        return
+    with _refused_lock:
+        if len(_refused) > 10_000:  # a tab that never came back; its page would only say "sign in"
+            _refused.clear()
+        _refused.add(hashed)
+
+
+def _ended_here(hashed: str) -> bool:
+    with _refused_lock:
+        if hashed in _refused:
+            _refused.discard(hashed)
+            return True
+        return False
 
 
 def admit(snapshot: Snapshot) -> Sight:
@@ -128,7 +163,9 @@ def permit(action: str) -> Viewer:
     from the session themselves."""
     person = viewer() or _callback_viewer()
     if person is None:
-        raise AccessDenied(action, name="—", role="—")
+        token = _token()
+        _end_here(accounts.token_hash(token) if token else "")
+        raise AccessDenied("session_ended")
     access.require(person, action)
     return person
 
@@ -140,6 +177,75 @@ def _callback_viewer() -> Viewer | None:
         return _who(snapshot)
     finally:
         snapshot.close()
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a page run showed a download to, taken while it ran: the download's data is made later,
+    on a thread of its own, when the button is clicked (Streamlit's deferred download)."""
+
+    token_hash: str
+    address: str | None
+    viewer: Viewer | None
+    sight: Sight
+    tab: str | None  # Streamlit's session id of the browser tab, to run its page again
+
+
+def reader() -> Reader:
+    token = _token()
+    ctx = get_script_run_ctx()
+    return Reader(accounts.token_hash(token) if token else "", _address(), viewer(), sight(),
+                  ctx.session_id if ctx is not None else None)
+
+
+def still_reading(captured: Reader) -> Viewer:
+    """At click time: the viewer, when the session the page ran for is still open (not signed out,
+    its user not removed, not idle, not past a working day, no new password since) and shows the
+    same person the same rows. AccessDenied otherwise, and the tab's page runs again to say the
+    session ended."""
+    with db().reading() as con:
+        users_exist = store.user_count(con) > 0
+        found = store.session(con, captured.token_hash) if captured.token_hash else None
+    person = _viewer_of(users_exist, found, captured.token_hash, captured.address)
+    if person is None or person != captured.viewer or \
+            captured.sight not in (person.sight(include_submitted=True), person.sight(include_submitted=False)):
+        _end_here(captured.token_hash)
+        _run_page_again(captured.tab)
+        raise AccessDenied("session_ended")
+    return person
+
+
+Made = TypeVar("Made")
+
+
+def checked_at_click(make: Callable[[], Made]) -> Callable[[], Made]:
+    """make, as a download button's deferred data: it runs only if still_reading allows it, for the
+    reader of this page run."""
+    captured = reader()
+
+    def checked() -> Made:
+        still_reading(captured)
+        return make()
+    return checked
+
+
+def _run_page_again(tab: str | None) -> None:
+    """Ask Streamlit to run a tab's page again from a download's thread, where no page runs, as its
+    own "run on save" does (AppSession.request_rerun with the tab's last state, on the event loop):
+    Streamlit offers no public call for it. A tab already closed, or AppTest, has nothing to rerun;
+    the download is refused all the same."""
+    if not tab or not runtime.exists():
+        return
+    session = runtime.get_instance().get_app_session(tab)
+    if session is None:
+        return
+    loop, last_state = getattr(session, "_event_loop", None), getattr(session, "_client_state", None)
+    if loop is None:
+        return
+    try:
+        loop.call_soon_threadsafe(session.request_rerun, last_state)
+    except RuntimeError:  # the server is shutting down: no page to show
+        pass
 
 
 def require_page(name: str) -> None:
@@ -161,10 +267,22 @@ def pages() -> dict[str, list[StreamlitPage]]:
     by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name)
                for name, path, icon in PAGES if person.may_open(name)}
     home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
+    # A page the role may not open, typed into the address bar, says so on the Overview (instead of
+    # Streamlit's English "Page not found"); it runs nothing of the page itself.
+    closed = [st.Page(functools.partial(_not_for_role, name), title=tr(f"page.{name}.title"), url_path=name,
+                      visibility="hidden") for name, _, _ in PAGES if name not in by_name]
     listed = {tr(section): [by_name[n] for n in names if n in by_name] for section, names in SECTIONS.items()}
     listed = {section: found for section, found in listed.items() if found}
-    next(iter(listed.values())).append(home)
+    next(iter(listed.values())).extend([home, *closed])
     return listed
+
+
+NOT_FOR_ROLE_KEY = "_page_not_for_role"
+
+
+def _not_for_role(name: str) -> None:
+    st.session_state[NOT_FOR_ROLE_KEY] = name
+    _home()
 
 
 def _sign_in_first() -> None:
@@ -173,13 +291,14 @@ def _sign_in_first() -> None:
     ended = st.session_state.pop("_session_ended", False)
     signed_out = st.session_state.pop("_signed_out", False)
     st.title(tr("app.title"))
-    if signed_out:
-        target = "/signout?" + urlencode({"lang": lang()})
+    if signed_out:  # the session ended in the button's callback; the sign-out route drops the cookie
         st.info(tr("signin.signed_out"), icon=":material/logout:")
-    else:
-        query = {"lang": lang(), "next": "/" + _page_path(), **({"expired": 1} if ended else {})}
-        target = "/signin?" + urlencode(query)
-        st.info(tr("signin.expired" if ended else "signin.needed"), icon=":material/lock:")
+        st.markdown(f"[{tr('signin.title')}](/signin?{urlencode({'lang': lang(), 'signed_out': 1})})")
+        go_to("/signout?" + urlencode({"lang": lang()}), post=True)
+        return
+    query = {"lang": lang(), "next": "/" + _page_path(), **({"expired": 1} if ended else {})}
+    target = "/signin?" + urlencode(query)
+    st.info(tr("signin.expired" if ended else "signin.needed"), icon=":material/lock:")
     st.markdown(f"[{tr('signin.title')}]({target})")
     go_to(target)
 
@@ -192,13 +311,28 @@ def _page_path() -> str:
     return url.split("://", 1)[-1].partition("/")[2].split("?")[0]
 
 
-def go_to(target: str) -> None:
+def go_to(target: str, post: bool = False) -> None:
     """Send the browser to a path of this site (the sign-in and sign-out routes, which Streamlit's
-    own messages cannot reach): target is built here from fixed paths and encoded values only."""
+    own messages cannot reach): target is built here from fixed paths and encoded values only. A
+    route that changes state (sign-out) is posted to, as a form of this origin."""
     if not target.startswith("/") or target.startswith("//"):
         raise ValueError(target)
     script = json.dumps(target).replace("</", "<\\/")
-    st.html(f"<script>window.location.replace({script});</script>", unsafe_allow_javascript=True)
+    if post:
+        action = ("const f = document.createElement('form'); f.method = 'post'; "
+                  f"f.action = {script}; document.body.appendChild(f); f.submit();")
+    else:
+        action = f"window.location.replace({script});"
+    st.html(f"<script>{action}</script>", unsafe_allow_javascript=True)
+
+
+def _current_page() -> str:
+    """The URL path of the page this run shows ('' outside a page run)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return ""
+    found = ctx.pages_manager.get_pages().get(ctx.pages_manager.current_page_script_hash)
+    return str(found.get("url_pathname") or "") if found else ""
 
 
 def _home() -> None:
@@ -213,6 +347,11 @@ def banner() -> None:
     person = viewer()
     if person is None:
         return
+    closed = st.session_state.get(NOT_FOR_ROLE_KEY)
+    if closed and _current_page() != closed:  # said on the page it forwarded to, once
+        del st.session_state[NOT_FOR_ROLE_KEY]
+        st.warning(tr("access.page_not_for_role", page=tr(f"page.{closed}.title"), role=tr(f"role.{person.role}")),
+                   icon=":material/block:")
     # Banners, not alerts: the alerts of a page are its own news (a link's ignored value, a file's problems).
     if person.how == "local":
         st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")

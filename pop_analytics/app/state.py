@@ -18,7 +18,13 @@ WIDGET_KEYS = {"municipality": "filter_municipality", "year": "filter_year", "th
                "cycle": "filter_cycle"}
 
 
-URL_KEYS = (*WIDGET_KEYS, "lang")
+# A coordinator's choice to count only approved imports (what donors see) is in the link too, as
+# submitted=0: a view without it counts submitted imports, as the toggle does by default.
+INCLUDE_SUBMITTED_KEY = "include_submitted"
+SUBMITTED_PARAM = "submitted"
+
+
+URL_KEYS = (*WIDGET_KEYS, "lang", SUBMITTED_PARAM)
 
 
 def lang() -> str:
@@ -86,6 +92,7 @@ def start() -> None:
         st.session_state[LANG_KEY] = preferred([_browser_locale()])
         notes += [("lang", value, None) for value in asked[-1:]]
     _set_widgets(chosen)
+    st.session_state[INCLUDE_SUBMITTED_KEY] = params.get(SUBMITTED_PARAM) != "0"
     st.session_state["_url_filters"] = chosen
     st.session_state["_url_notes"] = notes
 
@@ -126,6 +133,8 @@ def _url_note(kind: str, value: str, suggestion: str | None) -> str:
 
 def _write_url(chosen: Filters) -> None:
     wanted = {**filtering.to_query(chosen), "lang": lang()}
+    if st.session_state.get(INCLUDE_SUBMITTED_KEY) is False:
+        wanted[SUBMITTED_PARAM] = "0"
     for key in URL_KEYS:
         if key in wanted:
             if st.query_params.get_all(key) != [wanted[key]]:

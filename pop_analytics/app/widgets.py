@@ -10,19 +10,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .. import charts, formats, present, reference, report, settings, template
+from .. import charts, formats, present, reference, report, settings, store, template
 from .. import filters as filtering
 from ..access import Viewer
+from ..errors import AccessDenied, DatabaseProblem
 from ..filters import Filters
 from ..i18n import t
 from ..scope import NOTE_COLUMNS
 from ..text import fold
-from . import style
+from . import audit_details, style
 from .data import data, database, db, read, sight
-from .roles import INCLUDE_SUBMITTED_KEY, UNFILTERED_PAGES, account_box, submitted_note, viewer
+from .roles import (
+    INCLUDE_SUBMITTED_KEY,
+    UNFILTERED_PAGES,
+    _current_page,
+    account_box,
+    checked_at_click,
+    permit,
+    submitted_note,
+    viewer,
+)
 from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
 
 
@@ -51,9 +62,11 @@ def _filters(person: Viewer) -> None:
                             | set(chosen.municipality), key=fold)
     if person.municipalities is not None:
         municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
+    # a partner's rows are their municipalities' only: "all" would say otherwise
     st.multiselect(tr("filter.municipality"), municipalities, key=WIDGET_KEYS["municipality"],
                    persist_state="session",
-                   placeholder=tr("filter.all_municipalities"))
+                   placeholder=tr("filter.all_municipalities") if person.municipalities is None else
+                   t("filter.your_municipalities", language, names=", ".join(person.municipalities)))
     years = sorted(set(data("years")) | set(chosen.year))
     st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
                    placeholder=tr("filter.all_years"),
@@ -65,7 +78,8 @@ def _filters(person: Viewer) -> None:
     st.selectbox(tr("filter.cycle"), ["", *reference.cycles()], key=WIDGET_KEYS["cycle"], persist_state="session",
                  format_func=lambda key: key or t("filter.all_cycles", language))
     if person.may("review"):
-        st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, value=True, persist_state="session",
+        # its value is the session's, which the link sets (state.start): no default here
+        st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, persist_state="session",
                   help=tr("filter.include_submitted_help"))
     st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
     st.caption(tr("filter.link_hint"))
@@ -92,8 +106,39 @@ def header(name: str, chosen: Filters | None = None) -> None:
 
 
 def showing(chosen: Filters) -> None:
-    st.markdown(f":material/filter_alt: **{tr('common.showing')}** {escape(present.filters_text(chosen, lang()))}")
+    st.markdown(f":material/filter_alt: **{tr('common.showing')}** {escape(view_text(chosen))}")
     submitted_note()
+
+
+def view_text(chosen: Filters) -> str:
+    """What the view shows in one line; a partner's rows are their municipalities', said so."""
+    return present.filters_text(chosen, lang(), sight().municipalities)
+
+
+def rejection_notes() -> None:
+    """A partner's rejected imports, each with the reviewer's comment in full (the history's table
+    has room for its start only), until they say they have read it."""
+    person = viewer()
+    if person is None or person.may("review") or not person.may("upload"):
+        return
+    problem = st.session_state.pop("rejection_problem", None)
+    if problem:
+        st.error(problem, icon=":material/database:")
+    for note in data("unread_rejections", person.name).itertuples():
+        with st.container(border=True):
+            st.markdown(":material/block: " + tr("rejection.note", import_id=note.id, file=note.file_name,
+                                                 who=note.reviewed_by, comment=note.review_comment))
+            st.button(tr("rejection.read"), key=f"rejection_read_{note.id}", icon=":material/done:",
+                      on_click=_rejection_read, args=(int(note.id),))
+
+
+def _rejection_read(import_id: int) -> None:
+    try:
+        person = permit("upload")
+        with db().writing(data=False) as con:  # no figure changes: the caches of figures stay
+            store.mark_rejection_read(con, import_id, person.name)
+    except (DatabaseProblem, AccessDenied) as problem:
+        st.session_state["rejection_problem"] = escape(problem.message(lang()))
 
 
 def profile_choice(chosen: Filters) -> str | None:
@@ -163,14 +208,37 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
         empty(empty_key)
         return
     view = shown_for or current_filters()
-    lines = [present.filters_text(view, lang()), present.source_line(data("data_as_of"), lang())]
+    lines = [view_text(view), present.source_line(data("data_as_of"), lang())]
     stem = present.view_stem(charts.export_name(make, *args) + (f"_{part}" if part else ""), view)
     made = make(frame, lang(), *args, **kwargs)
-    st.altair_chart(made, width="stretch")  # the page says its filters above; the saved image carries them
+    st.altair_chart(_without_vega_aria(made), width="stretch")  # the page says its filters; the saved image carries them
     exported = charts.for_export(made, lines)
-    st.download_button(tr("download.chart"), functools.partial(charts.png, exported), file_name=f"{stem}.png",
-                       mime="image/png", key=download_key("png", stem), on_click="ignore", type="tertiary",
-                       icon=":material/image:")
+    st.download_button(tr("download.chart"), checked_at_click(functools.partial(charts.png, exported)),
+                       file_name=f"{stem}.png", mime="image/png", key=download_key("png", stem), on_click="ignore",
+                       type="tertiary", icon=":material/image:")
+
+
+def _without_vega_aria(made):
+    """The chart without Vega's own descriptions of its axes and marks ('X-axis titled … for a linear
+    scale'), which Vega writes in English only; the chart's title and its table say what it shows."""
+    quiet = made.copy()
+    quiet.config = made.config.copy() if made.config is not alt.Undefined else alt.Config()
+    quiet.config.aria = False
+    _quiet_titles(quiet)
+    return quiet
+
+
+def _quiet_titles(part) -> None:
+    """Titles too ('Title text …'), the chart's and those of the charts it is made of."""
+    title = getattr(part, "title", alt.Undefined)
+    if isinstance(title, str | list):
+        part.title = alt.TitleParams(text=title, aria=False)
+    elif isinstance(title, alt.TitleParams):
+        title.aria = False
+    for parts in ("layer", "concat", "hconcat", "vconcat"):
+        for inner in getattr(part, parts, None) or []:
+            if hasattr(inner, "to_dict"):
+                _quiet_titles(inner)
 
 
 # The free-text columns a reader without notes (a donor) is not shown.
@@ -179,10 +247,14 @@ NOTE_COLUMN_NAMES = frozenset(name for names in NOTE_COLUMNS.values() for name i
 
 def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
           height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False, status_colours: bool = False,
-          total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None) -> None:
+          total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None,
+          shown_for: Filters | None = None, widths: dict[str, int] | None = None, wrap: bool = False) -> None:
     """A table headed in the reader's language, with CSV and Excel downloads of all its rows.
     Past settings.TABLE_ROW_LIMIT rows only the first are shown; everything() (when given) fetches
-    all of them, at download time only, for a table the page fetched only the first rows of."""
+    all of them, at download time only, for a table the page fetched only the first rows of.
+    shown_for: the filters the table shows when the page narrows them further (its files' names).
+    widths: pixels for some columns (by key; by heading in a labelled table), so that the columns a reader needs, put first, fit a
+    phone's screen (tests/test_browser_layout.py); wrap: cells of long text wrap onto three lines."""
     if frame is None or frame.empty:
         empty(empty_key)
         return
@@ -199,12 +271,15 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
                       total=present.number(total, lang())))
     tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
     style = shown.style if labelled else present.styled(shown, language)
+    sized = {key if labelled or key.isdigit() else t(f"col.{key}", language): width for key, width in (widths or {}).items()}
     st.dataframe(_tinted(shown, style) if tint else style, hide_index=True, height=height, placeholder=present.DASH,
-                 column_config=_status_widths(shown))
+                 column_config={**_status_widths(shown), **{heading: st.column_config.Column(width=width)
+                                                            for heading, width in sized.items() if heading in shown}},
+                 row_height=settings.WRAPPED_ROW_PX if wrap else None)
     if everything is not None:
-        downloads(lambda: heading(everything()), name, total)
+        downloads(lambda: heading(everything()), name, total, shown_for)
     else:
-        downloads(lambda: heading(frame), name, total)
+        downloads(lambda: heading(frame), name, total, shown_for)
 
 
 STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166, 55, 0.25)",
@@ -296,19 +371,31 @@ def priority_detail(cycle: str, municipality: str, code: str) -> None:
                                                    "excel_row"], status_colours=True)
 
 
-def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int) -> None:
-    """CSV and Excel buttons; rows() runs only when one is pressed. Past Excel's limit, CSV only.
+def _named_view(shown_for: Filters | None) -> Filters:
+    """The filters a download's name carries: none on a page the filters do not change; a partner's
+    municipalities when none is chosen (their rows are only theirs)."""
+    if shown_for is None and _current_page() in UNFILTERED_PAGES:
+        return Filters()
+    view = shown_for or current_filters()
+    seen = sight().municipalities
+    return view.but(municipality=seen) if seen is not None and not view.municipality else view
+
+
+def downloads(rows: Callable[[], pd.DataFrame], name: str, total: int, shown_for: Filters | None = None) -> None:
+    """CSV and Excel buttons; rows() runs only when one is pressed, while the reader's session is
+    still open (roles.checked_at_click, as every deferred download here). Past Excel's limit, CSV only.
     A table's name may hold a partner's code ('priority_2019-2023_DUR/07'): file names, the sheet
     title and the keys are made of safe characters (present.safe_name)."""
     today = dt.date.today()
     row = st.container(horizontal=True, gap="small")
     language = lang()  # a download runs after the page run, where the session's language is not known
-    row.download_button(tr("download.csv"), lambda: present.csv_bytes(rows(), language),
-                        file_name=present.download_name(name, lang(), today, "csv"), mime="text/csv",
+    view = _named_view(shown_for)
+    row.download_button(tr("download.csv"), checked_at_click(lambda: present.csv_bytes(rows(), language)),
+                        file_name=present.download_name(name, lang(), today, "csv", view), mime="text/csv",
                         key=download_key("csv", name), on_click="ignore", icon=":material/download:")
     if total <= settings.EXCEL_MAX_ROWS:
-        row.download_button(tr("download.xlsx"), lambda: present.xlsx_bytes(rows(), name, language),
-                            file_name=present.download_name(name, lang(), today, "xlsx"),
+        row.download_button(tr("download.xlsx"), checked_at_click(lambda: present.xlsx_bytes(rows(), name, language)),
+                            file_name=present.download_name(name, lang(), today, "xlsx", view),
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             key=download_key("xlsx", name), on_click="ignore", icon=":material/download:")
 
@@ -332,7 +419,7 @@ def report_downloads(chosen: Filters) -> None:
 
     row = st.container(horizontal=True, gap="small")
     for fmt in report.FORMATS:
-        row.download_button(tr(f"reports.download.{fmt}"), functools.partial(built, fmt),
+        row.download_button(tr(f"reports.download.{fmt}"), checked_at_click(functools.partial(built, fmt)),
                             file_name=report.file_name(chosen, language, fmt), mime=_REPORT_MIME[fmt],
                             key=f"report_{fmt}", on_click="ignore", type="primary" if fmt == "pdf" else "secondary",
                             icon=":material/picture_as_pdf:" if fmt == "pdf" else ":material/table_view:")
@@ -357,11 +444,19 @@ def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int
     return total
 
 
-@st.cache_data(show_spinner=False)
-def template_bytes(version: str = "1") -> bytes:
-    """The partners' Excel template, as template.write makes it."""
+def template_bytes() -> bytes:
+    """The partners' Excel template, as template.write makes it; a partner's holds their
+    municipalities only and their current contract's priorities, ready for a year and a status."""
+    person = viewer()
+    if person is None or person.municipalities is None:
+        return _template(None, None)
+    return _template(person.municipalities, data("contract_priorities", person.municipalities))
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _template(municipalities: tuple[str, ...] | None, priorities: pd.DataFrame | None) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
-        return template.write(Path(folder) / "POP_template.xlsx").read_bytes()
+        return template.write(Path(folder) / "POP_template.xlsx", municipalities, priorities).read_bytes()
 
 
 def import_labels(imports: pd.DataFrame) -> dict[int, str]:
@@ -372,14 +467,18 @@ def import_labels(imports: pd.DataFrame) -> dict[int, str]:
 
 
 def audit_view(log: pd.DataFrame, actions: list[str], people: list[str], search: str) -> pd.DataFrame:
-    """The audit rows chosen on the page, each action named in the reader's language."""
-    shown = log
+    """The audit rows chosen on the page, each action named and its details said in the reader's
+    language (the search finds the words shown and the details as stored)."""
+    language = lang()
+    shown = log.assign(stored=log["detail"],
+                       detail=[audit_details.sentence(a, d, language) for a, d in zip(log["action"], log["detail"])])
     if actions:
         shown = shown[shown["action"].isin(actions)]
     if people:
         shown = shown[shown["who"].isin(people)]
     if search.strip():
         needle = fold(search.strip())
-        text = (shown["target"].fillna("") + " " + shown["detail"].fillna("") + " " + shown["who"]).map(fold)
+        text = (shown["target"].fillna("") + " " + shown["detail"] + " " + shown["stored"].fillna("") + " "
+                + shown["who"]).map(fold)
         shown = shown[text.str.contains(needle, regex=False)]
-    return shown
+    return shown.drop(columns="stored")

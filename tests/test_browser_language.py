@@ -1,0 +1,189 @@
+"""Albanian pages without Streamlit's English (issue 19, item 9), and the Upload page taking every
+file the importer reads (item 4): `streamlit run serve.py` on a demo database of its own (no users:
+local mode, a coordinator's every page), Debian's Chromium driven through Playwright, at 1440 and
+390 px.
+
+Streamlit's frontend writes its own words in English only: the multiselect's "Select all" and "No
+results", a text input's "Press Enter to apply", the uploader's "5.7KB" and its errors, labels read
+aloud ("Help for …", "Collapse sidebar"), the table and chart toolbars ("Download as CSV", "Show
+data", "Copy Vega-Lite spec", "Fullscreen") and the main menu ("Print", "Record screen"). Each is
+looked for in what the page shows, its tooltips and its labels (aria-label, title, placeholder),
+after the widgets that bring them out were opened, typed into, hovered and given a file.
+
+One server, one browser, one page per width, shared by every check of that width.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from hostile_files import old_xls
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from pop_analytics import demo, present, settings, store
+from pop_analytics.app import style
+from pop_analytics.app.roles import PAGES as APP_PAGES
+from pop_analytics.i18n import t
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 30_000
+VIEWPORTS = {1440: {"width": 1440, "height": 900}, 390: {"width": 390, "height": 844}}
+PAGES = tuple(name for name, _, _ in APP_PAGES)
+
+# Streamlit's English that the page hides rather than translates (its menu, the uploader's
+# instructions that the stylesheet replaces), and Vega's descriptions of a chart. The toolbars of
+# tables and charts are hidden and their labels translated too (streamlit.* in the catalogues).
+HIDDEN_ENGLISH = ("Print", "Record screen", "Made with Streamlit", "Drag and drop file here",
+                  "Drag and drop a file here", "Browse files", "per file")
+VEGA_ENGLISH = ("X-axis", "Y-axis", "legend titled", "Title text '", "for a linear scale", "for a discrete scale")
+
+# Every visible text (icon ligatures such as 'expand_more' are drawn as icons, not read) and every
+# label of a visible element a screen reader reads, that is wholly one of Streamlit's translated
+# texts, or holds one of the hidden ones.
+ENGLISH_JS = """([patterns, parts]) => {
+  const whole = patterns.map(p => new RegExp(p));
+  const english = s => whole.some(r => r.test(s.trim())) || parts.some(p => s.includes(p));
+  const seen = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement, text = n.nodeValue.trim();
+    if (!text || !p || p.closest('style, script, noscript, [data-testid="stIconMaterial"]') || !seen(p)) continue;
+    if (english(text)) found.push('text: ' + text);
+  }
+  for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], [aria-placeholder]')) {
+    if (!seen(e) || e.closest('[aria-hidden="true"]')) continue;  // neither shown nor read aloud
+    for (const name of ['aria-label', 'title', 'placeholder', 'aria-placeholder']) {
+      const value = e.getAttribute(name);
+      if (value && english(value)) found.push(name + ': ' + value);
+    }
+  }
+  return [...new Set(found)];
+}"""
+
+
+def english_patterns() -> list[str]:
+    """Streamlit's texts the page translates, and an icon's name read aloud ('add icon'), as
+    whole-text expressions for the browser."""
+    return [*(style.streamlit_pattern(text).replace("(?P<", "(?<") for text in style.streamlit_texts().values()),
+            "^[a-z0-9_]+ icon$"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("language")
+    db = folder / "pop.duckdb"
+    con = store.connect(db)
+    assert {r.status for r in demo.load(con)} == {"imported"}
+    con.close()
+    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
+    try:
+        yield url, folder
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def pages(server):
+    """One page per width, for every check of that width."""
+    with chromium(TIMEOUT_MS) as browser:
+        made = {}
+        for width, viewport in VIEWPORTS.items():
+            context = browser.new_context(viewport=viewport, is_mobile=width < 600, has_touch=width < 600,
+                                          locale="sq-AL", timezone_id="Europe/Tirane")
+            context.set_default_timeout(TIMEOUT_MS)
+            made[width] = context.new_page()
+        yield made
+
+
+def rendered(page: Page) -> None:
+    try:
+        page.wait_for_function(f"() => ({PENDING_JS})().length === 0", timeout=TIMEOUT_MS, polling=100)
+    except PlaywrightTimeout:
+        pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
+    page.wait_for_timeout(300)  # the translator's observer and Vega's last frame
+
+
+def english(page: Page) -> list[str]:
+    return page.evaluate(ENGLISH_JS, [english_patterns(), [*HIDDEN_ENGLISH, *VEGA_ENGLISH]])
+
+
+def open_page(page: Page, url: str, name: str) -> None:
+    page.goto(f"{url}/{name}?lang=sq")
+    rendered(page)
+
+
+def hover_toolbars(page: Page) -> None:
+    """Where Streamlit shows a table's or a chart's toolbar: the pointer over the first of each."""
+    for selector in ('[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]'):
+        found = page.locator(selector)
+        if found.count() and found.first.is_visible():
+            found.first.scroll_into_view_if_needed()
+            found.first.hover()
+            page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_every_albanian_page_shows_no_english_word_of_streamlits_widgets(server, pages, width):
+    url, _ = server
+    page = pages[width]
+    found = {}
+    for name in PAGES:
+        open_page(page, url, name)
+        hover_toolbars(page)
+        found[name] = english(page)
+        toolbars = page.locator('[data-testid="stElementToolbar"]')
+        found[name] += [f"toolbar shown: {toolbars.nth(i).inner_text()!r}" for i in range(toolbars.count())
+                        if toolbars.nth(i).is_visible()]
+    assert page.locator('[data-testid="stMainMenu"]').count() == 0
+    assert {name: said for name, said in found.items() if said} == {}
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_a_multiselects_list_and_a_text_inputs_hint_are_in_albanian(server, pages, width):
+    url, _ = server
+    page = pages[width]
+    open_page(page, url, "users")  # the municipalities a partner is bound to: enough of them for 'Select all'
+    chooser = page.locator('[data-testid="stMultiSelect"]').first
+    chooser.click()
+    page.get_by_text(t("streamlit.select_all", "sq"), exact=True).wait_for()
+    assert english(page) == []
+    page.keyboard.type("zzzq")
+    page.get_by_text(t("streamlit.no_results", "sq"), exact=True).wait_for()
+    assert english(page) == []
+    page.keyboard.press("Escape")
+    open_page(page, url, "audit")
+    search = page.locator('[data-testid="stTextInput"] input').first
+    search.click()
+    search.type("Durr")
+    page.get_by_text(t("streamlit.enter_apply", "sq"), exact=True).wait_for()
+    assert english(page) == []
+    search.press("Enter")
+    rendered(page)
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_the_upload_page_takes_an_xls_and_says_its_size_and_errors_in_albanian(server, pages, width):
+    url, folder = server
+    page = pages[width]
+    open_page(page, url, "upload")
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    dropzone.set_input_files(str(old_xls(folder)))
+    rendered(page)
+    valid = t("upload.valid", "sq", file="old.xls", rows=present.rows_phrase(1, "sq"), kind=t("kind.activities", "sq"))
+    page.get_by_text(valid).wait_for()
+    shown = page.locator('[data-testid="stFileUploader"]').first.inner_text()
+    assert re.search(r"\b\d+(,\d)? KB\b", shown), shown  # '5,5 KB', not '5.5KB'
+    assert english(page) == []
+    too_large = settings.MAX_UPLOAD_BYTES + 1024 * 1024
+    dropzone.set_input_files({"name": "i_madh.csv", "mimeType": "text/csv", "buffer": b"a" * too_large})
+    limit = present.number(settings.MAX_UPLOAD_BYTES / 2**20, "sq", 1)
+    refused = t("streamlit.file_too_large", "sq", number=limit, unit="MB")
+    alert = page.locator('[data-testid="stFileUploader"] [role="alert"]').filter(has_text=refused)
+    alert.wait_for()
+    assert alert.inner_text().strip() == f"{t('streamlit.error', 'sq')} {refused}"
+    assert english(page) == []
