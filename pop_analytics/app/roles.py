@@ -8,6 +8,7 @@ import functools
 import json
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -242,10 +243,8 @@ def _run_page_again(tab: str | None) -> None:
     loop, last_state = getattr(session, "_event_loop", None), getattr(session, "_client_state", None)
     if loop is None:
         return
-    try:
+    with suppress(RuntimeError):  # the server is shutting down: no page to show
         loop.call_soon_threadsafe(session.request_rerun, last_state)
-    except RuntimeError:  # the server is shutting down: no page to show
-        pass
 
 
 def require_page(name: str) -> None:
