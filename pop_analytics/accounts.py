@@ -214,6 +214,8 @@ def _audit_refusal(db: Database, attempt: _Attempt, now: dt.datetime) -> None:
     were since the last row: each is audited, and a flood of them cannot become a flood of writes."""
     key = attempt.address or f"name:{attempt.name}"
     with _in_flight_lock:
+        if len(_refused) > 10_000:  # addresses seen long ago; their counts were recorded, or are a minute's at most
+            _refused.clear()
         count, recorded = _refused.get(key, (0, None))
         count += 1
         due = recorded is None or now - recorded >= dt.timedelta(seconds=settings.SIGNIN_REFUSALS_AUDIT_SECONDS)

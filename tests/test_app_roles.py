@@ -395,17 +395,23 @@ LONG_COMMENT = ("Participants: 40 is the whole month, not one event. Split the r
                 "again, one row per focus group, with women and men for each.")
 
 
-@pytest.mark.parametrize("lang", ["en", "sq"])
-def test_a_rejection_comment_shows_on_the_partners_upload_and_overview_until_read(users_db, lang):
+# A comment is typed text: Markdown in it (a link, bold, an image) is shown as typed, never rendered.
+MARKDOWN_COMMENT = "See [the rules](http://evil.example/x) **now** ![i](http://evil.example/i.png) <b>x</b>"
+
+
+@pytest.mark.parametrize(("lang", "comment"), [("en", LONG_COMMENT), ("sq", LONG_COMMENT), ("en", MARKDOWN_COMMENT)])
+def test_a_rejection_comment_shows_on_the_partners_upload_and_overview_until_read(users_db, lang, comment):
     partner = Viewer(name="arta", role="partner", municipalities=("Tiranë",), how="cli")
     report = importing.import_bytes(Database(users_db), xlsx(TIRANE_JUNE), "tirane_qershor_2019.xlsx", by=partner)
-    approval.reject(Database(users_db), report.import_id, access.cli_viewer(), LONG_COMMENT)
+    approval.reject(Database(users_db), report.import_id, access.cli_viewer(), comment)
     note = t("rejection.note", lang, import_id=6, file="tirane_qershor_2019.xlsx", who=access.cli_viewer().name,
-             comment=LONG_COMMENT)
+             comment=comment)
     for page in ("upload", "overview", "history"):
         at = signed_in(users_db, "arta", page, {"lang": lang})
         assert_clean(at)
-        assert [shown(m.value) for m in at.markdown if "#6" in m.value] == [":material/block: " + note], page
+        notes = [m.value for m in at.markdown if "#6" in m.value]
+        assert [shown(value) for value in notes] == [":material/block: " + note], page
+        assert not [value for value in notes if "://" in value], page  # no live link
     coordinator = signed_in(users_db, "koord", "overview", {"lang": lang})
     assert not [m for m in coordinator.markdown if "#6" in m.value]  # the partner's to read, not the reviewer's
 
