@@ -2,7 +2,7 @@
 rejects partners' submitted imports and undoes imports after confirming; a partner sees their own."""
 import streamlit as st
 
-from pop_analytics import app
+from pop_analytics import app, queries
 
 app.require_page("history")
 app.header("history")
@@ -16,7 +16,7 @@ if outcome and outcome[0]:
 elif outcome:
     st.error(outcome[1], icon=":material/block:")
 
-imports = app.data("imports", by=None if reviewer else person.name)
+imports = app.data(queries.imports, by=None if reviewer else person.name)
 if imports.empty:
     app.empty("history.empty")
     st.stop()

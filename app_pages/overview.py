@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pop_analytics import app, charts, present
+from pop_analytics import app, charts, present, queries
 
 chosen = app.current_filters()
 app.header("overview", chosen)
@@ -14,7 +14,7 @@ if app.nothing_to_show(chosen):
 
 lang = app.lang()
 # today in the cache key: a year under way is compared with the same months of the year before
-result = app.data("overview", chosen, today=dt.date.today())
+result = app.data(queries.overview, chosen, today=dt.date.today())
 
 
 def delta_note(part: dict, partial: bool = False) -> str:
@@ -51,7 +51,7 @@ st.subheader(app.tr("overview.activities"))
 app.tiles(present.overview_tiles(result, lang)[4:])
 st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "
            + delta_note(result, partial=True))
-reported = app.data("reported_totals", chosen)
+reported = app.data(queries.reported_totals, chosen)
 if chosen.theme:
     st.caption(app.tr("overview.reported_by_theme"))
 elif not reported.empty:
@@ -59,9 +59,9 @@ elif not reported.empty:
     app.tiles(present.reported_tiles(reported, lang))
     st.caption(app.tr("overview.reported_note"))
 
-by_year = app.data("addressed_by_year", chosen)
-by_theme = app.data("status_by_theme", chosen)
-by_month = app.data("activities_by_month", chosen)
+by_year = app.data(queries.addressed_by_year, chosen)
+by_theme = app.data(queries.status_by_theme, chosen)
+by_month = app.data(queries.activities_by_month, chosen)
 left, right = st.columns(2)
 with left:
     app.chart(charts.addressed_trend, by_year, empty_key="tracker.no_priorities")

@@ -2,13 +2,13 @@
 with the monitoring's note and source, and the file and row each status came from."""
 import streamlit as st
 
-from pop_analytics import app
+from pop_analytics import app, queries
 
 chosen = app.current_filters()
 app.header("priority", chosen)
 if app.nothing_to_show(chosen):
     st.stop()
-choice = app.priority_choice(app.data("priorities", chosen, search=""))
+choice = app.priority_choice(app.data(queries.priorities, chosen, search=""))
 if choice is None:
     app.empty("tracker.no_priorities")
     st.stop()

@@ -1,14 +1,14 @@
 """Reports: the KPI summary of the view, as a PDF to forward or a workbook to work from."""
 import streamlit as st
 
-from pop_analytics import app
+from pop_analytics import app, queries
 
 chosen = app.current_filters()
 app.header("reports", chosen)
 if app.nothing_to_show(chosen):
     st.stop()
 
-as_of = app.data("data_as_of")
+as_of = app.data(queries.data_as_of)
 if as_of["submitted"]:
     st.warning(app.tr("report.includes_submitted", count=as_of["submitted"]), icon=":material/pending:")
 else:

@@ -1,14 +1,14 @@
 """Targets: the project's targets per objective (SO1–SO4) beside what was achieved, and the share reached."""
 import streamlit as st
 
-from pop_analytics import app, charts, reference, targets
+from pop_analytics import app, charts, queries, reference, targets
 
 chosen = app.current_filters()
 app.header("targets", chosen)
 st.caption(app.tr("targets.note"))
-progress = app.data("target_progress", chosen)
+progress = app.data(queries.target_progress, chosen)
 if progress.empty:
-    app.empty("targets.none" if app.data("years") else "empty.database")
+    app.empty("targets.none" if app.data(queries.years) else "empty.database")
     st.stop()
 
 lang = app.lang()
@@ -24,5 +24,6 @@ for objective in reference.objectives():
     app.table(shown[mine], f"targets_{objective.key}", ["target_indicator", "target_value", "achieved", "reached_pct",
                                                         "year", "municipality", "achieved_from"],
               widths={"target_indicator": app.settings.PHONE_LABEL_COLUMN_PX,
-                      **dict.fromkeys(("target_value", "achieved", "reached_pct"), app.settings.PHONE_NUMBER_COLUMN_PX)},
+                      **dict.fromkeys(("target_value", "achieved", "reached_pct"),
+                                      app.settings.PHONE_NUMBER_COLUMN_PX)},
               wrap=True)

@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pop_analytics import app, charts, present
+from pop_analytics import app, charts, present, queries
 
 chosen = app.current_filters()
 app.header("tracker", chosen)
@@ -11,8 +11,8 @@ if app.nothing_to_show(chosen):
     st.stop()
 
 lang = app.lang()
-cycles = app.data("overview", chosen, today=dt.date.today())["cycles"]
-matrix = app.data("status_matrix", chosen)
+cycles = app.data(queries.overview, chosen, today=dt.date.today())["cycles"]
+matrix = app.data(queries.status_matrix, chosen)
 st.subheader(app.tr("tracker.matrix"))
 st.caption(app.tr("tracker.matrix_help"))
 if len(cycles) > 1:
@@ -35,9 +35,9 @@ if not matrix.empty:
 st.subheader(app.tr("tracker.priorities"))
 search = st.text_input(app.tr("tracker.search"), key="search", bind="query-params",
                        placeholder=app.tr("tracker.search_placeholder"))
-priorities = app.data("priorities", chosen, search=search or "")
+priorities = app.data(queries.priorities, chosen, search=search or "")
 years = present.status_columns(priorities)
-st.caption(app.tr("tracker.count", count=present.number(len(priorities), lang)))
+st.caption(app.tr("tracker.count", count=len(priorities)))
 # The priority and its status first, sized to fit a phone; the title wraps rather than being cut.
 app.table(priorities, "priorities", ["title", "status", "municipality", "code", *years, "theme", "cycle"],
           empty_key="tracker.no_match", status_colours=True, widths={"title": app.settings.PHONE_TEXT_COLUMN_PX},

@@ -1,7 +1,7 @@
 """Upload: check a partner's sheet, show what was read and what to fix, store it on confirmation."""
 import streamlit as st
 
-from pop_analytics import app, matching, present
+from pop_analytics import app, matching, present, upload_view
 
 app.require_page("upload")
 app.header("upload")
@@ -57,14 +57,14 @@ if report.errors or report.warnings:
     st.caption(app.tr("upload.report_help"))
     app.table(present.problems(report.errors, report.warnings, lang), "validation_report", labelled=True)
 
-unknowns = present.unknown_values(report.errors)
+unknowns = upload_view.unknown_values(report.errors)
 if unknowns:
     st.subheader(app.tr("upload.choose_heading"))
     st.caption(app.tr("upload.choose_help"))
     with st.form(key="upload_choices", border=True):
         for unknown in unknowns:
             key = app.choice_key(unknown)
-            options = present.term_options(unknown.vocabulary)
+            options = upload_view.term_options(unknown.vocabulary)
             st.markdown(app.tr("upload.choose_value", **unknown.where(lang)))
             choice, remember = st.columns([3, 2], vertical_alignment="bottom")
             choice.selectbox(app.tr("upload.choose_term"), options, key=key,
@@ -76,13 +76,14 @@ if unknowns:
                               on_click=app.recheck_upload, args=(content, uploaded.name, unknowns))
 
 st.subheader(app.tr("upload.preview"))
-previews = present.batch_preview(report.batch, lang) if report.batch is not None else {}
+previews = upload_view.batch_preview(report.batch, lang) if report.batch is not None else {}
 if previews:
     for kind, frame in previews.items():
-        st.markdown(f"**{app.tr(f'kind.{kind}')}** · {app.tr('upload.rows', rows=present.rows_phrase(len(frame), lang))}")
+        rows = app.tr("upload.rows", rows=present.rows_phrase(len(frame), lang))
+        st.markdown(f"**{app.tr(f'kind.{kind}')}** · {rows}")
         st.dataframe(present.styled(frame.head(200), lang), hide_index=True, placeholder=present.DASH)
 else:
-    raw = present.read_preview(report.read)
+    raw = upload_view.read_preview(report.read)
     if not raw:
         app.empty("upload.nothing_read")
     for sheet, frame in raw:

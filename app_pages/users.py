@@ -2,7 +2,7 @@
 set a password, remove a user. Every change is in the audit log."""
 import streamlit as st
 
-from pop_analytics import app, reference
+from pop_analytics import app, queries, reference
 from pop_analytics.access import ROLES
 
 app.require_page("users")
@@ -16,7 +16,7 @@ if outcome:
 if app.viewer().how == "local":
     st.info(app.tr("users.local_first"), icon=":material/lock_open:")
 
-users = app.data("users")
+users = app.data(queries.users)
 if users.empty:
     app.empty("users.none")
 else:

@@ -18,36 +18,44 @@ from . import data, figures, report
 from .stats import Figure
 
 FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "report", "app", "cli", "two", "filters", "big")
-CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI object), report (the KPI report, demo and 1M rows), app (page reruns and "
-                "memory), cli (a CLI import seen by an open page), two (two app processes at once), filters "
+CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
+                "object), report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
+                "data, and memory), cli (a CLI "
+                "import seen by an open page), two (two app processes at once), filters "
                 "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
                 "Default: all")
 
 
+def parser() -> argparse.ArgumentParser:
+    """The options of `python -m benchmarks` (the README's commands are checked against it)."""
+    options = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    options.add_argument("--runs", type=int, default=5, help="timed runs of each import (default 5)")
+    options.add_argument("--baseline-runs", type=int, default=3,
+                         help="timed runs of the pandas+openpyxl read (default 3)")
+    options.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
+    options.add_argument("--report-runs", type=int, default=3, help="reports built per form and database (default 3)")
+    options.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
+    options.add_argument("--import-rounds", type=int, default=10,
+                         help="CLI imports seen by an open page (default 10)")
+    options.add_argument("--import-rows", type=int, default=200, help="rows of each of those files (default 200)")
+    options.add_argument("--concurrent-reruns", type=int, default=5,
+                         help="reruns per page in each of the two app processes (default 5)")
+    options.add_argument("--filter-changes", type=int, default=10,
+                         help="uncached filter changes per page (default 10, fewer past --filter-budget-s)")
+    options.add_argument("--filter-budget-s", type=float, default=30.0,
+                         help="stop a page's filter changes after this many seconds, 3 changes at least (default 30)")
+    options.add_argument("--big-kpi-runs", type=int, default=5,
+                         help="timed KPI calls per filter combination at 10M rows (default 5)")
+    options.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
+    options.add_argument("--skip", nargs="+", choices=FIGURES, metavar="KEY", default=[],
+                         help="measure all but these figures (e.g. --skip big)")
+    options.add_argument("--readme", action="store_true", help="also write benchmarks/README_SECTION.md")
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each import (default 5)")
-    parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the pandas+openpyxl read (default 3)")
-    parser.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
-    parser.add_argument("--report-runs", type=int, default=3, help="reports built per form and database (default 3)")
-    parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
-    parser.add_argument("--import-rounds", type=int, default=10,
-                        help="CLI imports seen by an open page (default 10)")
-    parser.add_argument("--import-rows", type=int, default=200, help="rows of each of those files (default 200)")
-    parser.add_argument("--concurrent-reruns", type=int, default=5,
-                        help="reruns per page in each of the two app processes (default 5)")
-    parser.add_argument("--filter-changes", type=int, default=10,
-                        help="uncached filter changes per page (default 10, fewer past --filter-budget-s)")
-    parser.add_argument("--filter-budget-s", type=float, default=30.0,
-                        help="stop a page's filter changes after this many seconds, 3 changes at least (default 30)")
-    parser.add_argument("--big-kpi-runs", type=int, default=5,
-                        help="timed KPI calls per filter combination at 10M rows (default 5)")
-    parser.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
-    parser.add_argument("--skip", nargs="+", choices=FIGURES, metavar="KEY", default=[],
-                        help="measure all but these figures (e.g. --skip big)")
-    parser.add_argument("--readme", action="store_true", help="also write benchmarks/README_SECTION.md")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     chosen = [key for key in args.only or FIGURES if key not in args.skip]
 
     started = time.perf_counter()
@@ -82,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.report_build(None, args.report_runs), *figures.report_build(paths["large_db"], args.report_runs))
     if "app" in chosen:
         show(*figures.app_process(paths["large_db"], args.reruns))
+        show(*figures.demo_pages(args.reruns))
     if "cli" in chosen:
         show(figures.cli_import_visible(paths["large_db"], args.import_rounds, args.import_rows))
     if "two" in chosen:

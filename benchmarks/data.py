@@ -243,7 +243,8 @@ def small_activities(path: Path, rows: int, round_number: int) -> int:
     """A small valid activities CSV for round round_number: one municipality and one calendar month
     of 2013–2015, which the generated data (2016–2025) never holds, and a different pair of
     municipality and month every round (the pair repeats only after lcm(36, 61) = 2,196 rounds),
-    so no round replaces another's rows and no file is a duplicate. Returns the events the file adds (what the Events tile must gain)."""
+    so no round replaces another's rows and no file is a duplicate. Returns the events the file adds
+    (what the Events tile must gain)."""
     names = municipality_names()
     month_index = round_number % 36
     year, month = 2013 + month_index // 12, 1 + month_index % 12
@@ -266,7 +267,8 @@ def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
 
     arrays = {}
     for name, values in _public(columns).items():
-        if values.dtype == object and len(values) and isinstance(next((v for v in values if v is not None), None), dt.date):
+        first = next((v for v in values if v is not None), None)
+        if values.dtype == object and len(values) and isinstance(first, dt.date):
             values = np.array([v.strftime("%d.%m.%Y") for v in values], dtype=object)
         arrays[name] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
     table = pa.table(arrays)

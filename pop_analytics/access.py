@@ -13,22 +13,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AccessDenied
-from .scope import DONOR_SIGHT, EVERYTHING, Sight
+from .scope import Sight
 
 ROLES = ("coordinator", "partner", "donor")
 
-# What each role may do. Reading approved aggregates is everyone's.
+# What each role may do; every rule about roles is asked here, by capability, never by role name.
+# all_municipalities: sees and stores every municipality's rows (a partner has municipalities of their own);
+# see_submitted: sees imports awaiting review (else approved ones only); see_notes: sees free-text notes;
+# review: approves or rejects imports (their own arrive approved) and may look at approved rows only, as
+# donors do; manage_users: the first user has it, and the last one who has it stays.
 ALLOWED: dict[str, frozenset[str]] = {
     "coordinator": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "undo", "review",
                               "save_mapping", "manage_users", "read_audit", "all_municipalities"}),
     "partner": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "save_mapping"}),
-    "donor": frozenset({"read"}),
+    "donor": frozenset({"read", "all_municipalities"}),
 }
 
 # The action a page needs: the router offers a page only to roles that may do it.
-PAGE_NEEDS = {"overview": "read", "tracker": "read", "priority": "read", "participation": "read", "municipality": "read",
-              "targets": "read", "reports": "read", "quality": "read", "upload": "upload", "history": "history", "users": "manage_users",
-              "audit": "read_audit"}
+PAGE_NEEDS = {"overview": "read", "tracker": "read", "priority": "read", "participation": "read",
+              "municipality": "read", "targets": "read", "reports": "read", "quality": "read", "upload": "upload",
+              "history": "history", "users": "manage_users", "audit": "read_audit"}
+
+
+def may(role: str, action: str) -> bool:
+    """Whether a role may do an action: for a role not yet a Viewer (a user being added or removed)."""
+    return action in ALLOWED.get(role, frozenset())
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Viewer:
     how: str = "signed_in"  # signed_in, local, public or cli
 
     def may(self, action: str) -> bool:
-        return action in ALLOWED.get(self.role, frozenset())
+        return may(self.role, action)
 
     def may_open(self, page: str) -> bool:
         return self.may(PAGE_NEEDS.get(page, "manage_users"))
@@ -52,18 +61,23 @@ class Viewer:
         return self.municipalities is None or municipality in self.municipalities
 
     def sight(self, include_submitted: bool = True) -> Sight:
-        """The rows this viewer's pages, downloads and commands count."""
-        if not self.may("see_submitted"):
-            return DONOR_SIGHT
-        approved_only = not include_submitted and self.role == "coordinator"
-        if self.municipalities is None and not approved_only:
-            return EVERYTHING
-        return Sight(approved_only=approved_only, municipalities=self.municipalities)
+        """The rows this viewer's pages, downloads and commands count: a reviewer may choose to see
+        approved imports only, as donors do."""
+        approved_only = not self.may("see_submitted") or (not include_submitted and self.may("review"))
+        return Sight(approved_only=approved_only, municipalities=self.municipalities, notes=self.may("see_notes"))
 
     @property
     def review(self) -> str:
-        """How this viewer's import arrives: a coordinator's is approved at once, a partner's waits."""
-        return "approved" if self.role == "coordinator" else "submitted"
+        """How this viewer's import arrives: a reviewer's is approved at once, anyone else's waits."""
+        return "approved" if self.may("review") else "submitted"
+
+
+def user_viewer(user: Mapping[str, Any], address: str | None = None, how: str = "signed_in") -> Viewer:
+    """The viewer acting as a stored user (a row of store.user or store.session): their name, their
+    role, and their municipalities unless the role covers all of them."""
+    role = user["role"]
+    municipalities = None if may(role, "all_municipalities") else tuple(user["municipalities"])
+    return Viewer(name=user["name"], role=role, municipalities=municipalities, address=address, how=how)
 
 
 def require(viewer: Viewer, action: str) -> None:
@@ -83,9 +97,7 @@ def cli_viewer(user: Mapping[str, Any] | None = None) -> Viewer:
     the system user stays on record as where the action came from (the audit log's address)."""
     if user is None:
         return Viewer(name=_os_user(), role="coordinator", how="cli")
-    municipalities = tuple(user["municipalities"]) if user["role"] == "partner" else None
-    return Viewer(name=user["name"], role=user["role"], municipalities=municipalities, address=f"cli:{_os_user()}",
-                  how="cli")
+    return user_viewer(user, address=f"cli:{_os_user()}", how="cli")
 
 
 def public_viewer(address: str | None = None) -> Viewer:

@@ -21,7 +21,7 @@ import argon2
 import pandas as pd
 
 from . import settings, store
-from .access import ROLES, Viewer, require
+from .access import ROLES, Viewer, may, require, user_viewer
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused, UnknownFilterValue, UserRefused
 from .filters import resolve_municipality
@@ -54,7 +54,7 @@ def check_password(password: str) -> str:
 def _municipalities(role: str, given: list[str]) -> list[str]:
     if role not in ROLES:
         raise UserRefused("bad_role", role=role, allowed=", ".join(ROLES))
-    if role != "partner":
+    if may(role, "all_municipalities"):
         if given:
             raise UserRefused("municipality_not_partner", role=role)
         return []
@@ -80,7 +80,7 @@ def add(db: Database, name: str, role: str, municipalities: list[str], password:
     with db.writing(data=False) as con:
         if store.user(con, name) is not None:
             raise UserRefused("exists", name=name)
-        if role != "coordinator" and store.user_count(con) == 0:
+        if not may(role, "manage_users") and store.user_count(con) == 0:
             raise UserRefused("first_is_coordinator")  # else nobody could manage users from the dashboard
         store.put_user(con, name, role, keys, hashed, by.name, by.address)
     return name
@@ -98,15 +98,15 @@ def change_password(db: Database, name: str, password: str, by: Viewer) -> None:
 
 
 def remove(db: Database, name: str, by: Viewer) -> None:
-    """A user goes; every session of theirs ends. The last coordinator stays, so that someone can
-    still manage the others."""
+    """A user goes; every session of theirs ends. The last one who may manage users stays, so that
+    someone can still manage the others."""
     require(by, "manage_users")
     with db.writing(data=False) as con:
         found = store.user(con, name)
         if found is None:
             raise UserRefused("unknown", name=name)
-        coordinators = store.users(con).query("role == 'coordinator'")
-        if found["role"] == "coordinator" and len(coordinators) == 1:
+        managers = [role for role in store.users(con)["role"] if may(role, "manage_users")]
+        if may(found["role"], "manage_users") and len(managers) == 1:
             raise UserRefused("last_coordinator", name=name)
         store.delete_user(con, name, by.name, by.address)
 
@@ -114,11 +114,6 @@ def remove(db: Database, name: str, by: Viewer) -> None:
 def listed(db: Database) -> pd.DataFrame:
     with db.reading() as con:
         return store.users(con)
-
-
-def any_users(db: Database) -> bool:
-    with db.reading() as con:
-        return store.user_count(con) > 0
 
 
 # ── signing in ───────────────────────────────────────────────────────────────────────────────
@@ -263,8 +258,7 @@ def session_viewer(found: dict | None, hashed: str, address: str | None, now: dt
             now - found["started_at"] > dt.timedelta(hours=settings.SESSION_MAX_HOURS):
         return None
     _seen(hashed, now)
-    municipalities = tuple(found["municipalities"]) if found["role"] == "partner" else None
-    return Viewer(name=found["name"], role=found["role"], municipalities=municipalities, address=address)
+    return user_viewer(found, address)
 
 
 def expired(db: Database, token: str, address: str | None) -> None:

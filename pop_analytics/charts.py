@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import math
 import textwrap
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -27,34 +29,20 @@ GENDER_COLOURS = {"women": "#8e44ad", "men": "#2e86c1", "unsplit": "#b3b3b3"}
 SERIES_COLOURS = ("#1f4e79", "#9e9e9e")
 ACCENT = "#1f4e79"
 
-# The names of days and months and the currency; decimal and thousands separators and the date
-# formats come from pop_analytics.formats, the one place that defines them for tiles, tables and charts.
-_CALENDARS = {
-    "sq": {"currency": ["", "\u00a0L"], "periods": ["PD", "MD"],
-           "days": ["e diel", "e hënë", "e martë", "e mërkurë", "e enjte", "e premte", "e shtunë"],
-           "shortDays": ["Die", "Hën", "Mar", "Mër", "Enj", "Pre", "Sht"],
-           "months": ["janar", "shkurt", "mars", "prill", "maj", "qershor", "korrik", "gusht", "shtator", "tetor",
-                      "nëntor", "dhjetor"],
-           "shortMonths": ["jan", "shk", "mar", "pri", "maj", "qer", "korr", "gush", "sht", "tet", "nën", "dhj"]},
-    "en": {"currency": ["$", ""], "periods": ["AM", "PM"],
-           "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-           "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-           "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                      "October", "November", "December"],
-           "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]},
-}
+# The currency; the names of days, months and day periods are CLDR's (Babel), and the decimal and
+# thousands separators and the date formats come from pop_analytics.formats, the one place that
+# defines them for tiles, tables and charts.
+_CURRENCIES = {"sq": ["", "\u00a0L"], "en": ["$", ""]}
 
 
 def _locale(lang: str) -> alt.Locale:
     """The chart's d3 locale, built from formats.of(lang): the same separators and dates as the tables."""
     written = formats.of(lang)
-    calendar = _CALENDARS.get(lang, _CALENDARS["en"])
+    lang = lang if lang in _CURRENCIES else "en"
     return alt.Locale(
         number={"decimal": written.decimal, "thousands": written.thousands, "grouping": [3],
-                "currency": calendar["currency"]},
-        time={"dateTime": written.moment, "date": written.date, "time": "%H:%M:%S", "periods": calendar["periods"],
-              "days": calendar["days"], "shortDays": calendar["shortDays"], "months": calendar["months"],
-              "shortMonths": calendar["shortMonths"]})
+                "currency": _CURRENCIES[lang]},
+        time={"dateTime": written.moment, "date": written.date, "time": "%H:%M:%S", **formats.calendar_names(lang)})
 
 
 _LOCALES = {lang: _locale(lang) for lang in formats.FORMATS}
@@ -73,7 +61,7 @@ _TITLE_CHARS = 40
 _FEW_COUNTS = 10
 
 
-def _count_axis(largest: float | None = None, **options) -> alt.Axis:
+def _count_axis(largest: float | None = None, **options: Any) -> alt.Axis:
     """A count axis: whole numbers only (largest: the longest bar's value), its last label flush
     with the end of the axis (never cut)."""
     if largest is not None and not pd.isna(largest) and largest <= _FEW_COUNTS:
@@ -81,12 +69,12 @@ def _count_axis(largest: float | None = None, **options) -> alt.Axis:
     return alt.Axis(tickMinStep=1, format=",d", labelFlush=True, labelOverlap=True, **options)
 
 
-def _legend(columns: int, **options) -> alt.Legend:
+def _legend(columns: int, **options: Any) -> alt.Legend:
     """A legend below the chart, in `columns` columns so that it wraps on a phone, labels never cut."""
     return alt.Legend(orient="bottom", columns=columns, labelLimit=0, titleLimit=0, **options)
 
 
-def _category_axis(labels, **options) -> alt.Axis:
+def _category_axis(labels: Iterable[str], **options: Any) -> alt.Axis:
     """An axis of category labels: a long one on two lines, each line at most LABEL_LIMIT pixels
     (the chart's tooltip gives the full text)."""
     lines = {label: textwrap.wrap(label, _LINE_CHARS, max_lines=2, placeholder="…")
@@ -95,20 +83,20 @@ def _category_axis(labels, **options) -> alt.Axis:
     return alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=expression, labelOverlap=False, **options)
 
 
-def _title(text: str, **options) -> alt.Title:
+def _title(text: str, **options: Any) -> alt.Title:
     """A title on as many lines as it needs, from the chart's left edge, never cut short."""
     lines = textwrap.wrap(text, _TITLE_CHARS)
     return alt.Title(lines if len(lines) > 1 else text, frame="bounds", limit=0, **options)
 
 
-def _finish(chart, lang: str, title_key: str, **title_params):
+def _finish(chart: Any, lang: str, title_key: str, **title_params: object) -> Any:
     titled = chart.properties(title=_title(t(title_key, lang, **title_params)))
     if not isinstance(chart, (alt.VConcatChart, alt.HConcatChart, alt.ConcatChart)):
         titled = titled.properties(autosize=_FIT_WIDTH)  # a concatenation: Streamlit sets each part's width
     return titled.configure(locale=_LOCALES.get(lang, _LOCALES["en"]))
 
 
-def for_export(chart, lines: list[str]):
+def for_export(chart: Any, lines: list[str]) -> Any:
     """The chart as it leaves the page (a saved PNG, a report): the filters and the source under its title."""
     title = chart.title if isinstance(chart.title, alt.Title) else alt.Title(str(chart.title))
     subtitle = [wrapped for line in lines for wrapped in textwrap.wrap(line, _TITLE_CHARS + 10)]
@@ -120,7 +108,7 @@ def for_export(chart, lines: list[str]):
 EXPORT_WIDTH = 640
 
 
-def png(chart) -> bytes:
+def png(chart: Any) -> bytes:
     """The chart as a PNG, drawn offline by vl-convert (no browser, no outside request)."""
     import vl_convert  # loads a JavaScript engine: only when a chart is saved
 
@@ -136,13 +124,13 @@ _EXPORT_NAMES = {"addressed_trend": "addressed_by_year", "status_matrix": "statu
                  "by_municipality": "activities_by_municipality", "women_share": "women_share_by_year"}
 
 
-def export_name(make, *args) -> str:
+def export_name(make: Callable[..., object], *args: str) -> str:
     """The name a chart function's saved image goes by (addressed_trend → addressed_by_year)."""
     name = getattr(make, "__name__", "chart")
     return _EXPORT_NAMES.get(name, name).format(measure=args[0] if args else "events")
 
 
-def _labels(vocabulary: str, keys, lang: str) -> list[str]:
+def _labels(vocabulary: str, keys: Iterable[str], lang: str) -> list[str]:
     return [reference.term_label(vocabulary, k, lang) for k in keys]
 
 
@@ -389,7 +377,8 @@ def target_progress(table: pd.DataFrame, lang: str) -> alt.Chart:
     order = list(dict.fromkeys(labels))
     y = alt.Y("target_label:N", title=None, sort=order, axis=_category_axis(order))
     tooltip = [alt.Tooltip("indicator_label:N", title=_col("target_indicator", lang)),
-               alt.Tooltip("year:O", title=_col("year", lang)), alt.Tooltip("place:N", title=_col("municipality", lang)),
+               alt.Tooltip("year:O", title=_col("year", lang)),
+               alt.Tooltip("place:N", title=_col("municipality", lang)),
                alt.Tooltip("target:Q", title=_col("target_value", lang), format=","),
                alt.Tooltip("achieved:Q", title=_col("achieved", lang), format=","),
                alt.Tooltip("reached_pct:Q", title=_col("reached_pct", lang), format=".1f")]

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Self
+from typing import BinaryIO, Self
 
 import duckdb
 import pyarrow as pa
@@ -242,7 +242,7 @@ def _cut_off(path: Path) -> bool:
         return False  # a file that cannot be opened is for DuckDB to name
 
 
-def _lacks_blocks(file) -> bool:
+def _lacks_blocks(file: BinaryIO) -> bool:
     try:
         head = file.read(_HEADERS_BYTES)
         size = os.fstat(file.fileno()).st_size
@@ -265,7 +265,7 @@ def _lacks_blocks(file) -> bool:
         return True  # a list of free blocks that cannot be read is damage too
 
 
-def _free_blocks(file, pointer: int, block_size: int, on_disk: int, counted: int) -> set[int]:
+def _free_blocks(file: BinaryIO, pointer: int, block_size: int, on_disk: int, counted: int) -> set[int]:
     """The blocks on a DuckDB file's list of free blocks (a count, then that many block numbers)."""
     part_size = (block_size - _BLOCK_HEADER_BYTES) // _METADATA_PARTS // 8 * 8
     data = b""

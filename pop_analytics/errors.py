@@ -1,6 +1,7 @@
 """The package's own exceptions. Only pages and the CLI turn them into messages."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -10,18 +11,19 @@ class PopError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a partner's file, located as Excel shows it, in both languages."""
+    """One thing wrong in a partner's file, located as Excel shows it: a message code and its
+    parameters, written in the reader's language only when it is shown (message(lang))."""
 
     code: str
     sheet: str
     row: int | None
     column: str
     value: str
-    message_sq: str
-    message_en: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)  # see worded() for their forms
     vocabulary: str = ""  # for a value not read: the vocabulary it belongs in
     choices: tuple[str, ...] = ()  # and the terms to offer, best first
     unread: str = ""  # and the part of the value not read (one theme of several in a cell)
+    written: Mapping[str, str] = field(default_factory=dict, hash=False)  # sentences an older release stored
 
     def as_dict(self, lang: str = "en") -> dict:
         return {
@@ -29,7 +31,7 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
-            "message": self.message_en if lang == "en" else self.message_sq,
+            "message": self.message(lang),
             "message_sq": self.message_sq,
             "message_en": self.message_en,
             "code": self.code,
@@ -38,7 +40,41 @@ class Problem:
         }
 
     def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_sq
+        lang = "en" if lang == "en" else "sq"
+        if self.written:
+            return self.written[lang]
+        from .i18n import catalogue, t  # the catalogue reads files; errors stays importable on its own
+        params = {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
+                  **{name: worded(value, lang) for name, value in self.params.items()}}
+        key = f"problem.{self.code}" if f"problem.{self.code}" in catalogue(lang) else f"warning.{self.code}"
+        text = t(key, lang, **params)
+        if params.get("suggestion"):
+            text += " " + t("problem.did_you_mean", lang, suggestion=params["suggestion"])
+        return text
+
+    @property
+    def message_sq(self) -> str:
+        return self.message("sq")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
+
+def worded(value: object, lang: str) -> object:
+    """A problem's parameter as lang writes it. Parameters stay JSON: a mapping by language
+    ({"sq": …, "en": …}, a term's labels), a catalogue sentence ({"key": …, its own params}), or a
+    number ({"number": 1157.5, "decimals": 1}, written as formats.number writes it); anything else is
+    as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    if "key" in value:
+        from .i18n import t
+        return t(str(value["key"]), lang, **{k: worded(v, lang) for k, v in value.items() if k != "key"})
+    if "number" in value:
+        from .formats import number
+        return number(float(str(value["number"])), lang, int(str(value.get("decimals", 0))))
+    return value.get(lang, "")
 
 
 @dataclass
@@ -85,6 +121,11 @@ class DatabaseProblem(PopError):
 
     reason = "unreadable"
 
+    def __init_subclass__(cls, reason: str = "", **kwargs: object) -> None:
+        """class DatabaseMissing(DatabaseProblem, reason="missing"): a kind of problem is its sentence."""
+        super().__init_subclass__(**kwargs)
+        cls.reason = reason or cls.reason
+
     def __init__(self, name: str, **params: object):
         self.name, self.params = name, params
         super().__init__(self.message("en"))
@@ -102,52 +143,36 @@ class DatabaseBusy(DatabaseProblem):
         super().__init__(name)
 
 
-class DatabaseMissing(DatabaseProblem):
+class DatabaseMissing(DatabaseProblem, reason="missing"):
     """No database file at the path (reads never create one)."""
 
-    reason = "missing"
 
-
-class DatabaseUnreadable(DatabaseProblem):
+class DatabaseUnreadable(DatabaseProblem, reason="unreadable"):
     """The path is a directory, not a DuckDB database, or a damaged one."""
 
-    reason = "unreadable"
 
-
-class DatabaseReadOnly(DatabaseProblem):
+class DatabaseReadOnly(DatabaseProblem, reason="read_only"):
     """A write was asked of a file, folder or mount that cannot be written."""
 
-    reason = "read_only"
 
-
-class DatabaseFull(DatabaseProblem):
+class DatabaseFull(DatabaseProblem, reason="disk_full"):
     """The disk filled up during a write; the transaction was rolled back."""
 
-    reason = "disk_full"
 
-
-class DatabaseTooNew(DatabaseProblem):
+class DatabaseTooNew(DatabaseProblem, reason="too_new"):
     """The file was written by a newer release; nothing is read from or written to it."""
 
-    reason = "too_new"
 
-
-class DatabaseOutdated(DatabaseProblem):
+class DatabaseOutdated(DatabaseProblem, reason="outdated"):
     """The file's schema is older than the code's; a read cannot migrate it."""
 
-    reason = "outdated"
 
-
-class BackupMissing(DatabaseMissing):
+class BackupMissing(DatabaseMissing, reason="backup_missing"):
     """restore was given a path where no file is."""
 
-    reason = "backup_missing"
 
-
-class BackupNotAFile(DatabaseProblem):
+class BackupNotAFile(DatabaseProblem, reason="backup_not_a_file"):
     """restore was given a folder (or a device) instead of a backup file."""
-
-    reason = "backup_not_a_file"
 
 
 class LockUnusable(DatabaseProblem):
@@ -168,10 +193,8 @@ class OutputIsDatabase(DatabaseProblem):
         super().__init__(name, out=out, file=file)
 
 
-class MigrationFailed(DatabaseProblem):
+class MigrationFailed(DatabaseProblem, reason="migration_failed"):
     """A migration step failed and was rolled back; the file stays at the version before it."""
-
-    reason = "migration_failed"
 
 
 class Refusal(PopError):

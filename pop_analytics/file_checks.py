@@ -14,7 +14,7 @@ from typing import Any
 
 from . import settings
 from .errors import FileRefused
-from .messages import localized, problem
+from .messages import phrase, problem
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .xls, and encrypted Office files
 ZIP_MAGIC = b"PK\x03\x04"
@@ -85,7 +85,7 @@ def check_archive(data: bytes, file_name: str) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise refuse("unreadable_file", file_name, detail=_detail(error)) from None
+        raise refuse("unreadable_file", file_name, detail=error_detail(error)) from None
     if len(members) > settings.MAX_ARCHIVE_MEMBERS:
         raise refuse("archive_too_large", file_name, limit=settings.MAX_UNCOMPRESSED_BYTES // 2**20)
     declared = sum(m.file_size for m in members)
@@ -116,7 +116,7 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, 
                         raise refuse("xml_declarations", file_name)
     # RuntimeError covers an encrypted member and an unsupported compression method (NotImplemented…)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as error:
-        raise refuse("unreadable_file", file_name, detail=_detail(error)) from None
+        raise refuse("unreadable_file", file_name, detail=error_detail(error)) from None
     return size
 
 
@@ -151,12 +151,11 @@ def _xml_encoding(first: bytes, file_name: str) -> str | None:
     declared = _DECLARED_ENCODING.match(first)
     if declared is None or _ASCII_ENCODINGS.fullmatch(declared.group(1).decode("ascii", "replace").strip()):
         return None
-    raise refuse("unreadable_file", file_name, detail=localized(
-        f"kodim XML që Excel nuk e përdor: {declared.group(1).decode('ascii', 'replace')[:40]}",
-        f"an XML encoding Excel does not use: {declared.group(1).decode('ascii', 'replace')[:40]}"))
+    raise refuse("unreadable_file", file_name, detail=phrase(
+        "problem.detail.xml_encoding", encoding=declared.group(1).decode("ascii", "replace")[:40]))
 
 
-def _detail(error: BaseException) -> str:
+def error_detail(error: BaseException) -> str:
     """An error's own words, cut short, and never a path of this machine."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return re.sub(r"(/[^\s'\"]+)+", "…", text)[:160]

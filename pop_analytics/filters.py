@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from . import matching, normalise
 from .errors import UnknownFilterValue
 from .normalise import InvalidValue
+
+# A filter as typed or linked: one value, several, or comma-separated ones.
+RawValues: TypeAlias = Iterable[object] | str | int | None
 
 
 @dataclass(frozen=True)
@@ -21,16 +25,11 @@ class Filters:
         return {"municipality": list(self.municipality), "year": list(self.year), "theme": list(self.theme),
                 "cycle": self.cycle}
 
-    def params(self) -> dict:
-        """Bound parameters for the KPI SQL: lists are empty when a filter is off."""
-        return {"municipalities": list(self.municipality), "years": list(self.year), "themes": list(self.theme),
-                "cycle": self.cycle}
-
-    def but(self, **changes) -> Filters:
+    def but(self, **changes: object) -> Filters:
         return Filters(**{**self.__dict__, **changes})
 
 
-def split_values(values: Iterable[object] | str | int | None) -> list[str]:
+def split_values(values: RawValues) -> list[str]:
     """Repeatable and comma-separated values: ['Tiranë,Durrës', 'Fier'] → three values."""
     if values is None:
         return []
@@ -98,7 +97,8 @@ def _unique(values: Iterable) -> tuple:
     return tuple(dict.fromkeys(values))
 
 
-def resolve(municipality=None, year=None, theme=None, cycle=None) -> Filters:
+def resolve(municipality: RawValues = None, year: RawValues = None, theme: RawValues = None,
+            cycle: str | None = None) -> Filters:
     """Raw filter values (any spelling, repeatable, comma-separated) → Filters; raises UnknownFilterValue."""
     return Filters(
         municipality=_unique(resolve_municipality(v) for v in split_values(municipality)),
@@ -108,13 +108,14 @@ def resolve(municipality=None, year=None, theme=None, cycle=None) -> Filters:
     )
 
 
-def resolve_lenient(municipality=None, year=None, theme=None, cycle=None) -> tuple[Filters, list[UnknownFilterValue]]:
+def resolve_lenient(municipality: RawValues = None, year: RawValues = None, theme: RawValues = None,
+                    cycle: RawValues = None) -> tuple[Filters, list[UnknownFilterValue]]:
     """Like resolve, but a value that cannot be placed is left out and returned with the reason,
     so that a link with one bad value still shows the rest of its view."""
     rejected: list[UnknownFilterValue] = []
 
-    def keep(resolver, values) -> list:
-        kept = []
+    def keep(resolver: Callable[[str], object], values: Iterable[str]) -> list:
+        kept: list = []
         for value in values:
             try:
                 result = resolver(value)

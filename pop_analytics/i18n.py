@@ -1,9 +1,16 @@
-"""Text catalogues: every string a person sees comes from data/i18n/<lang>.json."""
+"""Text catalogues: every string a person sees comes from data/i18n/<lang>.json.
+
+A sentence about a number of things has a key per CLDR plural category beside its usual one:
+'count.rows.one' and 'count.rows.other', or 'tracker.count' with 'tracker.count.one' for one."""
 from __future__ import annotations
 
 import json
+import numbers
 from functools import cache
 
+from babel import Locale
+
+from . import formats
 from .settings import CATALOGUE_DIR, LANGUAGES
 
 
@@ -13,24 +20,33 @@ def catalogue(lang: str) -> dict[str, str]:
         return json.load(handle)
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 def t(key: str, lang: str = "sq", **params: object) -> str:
-    """The text for key in lang, with {params} filled in. A missing key shows itself, loudly."""
+    """The text for key in lang, with {params} filled in. A missing key shows itself, loudly.
+
+    A count (count=1157, a whole number) chooses the sentence for its plural category (key.one,
+    key.other, falling back to key) and is written as the language groups digits ('1 157'). A count
+    already written out as text is refused: its category would have to be guessed back from digits."""
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
-    template = catalogue(lang).get(key)
-    if _counted(params) == 1:  # '1 row', '1 rresht': a key may have its own sentence for one
-        template = catalogue(lang).get(f"{key}.one", template)
+    texts = catalogue(lang)
+    template = texts.get(key)
+    if "count" in params:
+        count = _whole(params["count"])
+        template = texts.get(f"{key}.{_locale(lang).plural_form(abs(count))}", template)
+        params["count"] = formats.number(count, lang)
     if template is None:
         return f"⟦{key}⟧"
     return template.format(**params) if params else template
 
 
-def _counted(params: dict[str, object]) -> int | None:
-    """The count a sentence is about (its 'count' parameter, a number or a number as written)."""
-    count = params.get("count")
-    if isinstance(count, int):
-        return count
-    digits = str(count).replace("\u00a0", "").replace(",", "").strip() if count is not None else ""
-    return int(digits) if digits.isdigit() else None
+def _whole(count: object) -> int:
+    if isinstance(count, numbers.Integral) and not isinstance(count, bool):
+        return int(count)
+    raise TypeError(f"count must be a whole number, not {count!r}: pass the number, t writes it")
 
 
 def preferred(tags: list[str]) -> str:

@@ -6,17 +6,17 @@ import hashlib
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from . import aliases, formats, reading, review, store, validate
+from . import aliases, reading, review, store, validate
 from .access import Viewer, require
 from .database import Database
 from .errors import FileRefused, Problem
-from .i18n import t
 from .matching import NO_MAPPINGS, Mappings
-from .messages import ProblemLog, localized, problem
+from .messages import ProblemLog, counted, phrase, problem
 from .settings import MAX_FILE_BYTES
 
 
@@ -56,10 +56,8 @@ def _replacement_warnings(replaced: dict[str, list[tuple[int, str, int]]]) -> li
     warnings = []
     for table, rows in replaced.items():
         for import_id, file_name, count in rows:
-            what = localized(*(t(f"count.replaced.{table}", lang, count=formats.number(count, lang))
-                               for lang in ("sq", "en")))
-            warnings.append(problem("replaces", sheet="", count=count, what=what, import_id=import_id,
-                                    file=file_name))
+            what = phrase(f"count.replaced.{table}", count=count)
+            warnings.append(problem("replaces", sheet="", count=count, what=what, import_id=import_id, file=file_name))
     return warnings
 
 
@@ -94,7 +92,8 @@ def recheck(report: ImportReport, mappings: Mappings, today: dt.date | None = No
     if outside:
         checked.errors, checked.warnings = outside, batch.warnings
         return checked
-    checked.batch, checked.kind, checked.rows, checked.warnings = batch, "+".join(batch.kinds), batch.rows, batch.warnings
+    checked.batch, checked.kind = batch, "+".join(batch.kinds)
+    checked.rows, checked.warnings = batch.rows, batch.warnings
     checked.status = "valid"
     return checked
 
@@ -120,7 +119,8 @@ def not_theirs(batch: validate.Batch, by: Viewer | None) -> list[Problem]:
 
 
 def _too_large(file_name: str, size: int, limit: int) -> Problem:
-    return problem("file_too_large", sheet="", value=file_name, size=f"{size / 2**20:.1f}", limit=limit // 2**20)
+    return problem("file_too_large", sheet="", value=file_name, size=counted(size / 2**20, decimals=1),
+                   limit=limit // 2**20)
 
 
 def _before_checking(target: Database | duckdb.DuckDBPyConnection, sha256: str) -> tuple[int | None, Mappings]:
@@ -213,7 +213,7 @@ def import_bytes(target: Database | duckdb.DuckDBPyConnection, data: bytes, file
         return _store(con, report, who, by, mode)
 
 
-def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportReport:
+def import_path(target: Database | duckdb.DuckDBPyConnection, path: str | Path, **options: Any) -> ImportReport:
     """Import a file from disk: only a regular file, and never more of it than the limit (a pipe
     or a device such as /dev/zero would otherwise be read without end)."""
     path = Path(path)

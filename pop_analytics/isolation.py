@@ -9,19 +9,53 @@ held by the app's other threads is inherited.
 """
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import resource
 from collections.abc import Callable
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from typing import Any
 
 from . import settings
 from .errors import FileRefused
-from .file_checks import _detail, refuse
+from .file_checks import error_detail, refuse
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["pop_analytics.reading"])
+
+
+class _Launch(popen_forkserver.Popen):
+    """The fork server's launch without the parent's __main__. multiprocessing has each child import
+    the parent's main script again; in the dashboard that is the page script (Streamlit installs it
+    as __main__ for every run), so every parse ran dashboard.py in the child first: seconds per
+    upload, and app code in a process meant to hold only the reader. (The launch of CPython 3.11's
+    popen_forkserver, with the main module left out of what the child prepares.)"""
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]  # untyped
+        parent_w = os.dup(w)  # the child's sign that this parent is alive
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))  # type: ignore[attr-defined]
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Child(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> _Launch:
+        return _Launch(process_obj)
 
 
 def _address_space() -> int:
@@ -46,7 +80,7 @@ def _child(end: Connection, function: Callable[..., Any], args: tuple, memory: i
     except MemoryError:
         outcome = ("memory", None)
     except BaseException as error:  # noqa: BLE001 - a panic from native code is a BaseException too
-        outcome = ("error", _detail(error))
+        outcome = ("error", error_detail(error))
     try:
         end.send(outcome)
     except MemoryError:
@@ -58,7 +92,7 @@ def run(function: Callable[..., Any], *args: Any, file_name: str) -> Any:
     """function(*args) in a child process within settings.READ_MEMORY_BYTES and
     settings.READ_SECONDS; its FileRefused is raised here, any other end is a refusal."""
     receive, send = _CONTEXT.Pipe(duplex=False)
-    child = _CONTEXT.Process(target=_child, args=(send, function, args, settings.READ_MEMORY_BYTES), daemon=True)
+    child = _Child(target=_child, args=(send, function, args, settings.READ_MEMORY_BYTES), daemon=True)
     child.start()
     send.close()
     try:

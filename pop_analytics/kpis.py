@@ -1,4 +1,5 @@
-"""The KPIs in DOMAIN.md, as SQL over current rows. Values are always bound, never formatted in."""
+"""The KPIs of the README (› KPI definitions), as SQL over current rows. Values are always bound, never
+formatted in."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,31 +13,32 @@ from .text import fold
 
 STATUSES = ("fully", "partially", "not_addressed")
 
-# Each priority's latest observation within the filters, counted per municipality. {where} holds
-# only the filters that are set (scope.where).
-PRIORITIES_BY_MUNICIPALITY_SQL = """
-WITH latest AS (
-  SELECT s.municipality, s.status
-  FROM current_priority_status s
-  JOIN current_priorities p USING (cycle, municipality, code)
-  WHERE true{where}
-  QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1
-)
-SELECT municipality, count(*) AS total,
+# How many priorities, and how many at each status (of rows with a status column).
+STATUS_COUNTS_SQL = """count(*) AS total,
        count(*) FILTER (WHERE status = 'fully') AS fully,
        count(*) FILTER (WHERE status = 'partially') AS partially,
-       count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed
-FROM latest GROUP BY municipality
+       count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed"""
+
+
+def split_sum(column: str, sql_type: str) -> str:
+    """SQL: the sum of column (women or men) over the activity rows that give both women and men, the
+    only rows the women's share counts (a row without the split says nothing of it)."""
+    return f"CAST(coalesce(sum({column}) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS {sql_type})"
+
+
+# Each priority's latest observation within the filters (scope.latest_status), counted per municipality.
+PRIORITIES_BY_MUNICIPALITY_SQL = f"""
+SELECT municipality, {STATUS_COUNTS_SQL}
+FROM ({{latest}}) GROUP BY municipality
 """
 
-ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = """
+ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = f"""
 SELECT municipality, type,
        sum(events) AS events, coalesce(sum(participants), 0) AS participants,
        coalesce(sum(women), 0) AS women, coalesce(sum(men), 0) AS men, coalesce(sum(youth), 0) AS youth,
-       coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS split_women,
-       coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS split_men
+       {split_sum("women", "BIGINT")} AS split_women, {split_sum("men", "BIGINT")} AS split_men
 FROM current_activities
-WHERE true{where}
+WHERE true{{where}}
 GROUP BY municipality, type
 """
 
@@ -44,6 +46,18 @@ GROUP BY municipality, type
 def percent(part: float, whole: float) -> float | None:
     """Share with one decimal, None when nothing is counted."""
     return round(100.0 * part / whole, 1) if whole else None
+
+
+def women_share(women: float, men: float) -> float | None:
+    """The women's share in percent of the participants counted with the split (split_sum),
+    unrounded; None when there is none."""
+    return 100.0 * women / (women + men) if women + men else None
+
+
+def women_pct(women: float, men: float) -> float | None:
+    """women_share with one decimal, as the KPI object and every page show it."""
+    share = women_share(women, men)
+    return None if share is None else round(share, 1)
 
 
 def rounded(share: Fraction | None) -> float | None:
@@ -87,7 +101,7 @@ def activity_totals(found: list[dict]) -> dict:
     totals: dict[str, int | float | None] = {k: int(sum(r[k] for r in found)) for k in keys}
     split_women = sum(r["split_women"] for r in found)
     split_men = sum(r["split_men"] for r in found)
-    totals["women_pct"] = percent(split_women, split_women + split_men)
+    totals["women_pct"] = women_pct(split_women, split_men)
     return totals
 
 
@@ -127,7 +141,8 @@ def by_cycle(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
 
 def priorities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
     """Per municipality: priorities at each latest status within the filters (the counts behind the shares)."""
-    return _kpi_query(con, PRIORITIES_BY_MUNICIPALITY_SQL, scope.where(filters, scope.PRIORITY_COLUMNS))
+    sql, params = scope.latest_status(filters)
+    return rows(con, PRIORITIES_BY_MUNICIPALITY_SQL.format(latest=sql), params)
 
 
 def _activity_clause(filters: Filters, until: dt.date | None) -> scope.Clause:

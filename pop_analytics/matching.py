@@ -279,8 +279,8 @@ class Vocabulary:
     def closest(self, folded: str) -> tuple[str, ...]:
         """The terms whose spellings come closest to a value none fits, best first."""
         found: list[str] = []
-        for spelling, _, _ in process.extract(folded, list(self.exact), scorer=fuzz.ratio, score_cutoff=CANDIDATE_CUTOFF,
-                                              limit=None):
+        for spelling, _, _ in process.extract(folded, list(self.exact), scorer=fuzz.ratio,
+                                              score_cutoff=CANDIDATE_CUTOFF, limit=None):
             key = self.exact[spelling]
             if key not in found:
                 found.append(key)
@@ -295,7 +295,8 @@ class Vocabulary:
 
 
 # "Bashkia Tiranë", "Bashkia e Tiranës", "Municipality of Tirana": the word for municipality is no part of its name.
-_MUNICIPALITY_PREFIX = re.compile(r"^(bashkia|bashkise|bashki|komuna|komunes|municipality of|municipality)\s+((e|se|i|te)\s+)?")
+_MUNICIPALITY_PREFIX = re.compile(
+    r"^(bashkia|bashkise|bashki|komuna|komunes|municipality of|municipality)\s+((e|se|i|te)\s+)?")
 
 
 @cache

@@ -1,40 +1,42 @@
-"""Building located, bilingual problems from message codes."""
+"""Building located problems from message codes and parameters, written in a language only when shown."""
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 
 from .errors import Problem
-from .i18n import catalogue, t
 from .settings import MAX_PROBLEMS_PER_KIND
 
 
 def localized(sq: str, en: str) -> dict[str, str]:
-    """A message parameter that is itself a word to translate."""
+    """A message parameter written in each language by the caller (a term's labels, as the reference
+    data gives them)."""
     return {"sq": sq, "en": en}
 
 
-def _render(code: str, lang: str, params: dict) -> str:
-    params = {k: (v[lang] if isinstance(v, dict) else v) for k, v in params.items()}
-    key = f"problem.{code}" if f"problem.{code}" in catalogue(lang) else f"warning.{code}"
-    text = t(key, lang, **params)
-    if params.get("suggestion"):
-        text += " " + t("problem.did_you_mean", lang, suggestion=params["suggestion"])
-    return text
+def phrase(key: str, **params: object) -> dict[str, object]:
+    """A message parameter that is itself a catalogue sentence, written in the reader's language
+    when the message is shown (errors.worded)."""
+    return {"key": key, **params}
+
+
+def counted(n: float, decimals: int = 0) -> dict[str, float]:
+    """A message parameter that is a number, written as the reader's language writes numbers
+    (formats.number: its digit grouping and decimal mark) when the message is shown."""
+    return {"number": n if decimals else int(n), "decimals": decimals}
 
 
 def problem(code: str, *, sheet: str, row: int | None = None, column: str = "", value: object = "",
-            vocabulary: str = "", choices: tuple[str, ...] = (), unread: str = "", **params) -> Problem:
-    """A problem (or warning) located in a sheet; params fill the message, localized() ones per language.
-    vocabulary and choices say, for a value not read, which terms a person may choose from."""
+            vocabulary: str = "", choices: tuple[str, ...] = (), unread: str = "", **params: object) -> Problem:
+    """A problem (or warning) located in a sheet; params fill the message (see errors.worded for
+    those written per language). vocabulary and choices say, for a value not read, which terms a
+    person may choose from."""
     shown = "" if value is None else str(value)
-    params = {"sheet": sheet, "row": row, "column": column, "value": shown, **params}
-    return Problem(code, sheet, row, column, shown, _render(code, "sq", params), _render(code, "en", params),
-                   vocabulary, tuple(choices), unread)
+    return Problem(code, sheet, row, column, shown, params, vocabulary, tuple(choices), unread)
 
 
-def row_ranges(rows: Iterable[int], shown: int = 6) -> dict[str, str]:
-    """Excel rows as runs, in each language: [5, 6, 7, 9] → 'rows 5–7, 9' ('rreshtat 5–7, 9')."""
+def row_ranges(rows: Iterable[int], shown: int = 6) -> dict[str, object]:
+    """Excel rows as runs, in the reader's language: [5, 6, 7, 9] → 'rows 5–7, 9' ('rreshtat 5–7, 9')."""
     ordered = sorted(set(rows))
     runs: list[tuple[int, int]] = []
     for row in ordered:
@@ -45,9 +47,7 @@ def row_ranges(rows: Iterable[int], shown: int = 6) -> dict[str, str]:
     text = ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs[:shown])
     if len(runs) > shown:
         text += " …"
-    if len(ordered) == 1:
-        return localized(f"rreshti {text}", f"row {text}")
-    return localized(f"rreshtat {text}", f"rows {text}")
+    return phrase("problem.rows", count=len(ordered), rows=text)
 
 
 class ProblemLog(list[Problem]):
@@ -83,7 +83,7 @@ class ProblemLog(list[Problem]):
         for item in items:
             self.append(item)
 
-    def __iadd__(self, items: Iterable[Problem]):  # type: ignore[override, misc]
+    def __iadd__(self, items: Iterable[Problem]) -> ProblemLog:  # type: ignore[override, misc]
         self.extend(items)
         return self
 
@@ -92,11 +92,7 @@ class ProblemLog(list[Problem]):
         return sum(max(0, n - self.cap) for n in self.found.values())
 
     def summary(self) -> list[Problem]:
-        return [problem("more_problems", sheet=first.sheet, column=first.column, count=_count(self.found[code] - self.cap),
+        return [problem("more_problems", sheet=first.sheet, column=first.column, count=self.found[code] - self.cap,
                         listed=self.cap)
                 for code, first in self._first.items() if self.found[code] > self.cap]
 
-
-def _count(n: int) -> dict[str, str]:
-    """A count as each language groups its digits (1 157 in Albanian, 1,157 in English)."""
-    return localized(f"{n:,}".replace(",", "\u202f"), f"{n:,}")

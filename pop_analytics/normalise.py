@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from . import matching, reference
 from .errors import PopError
-from .messages import localized
+from .messages import counted, phrase
 from .settings import MAX_COUNT
 from .text import fold
 
@@ -40,10 +40,6 @@ class InvalidValue(PopError):
         return self._params
 
 
-# What a vocabulary's term is called in a message.
-_WHAT = {"municipality": ("bashki", "municipality"), "theme": ("temë", "theme"), "status": ("status", "status"),
-         "activity_type": ("lloj aktiviteti", "activity type"), "indicator": ("tregues", "indicator"),
-         "cycle": ("cikël", "cycle")}
 _UNKNOWN_CODE = {"municipality": "unknown_municipality", "theme": "unknown_theme", "status": "unknown_status",
                  "activity_type": "unknown_type", "indicator": "unknown_indicator", "cycle": "unknown_cycle"}
 
@@ -68,7 +64,7 @@ def _refusal(vocabulary: str, raw: object, no_match: matching.NoMatch) -> Invali
     written: a file may hold a million such values, of which a report lists a few hundred."""
     if no_match.ambiguous:
         return InvalidValue("ambiguous_value", vocabulary=vocabulary, lazy=lambda: {
-            "what": localized(*_WHAT[vocabulary]), "choices": no_match.fits,
+            "what": phrase(f"vocabulary.{vocabulary}"), "choices": no_match.fits,
             "candidates": matching.labels(vocabulary, no_match.fits), "unread": text(raw) or ""})
 
     def closest() -> dict:
@@ -110,7 +106,8 @@ def indicator(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, n
 THEME_SEPARATORS = re.compile(r"[;,\n]+")
 
 
-def themes(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS, noted: Noted | None = None) -> tuple[str, ...]:
+def themes(raw: object, mappings: matching.Mappings = matching.NO_MAPPINGS,
+           noted: Noted | None = None) -> tuple[str, ...]:
     """'Uji i pijshëm; Rrugët' → ('water', 'roads'); order kept, repeats dropped."""
     if is_blank(raw):
         return ()
@@ -174,10 +171,6 @@ _LOOKALIKE_TOKEN = re.compile(r"[0-9OolI.,+-]*[0-9][0-9OolI.,+-]*")
 _RANGE = re.compile(r"[+-]?[0-9][0-9.,]*\s*[-–—]\s*[0-9][0-9.,]*")
 # Texts that do not start with a letter, then words from the first that does (two letters at least).
 _NUMBER_THEN_WORDS = re.compile(r"((?![^\W\d_])[^ ]+(?: (?![^\W\d_])[^ ]+)*) ([^\W\d_]{2,}(?:\W.*)?)")
-# Words after a number that multiply it: '200 mijë' is not 200.
-_MULTIPLIERS = frozenset(["mije", "mij", "mijera", "mijra", "qind", "qindra", "mln", "milion", "miliona", "mld",
-                          "miliard", "miliarde", "hundred", "hundreds", "thousand", "thousands", "million",
-                          "millions", "billion", "billions", "mio"])
 
 
 def _parsed(text_value: str) -> tuple[str, str, str] | None:
@@ -257,7 +250,7 @@ def _count_text(raw: str) -> int:
     found = _parsed(cell)
     if found is None:
         split = _number_then_words(cell)
-        if split is not None and fold(split[1]).split(" ")[0] in _MULTIPLIERS:
+        if split is not None and fold(split[1]).split(" ")[0] in reference.spellings("multiplier"):
             raise InvalidValue("count_in_words")
         found = _parsed(split[0]) if split is not None else None
     if found is None:
@@ -275,7 +268,7 @@ def count(raw: object) -> int | None:
     if value is None or not float(value).is_integer():
         raise InvalidValue("not_a_whole_number")
     if abs(value) > MAX_COUNT:
-        raise InvalidValue("count_too_large", limit=localized(f"{MAX_COUNT:,}".replace(",", "\u202f"), f"{MAX_COUNT:,}"))
+        raise InvalidValue("count_too_large", limit=counted(MAX_COUNT))
     return int(value)
 
 

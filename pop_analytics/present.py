@@ -3,7 +3,6 @@ labels, columns under catalogue headings, files to download. No Streamlit here: 
 through pop_analytics.app, tests call it directly."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import io
@@ -11,19 +10,17 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, SupportsFloat
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import formats, kpis, matching, reading, reference
-from .errors import Problem
+from . import formats, kpis, reference, spreadsheet
 from .filters import Filters
 from .i18n import t
-from .messages import row_ranges
-from .text import fold
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 DASH = "–"
 
@@ -45,17 +42,17 @@ def number(value: SupportsFloat | None, lang: str, decimals: int = 0) -> str:
 
 def rows_phrase(count: int, lang: str) -> str:
     """1 → '1 row', 1157 → '1,157 rows' (en); '1 rresht', '1 157 rreshta' (sq)."""
-    return t(f"count.rows.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+    return t("count.rows", lang, count=count, n=number(count, lang))
 
 
 def removed_phrase(count: int, lang: str) -> str:
     """1 → '1 row removed', 7 → '7 rows removed' (en); 'u hoq 1 rresht', 'u hoqën 7 rreshta' (sq)."""
-    return t(f"count.removed.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+    return t("count.removed", lang, count=count, n=number(count, lang))
 
 
 def problems_phrase(count: int, lang: str) -> str:
     """1 → '1 problem', 3 → '3 problems' (en); '1 problem', '3 probleme' (sq)."""
-    return t(f"count.problems.{'one' if count == 1 else 'other'}", lang, n=number(count, lang))
+    return t("count.problems", lang, count=count, n=number(count, lang))
 
 
 def percent(value: SupportsFloat | None, lang: str) -> str:
@@ -215,42 +212,6 @@ def status_columns(frame: pd.DataFrame) -> list[str]:
 
 
 # ── files ────────────────────────────────────────────────────────────────────────────────────
-# Text in a download came from partners' sheets, file names and links: a spreadsheet must show it,
-# never run it. Excel and LibreOffice read a cell typed as text as a formula when it starts with one
-# of these (OWASP, "CSV injection"): '=HYPERLINK(...)', '+1', '-1+2', '@SUM(A1)', a tab, a carriage return.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_like(value: object) -> bool:
-    """True for text a spreadsheet would evaluate: the one rule both downloads follow. Only text
-    counts: numbers (-5 among them) and dates are written as numbers and dates, whatever their sign."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
-
-
-def formula_cells(values: pd.Series) -> np.ndarray:
-    """formula_like for each cell of a column, as a boolean array (at the speed of a million rows)."""
-    if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
-        return np.zeros(len(values), dtype=bool)  # numbers, dates, booleans
-    try:  # text, or text mixed with other values (which count as not formula-like)
-        starts = values.str.startswith(FORMULA_STARTS, na=False)
-        return starts.to_numpy(dtype=bool, na_value=False)
-    except AttributeError:  # an object column holding no text at all (dates, say)
-        return np.fromiter((formula_like(v) for v in values), dtype=bool, count=len(values))
-
-
-def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """A copy of frame with prefix before every formula-like heading and text cell."""
-    shown = frame.copy()
-    shown.columns = [prefix + c if formula_like(c) else c for c in shown.columns]
-    for position in range(shown.shape[1]):
-        values = shown.iloc[:, position]
-        risky = formula_cells(values)
-        if risky.any():
-            changed = values.copy()
-            changed.iloc[risky] = (prefix + values.iloc[risky].astype(str)).to_numpy()
-            shown.isetitem(position, changed)
-    return shown
-
 
 _UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -298,7 +259,7 @@ def source_line(as_of: dict, lang: str) -> str:
     """Where the figures come from and how recent they are, under a chart or on a report's title page."""
     date = formats.date(as_of["latest"], lang) if as_of.get("latest") is not None else DASH
     key = "report.source_with_submitted" if as_of.get("submitted") else "report.source"
-    return t(key, lang, date=date, count=number(as_of.get("submitted", 0), lang))
+    return t(key, lang, date=date, count=int(as_of.get("submitted") or 0))
 
 
 def _moments(frame: pd.DataFrame) -> dict[str, str]:
@@ -312,7 +273,7 @@ def _is_decimal(values: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(values)
 
 
-def styled(shown: pd.DataFrame, lang: str):
+def styled(shown: pd.DataFrame, lang: str) -> Styler:
     """A pandas Styler that shows shown's numbers and dates as the reader's language writes them
     (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates."""
     formatter: dict[object, Callable[[Any], str]] = {}
@@ -360,17 +321,16 @@ def csv_bytes(frame: pd.DataFrame, lang: str = "en") -> bytes:
     numbers without thousands separators (so a spreadsheet reads them back as numbers). A text
     cell that a spreadsheet would evaluate starts with an apostrophe ('=1+1 shows as '=1+1). Lines
     end in CRLF, so that a cell holding a carriage return or a line break is quoted and stays one cell."""
-    shown = _prefixed(written(frame, lang), "'")
+    shown = spreadsheet.prefixed(written(frame, lang), "'")
     convention = formats.of(lang)
     return shown.to_csv(index=False, lineterminator="\r\n", sep=convention.csv_separator,
                         decimal=convention.decimal).encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> bytes:
-    """An Excel file of frame, on one sheet titled after sheet (see sheet_title). Every text cell is
-    a string cell, formula-like ones marked as typed with a leading apostrophe (quotePrefix), so
-    nothing is ever evaluated; numbers and dates stay numbers and dates, dates shown in the
-    reader's format."""
+    """An Excel file of frame, on one sheet titled after sheet (see sheet_title). Every text cell
+    follows spreadsheet.mark_text's rule, so nothing is ever evaluated; numbers and dates stay numbers
+    and dates, dates shown in the reader's format."""
     buffer = io.BytesIO()
     title = sheet_title(sheet)
     convention = formats.of(lang)
@@ -382,8 +342,8 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> by
             plain.isetitem(position, values.dt.tz_localize(None))
         elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
             # control characters a damaged export leaves would stop the file being written at all
-            plain.isetitem(position, values.map(xml_text))
-    plain.columns = [xml_text(c) for c in plain.columns]
+            plain.isetitem(position, values.map(spreadsheet.clean))
+    plain.columns = [spreadsheet.clean(c) for c in plain.columns]
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         plain.to_excel(writer, index=False, sheet_name=title)
         worksheet = writer.sheets[title]
@@ -393,28 +353,16 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", lang: str = "en") -> by
             shown = [formats.moment(v, lang) for v in values.head(200)] if kind else values.head(200)
             width = max([len(str(column))] + [len(str(v)) for v in shown]) + 2
             worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(60, width)
-            _as_string(worksheet.cell(1, index))
+            spreadsheet.mark_text(worksheet.cell(1, index))
             if kind:
                 number_format = {"month": convention.excel_month, "date": convention.excel_date,
                                  "moment": convention.excel_moment}[kind]
                 for row in range(2, len(values) + 2):
                     worksheet.cell(row, index).number_format = number_format
-            for flagged in np.flatnonzero(formula_cells(values)):
-                _as_string(worksheet.cell(int(flagged) + 2, index))
+            for flagged in np.flatnonzero(spreadsheet.cells_to_mark(values)):
+                spreadsheet.mark_text(worksheet.cell(int(flagged) + 2, index))
         worksheet.freeze_panes = "A2"
     return buffer.getvalue()
-
-
-def xml_text(value: object) -> object:
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
-
-
-def _as_string(cell) -> None:
-    """openpyxl makes a formula of any text starting with '='; a formula-like text is kept a string
-    cell, marked as Excel marks text typed after an apostrophe."""
-    if formula_like(cell.value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 # ── uploads ──────────────────────────────────────────────────────────────────────────────────
@@ -433,95 +381,9 @@ def problems(errors: Sequence, warnings: Sequence, lang: str) -> pd.DataFrame:
     return table(frame, lang)
 
 
-_PREVIEW_COLUMNS = {
-    "priorities": ["cycle", "municipality", "code", "title", "theme", "year", "status", "note"],
-    "activities": ["date", "municipality", "type", "events", "participants", "women", "men", "youth", "themes",
-                   "cycle"],
-    "figures": ["year", "date_from", "date_to", "municipality", "type", "indicator", "value"],
-    "targets": ["objective", "target_indicator", "year", "municipality", "target_value", "note"],
-}
-
-
-def batch_preview(batch, lang: str) -> dict[str, pd.DataFrame]:
-    """What a valid file will store, per kind, as the reader will later see it."""
-    previews = {}
-    for kind in reference.SHEET_KINDS:
-        frame = getattr(batch, kind)
-        if kind == "targets":  # a target's indicator is not a reported figure's
-            frame = frame.rename(columns={"indicator": "target_indicator", "target": "target_value"})
-        if len(frame):
-            frame = frame.copy()
-            if "themes" in frame.columns:
-                frame["themes"] = frame["themes"].map(lambda keys: ", ".join(keys) if keys is not None else None)
-            for column in {"date", "date_from", "date_to"} & set(frame.columns):  # dates, so styled() writes them
-                frame[column] = pd.to_datetime(frame[column])
-            previews[kind] = table(frame, lang, [c for c in _PREVIEW_COLUMNS[kind] if c in frame.columns])
-    return previews
-
-
-def _as_typed(value: object) -> str | None:
-    """A raw cell as the partner typed it: 20.0 read from Excel shows as 20, a date as dd.mm.yyyy."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "strftime"):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
-
-
-def read_preview(result: reading.ReadResult | None, rows: int = 50) -> list[tuple[str, pd.DataFrame]]:
-    """The cells as read from each recognised sheet (an import report's `read`), under the headers
-    as written, numbered as in Excel: what the reader saw, shown beside the problems even when the
-    file is refused. Nothing when the file could not be read at all."""
-    if result is None:
-        return []
-    previews = []
-    for sheet in result.sheets:
-        fields = list(sheet.cells)
-        frame = pd.DataFrame({sheet.headers.get(f, f): [_as_typed(v) for v in sheet.cells[f][:rows]] for f in fields})
-        frame.index = sheet.excel_rows[:rows]
-        previews.append((sheet.name, frame))
-    return previews
-
-
 # ── KPI tiles ────────────────────────────────────────────────────────────────────────────────
 
-@dataclass(frozen=True)
-class Unknown:
-    """A value a check could not read, once however many rows hold it: what to ask a person about."""
-
-    vocabulary: str
-    value: str
-    column: str
-    rows: tuple[int, ...]
-    choices: tuple[str, ...]  # the terms that fit or come closest, best first
-
-    def where(self, lang: str) -> dict[str, str]:
-        """The parameters of the sentence that says which value, where (upload.choose_value)."""
-        return {"value": self.value, "column": self.column, "rows": row_ranges(self.rows)[lang]}
-
-
-def unknown_values(errors: Sequence[Problem]) -> list[Unknown]:
-    """The values of a refused file that a person can place by choosing a term (not headers: a
-    header is renamed in the file)."""
-    found: dict[tuple[str, str], Unknown] = {}
-    for p in errors:
-        if not p.vocabulary or p.vocabulary.startswith("column.") or not fold(p.unread or p.value):
-            continue
-        value = p.unread or p.value
-        first = found.setdefault((p.vocabulary, fold(value)), Unknown(p.vocabulary, value, p.column, (), p.choices))
-        if p.row is not None:
-            found[(p.vocabulary, fold(value))] = dataclasses.replace(first, rows=(*first.rows, p.row))
-    return list(found.values())
-
-
-def term_options(vocabulary: str) -> list[str]:
-    """Every term a value of vocabulary may be read as, in the reference data's order."""
-    return list(matching.reference_vocabulary(vocabulary).term_keys())
-
-
-def _tile(name: str, value: str, delta: str | None = None, delta_color: str = "normal", **help_params) -> dict:
+def _tile(name: str, value: str, delta: str | None = None, delta_color: str = "normal", **help_params: object) -> dict:
     return {"name": name, "value": value, "delta": delta, "delta_color": delta_color, "help_params": help_params}
 
 
@@ -538,9 +400,9 @@ def overview_tiles(result: dict, lang: str) -> list[dict]:
         count = sum(p[s] for s in statuses)
         delta = kpis.points(count, p["total"], sum(pp[s] for s in statuses), pp["total"]) if pp.get("total") else None
         return _tile(name, percent(p[key], lang), points(delta, lang), delta_color,
-                     count=number(count, lang), total=number(p["total"], lang))
+                     count=int(count), total=number(p["total"], lang))
 
-    def count(name: str, value: int, before: int | None, **params) -> dict:
+    def count(name: str, value: int, before: int | None, **params: str) -> dict:
         return _tile(name, number(value, lang), signed(None if before is None else value - before, lang), **params)
 
     women_before = pa.get("women_pct") if previous else None
@@ -587,7 +449,7 @@ def profile_tiles(result: dict, lang: str) -> list[dict]:
     a = own["activities"]
     addressed = [{**_tile("addressed_in_cycle", percent(part["priorities"]["addressed_pct"], lang),
                           points(part["difference"], lang),
-                          count=number(part["priorities"]["fully"] + part["priorities"]["partially"], lang),
+                          count=int(part["priorities"]["fully"] + part["priorities"]["partially"]),
                           total=number(part["priorities"]["total"], lang), cycle=part["cycle"],
                           network=percent(part["network_pct"], lang),
                           municipalities=number(part["network_municipalities"], lang)),
@@ -606,8 +468,8 @@ def profile_comparison(result: dict, municipality: str, lang: str) -> pd.DataFra
     """The profile's comparison table: the municipality, the network average, the difference; the
     share of priorities one row per contract cycle."""
     own, average = result["own"], result["average"]
-    rows = [(t("profile.addressed_in_cycle", lang, cycle=part["cycle"]), part["priorities"]["addressed_pct"], part["network_pct"],
-             part["difference"], True) for part in result["cycles"]]
+    rows = [(t("profile.addressed_in_cycle", lang, cycle=part["cycle"]), part["priorities"]["addressed_pct"],
+             part["network_pct"], part["difference"], True) for part in result["cycles"]]
     for name, value, mean, is_share in (
             ("events", own["activities"]["events"], average["events"], False),
             ("participants", own["activities"]["participants"], average["participants"], False),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 
 import duckdb
@@ -19,15 +20,6 @@ from . import kpis, reference, scope, store
 from .filters import Filters
 from .kpis import STATUSES, percent
 from .text import fold
-
-# After scope.priority_status: each priority's latest observation within the filters, the rows the
-# KPI tiles count.
-_LATEST = "QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1"
-
-_STATUS_COUNTS = """count(*) AS total,
-       count(*) FILTER (WHERE status = 'fully') AS fully,
-       count(*) FILTER (WHERE status = 'partially') AS partially,
-       count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed"""
 
 # Text search over a priority: accents and case never matter ('korce' finds 'Korçë'); % and _ are text.
 _SEARCH_SQL = """
@@ -98,6 +90,12 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | 
     return result
 
 
+def priority_parts(result: dict) -> list[dict]:
+    """The parts of an overview whose priorities are shown, each on its own: one per contract cycle
+    (kpis.cycle_views), else the whole view (no cycle has a priority status in it: its counts are 0)."""
+    return result["cycles"] or [result]
+
+
 def partial_year(years_shown: list[int], today: dt.date) -> bool:
     """True when the latest year shown is the calendar year still under way: its counts so far are
     not a whole year's, and set against a whole year they would read as a collapse."""
@@ -139,17 +137,17 @@ def addressed_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Da
     """Per monitoring year, the statuses recorded that year (what the KPIs say for that one year)."""
     sql, params = scope.priority_status(filters)
     table = frame(con, f"""
-        SELECT year, min(cycle) AS cycle, {_STATUS_COUNTS}
+        SELECT year, min(cycle) AS cycle, {kpis.STATUS_COUNTS_SQL}
         FROM ({sql}) GROUP BY year ORDER BY year""", params)
     return _with_addressed(table)
 
 
 def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Priorities by theme and latest status: one row per theme and status."""
-    sql, params = scope.priority_status(filters)
+    sql, params = scope.latest_status(filters)
     table = frame(con, f"""
         SELECT theme, status, count(*) AS priorities
-        FROM ({sql} {_LATEST}) GROUP BY theme, status""", params)
+        FROM ({sql}) GROUP BY theme, status""", params)
     order = {k: i for i, k in enumerate(reference.term_keys("themes"))}
     table["_order"] = [(order.get(t, 99), STATUSES.index(s)) for t, s in zip(table["theme"], table["status"])]
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
@@ -158,13 +156,14 @@ def status_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
 def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Contract cycle × municipality × theme: how many priorities are at each latest status, and the
     share addressed; each cycle's contracts counted apart (kpis.cycle_views' rule)."""
-    sql, params = scope.priority_status(filters)
+    sql, params = scope.latest_status(filters)
     table = frame(con, f"""
-        SELECT cycle, municipality, theme, {_STATUS_COUNTS}
-        FROM ({sql} {_LATEST}) GROUP BY cycle, municipality, theme""", params)
+        SELECT cycle, municipality, theme, {kpis.STATUS_COUNTS_SQL}
+        FROM ({sql}) GROUP BY cycle, municipality, theme""", params)
     table = _with_addressed(table)
     # Progress colours the matrix: a partly addressed priority is not a done one (0·2·0 is 50 %, not 100 %).
-    table["progress_pct"] = [percent(f + p / 2, t) for f, p, t in zip(table["fully"], table["partially"], table["total"])]
+    table["progress_pct"] = [percent(f + p / 2, t)
+                             for f, p, t in zip(table["fully"], table["partially"], table["total"])]
     if not table.empty:
         table = table.sort_values(["cycle", "municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
     return table
@@ -178,7 +177,7 @@ def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "
     if observed.empty:
         return pd.DataFrame(columns=columns)
     keys = ["cycle", "municipality", "code"]
-    latest = observed.sort_values("year").groupby(keys, as_index=False).last()
+    latest = frame(con, sql + _SEARCH_SQL + scope.LATEST_STATUS, params, search=search.strip())
     by_year = observed.pivot_table(index=keys, columns="year", values="status", aggfunc="first")
     by_year.columns = [str(c) for c in by_year.columns]
     table = latest[columns].merge(by_year.reset_index(), on=keys, how="left")
@@ -266,10 +265,9 @@ def activities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters)
     table = frame(con, f"""
         SELECT municipality, CAST(sum(events) AS BIGINT) AS events,
                CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants,
-               CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
-               CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men
+               {kpis.split_sum("women", "BIGINT")} AS women, {kpis.split_sum("men", "BIGINT")} AS men
         {sql} GROUP BY municipality""", params)
-    table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
+    table["women_pct"] = [kpis.women_pct(w, m) for w, m in zip(table["women"], table["men"])]
     return _ranked(table, ["participants"], "municipality")
 
 
@@ -278,11 +276,10 @@ def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
     sql, params = scope.activities(filters)
     table = frame(con, f"""
         SELECT year,
-               CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS women,
-               CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS BIGINT) AS men,
+               {kpis.split_sum("women", "BIGINT")} AS women, {kpis.split_sum("men", "BIGINT")} AS men,
                count(*) FILTER (WHERE participants > 0 AND (women IS NULL OR men IS NULL)) AS rows_without_split
         {sql} GROUP BY year ORDER BY year""", params)
-    table["women_pct"] = [percent(w, w + m) for w, m in zip(table["women"], table["men"])]
+    table["women_pct"] = [kpis.women_pct(w, m) for w, m in zip(table["women"], table["men"])]
     return table
 
 
@@ -357,8 +354,9 @@ def reported_totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
     rows = []
     for indicator, part in found.groupby("indicator", sort=False):
         latest = part[part["year"] == part["year"].max()]
+        sources = dict.fromkeys(str(s) for s in latest["note"].fillna(latest["source"]).dropna())
         rows.append({"indicator": indicator, "year": int(latest["year"].iloc[0]), "value": float(latest["value"].sum()),
-                     "source": "; ".join(dict.fromkeys(str(s) for s in latest["note"].fillna(latest["source"]).dropna()))})
+                     "source": "; ".join(sources)})
     order = {key: i for i, key in enumerate(reference.term_keys("indicators"))}
     rows.sort(key=lambda r: order.get(r["indicator"], len(order)))
     return pd.DataFrame(rows, columns=["indicator", "year", "value", "source"])
@@ -450,9 +448,10 @@ def imports_counted(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def imports(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
     """The import history, newest first (as store.history gives it, without the file hash); with
     by, only the imports that user stored (a partner sees their own)."""
-    return frame(con, f"""SELECT id, imported_at, imported_by, file_name, kind, rows, {store.IMPORT_STATUS_SQL} AS import_status,
-                                 reviewed_by, reviewed_at, review_comment, undone_at
-                          FROM imports WHERE CAST($by AS VARCHAR) IS NULL OR imported_by = $by ORDER BY id DESC""", by=by)
+    return frame(con, f"""
+        SELECT id, imported_at, imported_by, file_name, kind, rows, {store.IMPORT_STATUS_SQL} AS import_status,
+               reviewed_by, reviewed_at, review_comment, undone_at
+        FROM imports WHERE CAST($by AS VARCHAR) IS NULL OR imported_by = $by ORDER BY id DESC""", by=by)
 
 
 def unread_rejections(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
@@ -480,9 +479,9 @@ def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 # ── one municipality ─────────────────────────────────────────────────────────────────────────
 
-def _mean(values) -> float | None:
-    values = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-    return round(sum(values) / len(values), 1) if values else None
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    return round(sum(known) / len(known), 1) if known else None
 
 
 def network_benchmark(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
@@ -539,7 +538,7 @@ def addressed_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
     """Share addressed per contract cycle and year within the filters: counts and shares only."""
     sql, params = scope.priority_status(filters)
     table = frame(con, f"""
-        SELECT year, cycle, {_STATUS_COUNTS}
+        SELECT year, cycle, {kpis.STATUS_COUNTS_SQL}
         FROM ({sql}) GROUP BY year, cycle ORDER BY cycle, year""", params)
     return _with_addressed(table)[["cycle", "year", "addressed_pct", "total"]]
 

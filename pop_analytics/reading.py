@@ -17,11 +17,14 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+import string
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,14 +35,13 @@ import python_calamine
 
 from . import file_checks, isolation, matching, reference
 from .errors import FileRefused, Problem
-from .file_checks import _detail
+from .file_checks import error_detail
 from .matching import NO_MAPPINGS, Mappings, NoMatch, Reading
-from .messages import localized, problem
+from .messages import localized, phrase, problem
 from .settings import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_SHEET_CELLS
 from .text import fold
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-TOTAL_WORDS = ("gjithsej", "totali", "total", "totale", "shuma", "totals", "grand total")
 
 
 class Cells(Sequence):
@@ -119,14 +121,14 @@ class Cells(Sequence):
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             if self._array is None and isinstance(self.uniques, ArrowTexts):  # a preview's first rows
                 return [self.uniques[code] for code in self.codes[index].tolist()]
             return self.array()[self.codes[index]].tolist()
         return self.uniques[self.codes[index]]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.tolist())
 
     def __eq__(self, other: object) -> bool:
@@ -142,7 +144,7 @@ class Cells(Sequence):
         return repr(self.tolist())
 
 
-def _object_array(values) -> np.ndarray:
+def _object_array(values: Sequence[object]) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
@@ -171,7 +173,7 @@ class ArrowTexts(Sequence):
     def __len__(self) -> int:
         return len(self.texts) if self.order is None else len(self.order)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
@@ -180,7 +182,7 @@ class ArrowTexts(Sequence):
             raise IndexError(index)
         return self._block(index // self.BLOCK)[index % self.BLOCK]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str | None]:
         for number in range(-(-len(self) // self.BLOCK)):
             yield from self._block(number)
 
@@ -311,18 +313,6 @@ def _read_group_headers(header: _HeaderRow, above: list, header_cells: list, wri
         header.unread.pop(index, None)
 
 
-def _is_blank_row(row: list) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
-
-
-def _is_total_row(row: list) -> bool:
-    for cell in row[:4]:
-        if isinstance(cell, str) and cell.strip():
-            folded = fold(cell)
-            return folded in TOTAL_WORDS or folded.split(" ")[0] in TOTAL_WORDS
-    return False
-
-
 def _is_blank_cell(cell: object) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
@@ -330,9 +320,13 @@ def _is_blank_cell(cell: object) -> bool:
 _SEPARATOR_CHARS = " \t\n\r\x0b\x0c-_/.,:;'’\"“”()*"
 
 
-# A cell whose first letter or digit (after separators) is ASCII and no g, s or t folds to a word that
-# starts so: no word of TOTAL_WORDS does.
-_NOT_A_TOTAL = r"^[ \t\n\r\x0b\x0c\-_/.,:;'’\"“”()*]*[0-9A-FH-RU-Za-fh-ru-z]"
+@cache
+def _not_a_total() -> str:
+    """A cell whose first letter or digit (after separators) is ASCII and none a word of a total row
+    starts with (g, s, t) folds to a word that starts so: not a total row's label."""
+    starts = {word[0] for word in reference.spellings("total")}
+    first = "".join(c for c in string.digits + string.ascii_letters if c.lower() not in starts)
+    return rf"^[ \t\n\r\x0b\x0c\-_/.,:;'’\"“”()*]*[{first}]"
 
 
 def _blank_flags(uniques: list | ArrowTexts) -> np.ndarray:
@@ -348,9 +342,10 @@ def _blank_flags(uniques: list | ArrowTexts) -> np.ndarray:
 
 def _is_total_word(cell: str) -> bool:
     if cell.lstrip(_SEPARATOR_CHARS)[:1] in "0123456789" and cell.lstrip(_SEPARATOR_CHARS):
-        return False  # a date or a number: no word of TOTAL_WORDS starts with a digit (spares fold())
+        return False  # a date or a number: no word of a total row starts with a digit (spares fold())
     folded = fold(cell)
-    return folded in TOTAL_WORDS or folded.split(" ")[0] in TOTAL_WORDS
+    words = reference.spellings("total")
+    return folded in words or folded.split(" ")[0] in words
 
 
 def tabulate(name: str, rows: list[list], first_row_number: int = 1, mappings: Mappings = NO_MAPPINGS) -> Sheet | None:
@@ -408,7 +403,7 @@ def _tabulate(name: str, columns: list[Cells], length: int, head: list[list], fi
         says_total = np.zeros(len(column.uniques), dtype=bool)
         used = np.flatnonzero(np.bincount(codes[undecided], minlength=len(column.uniques)))
         if isinstance(column.uniques, ArrowTexts):  # text that surely says no Total, found in Arrow
-            plain = column.uniques.matching(_NOT_A_TOTAL)[used]
+            plain = column.uniques.matching(_not_a_total())[used]
             text[used[plain]] = True
             used = used[~plain]
         for code in used:
@@ -590,7 +585,7 @@ def _read_xlsx(data: bytes, file_name: str) -> list[tuple[str, list[list]]]:
     except FileRefused:
         raise
     except Exception as error:  # noqa: BLE001 - see the docstring
-        raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=_detail(error))]) from None
+        raise FileRefused([problem("unreadable_file", sheet="", value=file_name, detail=error_detail(error))]) from None
 
 
 def _check_extent(name: str, end: tuple[int, int] | None, file_name: str) -> None:
@@ -843,7 +838,7 @@ def read(data: bytes, file_name: str, mappings: Mappings = NO_MAPPINGS) -> ReadR
             return _read_text(data, file_name, mappings)
         except FileRefused:
             raise FileRefused([problem("unreadable_file", sheet="", value=file_name,
-                                       detail=localized("nuk është libër pune Excel", "not an Excel workbook"))]) from None
+                                       detail=phrase("problem.detail.not_a_workbook"))]) from None
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise FileRefused([problem("unsupported_file", sheet="", value=file_name)])
     return _read_text(data, file_name, mappings)

@@ -29,16 +29,22 @@ class Municipality:
 
 
 @dataclass(frozen=True)
-class Term:
-    """A controlled term (theme, status, activity type, indicator) with its labels."""
+class Labelled:
+    """What the reference data names in both languages, by its key."""
 
     key: str
     label_sq: str
     label_en: str
-    aliases: tuple[str, ...]
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_sq
+
+
+@dataclass(frozen=True)
+class Term(Labelled):
+    """A controlled term (theme, status, activity type, indicator) with its labels and other spellings."""
+
+    aliases: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -129,16 +135,6 @@ def terms(vocabulary: str) -> tuple[Term, ...]:
 
 
 @cache
-def term_lookup(vocabulary: str) -> dict[str, str]:
-    """Folded key, label or alias → key."""
-    lookup: dict[str, str] = {}
-    for term in terms(vocabulary):
-        for spelling in (term.key, term.key.replace("_", " "), term.label_sq, term.label_en, *term.aliases):
-            lookup.setdefault(fold(spelling), term.key)
-    return lookup
-
-
-@cache
 def theme_bits() -> dict[str, int]:
     """Each theme's bit in an activity's theme_mask (1 << the `bit` of themes.csv). Stored in the
     database, so a bit is fixed for good: a new theme takes a new bit, none is ever reused."""
@@ -159,26 +155,17 @@ def indicator_itemised_as() -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class TargetIndicator:
+class TargetIndicator(Labelled):
     """An indicator a target is set for, and how what was achieved is found: computed from itemised
     activity rows (measure: events, participants or women_pct; events of activity_type only, when
     given) or taken from the reported figures of the indicator of the same key."""
 
-    key: str
-    label_sq: str
-    label_en: str
     unit: str
     unit_sq: str
     unit_en: str
     computed_from: str  # itemised | reported
     measure: str | None
     activity_type: str | None
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_sq
-
-    def unit_label(self, lang: str) -> str:
-        return self.unit_en if lang == "en" else self.unit_sq
 
 
 @cache
@@ -204,6 +191,14 @@ def objectives() -> tuple[Term, ...]:
 
 
 @cache
+def spellings(kind: str) -> frozenset[str]:
+    """Words partners write that the reading recognises, folded as a cell is: 'network' (a
+    municipality cell naming the whole network), 'total' (the label of a total row), 'multiplier'
+    (a word after a number that multiplies it: '200 mijë' is not 200)."""
+    return frozenset(fold(row["spelling"]) for row in _read(f"{kind}_words.csv"))
+
+
+@cache
 def cycles() -> dict[str, dict[str, str]]:
     return {row["key"]: row for row in _read("cycles.csv")}
 
@@ -212,7 +207,8 @@ def cycles() -> dict[str, dict[str, str]]:
 def columns(kind: str | None = None) -> tuple[Column, ...]:
     rows = _read("columns.csv")
     return tuple(
-        Column(r["kind"], r["field"], r["required"] == "yes", r["label_sq"], r["label_en"], tuple(_aliases(r["aliases"])))
+        Column(r["kind"], r["field"], r["required"] == "yes", r["label_sq"], r["label_en"],
+               tuple(_aliases(r["aliases"])))
         for r in rows
         if kind is None or r["kind"] == kind
     )

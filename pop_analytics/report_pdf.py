@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import settings
 from .i18n import t
-from .report import Report, Table, cell_text
+from .report_content import Report, Table, cell_text
 
 # Kinds written right-aligned, as numbers are.
 _NUMBERS = frozenset({"count", "decimal", "percent", "points", "change", "year"})

@@ -1,6 +1,6 @@
 """The report as an Excel workbook: one sheet per section, the filters written above each table,
 numbers as numbers with number formats, the heading row frozen, columns as wide as their text,
-and every text cell kept text (never a formula), whoever typed it."""
+and every text cell kept text (never a formula: spreadsheet.write_text), whoever typed it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +8,13 @@ import io
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import formats, present
+from . import formats, present, spreadsheet
 from .i18n import t
-from .report import Report, Table
+from .report_content import Report, Table
 
 # Excel number formats per cell kind (Excel writes the separators of the reader's own locale).
 _NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.0", "percent": '0.0"%"', "change": "+#,##0;-#,##0;0",
@@ -22,19 +23,7 @@ _HEADING_FILL = PatternFill("solid", fgColor="EEF3F8")
 _WIDEST = 60  # characters: a longer text wraps within its cell
 
 
-def _text(value: object) -> str:
-    """Text for a cell: control characters a damaged sheet left are replaced (openpyxl refuses them)."""
-    return str(present.xml_text(str(value)))
-
-
-def _write_text(cell, value: object) -> None:
-    cell.value = _text(value)
-    cell.data_type = "s"  # a string cell, even when it starts with '=': shown, never evaluated
-    if present.formula_like(cell.value):
-        cell.quotePrefix = True
-
-
-def _write(cell, value: object, kind: str, lang: str) -> str:
+def _write(cell: Cell, value: object, kind: str, lang: str) -> str:
     """Write one cell; what it shows, to size the column."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -52,7 +41,7 @@ def _write(cell, value: object, kind: str, lang: str) -> str:
         cell.value = int(number) if number.is_integer() and kind in ("count", "change", "year") else number
         cell.number_format = _NUMBER_FORMATS[kind]
         return present.number(number, lang, 0 if kind in ("count", "change", "year") else 1) + "  "
-    _write_text(cell, value)
+    spreadsheet.write_text(cell, value)
     return str(cell.value)
 
 
@@ -63,15 +52,15 @@ def _sheet(book: Workbook, table: Table, report: Report, used: set[str]) -> None
     used.add(title)
     sheet = book.create_sheet(title)
     lang = report.lang
-    _write_text(sheet.cell(1, 1), table.title)
+    spreadsheet.write_text(sheet.cell(1, 1), table.title)
     sheet.cell(1, 1).font = Font(bold=True, size=13)
-    _write_text(sheet.cell(2, 1), t("report.fact.filters", lang) + ": " + report.filters_line)
-    _write_text(sheet.cell(3, 1), report.approval + " " + report.source)
+    spreadsheet.write_text(sheet.cell(2, 1), t("report.fact.filters", lang) + ": " + report.filters_line)
+    spreadsheet.write_text(sheet.cell(3, 1), report.approval + " " + report.source)
     first = 5
     widths = [len(h) for h in table.headings]
     for column, heading in enumerate(table.headings, start=1):
         cell = sheet.cell(first, column)
-        _write_text(cell, heading)
+        spreadsheet.write_text(cell, heading)
         cell.font = Font(bold=True)
         cell.fill = _HEADING_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -80,9 +69,9 @@ def _sheet(book: Workbook, table: Table, report: Report, used: set[str]) -> None
             shown = _write(sheet.cell(number, column), item.value, item.kind, lang)
             widths[column - 1] = max(widths[column - 1], len(shown))
     if not table.rows and table.note:
-        _write_text(sheet.cell(first + 1, 1), table.note)
+        spreadsheet.write_text(sheet.cell(first + 1, 1), table.note)
     elif table.note:
-        _write_text(sheet.cell(first + len(table.rows) + 2, 1), table.note)
+        spreadsheet.write_text(sheet.cell(first + len(table.rows) + 2, 1), table.note)
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = min(_WIDEST, width + 2)
     sheet.freeze_panes = sheet.cell(first + 1, 1)
@@ -92,20 +81,20 @@ def render(report: Report) -> bytes:
     book = Workbook()
     cover = book.active
     cover.title = present.sheet_title(t("report.sheet.cover", report.lang))
-    _write_text(cover.cell(1, 1), report.title)
+    spreadsheet.write_text(cover.cell(1, 1), report.title)
     cover.cell(1, 1).font = Font(bold=True, size=16)
     for number, (label, text) in enumerate(report.facts, start=3):
-        _write_text(cover.cell(number, 1), label)
+        spreadsheet.write_text(cover.cell(number, 1), label)
         cover.cell(number, 1).font = Font(bold=True)
-        _write_text(cover.cell(number, 2), text)
+        spreadsheet.write_text(cover.cell(number, 2), text)
     after = 3 + len(report.facts) + 1
-    _write_text(cover.cell(after, 1), report.approval)
+    spreadsheet.write_text(cover.cell(after, 1), report.approval)
     cover.cell(after, 1).font = Font(bold=True)
-    _write_text(cover.cell(after + 1, 1), report.source)
+    spreadsheet.write_text(cover.cell(after + 1, 1), report.source)
     for number, (term, text) in enumerate(report.definitions, start=after + 3):
-        _write_text(cover.cell(number, 1), term)
+        spreadsheet.write_text(cover.cell(number, 1), term)
         cover.cell(number, 1).font = Font(bold=True)
-        _write_text(cover.cell(number, 2), text)
+        spreadsheet.write_text(cover.cell(number, 2), text)
         cover.cell(number, 2).alignment = Alignment(wrap_text=True, vertical="top")
     cover.column_dimensions["A"].width = max(len(label) for label, _ in [*report.facts, *report.definitions]) + 2
     cover.column_dimensions["B"].width = 90

@@ -5,6 +5,7 @@ store (store.replaced_rows, store.leaving_donors); here they are only gathered a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -13,6 +14,9 @@ from . import formats, store
 from .errors import Problem
 from .i18n import t
 from .present import DASH, label, number, table
+
+if TYPE_CHECKING:  # validate needs nothing of review: only the type is named here
+    from .validate import Batch
 
 # The columns a person reads to recognise a stored row that would leave (on a phone, the first ones show).
 LEAVING_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,7 +66,7 @@ class Held:
                        for y in frame["year"].dropna()})
 
 
-def leaving_on_store(con: duckdb.DuckDBPyConnection, batch, mode: str) -> dict[str, pd.DataFrame]:
+def leaving_on_store(con: duckdb.DuckDBPyConnection, batch: Batch, mode: str) -> dict[str, pd.DataFrame]:
     """The stored rows that leave every view when a checked batch is stored in this mode."""
     return store.replaced_rows(con, batch, mode, LEAVING_COLUMNS)
 
@@ -102,7 +106,8 @@ def _types(frame: pd.DataFrame, lang: str) -> str:
         counts = [_count("events", int(row.events), lang)]
         if not pd.isna(row.participants):
             counts.append(_count("participants", int(row.participants), lang))
-        parts.append(t("review.type_part", lang, type=label("activity_types", row.type, lang), counts=", ".join(counts)))
+        parts.append(t("review.type_part", lang, type=label("activity_types", row.type, lang),
+                       counts=", ".join(counts)))
     return "; ".join(parts)
 
 
@@ -115,7 +120,8 @@ def _items(table_name: str, frame: pd.DataFrame) -> str:
     elif table_name == "figures":
         items = frame["indicator"].astype(str) + " · " + frame["year"].astype(str)
     else:
-        items = frame["objective"].astype(str) + " · " + frame["indicator"].astype(str) + " · " + frame["year"].astype(str)
+        items = (frame["objective"].astype(str) + " · " + frame["indicator"].astype(str) + " · "
+                 + frame["year"].astype(str))
     distinct = sorted(set(items))
     return ", ".join(distinct[:6]) + (f" … (+{len(distinct) - 6})" if len(distinct) > 6 else "")
 
@@ -132,14 +138,14 @@ def leaving_lines(leaving: dict[str, pd.DataFrame], lang: str) -> list[str]:
                     ["import_id", "file_name", "municipality", "month"], sort=True):
                 lines.append(t("review.leaves_activities", lang, municipality=municipality,
                                month=formats.month(month, lang), import_id=import_id, file=file_name,
-                               rows=t("count.replaced.activities", lang, count=number(len(rows), lang)),
+                               rows=t("count.replaced.activities", lang, count=len(rows)),
                                what=_types(rows, lang)))
             continue
         for (import_id, file_name, municipality), rows in frame.groupby(["import_id", "file_name", "municipality"],
                                                                         sort=True):
             lines.append(t("upload.replaces_item", lang, import_id=import_id, file=file_name,
                            municipality=municipality or DASH, items=_items(table_name, rows),
-                           rows=t(f"count.replaced.{table_name}", lang, count=number(len(rows), lang))))
+                           rows=t(f"count.replaced.{table_name}", lang, count=len(rows))))
     return lines
 
 

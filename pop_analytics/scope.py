@@ -84,6 +84,17 @@ WHERE true{clause.sql}
 """, clause.params
 
 
+# After priority_status's SELECT (and any further test of its WHERE): each priority's latest
+# observation within the filters, the one a share of priorities counts.
+LATEST_STATUS = "QUALIFY row_number() OVER (PARTITION BY s.cycle, s.municipality, s.code ORDER BY s.year DESC) = 1"
+
+
+def latest_status(filters: Filters) -> tuple[str, dict[str, object]]:
+    """priority_status's rows narrowed to each priority's latest observation within the filters."""
+    sql, params = priority_status(filters)
+    return sql + LATEST_STATUS + "\n", params
+
+
 def activities(filters: Filters) -> tuple[str, dict[str, object]]:
     """`FROM current_activities WHERE …` for the filters: an activity counts for the calendar year
     of its date, and for a theme when any of its themes matches."""
@@ -146,4 +157,5 @@ def restrict(con: duckdb.DuckDBPyConnection, sight: Sight) -> None:
     for table in DATA_VIEWS:
         hidden = () if sight.notes else NOTE_COLUMNS.get(table, ())
         replace = f" REPLACE ({', '.join(f'CAST(NULL AS VARCHAR) AS {c}' for c in hidden)})" if hidden else ""
-        con.execute(f"CREATE TEMP VIEW current_{table} AS SELECT *{replace} FROM {catalog}.main.{source}_{table}{within}")
+        con.execute(f"CREATE TEMP VIEW current_{table} AS "
+                    f"SELECT *{replace} FROM {catalog}.main.{source}_{table}{within}")

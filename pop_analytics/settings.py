@@ -87,7 +87,7 @@ MAX_PROBLEMS_PER_KIND = 200
 # each one costs up to 40 µs and a hostile file holds millions.
 MAX_WRONG_VALUES = 1000
 
-# The Upload page shows a file's first rows as read (present.read_preview); a session keeps only
+# The Upload page shows a file's first rows as read (upload_view.read_preview); a session keeps only
 # these of a checked file, so a large or hostile upload does not stay in the server's memory.
 UPLOAD_PREVIEW_ROWS = 50
 

@@ -1,10 +1,10 @@
 """The DuckDB store: schema and migrations, and the one place that writes.
 
 Nothing is deleted by a newer file: rows it replaces are marked superseded_by that import, so
-undo can bring them back exactly. Current data is every row whose superseded_by is NULL: the views current_<table>, which every
-reader uses. What donors see is a second layer over the same rows: rows of approved imports not
-replaced by a later approved one (approved_superseded_by), the views approved_<table>; a reader
-that may see only those reads them under the current_ names (database.Sight).
+undo can bring them back exactly. Current data is every row whose superseded_by is NULL: the views
+current_<table>, which every reader uses. What donors see is a second layer over the same rows: rows
+of approved imports not replaced by a later approved one (approved_superseded_by), the views
+approved_<table>; a reader that may see only those reads them under the current_ names (scope.Sight).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -24,6 +25,9 @@ import pyarrow.compute as pc
 from . import reference
 from .errors import DatabaseTooNew, MigrationFailed, Problem, ReviewRefused, UndoRefused
 from .settings import DUCKDB_CONFIG, database_path
+
+if TYPE_CHECKING:  # validate needs nothing of store: only the type is named here
+    from .validate import Batch
 
 
 def theme_mask_sql(themes: str) -> str:
@@ -236,7 +240,7 @@ def find_stored(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     return row[0] if row else None
 
 
-def _unregister(con, name: str) -> None:
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop a registered frame; after a failed statement the aborted transaction refuses even this,
     and the error that matters is the statement's own, so that one must not be masked."""
     with suppress(duckdb.TransactionException):
@@ -286,7 +290,7 @@ def _incoming(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[N
         _unregister(con, "incoming")
 
 
-def _insert(con, table: str, import_id: int, select: str) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, import_id: int, select: str) -> None:
     con.execute(f"INSERT INTO {table} BY NAME SELECT {select}, ? AS import_id, NULL AS superseded_by FROM incoming",
                 [import_id])
 
@@ -307,7 +311,7 @@ def _replaced(table: str) -> tuple[str, str]:
     return f"(SELECT DISTINCT {selected} FROM incoming) AS n", f"t.superseded_by IS NULL AND {match}"
 
 
-def _supersede(con, table: str, import_id: int, mode: str) -> list[tuple[int, str, int]]:
+def _supersede(con: duckdb.DuckDBPyConnection, table: str, import_id: int, mode: str) -> list[tuple[int, str, int]]:
     """Mark current rows sharing a key with the incoming rows (none when the mode adds them);
     returns (import, file, count) replaced."""
     if not replaces(table, mode):
@@ -323,7 +327,7 @@ def _supersede(con, table: str, import_id: int, mode: str) -> list[tuple[int, st
 _ACTIVITY_MONTH = {"year": "year(CAST(date AS DATE))", "month": "month(CAST(date AS DATE))"}
 
 
-def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, who: str | None = None,
+def write(con: duckdb.DuckDBPyConnection, batch: Batch, file_name: str, sha256: str, who: str | None = None,
           kind: str | None = None, review: str = "approved", audit: tuple[str | None, str] | None = None,
           mode: str = REPLACE_MODE, warnings: list | None = None,
           ) -> tuple[int, dict[str, list[tuple[int, str, int]]]]:
@@ -382,19 +386,34 @@ def write(con: duckdb.DuckDBPyConnection, batch, file_name: str, sha256: str, wh
 
 
 # A problem's fields as stored with its import: enough to show it again in either language.
-_PROBLEM_FIELDS = ("code", "sheet", "row", "column", "value", "message_sq", "message_en")
+_PROBLEM_FIELDS = ("code", "sheet", "row", "column", "value", "params")
 
 
 def _problems_json(problems: list | None) -> str | None:
+    """Problems as their code and parameters: each is written in its reader's language when shown."""
     if not problems:
         return None
-    return json.dumps([{f: getattr(p, f) for f in _PROBLEM_FIELDS} for p in problems], ensure_ascii=False)
+    return json.dumps([{f: getattr(p, f) for f in _PROBLEM_FIELDS} for p in problems], ensure_ascii=False,
+                      default=_json_scalar)
+
+
+def _json_scalar(value: object) -> object:
+    """A NumPy number (a count from a frame) as the Python number it is."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def import_warnings(con: duckdb.DuckDBPyConnection, import_id: int) -> list[Problem]:
-    """The warnings an import's check found, as its uploader read them (none stored before version 8)."""
+    """The warnings an import's check found, as its uploader read them (none stored before version 8;
+    before code and parameters were stored, the two sentences themselves, which stay as written)."""
     row = con.execute("SELECT warnings FROM imports WHERE id = ?", [import_id]).fetchone()
-    return [Problem(**item) for item in json.loads(row[0])] if row and row[0] else []
+    return [_stored_problem(item) for item in json.loads(row[0])] if row and row[0] else []
+
+
+def _stored_problem(item: dict) -> Problem:
+    written = {lang: item.pop(f"message_{lang}") for lang in ("sq", "en") if f"message_{lang}" in item}
+    return Problem(**item, written=written)
 
 
 _APPROVED_IMPORTS = "SELECT id FROM imports WHERE review = 'approved'"
@@ -406,13 +425,13 @@ def replacing_imports(table: str) -> str:
     return _APPROVED_IMPORTS + ("" if replaces(table, ADD_MODE) else f" AND mode = '{REPLACE_MODE}'")
 
 
-def _show_to_donors(con, import_id: int) -> None:
+def _show_to_donors(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
     """Put an approved import's rows in what donors see (its keys settled again)."""
     for table in DATA_TABLES:
         _settle_donor_view(con, table, _keys_of(con, table, import_id))
 
 
-def _keys_of(con, table: str, import_id: int) -> str:
+def _keys_of(con: duckdb.DuckDBPyConnection, table: str, import_id: int) -> str:
     """A temporary table of the keys an import's rows have in table; its name."""
     name = f"donor_keys_{table}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT {', '.join(SUPERSEDE_KEYS[table])} "
@@ -420,7 +439,7 @@ def _keys_of(con, table: str, import_id: int) -> str:
     return name
 
 
-def _settle_donor_view(con, table: str, keys: str) -> None:
+def _settle_donor_view(con: duckdb.DuckDBPyConnection, table: str, keys: str) -> None:
     """What donors see under these keys: per key, the rows of the newest approved import that has
     rows there and replaces (replacing_imports), and of the approved imports after it that added
     rows; every older approved row is marked replaced by it. One rule whatever the order of
@@ -439,7 +458,7 @@ def _settle_donor_view(con, table: str, keys: str) -> None:
     con.execute(f"DROP TABLE {keys}")
 
 
-def _submitted(con, import_id: int) -> None:
+def _submitted(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
     """Refused unless the import is stored and waits for approval."""
     row = con.execute(f"SELECT {IMPORT_STATUS_SQL} FROM imports WHERE id = ?", [import_id]).fetchone()
     if row is None:
@@ -480,13 +499,13 @@ def mark_rejection_read(con: duckdb.DuckDBPyConnection, import_id: int, who: str
                    AND comment_read_at IS NULL""", [dt.datetime.now(), import_id, who])
 
 
-def _incoming_frames(batch) -> dict[str, pd.DataFrame]:
+def _incoming_frames(batch: Batch) -> dict[str, pd.DataFrame]:
     """Each table's incoming rows in a batch (a priority's definition and its statuses come from one frame)."""
     return {"priorities": batch.priorities, "priority_status": batch.priorities, "activities": batch.activities,
             "figures": batch.figures, "targets": batch.targets}
 
 
-def replaced_rows(con: duckdb.DuckDBPyConnection, batch, mode: str, columns: dict[str, tuple[str, ...]]
+def replaced_rows(con: duckdb.DuckDBPyConnection, batch: Batch, mode: str, columns: dict[str, tuple[str, ...]]
                   ) -> dict[str, pd.DataFrame]:
     """The current rows storing a batch in this mode would replace (the rule _supersede applies),
     each with the columns asked for its table and the file of its import; without writing."""
@@ -571,7 +590,8 @@ def remove_alias(con: duckdb.DuckDBPyConnection, alias_id: int, who: str, addres
         found = con.execute("SELECT count(*) FROM aliases WHERE id = ? AND removed_at IS NULL", [alias_id]).fetchone()
         if not found or not found[0]:
             return False
-        con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE id = ?", [who, dt.datetime.now(), alias_id])
+        con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE id = ?",
+                    [who, dt.datetime.now(), alias_id])
         record(con, who, address, "mapping_remove", str(alias_id))
     return True
 
@@ -621,11 +641,12 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, who: str | None = None,
     return removed
 
 
-def _later_dependants(con, import_id: int) -> list[int]:
+def _later_dependants(con: duckdb.DuckDBPyConnection, import_id: int) -> list[int]:
     union = " UNION ".join(
         f"SELECT DISTINCT superseded_by AS id FROM {t} WHERE import_id = ? AND superseded_by IS NOT NULL"
         for t in DATA_TABLES)
-    return [r[0] for r in con.execute(f"SELECT id FROM ({union}) ORDER BY id", [import_id] * len(DATA_TABLES)).fetchall()]
+    rows = con.execute(f"SELECT id FROM ({union}) ORDER BY id", [import_id] * len(DATA_TABLES)).fetchall()
+    return [r[0] for r in rows]
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -681,8 +702,9 @@ def _carry_audit(con: duckdb.DuckDBPyConnection, live_log: pa.Table) -> int:
     con.register("live_audit", live_log)
     try:
         backup_top, top, before = con.execute(
-            "SELECT coalesce(max(id), 0), greatest(coalesce(max(id), 0), (SELECT coalesce(max(id), 0) FROM live_audit)), "
-            "count(*) FROM audit").fetchall()[0]
+            "SELECT coalesce(max(id), 0), "
+            "greatest(coalesce(max(id), 0), (SELECT coalesce(max(id), 0) FROM live_audit)), count(*) FROM audit"
+        ).fetchall()[0]
         con.execute(f"""INSERT INTO audit ({AUDIT_COLUMNS})
             SELECT CASE WHEN l.id > ? THEN l.id ELSE ? + row_number() OVER (ORDER BY l.id) END,
                    l.happened_at, l.who, l.address, l.action, l.target, l.detail
@@ -706,8 +728,9 @@ def failures_since(con: duckdb.DuckDBPyConnection, since: dt.datetime, name: str
                    ) -> tuple[int, dt.datetime | None]:
     """Failed sign-ins since a moment for this name or from this address, and the latest of them (an
     unknown address is nobody's: it does not slow every other sign-in without one down)."""
-    row = con.execute("""SELECT count(*), max(happened_at) FROM audit WHERE action = 'signin_failed' AND happened_at >= ?
-                         AND (target = ? OR address = ?)""", [since, name, address]).fetchone()
+    row = con.execute("""SELECT count(*), max(happened_at) FROM audit
+                         WHERE action = 'signin_failed' AND happened_at >= ? AND (target = ? OR address = ?)""",
+                      [since, name, address]).fetchone()
     assert row is not None
     return int(row[0]), row[1]
 
@@ -772,13 +795,10 @@ def session(con: duckdb.DuckDBPyConnection, token_hash: str) -> dict | None:
     return None if row is None else dict(zip(("name", "started_at", "last_seen", "role", "municipalities"), row))
 
 
-def touch_session(con: duckdb.DuckDBPyConnection, token_hash: str) -> None:
-    con.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [dt.datetime.now(), token_hash])
-
-
 def end_session(con: duckdb.DuckDBPyConnection, token_hash: str, address: str | None, reason: str) -> None:
     with transaction(con):
-        row = con.execute("SELECT name FROM sessions WHERE token_hash = ? AND ended_at IS NULL", [token_hash]).fetchone()
+        row = con.execute("SELECT name FROM sessions WHERE token_hash = ? AND ended_at IS NULL",
+                          [token_hash]).fetchone()
         if row is None:
             return
         con.execute("UPDATE sessions SET ended_at = ? WHERE token_hash = ?", [dt.datetime.now(), token_hash])

@@ -24,19 +24,17 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import reference, scope
+from . import kpis, reference, scope
 from .filters import Filters
-from .kpis import percent
 from .text import fold
 
 COLUMNS = ("objective", "indicator", "year", "municipality", "target", "unit", "achieved", "reached_pct", "source")
 
-_ITEMISED_SQL = """
+_ITEMISED_SQL = f"""
 SELECT year, municipality, type, CAST(sum(events) AS DOUBLE) AS events,
        CAST(coalesce(sum(participants), 0) AS DOUBLE) AS participants,
-       CAST(coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS DOUBLE) AS split_women,
-       CAST(coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS DOUBLE) AS split_men
-{source}GROUP BY ALL
+       {kpis.split_sum("women", "DOUBLE")} AS split_women, {kpis.split_sum("men", "DOUBLE")} AS split_men
+{{source}}GROUP BY ALL
 """
 
 _REPORTED_SQL = """
@@ -58,9 +56,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def stored(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
     """The current targets within the filters (years, municipalities), as rows."""
     sql, params = scope.targets(Filters(municipality=filters.municipality, year=filters.year))
-    result = con.execute(f"SELECT objective, indicator, year, municipality, target, unit {sql}", params)
-    names = [d[0] for d in result.description or ()]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    return kpis.rows(con, f"SELECT objective, indicator, year, municipality, target, unit {sql}", params)
 
 
 def _itemised(con: duckdb.DuckDBPyConnection, years: tuple[int, ...]) -> dict[tuple[int, str | None], list[dict]]:
@@ -94,8 +90,7 @@ def _achieved(indicator: reference.TargetIndicator, rows: list[dict] | None) -> 
     if indicator.measure == "participants":
         return float(sum(r["participants"] for r in rows))
     if indicator.measure == "women_pct":
-        women, men = sum(r["split_women"] for r in rows), sum(r["split_men"] for r in rows)
-        return 100.0 * women / (women + men) if women + men else None
+        return kpis.women_share(sum(r["split_women"] for r in rows), sum(r["split_men"] for r in rows))
     raise ValueError(f"unknown measure {indicator.measure!r} of {indicator.key}")
 
 
@@ -118,7 +113,7 @@ def progress(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
             achieved = _achieved(indicator, itemised.get((year, municipality)))
         else:
             achieved = reported.get((year, municipality, indicator.key))
-        reached = percent(achieved, target["target"]) if achieved is not None else None
+        reached = kpis.percent(achieved, target["target"]) if achieved is not None else None
         if achieved is not None and indicator.unit == "percent":
             achieved = round(achieved, 1)
         rows.append({"objective": target["objective"], "indicator": indicator.key, "year": year,

@@ -13,9 +13,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from . import reference
 from .i18n import t
 
-SHEET_TITLES = {"priorities": "Prioritetet", "activities": "Aktivitetet", "figures": "Shifrat", "targets": "Synimet"}
-LISTS_SHEET = "Listat"
-INSTRUCTIONS_SHEET = "Udhëzime"
+# The workbook is the partners': its sheets are named in Albanian, as they write their own.
+SHEET_TITLES = {kind: t(f"template.sheet.{kind}", "sq") for kind in ("priorities", "activities", "figures", "targets")}
+LISTS_SHEET = t("template.sheet.lists", "sq")
+INSTRUCTIONS_SHEET = t("template.sheet.instructions", "sq")
 ROWS_WITH_LISTS = 2000  # drop-downs reach this far down; partners rarely send more in one sheet
 
 # Which reference list each field's drop-down offers.
@@ -32,7 +33,8 @@ def _lists(municipalities: Sequence[str] | None = None) -> dict[str, list[str]]:
     refuses another municipality's row from them)."""
     return {
         "municipality": list(municipalities) if municipalities is not None else
-        sorted((m.name for m in reference.municipalities()), key=lambda n: (n not in reference.pop_municipalities(), n)),
+        sorted((m.name for m in reference.municipalities()),
+               key=lambda n: (n not in reference.pop_municipalities(), n)),
         "theme": [x.label_sq for x in reference.terms("themes")],
         "status": [x.label_sq for x in reference.terms("statuses")],
         "type": [x.label_sq for x in reference.terms("activity_types")],

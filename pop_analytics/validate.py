@@ -19,9 +19,8 @@ import pyarrow as pa
 
 from . import matching, normalise, reference
 from .errors import FileRefused, Problem
-from .i18n import t
 from .matching import NO_MAPPINGS, Mappings, Reading
-from .messages import ProblemLog, _count, localized, problem, row_ranges
+from .messages import ProblemLog, counted, localized, phrase, problem, row_ranges
 from .normalise import InvalidValue
 from .reading import ArrowTexts, Cells, ReadResult, Sheet
 from .settings import EARLIEST_DATE_YEAR, MAX_PROBLEMS_PER_KIND, MAX_WRONG_VALUES
@@ -125,7 +124,7 @@ def _has_code(codes: np.ndarray, wanted: list[int]) -> bool:
     return len(wanted) > 8 and bool(np.bincount(codes)[[w for w in wanted if w <= codes.max()]].any())
 
 
-def _text_dtype():
+def _text_dtype() -> object:
     """The dtype pandas gives a column of text, when it is Arrow-backed (else rows are built as objects)."""
     dtype = pd.Series(["x"]).dtype
     return dtype if getattr(dtype, "storage", None) == "pyarrow" else None
@@ -161,11 +160,11 @@ class _SheetCheck:
     def header(self, name: str) -> str:
         return self.sheet.headers.get(name) or _column_label(self.sheet.kind, name)
 
-    def report(self, code: str, row: int | None, name: str, value: object, **params) -> None:
+    def report(self, code: str, row: int | None, name: str, value: object, **params: Any) -> None:
         if self.room(code, 1):  # else counted, not written out: the file is refused on the ones listed
             self._write(code, row, name, value, **params)
 
-    def _write(self, code: str, row: int | None, name: str, value: object, **params) -> None:
+    def _write(self, code: str, row: int | None, name: str, value: object, **params: Any) -> None:
         """A problem the log has made room for (room() counted it already)."""
         item = problem(code, sheet=self.sheet.name, row=row, column=self.header(name), value=value, **params)
         if isinstance(self.problems, ProblemLog):
@@ -245,8 +244,8 @@ class _SheetCheck:
         values: counted in one sentence, so the report says the check of that column is not complete."""
         unread = np.flatnonzero(cells.codes >= stopped)
         if len(unread):
-            self.report("values_not_checked", self.rows[unread[0]], name, "", count=_count(len(unread)),
-                        limit=_count(MAX_WRONG_VALUES))
+            self.report("values_not_checked", self.rows[unread[0]], name, "", count=len(unread),
+                        limit=counted(MAX_WRONG_VALUES))
 
     def _report_readings(self, name: str, readings: dict[tuple[str, str, Reading], list[int]], cells: Cells) -> None:
         """One warning per value read other than exactly, with the rows that hold it, in row order;
@@ -310,7 +309,7 @@ def _check_required_columns(sheet: Sheet, problems: list[Problem]) -> bool:
     missing = [c for c in reference.columns(sheet.kind) if c.required and c.field not in sheet.headers]
     for column in missing:
         problems.append(problem("missing_column", sheet=sheet.name, row=sheet.header_row, column=column.header,
-                                kind=localized(t(f"kind.{sheet.kind}", "sq"), t(f"kind.{sheet.kind}", "en"))))
+                                kind=phrase(f"kind.{sheet.kind}")))
     return not missing
 
 
@@ -357,7 +356,8 @@ def _activities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
 
     parts = women.fillna(0) + men.fillna(0)
     over = (participants.notna() & (parts > participants)).fillna(False).to_numpy()
-    check.flag(over, "parts_exceed_total", "participants", participants, women=women.fillna(0), men=men.fillna(0), parts=parts)
+    check.flag(over, "parts_exceed_total", "participants", participants, women=women.fillna(0), men=men.fillna(0),
+               parts=parts)
     check.flag((participants.notna() & (youth > participants)).fillna(False).to_numpy(), "youth_exceeds_total", "youth",
                youth, total=participants)
 
@@ -372,8 +372,8 @@ def _activities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
         warnings.append(problem("partner_filled", sheet=sheet.name, count=missing_partner))
 
     if check.clean():  # sums over rows that could not all be read would mislead
-        _compare_totals(sheet, {"events": events, "participants": participants, "women": women, "men": men, "youth": youth},
-                        warnings)
+        _compare_totals(sheet, {"events": events, "participants": participants, "women": women, "men": men,
+                                "youth": youth}, warnings)
     return pd.DataFrame({
         "date": pd.Series(dates, dtype=object),
         "cycle": cycles.text(),
@@ -407,8 +407,9 @@ def _compare_totals(sheet: Sheet, itemised: dict[str, pd.Series], warnings: list
                 continue
             total = int(series.sum(skipna=True))
             if reported is not None and reported != total:
-                warnings.append(problem("total_mismatch", sheet=sheet.name, row=row, column=sheet.headers.get(name, name),
-                                        value=reported, reported=reported, itemised=total))
+                warnings.append(problem("total_mismatch", sheet=sheet.name, row=row,
+                                        column=sheet.headers.get(name, name), value=reported, reported=reported,
+                                        itemised=total))
 
 
 def _priorities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
@@ -490,7 +491,6 @@ def _figures(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
 # matching rule (matching.Vocabulary over the reference data). They are not among the vocabularies
 # a saved mapping can name, so a value no term fits is an error to correct in the file.
 
-_TARGET_WHAT = {"objective": ("objektiv", "objective"), "target_indicator": ("tregues", "indicator")}
 
 
 @cache
@@ -526,7 +526,7 @@ def _target_refusal(name: str, raw: object, no_match: matching.NoMatch) -> Inval
     unread = normalise.text(raw) or ""
     if no_match.ambiguous:
         return InvalidValue("ambiguous_value", lazy=lambda: {
-            "what": localized(*_TARGET_WHAT[name]), "candidates": _target_labels(name, no_match.fits), "unread": unread})
+            "what": phrase(f"vocabulary.{name}"), "candidates": _target_labels(name, no_match.fits), "unread": unread})
     return InvalidValue(f"unknown_{name}", lazy=lambda: {
         "suggestion": localized(*("', '".join(_term_label(name, k, lang) for k in no_match.candidates)
                                   for lang in ("sq", "en"))),
@@ -548,13 +548,11 @@ def _target_term(check: _SheetCheck, name: str) -> Callable[[object], str]:
 
 # A municipality cell that names the whole network: the same as an empty one.
 _NETWORK = ""
-_NETWORK_WORDS = frozenset(fold(w) for w in ("rrjeti", "gjithë rrjeti", "i gjithë rrjeti", "rrjeti POP", "network",
-                                             "whole network", "the whole network", "POP network"))
 
 
 def _municipality_or_network(check: _SheetCheck) -> Callable[[object], str]:
-    read = check.term(normalise.municipality)
-    return lambda raw: _NETWORK if fold(raw) in _NETWORK_WORDS else read(raw)
+    read, network = check.term(normalise.municipality), reference.spellings("network")
+    return lambda raw: _NETWORK if fold(raw) in network else read(raw)
 
 
 def _unit(raw: object) -> tuple[str | None, str]:

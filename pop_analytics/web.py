@@ -12,6 +12,7 @@ import html
 import logging
 import secrets
 from collections.abc import MutableMapping
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -164,10 +165,9 @@ async def signout(request: Request) -> Response:
                             status_code=403, headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP})
     token = request.cookies.get(settings.SESSION_COOKIE)
     if token:
-        try:
+        # the cookie goes below all the same; the session also ends when idle
+        with suppress(DatabaseProblem):
             await run_in_threadpool(accounts.sign_out, _db(), token, _address(request))
-        except DatabaseProblem:
-            pass  # the cookie goes below all the same; the session also ends when idle
     response = RedirectResponse("/signin?" + urlencode({"lang": lang, "signed_out": 1}), status_code=303)
     response.delete_cookie(settings.SESSION_COOKIE, path="/")
     return response

@@ -69,7 +69,7 @@ ORIGINAL = {
 }
 JOINED_2021 = {"Elbasan": ("ELB", 13), "Vau i Dejës": ("VAU", 12), "Korçë": ("KOR", 12)}
 ALL_MUNIS = {**ORIGINAL, **JOINED_2021}
-assert MEMBER_SINCE == {**{m: 2019 for m in ORIGINAL}, **{m: 2021 for m in JOINED_2021}}
+assert {**{m: 2019 for m in ORIGINAL}, **{m: 2021 for m in JOINED_2021}} == MEMBER_SINCE
 MUNI_ORDER = ["Tiranë", "Durrës", "Shkodër", "Kukës", "Pukë", "Vlorë", "Fier", "Kamëz",
               "Pogradec", "Elbasan", "Korçë", "Vau i Dejës"]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -95,6 +96,18 @@ def metrics(page: Page) -> dict[str, str]:
     return dict(metric_pairs(page))
 
 
+BROWSER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test worker, shared by every test file on it (conftest.py loads this module as a
+    plugin); each test or module opens contexts of its own in it, so no cookie carries over. Playwright
+    allows one sync_playwright per thread: every test takes this one, none launches its own."""
+    with chromium(BROWSER_TIMEOUT_MS) as launched:
+        yield launched
+
+
 @contextmanager
 def chromium(timeout_ms: int) -> Iterator[Browser]:
     """Debian's Chromium, headless, for a test module; Playwright's own browser download cannot work
@@ -123,7 +136,8 @@ PENDING_JS = """() => {
   if (skeletons) pending.push(skeletons + ' skeletons');
   const status = document.querySelector('[data-testid="stStatusWidget"]');
   if (status) pending.push('status widget: ' + status.innerText);
-  const visible = e => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true});
+  const visible = e => e.checkVisibility(
+    {contentVisibilityAuto: true, opacityProperty: false, visibilityProperty: true});
   document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart, i) => {
     if (!visible(chart)) return;
     const drawn = chart.querySelector('svg.marks, canvas');
@@ -131,8 +145,34 @@ PENDING_JS = """() => {
   });
   document.querySelectorAll('[data-testid="stDataFrame"]').forEach((grid, i) => {
     if (visible(grid) && !grid.querySelector('canvas')) pending.push('table ' + i + ' not drawn');
-    else if (visible(grid) && !grid.querySelector('table[role="grid"] tbody')) pending.push('table ' + i + ' has no cells yet');
+    else if (visible(grid) && !grid.querySelector('table[role="grid"] tbody'))
+      pending.push('table ' + i + ' has no cells yet');
   });
   if (!document.querySelector('[data-testid="stMain"] h1')) pending.push('no title');
   return pending;
 }"""
+
+
+# Rendered and settled: nothing pending, the fonts loaded, and the main area's text and the tables' cells
+# the same over four polls in a row (a table's accessible cells follow its canvas a moment later; Vega's
+# last frame and the page's own observers run in between). The state lives on the window and is reset
+# before each wait. The app's signal, not a fixed delay: on a loaded machine a delay is too short or wasted.
+SETTLED_JS = f"""() => {{
+  const main = document.querySelector('[data-testid="stMain"]');
+  const cells = [...document.querySelectorAll('[data-testid="stDataFrame"] table[role="grid"]')]
+    .map(table => table.getAttribute('aria-rowcount') + ':' + table.innerText).join('|');
+  const mark = (main ? main.innerText.length : -1) + '#' + cells;
+  const settled = ({PENDING_JS})().length === 0 && document.fonts.status === 'loaded';
+  window.__settled = settled && window.__settled && window.__settled.mark === mark
+    ? {{mark, polls: window.__settled.polls + 1}} : {{mark, polls: settled ? 1 : 0}};
+  return window.__settled.polls >= 4;
+}}"""
+
+
+def rendered(page: Page, timeout_ms: int) -> None:
+    """Wait until the script has finished, every visible chart and table is drawn, and the page settled."""
+    try:
+        page.evaluate("() => { window.__settled = null; }")
+        page.wait_for_function(SETTLED_JS, timeout=timeout_ms, polling=50)
+    except PlaywrightTimeout:
+        pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")

@@ -9,17 +9,22 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import chdir, contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
-from pop_analytics import demo, importing, store
+from pop_analytics import cli, demo, importing, store
 from pop_analytics import filters as _filters
 from pop_analytics import kpis as _kpis
 from pop_analytics.settings import DEMO_DIR
+
+# One Chromium per test worker for every browser test file (browser_support's session fixture).
+pytest_plugins = ("browser_support",)
 
 # Validation compares dates with "today"; tests fix it so that results never drift.
 TODAY = dt.date(2026, 11, 21)
@@ -71,7 +76,7 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: 
 
 # ---------------------------------------------------------------------------------------------
 # Shared by the data-foundation tests: headers as partners write them, a copy of the demo
-# database to write to, the KPI state that must not move, and the CLI as a real subprocess.
+# database to write to, the KPI state that must not move, and the CLI (in this process, or a real one).
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,27 +144,63 @@ def demo_con(demo_copy: Path):
     connection.close()
 
 
-def run_cli(*args: str, db: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m pop_analytics ARGS` as a real process in the repository, database given by --db."""
-    command = [sys.executable, "-m", "pop_analytics", *(["--db", str(db)] if db else []), *args]
+@dataclass(frozen=True)
+class CliResult:
+    """What a command line run left: its exit code and everything it printed (as a CompletedProcess has them)."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextmanager
+def _environment(changes: dict[str, str]) -> Iterator[None]:
+    """os.environ with changes for the duration, then exactly as it was."""
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _standard_input(text: str) -> Iterator[None]:
+    """Standard input piped from text (never a terminal, so a password is read from its first line)."""
+    before, sys.stdin = sys.stdin, io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = before
+
+
+def run_cli(*args: str | Path, db: Path | None = None, env: dict | None = None, stdin: str = "") -> CliResult:
+    """`python -m pop_analytics ARGS` run in this process, as sqlite-utils' CliRunner runs a command:
+    cli.main with standard input piped from stdin, standard output and error captured, env added to
+    the environment for the run only, in the repository as its working directory; database given by --db."""
+    argv = [*(["--db", str(db)] if db else []), *map(str, args)]
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(env or {}), chdir(ROOT), _standard_input(stdin), redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(argv)
+    return CliResult(argv, code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str | Path, db: Path | None = None, env: dict | None = None,
+                    stdin: str = "") -> subprocess.CompletedProcess:
+    """`python -m pop_analytics ARGS` as a real process in the repository, for tests where the process
+    itself matters (another process's locks and writes, exit codes of the interpreter)."""
+    command = [sys.executable, "-m", "pop_analytics", *(["--db", str(db)] if db else []), *map(str, args)]
     environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=environment,
-                          timeout=120, check=False)
+    return subprocess.run(command, cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8",
+                          env=environment, timeout=120, check=False)
 
 
-def run_cli_all(chains: dict[str, list[tuple]], workers: int = 4) -> dict[str, list[subprocess.CompletedProcess]]:
-    """Independent chains of CLI runs at once; within a chain the runs follow each other in order.
-    Each run is (args, {"db": ..., "env": ...}); name → the chain's finished processes. Chains must not
-    share a database: a writer holds its file locked."""
-    def chain(runs: list[tuple]) -> list[subprocess.CompletedProcess]:
-        return [run_cli(*args, **options) for args, options in runs]
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(chain, runs) for name, runs in chains.items()}
-        return {name: future.result() for name, future in futures.items()}
-
-
-def cli_json(result: subprocess.CompletedProcess):
+def cli_json(result: CliResult | subprocess.CompletedProcess):
     assert result.stderr == "", result.stderr
     return json.loads(result.stdout)
 

@@ -48,7 +48,8 @@ def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
 
 
 @pytest.mark.parametrize(("lang", "note"), [
-    ("en", "The link names a theme this dashboard does not know, 'Ujii'; it was left out. Did you mean 'drinking water'?"),
+    ("en", "The link names a theme this dashboard does not know, 'Ujii'; it was left out. "
+           "Did you mean 'drinking water'?"),
     ("sq", "Lidhja përmend një temë që ky panel nuk e njeh, 'Ujii'; u la jashtë. Mos keni parasysh 'Uji i pijshëm'?"),
 ])
 def test_a_links_close_theme_is_suggested_in_the_readers_language(app_db, lang, note):
@@ -64,7 +65,8 @@ def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
     assert at.multiselect(key="filter_year").value == []
     assert at.selectbox(key="filter_cycle").value == ""
     assert [shown(w.value) for w in at.warning] == [
-        "The link names a municipality this dashboard does not know, 'Tyranna'; it was left out. Did you mean 'Tiranë'?",
+        "The link names a municipality this dashboard does not know, 'Tyranna'; it was left out. "
+        "Did you mean 'Tiranë'?",
         "The link names a municipality this dashboard does not know, 'Atlantis'; it was left out.",
         "The link gives '20x3' as a year, which is not a year; it was left out.",
         "The link names a contract cycle that does not exist, '1999-2000'; all cycles are shown.",
@@ -145,8 +147,8 @@ def test_the_first_monitoring_year_shows_the_published_shares(app_db):
 
 def printed_kpis(db, query: dict) -> dict:
     arguments = [f"--{key}={value}" for key, value in query.items()]
-    return json.loads(subprocess.run([sys.executable, "-m", "pop_analytics", "kpis", "--json", "--db", str(db), *arguments],
-                                     capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+    command = [sys.executable, "-m", "pop_analytics", "kpis", "--json", "--db", str(db), *arguments]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
 
 
 @pytest.mark.parametrize(("query", "cycles"), [
@@ -174,7 +176,8 @@ def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, 
             expected += zip(priority_labels, [p["addressed_pct"], p["fully_pct"], p["partially_pct"],
                                               p["not_addressed_pct"]])
         a = whole["activities"]
-        expected += zip([t(f"kpi.{k}", lang) for k in ("events", "participants", "women_pct", "municipalities_covered")],
+        expected += zip([t(f"kpi.{k}", lang)
+                         for k in ("events", "participants", "women_pct", "municipalities_covered")],
                         [a["events"], a["participants"], a["women_pct"], whole["municipalities_covered"]])
         with Database(cli_db).reading() as con:  # then the totals reported for the period, as reported
             reported = queries.reported_totals(con, filters.resolve(**query))
@@ -298,14 +301,15 @@ def test_a_bad_file_shows_every_problem_with_sheet_row_and_column(app_db):
     at = open_app("upload", {"lang": "en"})
     at.file_uploader(key="upload_file").upload("fier_mars.xlsx", content).run()
     assert_clean(at, errors_shown=True)
-    assert [shown(e.value) for e in at.error] == ["'fier_mars.xlsx' cannot be stored yet: 2 problems to fix. Nothing was stored."]
+    assert [shown(e.value) for e in at.error] == [
+        "'fier_mars.xlsx' cannot be stored yet: 2 problems to fix. Nothing was stored."]
     report = frame_with_column(at, "What to fix")
     assert report[["Kind", "Sheet", "Row", "Column", "Value"]].iloc[:2].to_dict("records") == [
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tyranna"},
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 4, "Column": "Pjesëmarrës gjithsej", "Value": "20"}]
     assert list(report["Kind"]) == ["error", "error", "warning"]  # the warnings come with the errors
-    assert report["What to fix"].iloc[0] == ("'Tyranna' is not a municipality this tool knows. Write the municipality's "
-                                             "name, e.g. Tiranë. Did you mean 'Tiranë'?")
+    assert report["What to fix"].iloc[0] == ("'Tyranna' is not a municipality this tool knows. "
+                                             "Write the municipality's name, e.g. Tiranë. Did you mean 'Tiranë'?")
     assert "upload_confirm" not in [b.key for b in at.button]  # nothing to confirm for a refused file
     as_read = next(d.value for d in at.dataframe if "Bashkia" in d.value.columns)
     assert list(as_read.index) == [3, 4] and list(as_read["Bashkia"]) == ["Tyranna", "Fier"]
@@ -319,9 +323,11 @@ PRIORITY_HEADER = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i mon
 
 def priorities_with_realizuar(code: str) -> bytes:
     """A Pukë priority sheet whose status 'Realizuar' fits two statuses (rows 2 and 3)."""
-    return xlsx([PRIORITY_HEADER, ["2019-2023", "Pukë", code, "Ujësjellësi i Qerretit", "Uji i pijshëm", 2022, "Realizuar"],
+    return xlsx([PRIORITY_HEADER,
+                 ["2019-2023", "Pukë", code, "Ujësjellësi i Qerretit", "Uji i pijshëm", 2022, "Realizuar"],
                  ["2019-2023", "Pukë", code + "b", "Rruga e Qelzës", "Rrugët", 2022, "Realizuar"],
-                 ["2019-2023", "Pukë", code + "c", "Kopshti i ri", "Kopshtet", 2022, "Pjesërisht"]], sheet="Prioritetet")
+                 ["2019-2023", "Pukë", code + "c", "Kopshti i ri", "Kopshtet", 2022, "Pjesërisht"]],
+                sheet="Prioritetet")
 
 
 def test_a_value_that_fits_two_terms_is_chosen_remembered_and_read_so_in_the_next_file(app_db):
@@ -401,7 +407,8 @@ def test_undo_asks_first_then_restores_the_state_before_the_import(app_db):
     at.button(key="undo_open").click().run()
     at.button(key="undo_yes").click().run()
     assert_clean(at)
-    assert shown(at.success[0].value) == ("Import #4 was undone: 7 rows removed; the rows it had replaced are current again.")
+    assert shown(at.success[0].value) == ("Import #4 was undone: 7 rows removed; "
+                                          "the rows it had replaced are current again.")
     assert frame_with_column(at, "File").set_index("Import").loc[4, "Status"] == "undone"  # listed below the newer #5
     at.switch_page("app_pages/quality.py").run()
     assert "No reported total of events or participants in this view." in [i.value for i in at.info]
@@ -521,8 +528,9 @@ def test_the_upload_page_takes_an_old_xls_workbook_as_the_command_line_does(app_
     assert at.file_uploader(key="upload_file").allowed_type == []  # the browser refuses nothing in its own English
     at.file_uploader(key="upload_file").upload("old.xls", old_xls(tmp_path).read_bytes()).run()
     assert_clean(at)
-    assert [shown(s.value) for s in at.success] == [t("upload.valid", lang, file="old.xls", rows=present.rows_phrase(1, lang),
-                                               kind=t("kind.activities", lang))]
+    assert [shown(s.value) for s in at.success] == [t("upload.valid", lang, file="old.xls",
+                                                      rows=present.rows_phrase(1, lang),
+                                                      kind=t("kind.activities", lang))]
 
 
 @pytest.mark.parametrize("lang", ["sq", "en"])
@@ -537,9 +545,10 @@ def test_a_file_the_importer_does_not_read_is_refused_in_the_readers_language(ap
 
 
 @pytest.mark.parametrize(("lang", "line"), [
-    ("en", "- Durrës, Jul 2019: 1 activity row from import #1 (aktivitetet.csv): citizen workshop (2 events, 35 participants)"),
-    ("sq", ("- Durrës, 07.2019: 1 rresht aktivitetesh nga importi #1 (aktivitetet.csv): Workshop qytetar (2 aktivitete, "
-            "35 pjesëmarrës)"))])
+    ("en", ("- Durrës, Jul 2019: 1 activity row from import #1 (aktivitetet.csv): citizen workshop (2 events, "
+            "35 participants)")),
+    ("sq", ("- Durrës, 07.2019: 1 rresht aktivitetesh nga importi #1 (aktivitetet.csv): Workshop qytetar "
+            "(2 aktivitete, 35 pjesëmarrës)"))])
 def test_one_replaced_row_is_counted_in_the_singular(app_db, lang, line):
     at = open_app("upload", {"lang": lang})
     content = xlsx([ACTIVITY_HEADER, ["12.07.2019", "Durrës", "Fokus grup", 2, 40, 20, 20, "Uji i pijshëm"]])
@@ -591,7 +600,8 @@ def cells_as_shown(at, column: str) -> list[str]:
     raise AssertionError(f"no styled table with the column {column!r}")
 
 
-@pytest.mark.parametrize(("lang", "written"), [("sq", ["12.07.2019", "03.11.2025"]), ("en", ["12 Jul 2019", "3 Nov 2025"])])
+@pytest.mark.parametrize(("lang", "written"), [("sq", ["12.07.2019", "03.11.2025"]),
+                                               ("en", ["12 Jul 2019", "3 Nov 2025"])])
 def test_the_upload_preview_writes_dates_as_the_readers_language_does(app_db, lang, written):
     at = open_app("upload", {"lang": lang})
     content = xlsx([ACTIVITY_HEADER, ["12.07.2019", "Durrës", "Fokus grup", 2, 40, 20, 20, "Uji i pijshëm"],

@@ -91,7 +91,7 @@ def test_the_review_shows_what_the_partner_saw_and_what_leaves_donors_view(users
     assert summary in texts
     totals = frame_with_column(at, "Activity type")
     assert totals.values.tolist()[0] == ["focus group", 3, 40, 25, 15, 1]
-    assert t("review.warnings", "en", count="1") in [m.replace("*", "") for m in texts]
+    assert t("review.warnings", "en", count=1) in [m.replace("*", "") for m in texts]
     assert ("- The sheet 'Aktivitetet' has no contract-cycle column; each row's cycle was taken from its date "
             "(elections of 14 May 2023 start the 2023-2027 cycle).") in texts
     if mode == store.REPLACE_MODE:

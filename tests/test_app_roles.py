@@ -356,7 +356,8 @@ def test_a_partners_profile_is_set_against_the_approved_network_and_shows_no_row
     cycles = [c["cycle"] for c in expected["cycles"]]
     assert comparison[t("profile.network_average", "en")].tolist() == [
         *(present.percent(c["network_pct"], "en") for c in expected["cycles"]),
-        present.number(network["average"]["events"], "en", 1), present.number(network["average"]["participants"], "en", 1),
+        present.number(network["average"]["events"], "en", 1),
+        present.number(network["average"]["participants"], "en", 1),
         present.percent(network["average"]["women_pct"], "en")]
     differences = comparison[t("col.difference", "en")].tolist()
     assert len(cycles) == 2 and not [d for d in differences if d.startswith("±")]  # never Tiranë against itself
@@ -371,7 +372,7 @@ def test_a_partners_profile_is_set_against_the_approved_network_and_shows_no_row
 def test_the_network_aggregates_hold_no_municipality(users_db):
     """What app.network counts over rows its reader may not see: numbers, never a name or a row."""
     from pop_analytics.app.data import NETWORK_AGGREGATES
-    assert NETWORK_AGGREGATES == {"network_benchmark", "network_trend"}
+    assert {queries.network_benchmark, queries.network_trend} == NETWORK_AGGREGATES
     with Database(users_db).reading(sight=DONOR_SIGHT) as con:
         benchmark = queries.network_benchmark(con, Filters())
         trend = queries.network_trend(con, Filters(municipality=("Tiranë",)))

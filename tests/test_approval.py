@@ -103,7 +103,8 @@ def assert_donors_see_the_full_view(db: Database) -> None:
 def tirane_2023(directory, name: str, corrections: dict[str, str]):
     """Tiranë's twelve 2023 monitoring rows as the demo has them, re-sent with some statuses changed."""
     with open(DEMO_DIR / "prioritetet_2019_2023.csv", encoding="utf-8", newline="") as handle:
-        demo_rows = [r for r in csv.DictReader(handle) if r["Bashkia"] == "Tiranë" and r["Viti i monitorimit"] == "2023"]
+        demo_rows = [r for r in csv.DictReader(handle)
+                     if r["Bashkia"] == "Tiranë" and r["Viti i monitorimit"] == "2023"]
     assert len(demo_rows) == 12
     sent = [[r["Cikli"], r["Bashkia"], r["Kodi"], r["Prioriteti"], r["Tema"], 2023,
              corrections.get(r["Kodi"], r["Statusi"]), None] for r in demo_rows]

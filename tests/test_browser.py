@@ -16,12 +16,12 @@ import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import browser_support
 import hostile_files
 import openpyxl
 import pytest
-from browser_support import GRID_JS, PENDING_JS, chromium, healthy, metrics, start_streamlit, stop
+from browser_support import GRID_JS, healthy, metrics, start_streamlit, stop
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import access, demo, filters, kpis, present, queries, reference, store
 from pop_analytics.i18n import t
@@ -71,8 +71,8 @@ def _tiles(con, lang: str, names: tuple[str, ...], **query: str) -> dict[str, st
 
 def _profile_tiles(con, lang: str, **query: str) -> dict[str, str]:
     """The profile's tiles: each contract cycle's share addressed (kpis.cycle_views' rule), then the activities."""
-    cycles = {t("kpi.addressed_in_cycle", lang, cycle=part["cycle"]): present.percent(part["priorities"]["addressed_pct"],
-                                                                                      lang)
+    cycles = {t("kpi.addressed_in_cycle", lang, cycle=part["cycle"]):
+              present.percent(part["priorities"]["addressed_pct"], lang)
               for part in kpis.by_cycle(con, filters.resolve(**query))}
     return cycles | _tiles(con, lang, PROFILE_TILES, **query)
 
@@ -116,12 +116,6 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium(TIMEOUT_MS) as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
 def context(browser):
     """One browser context for the module, so that Streamlit's scripts load from the cache after the
     first page. The locale is fixed so that tables and screenshots look the same on every machine."""
@@ -143,11 +137,7 @@ def page(context, server):
 
 def rendered(page: Page) -> None:
     """Wait until the script has finished and every visible chart and table is drawn."""
-    try:
-        page.wait_for_function(f"() => ({PENDING_JS})().length === 0", timeout=TIMEOUT_MS, polling=100)
-    except PlaywrightTimeout:
-        pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
-    page.wait_for_timeout(300)  # settling only: fonts and Vega's last frame
+    browser_support.rendered(page, TIMEOUT_MS)
     assert_clean(page)
 
 
@@ -461,6 +451,7 @@ def test_a_value_that_fits_two_statuses_is_chosen_in_the_page_remembered_and_sto
     form = page.locator('[data-testid="stForm"]')
     form.locator('[data-testid="stSelectbox"] input').click()
     page.keyboard.type("partially")
+    page.get_by_role("option", name="partially addressed").wait_for()  # Enter picks what the list shows
     page.keyboard.press("Enter")
     expect(form.get_by_role("combobox", name=t("upload.choose_term", "en"))).to_have_value("partially addressed")
     form.get_by_text(t("upload.remember", "en")).click()
@@ -474,7 +465,8 @@ def test_a_value_that_fits_two_statuses_is_chosen_in_the_page_remembered_and_sto
     expect(page.get_by_text(t("upload.replaces_heading", "en"))).to_be_visible()
     expect(page.get_by_text(t("upload.replaces_none", "en"))).to_be_visible()
     page.locator(".st-key-upload_confirm button").click()
-    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="was stored as import #")).to_be_visible()
+    stored = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="was stored as import #")
+    expect(stored).to_be_visible()
     rendered(page)
     assert_clean(page)
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import re
 
+import browser_support
 import pytest
-from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from browser_support import start_streamlit, stop
 from hostile_files import old_xls
 from playwright.sync_api import Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import demo, present, settings, store
 from pop_analytics.app import style
@@ -88,24 +88,21 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pages(server):
+def pages(server, browser):
     """One page per width, for every check of that width."""
-    with chromium(TIMEOUT_MS) as browser:
-        made = {}
-        for width, viewport in VIEWPORTS.items():
-            context = browser.new_context(viewport=viewport, is_mobile=width < 600, has_touch=width < 600,
-                                          locale="sq-AL", timezone_id="Europe/Tirane")
-            context.set_default_timeout(TIMEOUT_MS)
-            made[width] = context.new_page()
-        yield made
+    made = {}
+    for width, viewport in VIEWPORTS.items():
+        context = browser.new_context(viewport=viewport, is_mobile=width < 600, has_touch=width < 600,
+                                      locale="sq-AL", timezone_id="Europe/Tirane")
+        context.set_default_timeout(TIMEOUT_MS)
+        made[width] = context.new_page()
+    yield made
+    for page in made.values():
+        page.context.close()
 
 
 def rendered(page: Page) -> None:
-    try:
-        page.wait_for_function(f"() => ({PENDING_JS})().length === 0", timeout=TIMEOUT_MS, polling=100)
-    except PlaywrightTimeout:
-        pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
-    page.wait_for_timeout(300)  # the translator's observer and Vega's last frame
+    browser_support.rendered(page, TIMEOUT_MS)  # settled: the translator's observer has run
 
 
 def english(page: Page) -> list[str]:
@@ -124,6 +121,8 @@ def hover_toolbars(page: Page) -> None:
         if found.count() and found.first.is_visible():
             found.first.scroll_into_view_if_needed()
             found.first.hover()
+            # kept as a delay: a chart's toolbar stays hidden (opacity) after the hover, so there is no
+            # element state to wait on; the words are read from the DOM either way
             page.wait_for_timeout(300)
 
 

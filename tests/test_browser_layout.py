@@ -17,7 +17,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from browser_support import PENDING_JS, start_streamlit, stop
 from dashboard_support import ACTIVITY_HEADER, xlsx
 from playwright.sync_api import Page, expect
 
@@ -40,7 +40,8 @@ COMMENT = ("Participants: 40 is the whole month, not one event. Split the rows b
 LISTED_JS = """(first) => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
   .filter(grid => grid.checkVisibility())
   .map(grid => ({grid, table: grid.querySelector('table[role="grid"]'), scroller: grid.querySelector('.dvn-scroller')}))
-  .filter(({table}) => table && table.querySelector('thead th') && table.querySelector('thead th').innerText.trim() === first)
+  .filter(({table}) => table && table.querySelector('thead th')
+                      && table.querySelector('thead th').innerText.trim() === first)
   .map(({table, scroller}) => ({
     listed: Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim()),
     columns: Number(table.getAttribute('aria-colcount')),
@@ -74,7 +75,8 @@ NEEDED = {
 }
 USERS = {"coordinator": "koord", "partner": PARTNER}
 # The tracker's table saved as CSV: its name says the view's filters (a partner's view is Durrës's).
-CSV_NAMES = {"coordinator": "pop_priorities_2024_Durres_{lang}_{day}.csv", "partner": "pop_priorities_Durres_{lang}_{day}.csv"}
+CSV_NAMES = {"coordinator": "pop_priorities_2024_Durres_{lang}_{day}.csv",
+             "partner": "pop_priorities_Durres_{lang}_{day}.csv"}
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +97,6 @@ def server(tmp_path_factory):
         yield SimpleNamespace(url=url)
     finally:
         stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(TIMEOUT_MS) as launched:
-        yield launched
 
 
 def rendered(page: Page) -> None:

@@ -8,8 +8,8 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import start_streamlit, stop
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import access, accounts, demo, store
@@ -47,15 +47,6 @@ def server(tmp_path_factory):
         stop(process)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser):
     """A browser of its own per test: no cookie carries over from another user."""
@@ -76,7 +67,6 @@ def settled(page: Page) -> None:
         }""", timeout=TIMEOUT_MS, polling=100)
     except PlaywrightTimeout:
         pytest.fail(f"{page.url} did not finish rendering")
-    page.wait_for_timeout(300)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -136,6 +126,7 @@ def test_a_partner_sees_only_its_municipality(page, server):
     choice = page.locator(".st-key-profile_municipality")
     expect(choice.get_by_role("combobox")).to_have_value("Tiranë")
     choice.get_by_role("combobox").click()
+    page.locator('[role="option"]').first.wait_for()  # the list is open
     options = page.locator('[role="option"]').all_inner_texts()
     assert [o.strip() for o in options] == ["Tiranë"]
 

@@ -8,7 +8,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from browser_support import PENDING_JS, start_streamlit, stop
 from playwright.sync_api import expect
 
 from pop_analytics import access, accounts, demo, store
@@ -37,10 +37,10 @@ def server(tmp_path_factory):
         stop(process)
 
 
-def test_a_removed_coordinators_open_tab_downloads_nothing_and_says_the_session_ended(server):
-    with chromium(TIMEOUT_MS) as browser:
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True)
-        context.set_default_timeout(TIMEOUT_MS)
+def test_a_removed_coordinators_open_tab_downloads_nothing_and_says_the_session_ended(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
         page = context.new_page()
         downloads = []
         page.on("download", lambda download: downloads.append(download.suggested_filename))
@@ -60,4 +60,5 @@ def test_a_removed_coordinators_open_tab_downloads_nothing_and_says_the_session_
         expect(page.locator(".note")).to_have_text(t("signin.expired", "en"))
         page.wait_for_timeout(500)  # a file that was coming would have arrived by now
         assert downloads == []
+    finally:
         context.close()

@@ -23,15 +23,18 @@ import math
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
+import browser_support
+import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from browser_support import PENDING_JS, chromium, start_streamlit, stop
+from browser_support import start_streamlit, stop
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -111,7 +114,7 @@ class Table:
     """A table of a page with download buttons: its download name (csv_<name>, xlsx_<name>), the
     query behind it, the columns the page asks for, and what to open first to reach its buttons."""
     name: str
-    query: str
+    query: Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame]
     columns: tuple[str, ...]
     opener: tuple[str, str] | None = None  # ("expander" | "tab", catalogue key)
     filters: Filters = field(default_factory=Filters)
@@ -119,28 +122,28 @@ class Table:
 
 DOWNLOADS = {
     "quality": (
-        Table("reported_vs_itemised", "reported_vs_itemised",
+        Table("reported_vs_itemised", queries.reported_vs_itemised,
               ("indicator", "reported", "itemised", "difference", "date_from", "date_to", "municipality", "type",
                "rows", "note", "source", "year")),
     ),
     "overview": (
-        Table("addressed_by_year", "addressed_by_year",
+        Table("addressed_by_year", queries.addressed_by_year,
               ("year", "cycle", "total", "fully", "partially", "not_addressed", "addressed_pct"),
               opener=("expander", "common.rows_behind_charts")),
-        Table("participants_by_month", "activities_by_month", ("month", "events", "participants"),
+        Table("participants_by_month", queries.activities_by_month, ("month", "events", "participants"),
               opener=("expander", "common.rows_behind_charts")),
     ),
     "participation": (
-        Table("activities_by_municipality", "activities_by_municipality",
+        Table("activities_by_municipality", queries.activities_by_municipality,
               ("municipality", "events", "participants", "women", "men", "women_pct"),
               opener=("tab", "participation.tab.municipality")),
-        Table("activity_rows", "activity_rows",
+        Table("activity_rows", queries.activity_rows,
               ("date", "municipality", "type", "events", "participants", "women", "men", "youth", "themes",
                "partner", "note", "link", "source"),
               opener=("tab", "participation.tab.rows")),
     ),
     "tracker": (
-        Table("status_matrix", "status_matrix",
+        Table("status_matrix", queries.status_matrix,
               ("cycle", "municipality", "theme", "total", "fully", "partially", "not_addressed", "addressed_pct",
                "progress_pct"),
               opener=("expander", "common.rows_behind")),
@@ -165,7 +168,7 @@ def server(tmp_path_factory):
 
     con = store.connect(db, read_only=True)
     try:
-        frames = {table.name: getattr(queries, table.query)(con, table.filters)
+        frames = {table.name: table.query(con, table.filters)
                   for tables in DOWNLOADS.values() for table in tables}
     finally:
         con.close()
@@ -175,12 +178,6 @@ def server(tmp_path_factory):
         yield SimpleNamespace(url=url, log=log, frames=frames, downloads=folder / "downloads", db=db)
     finally:
         stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(TIMEOUT_MS) as launched:
-        yield launched
 
 
 def new_context(browser, width: int) -> BrowserContext:
@@ -203,12 +200,7 @@ def contexts(browser):
 # ── what the page shows ──────────────────────────────────────────────────────────────────────
 
 def rendered(page: Page) -> None:
-    """Wait until the script has finished and every visible chart and table is drawn."""
-    try:
-        page.wait_for_function(f"() => ({PENDING_JS})().length === 0", timeout=TIMEOUT_MS, polling=100)
-    except PlaywrightTimeout:
-        pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
-    page.wait_for_timeout(300)  # settling only: fonts and Vega's last frame
+    browser_support.rendered(page, TIMEOUT_MS)
 
 
 def exceptions(page: Page) -> list[str]:
@@ -259,7 +251,9 @@ MAIN_TEXT_JS = """() => {
     if (style.display !== 'contents' && !node.checkVisibility({visibilityProperty: true})) return;
     if (node.matches('[data-testid="stVegaLiteChart"]')) {
       const texts = [...node.querySelectorAll('text')]
-        .map(e => (e.querySelector('tspan') ? [...e.querySelectorAll('tspan')].map(s => s.textContent).join(' ') : e.textContent).trim()).filter(Boolean).sort();
+        .map(e => (e.querySelector('tspan') ? [...e.querySelectorAll('tspan')].map(s => s.textContent).join(' ')
+                                            : e.textContent).trim())
+        .filter(Boolean).sort();
       out.push('chart: ' + texts.join(' | '));
       return;
     }
@@ -267,8 +261,10 @@ MAIN_TEXT_JS = """() => {
       const grid = node.querySelector('table[role="grid"]');
       if (!grid) { out.push('table not drawn'); return; }
       const cells = [...grid.querySelectorAll('tr')].filter(tr => +tr.getAttribute('aria-rowindex') <= 11)
-        .map(tr => [...tr.children].filter(c => +c.getAttribute('aria-colindex') <= 2).map(c => c.innerText.trim()).join(' | '));
-      out.push(`table ${grid.getAttribute('aria-rowcount')}×${grid.getAttribute('aria-colcount')}: ${cells.join(' / ')}`);
+        .map(tr => [...tr.children].filter(c => +c.getAttribute('aria-colindex') <= 2)
+                                   .map(c => c.innerText.trim()).join(' | '));
+      const size = `${grid.getAttribute('aria-rowcount')}×${grid.getAttribute('aria-colcount')}`;
+      out.push(`table ${size}: ${cells.join(' / ')}`);
       return;
     }
     node.childNodes.forEach(walk);
@@ -349,6 +345,9 @@ def downloaded(contexts, server):
                     continue
                 for kind in ("csv", "xlsx"):
                     button = page.locator(f".st-key-{kind}_{table.name} button")
+                    # a click lands on the button of the run that drew it: never while another run is
+                    # redrawing the page (the file behind a button belongs to its run)
+                    rendered(page)
                     try:
                         with page.expect_download(timeout=TIMEOUT_MS) as started:
                             button.click(timeout=10_000)
@@ -406,10 +405,7 @@ def csv_cell_problem(column: str, value: object, label: object, cell: str, lang:
             return f"{cell!r} is not a number with a {written.decimal!r} decimal mark and no thousands separator"
         read = float(cell.replace(written.decimal, "."))
         return None if read == pytest.approx(float(value), abs=1e-9) else f"{cell!r} ≠ {value}"
-    if kind == "date":
-        expected = formats.date(value, lang)
-    else:
-        expected = formats.month(value, lang)
+    expected = formats.date(value, lang) if kind == "date" else formats.month(value, lang)
     return None if cell == expected else f"{cell!r} ≠ {expected!r}"
 
 
@@ -422,7 +418,8 @@ def xlsx_cell_problem(column: str, value: object, label: object, cell: object, l
     if missing(value):
         return None if cell is None else f"{cell!r} for an empty {kind}"
     if kind == "count":
-        return None if type(cell) is int and cell == int(value) else f"{cell!r} ({type(cell).__name__}) ≠ {int(value)} (int)"
+        ok = type(cell) is int and cell == int(value)
+        return None if ok else f"{cell!r} ({type(cell).__name__}) ≠ {int(value)} (int)"
     if kind == "decimal":
         ok = isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == pytest.approx(float(value))
         return None if ok else f"{cell!r} ({type(cell).__name__}) ≠ {value} (number)"
@@ -486,6 +483,7 @@ def pick(page: Page, label: str, typed: str, where: str = "stMain") -> None:
     # Enter only once the list shows the typed option: on a loaded machine the list lags the keys, and a
     # rerun that lands between the click and the keys redraws the box empty, so the typing is tried again
     for attempt in range(3):
+        rendered(page)  # no rerun under way that would redraw the box while it is typed into
         box.click()
         box.fill(typed)
         try:
@@ -495,7 +493,6 @@ def pick(page: Page, label: str, typed: str, where: str = "stMain") -> None:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-            rendered(page)
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     rendered(page)
@@ -511,6 +508,17 @@ def search(page: Page, label: str, typed: str) -> None:
 def switch_tab(page: Page, label: str) -> None:
     page.locator('[data-testid="stMain"]').get_by_role("tab", name=label, exact=True).click()
     rendered(page)
+
+
+def settled_url(page: Page) -> str:
+    """The page's address once a settled page leaves it as it is: a bound widget writes it as the reader
+    changes it, the script's query parameters arrive before its run ends."""
+    for _ in range(20):
+        link = page.url
+        rendered(page)
+        if page.url == link:
+            return link
+    pytest.fail(f"the address kept changing: {page.url}")
 
 
 def switch_language(page: Page, lang: str) -> None:
@@ -577,9 +585,8 @@ def test_a_copied_link_opens_the_same_view_in_a_new_browser(browser, contexts, s
         rendered(page)
         before = main_text(page)
         act(page, start_lang)
-        page.wait_for_timeout(500)  # a bound widget writes the URL after the rerun
-        rendered(page)
-        link, shown = page.url, main_text(page)
+        link = settled_url(page)
+        shown = main_text(page)
         assert shown != before, "the actions changed nothing on the page"
     finally:
         page.close()
@@ -650,7 +657,8 @@ def test_a_chart_saves_as_a_png_named_for_the_view_with_its_filters_under_the_ti
             page.get_by_role("button", name=t("download.chart", "en")).first.click()
         name = download.value.suggested_filename
         download.value.save_as(tmp_path / name)
-        assert page.locator('button[aria-label="Download as PNG"]:visible').count() == 0  # Streamlit's '<time>_chart.png'
+        # not Streamlit's own '<time>_chart.png'
+        assert page.locator('button[aria-label="Download as PNG"]:visible').count() == 0
     finally:
         page.close()
     assert name == "pop_addressed_by_year_2019-2023_2023.png"

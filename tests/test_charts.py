@@ -20,7 +20,8 @@ def con(demo_reader):
 def _cases(con):
     chosen = resolve(year="2022-2023")
     return {
-        "addressed_trend": (charts.addressed_trend, queries.addressed_by_year(con, Filters()), (), "chart.addressed_trend"),
+        "addressed_trend": (charts.addressed_trend, queries.addressed_by_year(con, Filters()), (),
+                            "chart.addressed_trend"),
         "status_by_theme": (charts.status_by_theme, queries.status_by_theme(con, chosen), (), "chart.status_by_theme"),
         "status_matrix": (charts.status_matrix, queries.status_matrix(con, chosen), (), "chart.status_matrix"),
         "trend_comparison": (charts.trend_comparison, queries.profile_trend(con, chosen, "Korçë", "Network"), (),
@@ -239,6 +240,20 @@ def test_each_reported_figure_has_its_own_scale(con):
         ["events reported", "1 Sep 2023–30 Nov 2023"], ["participants reported", "1 Sep 2023–30 Nov 2023"]]
     sq = charts.reported_vs_itemised(frame, "sq").to_dict()
     assert sq["vconcat"][0]["title"]["text"][1] == "01.09.2023–30.11.2023"
+
+
+@pytest.mark.parametrize(("lang", "names", "index", "name"), [
+    ("sq", "months", 10, "nëntor"), ("sq", "shortMonths", 10, "nën"), ("sq", "shortMonths", 6, "korr"),
+    ("sq", "days", 0, "e diel"), ("sq", "days", 1, "e hënë"), ("sq", "shortDays", 3, "mër"),
+    ("sq", "periods", 0, "p.d."),
+    ("en", "months", 8, "September"), ("en", "shortMonths", 8, "Sep"), ("en", "days", 0, "Sunday"),
+    ("en", "shortDays", 6, "Sat"), ("en", "periods", 1, "PM"),
+])
+def test_the_chart_locale_names_days_and_months_as_cldr_writes_them_in_a_date(con, lang, names, index, name):
+    """d3 counts days from Sunday; the names are Babel's (CLDR's format context), not written by hand."""
+    locale = charts.by_month(queries.activities_by_month(con, Filters()), lang).to_dict()["config"]["locale"]
+    assert locale["time"][names][index] == name
+    assert len(locale["time"][names]) == {"months": 12, "shortMonths": 12, "periods": 2}.get(names, 7)
 
 
 @pytest.mark.parametrize("lang", ["sq", "en"])

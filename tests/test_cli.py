@@ -1,4 +1,5 @@
-"""cli: `python -m pop_analytics` run as a real process on partner-shaped files and on the demo database.
+"""cli: `python -m pop_analytics` run in this process (conftest.run_cli) on partner-shaped files and on the demo
+database.
 
 The CLI validates against the real date, so every date here is safely in the past (or, for the
 future-date error, safely in the future)."""
@@ -8,12 +9,15 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import unicodedata
 
 import openpyxl
 import pytest
 from conftest import (
     ACTIVITY_HEADERS,
+    ROOT,
     cli_json,
     corrected_tirane_2023,
     durres_english,
@@ -25,7 +29,7 @@ from conftest import (
     missing_status_column,
     refused_priorities,
     run_cli,
-    run_cli_all,
+    run_cli_process,
     tirane_activities,
     write_csv,
     write_xlsx,
@@ -35,17 +39,18 @@ from pop_analytics import cli, store
 from pop_analytics.access import cli_viewer
 from pop_analytics.settings import DEMO_DIR
 
-OS_USER = cli_viewer().name  # whom the command line records, in this process and the ones it starts
+OS_USER = cli_viewer().name  # whom the command line records
 REPORT_KEYS = ["file", "sha256", "status", "kind", "rows", "import_id", "review", "mode", "errors", "errors_not_listed",
                "warnings"]
-PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code", "vocabulary", "choices"]
+PROBLEM_KEYS = ["sheet", "row", "column", "value", "message", "message_sq", "message_en", "code", "vocabulary",
+                "choices"]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, demo_db):
-    """Every CLI run of this module, started together to keep the suite fast: chains of runs that depend
-    on each other run in order, chains run side by side, each on a database of its own (a writer locks
-    its file). name → (finished processes in order, database, what the test needs to know)."""
+    """Every CLI run of this module that the tests read, made once: chains of runs that depend on each
+    other run in order, each chain on a database of its own. name → (finished runs in order, database,
+    what the test needs to know)."""
     folder = tmp_path_factory.mktemp("cli")
 
     def fresh(name):
@@ -92,13 +97,12 @@ def runs(tmp_path_factory, demo_db):
         "history_empty": ([("history",)], fresh("history_empty"), None),
         "template": ([("template", str(template_out))], None, template_out),
     }
-    chains = {}
-    for name, (steps, db, _given) in plan.items():
+    finished = {}
+    for name, (steps, db, given) in plan.items():
         # kpis_2020 finds its database through $POP_DB instead of --db
         options = {"env": {"POP_DB": str(db)}} if name == "kpis_2020" else {"db": db}
-        chains[name] = [(args, options) for args in steps]
-    finished = run_cli_all(chains)
-    return {name: (finished[name], db, given) for name, (_steps, db, given) in plan.items()}
+        finished[name] = ([run_cli(*args, **options) for args in steps], db, given)
+    return finished
 
 
 def stored(db_path) -> dict:
@@ -176,8 +180,8 @@ def test_import_text_report_locates_each_problem_in_the_chosen_language(runs):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"✖ {path}: u refuzua, nuk u ruajt asgjë (7 probleme)"
-    assert lines[1] == ("  ✖ fleta 'Aktivitetet', rreshti 4, kolona 'Bashkia': 'Tyranna' nuk është bashki që ky program "
-                        "e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
+    assert lines[1] == ("  ✖ fleta 'Aktivitetet', rreshti 4, kolona 'Bashkia': 'Tyranna' nuk është bashki që ky "
+                        "program e njeh. Shkruani emrin e bashkisë, p.sh. Tiranë. Mos keni parasysh 'Tiranë'?")
     assert lines[2] == ("  ✖ fleta 'Aktivitetet', rreshti 5, kolona 'Numri i aktiviteteve': '-2' është negativ. "
                         "Një numër nuk mund të jetë nën zero.")
     assert len(lines) == 9  # seven errors, then the warning found with them
@@ -308,8 +312,8 @@ def test_history_lists_the_imports_newest_first(runs):
 def test_history_of_an_empty_database(runs):
     [result], _db, _none = runs["history_empty"]
     assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", ("Error: There is no database history_empty.duckdb yet. Load the demo data (python -m pop_analytics demo) "
-               "or import a file first.\n"))
+        1, "", ("Error: There is no database history_empty.duckdb yet. Load the demo data "
+               "(python -m pop_analytics demo) or import a file first.\n"))
 
 
 def test_undo_restores_the_kpis_and_is_refused_while_a_later_import_depends_on_it(runs):
@@ -373,10 +377,13 @@ def test_template_writes_the_partners_workbook(runs):
 def near_variants(folder) -> object:
     """Activities as a partner writes them: a header and values no list spells this way, and a total row."""
     return write_xlsx(folder / "kukes_2024.xlsx", {"Aktivitetet": [
-        ["Data", "Bashkia", "Lloji i aktivitetit", "Nr i aktiviteteve", "Pjesëmarrës gjithsej", "Gra", "Burra", "Temat"],
+        ["Data", "Bashkia", "Lloji i aktivitetit", "Nr i aktiviteteve", "Pjesëmarrës gjithsej", "Gra", "Burra",
+         "Temat"],
         [dt.datetime(2024, 3, 5), "Kukësi", "Fokus grupet", 2, 30, 20, 10, "Transprti publik"],
-        [dt.datetime(2024, 3, 19), "Kukës", "Council meeting monitored", 1, 12, 5, 7, "Angazhimi qytetar dhe transparenca"],
-        [dt.datetime(2024, 4, 2), "Kukës", "Council meeting monitored", 1, 9, 4, 5, "Angazhimi qytetar dhe transparenca"],
+        [dt.datetime(2024, 3, 19), "Kukës", "Council meeting monitored", 1, 12, 5, 7,
+         "Angazhimi qytetar dhe transparenca"],
+        [dt.datetime(2024, 4, 2), "Kukës", "Council meeting monitored", 1, 9, 4, 5,
+         "Angazhimi qytetar dhe transparenca"],
         [dt.datetime(2024, 4, 20), "KUKES", "Trajnime", 2, 25, 15, 10, "Kopshtet"],
         ["Gjithsej", None, None, 6, 76, 44, 32, None],
     ]})
@@ -413,7 +420,8 @@ def test_a_status_written_realizuar_alone_is_refused_naming_both_statuses(tmp_pa
     result = run_cli("import", str(path), "--json", db=tmp_path / "pop.duckdb")
     assert result.returncode == 1
     [report] = cli_json(result)
-    assert [(e["code"], e["row"], e["value"], e["choices"], e["message_en"], e["message_sq"]) for e in report["errors"]] == [
+    assert [(e["code"], e["row"], e["value"], e["choices"], e["message_en"], e["message_sq"])
+            for e in report["errors"]] == [
         ("ambiguous_value", 2, "Realizuar", ["fully", "partially"],
          "'Realizuar' fits more than one status: fully addressed, partially addressed. Write the one you mean.",
          "'Realizuar' përshtatet me më shumë se një status: Plotësisht, Pjesërisht. Shkruani atë që keni parasysh.")]
@@ -465,8 +473,8 @@ def test_a_saved_mapping_makes_a_refused_sheet_importable_and_removing_it_undoes
     (("aliases", "add", "colour", "x", "y"), ("Error: 'colour' is not a vocabulary that takes mappings. Use one of: "
      "municipality, theme, activity_type, status, indicator, cycle, column.priorities, column.activities, "
      "column.figures, column.targets.\n")),
-    (("aliases", "add", "status", "x", "maybe"), ("Error: 'maybe' is not a term of status. Use one of: fully, partially, "
-     "not_addressed.\n")),
+    (("aliases", "add", "status", "x", "maybe"), ("Error: 'maybe' is not a term of status. Use one of: fully, "
+                                                  "partially, not_addressed.\n")),
     (("aliases", "remove", "7"), "Error: There is no mapping #7 in use.\n"),
 ])
 def test_a_mapping_that_cannot_be_saved_or_removed_is_a_sentence(tmp_path, args, stderr):
@@ -523,7 +531,8 @@ def test_a_file_name_with_terminal_escapes_is_printed_escaped_by_every_command(t
         code, printed = _main(capsys, "--db", db, *command)
         assert not _hidden(printed), command
         rows = json.loads(printed)
-        assert HOSTILE_NAME in (rows[0].get("file_name") or rows[0].get("file") or json.loads(rows[0]["detail"])["file"])
+        named = rows[0].get("file_name") or rows[0].get("file") or json.loads(rows[0]["detail"])["file"]
+        assert HOSTILE_NAME in named
     assert "\\u202e" in printed and "\\u009b" in printed  # JSON's own escapes, read back as the same text
 
 
@@ -540,3 +549,27 @@ def test_a_value_with_terminal_escapes_is_printed_escaped_in_problems_and_mappin
                                   "import reads it so.\n"))
     code, printed = _main(capsys, "--db", db, "aliases", "list")
     assert code == 0 and not _hidden(printed) and "Realizuar\\x1b[2J\\u202e" in printed
+
+
+# ----------------------------------------------------------------------------------- the real process
+
+@pytest.mark.parametrize(("args", "code", "stdout_starts", "stderr_starts"), [
+    (("--help",), 0, "usage: python -m pop_analytics", ""),
+    (("history",), 0, "", ""),
+    (("kpis", "--cycle", "2020-2024"), 1, "", "Error: "),
+    (("reject", "1"), 2, "", "usage: python -m pop_analytics reject "),
+], ids=["help", "a command", "a refusal", "a usage error"])
+def test_the_interpreter_exits_with_the_code_the_command_returned(demo_db, args, code, stdout_starts, stderr_starts):
+    result = run_cli_process(*args, db=demo_db)
+    assert result.returncode == code, result.stderr
+    assert result.stdout.startswith(stdout_starts) and result.stderr.startswith(stderr_starts)
+    silent = result.stderr if code == 0 else result.stdout  # a success says nothing on stderr, a failure on stdout
+    assert silent == ""
+
+
+def test_a_command_line_start_imports_no_chart_or_report_library():
+    """Altair, vl-convert and typst are imported by the report command alone."""
+    probe = ("import sys, pop_analytics.cli; "
+             "print(sorted(m for m in ('altair', 'vl_convert', 'typst', 'pop_analytics.report') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout == "[]\n"

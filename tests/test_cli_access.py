@@ -1,19 +1,17 @@
-"""cli with users and roles: `python -m pop_analytics` as a real process on a copy of the demo database.
+"""cli with users and roles: `python -m pop_analytics` in this process (conftest.run_cli) on a copy of the demo
+database.
 Users are managed from the command line (passwords piped on standard input), a partner's import
 (`import --as`) waits for a coordinator's approval before donors' figures (`kpis --approved-only`)
 move, a rejection takes it out again, and the audit log lists every step."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import argon2
 import pandas as pd
 import pytest
-from conftest import ACTIVITY_HEADERS, ROOT, cli_json, durres_english, tirane_activities, write_csv
+from conftest import ACTIVITY_HEADERS, CliResult, cli_json, durres_english, run_cli, tirane_activities, write_csv
 
 from pop_analytics import accounts, cli, importing, store
 from pop_analytics.access import Viewer, cli_viewer
@@ -22,7 +20,7 @@ from pop_analytics.i18n import t
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new password"
-# The command line acts as the machine's user; the subprocess runs under the same environment.
+# The command line acts as the machine's user.
 OS_USER = cli_viewer().name
 # Where an action taken with --as came from, in the audit log: the system user who ran the command.
 VIA_CLI = f"cli:{OS_USER}"
@@ -30,16 +28,13 @@ SUBMITTED = ("  → submitted for approval: donors see it once a coordinator app
              "(python -m pop_analytics approve {}).")
 
 
-def run(*args: str, db: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    """`python -m pop_analytics --db DB ARGS` as conftest.run_cli builds it, with standard input piped
-    (so it is never a terminal: a password is read from its first line)."""
-    command = [sys.executable, "-m", "pop_analytics", "--db", str(db), *args]
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(command, cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8",
-                          env=environment, timeout=120, check=False)
+def run(*args: str, db: Path, stdin: str = "") -> CliResult:
+    """`python -m pop_analytics --db DB ARGS` with standard input piped (so it is never a terminal: a
+    password is read from its first line)."""
+    return run_cli(*args, db=db, stdin=stdin)
 
 
-def succeeded(result: subprocess.CompletedProcess) -> str:
+def succeeded(result: CliResult) -> str:
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     return result.stdout
 
@@ -51,7 +46,7 @@ def main(capsys, *args: str, db: Path) -> tuple[int, str, str]:
     return code, printed.out, printed.err
 
 
-def failed(result: subprocess.CompletedProcess, code: int = 1) -> str:
+def failed(result: CliResult, code: int = 1) -> str:
     assert result.returncode == code, (result.stdout, result.stderr)
     assert result.stdout == ""
     return result.stderr
@@ -341,8 +336,7 @@ def test_a_free_name_given_with_who_is_refused_with_a_sentence_pointing_to_as(pa
 
 @pytest.mark.parametrize("command", [("import",), ("aliases", "add"), ("aliases", "remove")])
 def test_the_help_offers_as_and_no_longer_who(capsys, command):
-    with pytest.raises(SystemExit):
-        cli.main([*command, "--help"])
+    assert cli.main([*command, "--help"]) == 0
     shown = capsys.readouterr().out
     assert "--as NAME" in shown and "--who" not in shown
 
@@ -374,7 +368,8 @@ def test_the_command_line_records_the_system_user_and_on_whose_behalf_it_acted(p
 
 
 @pytest.mark.parametrize(("args", "stderr"), [
-    (("aliases", "add", "status", "Realizuar", "partially", "--as", "dona"), "Error: dona (donor) may not save mappings.\n"),
+    (("aliases", "add", "status", "Realizuar", "partially", "--as", "dona"),
+     "Error: dona (donor) may not save mappings.\n"),
     (("aliases", "remove", "1", "--as", "dona"), "Error: dona (donor) may not save mappings.\n"),
     (("aliases", "add", "status", "Realizuar", "partially", "--as", "nobody"),
      "Error: There is no user 'nobody'. See 'users list'.\n"),
@@ -401,7 +396,8 @@ def test_a_partner_sending_another_partners_stored_file_learns_nothing_about_it(
     assert unseen[()][0] == 1
     assert unseen[()][1].splitlines()[:2] == [
         f"✖ {path}: refused, nothing stored (2 problems)",
-        f"  ✖ sheet 'durres_activities.csv', row 2: {t('problem.not_your_municipality', 'en', value='Durrës', yours='Tiranë')}"]
+        "  ✖ sheet 'durres_activities.csv', row 2: "
+        + t("problem.not_your_municipality", "en", value="Durrës", yours="Tiranë")]
     assert main(capsys, "import", str(path), "--as", "drini", db=durres_partner)[0] == 0
     imports, log = history(durres_partner), audit(durres_partner)
 

@@ -67,7 +67,8 @@ TARGETS = {
     "its queue file": lambda db: (db.with_name(NAME + ".queue"), NAME + ".queue"),
     "its WAL file (not there now)": lambda db: (db.with_name(NAME + ".wal"), NAME + ".wal"),
     "a link to the database": lambda db: (_link(db.with_name("report.pdf"), db), NAME),
-    "a link to its lock file": lambda db: (_link(db.with_name("out.pdf"), db.with_name(NAME + ".lock")), NAME + ".lock"),
+    "a link to its lock file": lambda db: (_link(db.with_name("out.pdf"), db.with_name(NAME + ".lock")),
+                                           NAME + ".lock"),
     "a link to where its WAL file would be": lambda db: (_link(db.with_name("w.pdf"), db.with_name(NAME + ".wal")),
                                                          NAME + ".wal"),
     "a hard link to the database": lambda db: (_hard_link(db.with_name("copy.pdf"), db), NAME),
@@ -185,7 +186,7 @@ def test_a_lock_file_this_user_may_not_open_is_a_sentence_for_reads_and_writes(d
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(cli_as_nobody, runs))
-        for (path, lock, command), result in zip(runs, results):
+        for (_path, lock, command), result in zip(runs, results):
             assert (result.returncode, result.stdout, result.stderr) == (
                 1, "", error("database.lock_denied", name=NAME, lock=NAME + lock)), (lock, command)
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, TODAY, kpi_state, run_cli, tirane_activities, write_csv
+from conftest import ROOT, TODAY, kpi_state, run_cli, run_cli_process, tirane_activities, write_csv
 from dashboard_support import metrics, open_app
 
 from pop_analytics import accounts, cli, importing, settings, store
@@ -82,7 +82,8 @@ def layout(path: Path) -> dict[str, list[str]]:
         for table, column in con.execute("SELECT table_name, column_name FROM information_schema.columns "
                                          "ORDER BY table_name, ordinal_position").fetchall():
             found.setdefault(table, []).append(column)
-        found["sequences"] = sorted(r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall())
+        sequences = con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()
+        found["sequences"] = sorted(r[0] for r in sequences)
         return found
     finally:
         con.close()
@@ -141,7 +142,8 @@ READ_FAULTS = [
                               "written to it. "
                               "Update POP Analytics.")),
     ("older", DatabaseOutdated, ("The database pop.duckdb has an older layout (schema version 2; this release needs "
-                                f"{store.SCHEMA_VERSION}). Bring it forward once with: python -m pop_analytics migrate")),
+                                f"{store.SCHEMA_VERSION}). Bring it forward once with: "
+                                "python -m pop_analytics migrate")),
 ]
 
 
@@ -175,7 +177,8 @@ def test_a_write_to_a_faulty_database_is_refused_and_writes_nothing(tmp_path, de
     ("text_file", "sq", "Gabim: " + t("database.unreadable", "sq", name="pop.duckdb")),
     ("truncated", "en", "Error: " + t("database.unreadable", "en", name="pop.duckdb")),
     ("newer", "en", "Error: " + READ_FAULTS[5][2]),
-    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99, supported=store.SCHEMA_VERSION)),
+    ("newer", "sq", "Gabim: " + t("database.too_new", "sq", name="pop.duckdb", version=99,
+                                  supported=store.SCHEMA_VERSION)),
     ("older", "en", "Error: " + READ_FAULTS[6][2]),
 ])
 def test_the_command_line_says_what_is_wrong_with_the_database(tmp_path, demo_db, fault, lang, stderr):
@@ -218,7 +221,8 @@ def test_the_app_creates_a_missing_database_and_brings_an_older_one_forward(tmp_
 
 def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current_one_alone(tmp_path, demo_copy):
     result = run_cli("migrate", db=demo_copy)
-    assert (result.returncode, result.stdout) == (0, f"The database demo_copy.duckdb is at schema version {store.SCHEMA_VERSION}.\n")
+    assert (result.returncode, result.stdout) == (
+        0, f"The database demo_copy.duckdb is at schema version {store.SCHEMA_VERSION}.\n")
     con = duckdb.connect(str(demo_copy))
     con.execute(UNDO_MIGRATIONS_3_TO_9)
     con.close()
@@ -331,8 +335,9 @@ def test_a_snapshot_reads_one_state_in_a_read_only_transaction_with_extensions_o
 
 def test_a_program_outside_the_protocol_holding_the_file_is_waited_for_then_reported_busy(demo_copy):
     holder = subprocess.Popen(
-        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(demo_copy)!r}); print('open', flush=True);"
-                               " sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(demo_copy)!r}); "
+                               "print('open', flush=True); sys.stdin.read()")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(DatabaseBusy) as caught, Database(demo_copy).reading(wait=0.5):
@@ -354,13 +359,13 @@ def test_the_data_version_moves_with_every_write_from_any_process_and_only_then(
     with db.reading() as con:
         kpi_state(con)
     assert db.version() == first
-    assert run_cli("kpis", "--json", db=demo_copy).returncode == 0
+    assert run_cli_process("kpis", "--json", db=demo_copy).returncode == 0
     assert db.version() == first
-    result = run_cli("import", str(tirane_activities(tmp_path)), db=demo_copy)
+    result = run_cli_process("import", str(tirane_activities(tmp_path)), db=demo_copy)
     assert result.returncode == 0, result.stderr
     second = db.version()
     assert second != first
-    assert run_cli("undo", "6", db=demo_copy).returncode == 0
+    assert run_cli_process("undo", "6", db=demo_copy).returncode == 0
     assert db.version() not in (first, second)
 
 
@@ -411,7 +416,7 @@ def test_a_write_of_data_or_a_restore_moves_the_datas_version(demo_copy, tmp_pat
 def test_an_open_page_shows_another_processs_import_at_its_next_run(app_db, tmp_path):
     at = open_app("overview", {"lang": "en", "year": "2023", "municipality": "Tiranë"})
     assert metrics(at)["Events"][0] == "21"
-    assert run_cli("import", str(tirane_activities(tmp_path)), db=app_db).returncode == 0
+    assert run_cli_process("import", str(tirane_activities(tmp_path)), db=app_db).returncode == 0
     at.run()
     assert metrics(at)["Events"][0] == "35"  # its July-September rows replaced by the file's, 14 events more
 
@@ -528,7 +533,8 @@ PASSWORD = "correct horse battery"
 def audit_log(path: Path) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("SELECT id, happened_at, who, address, action, target, detail FROM audit ORDER BY id").fetchall()
+        return con.execute(
+            "SELECT id, happened_at, who, address, action, target, detail FROM audit ORDER BY id").fetchall()
     finally:
         con.close()
 

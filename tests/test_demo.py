@@ -123,7 +123,8 @@ def test_no_demo_row_is_earlier_than_the_municipality_joined_the_network(
 def test_the_demo_has_no_row_of_a_municipality_outside_the_network(demo_read):
     members = list(reference.pop_municipalities())
     for table in ("activities", "priority_status", "figures"):
-        found = demo_read.execute(f"SELECT DISTINCT municipality FROM {table} WHERE municipality IS NOT NULL").fetchall()
+        found = demo_read.execute(
+            f"SELECT DISTINCT municipality FROM {table} WHERE municipality IS NOT NULL").fetchall()
         assert {m for (m,) in found} <= set(members), table
 
 
@@ -157,7 +158,8 @@ def test_the_demo_covers_the_10_municipalities_the_2025_key_figures_say_were_mon
     have neither an activity nor a priority status in 2025, so the KPI counts 10, as published."""
     covered = kpis.kpis(demo_read, filters.Filters(year=(2025,)))["municipalities_covered"]
     assert covered == 10
-    assert demo_read.execute("""SELECT value FROM figures WHERE year = 2025 AND indicator = 'monitoring_reports'""").fetchone() == (10.0,)
+    assert demo_read.execute(
+        "SELECT value FROM figures WHERE year = 2025 AND indicator = 'monitoring_reports'").fetchone() == (10.0,)
     for table in ("activities", "priority_status"):
         assert demo_read.execute(f"""SELECT count(*) FROM {table} WHERE year = 2025
                                      AND municipality IN ('Kamëz', 'Pogradec')""").fetchone() == (0,), table

@@ -17,6 +17,14 @@ LANGUAGES = ("sq", "en")
 UI_SOURCES = [ROOT / "dashboard.py", *sorted((ROOT / "app_pages").glob("*.py")),
               *sorted((ROOT / "pop_analytics" / "app").glob("*.py")),
               *(ROOT / "pop_analytics" / name for name in ("present.py", "charts.py"))]
+# Every module of the package and every page: where a word a person reads could be written.
+ALL_SOURCES = [ROOT / "dashboard.py", ROOT / "serve.py", *sorted((ROOT / "app_pages").glob("*.py")),
+               *sorted((ROOT / "pop_analytics").rglob("*.py"))]
+
+
+def _in_catalogue(key: str, lang: str) -> bool:
+    """A key is there, or its sentences per CLDR plural category are (count.rows.one, count.rows.other)."""
+    return key in catalogue(lang) or f"{key}.other" in catalogue(lang)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -40,10 +48,11 @@ def test_each_text_has_the_same_placeholders_in_both_languages():
 
 
 def _literal_keys() -> set[str]:
+    """The keys written whole in t("…"), tr("…") and phrase("…") calls, in every module and page."""
     keys = set()
-    for source in UI_SOURCES:
+    for source in ALL_SOURCES:
         text = source.read_text(encoding="utf-8")
-        keys |= set(re.findall(r"""\b(?:tr|t)\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""", text))
+        keys |= set(re.findall(r"""\b(?:tr|t|phrase)\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""", text))
     return keys
 
 
@@ -76,7 +85,7 @@ def _column_keys() -> set[str]:
 def test_every_key_the_dashboard_uses_is_in_the_catalogue(lang):
     used = _literal_keys() | _dynamic_keys() | _column_keys()
     assert len(_column_keys()) > 40  # the scan found the pages' tables
-    assert sorted(used - set(catalogue(lang))) == []
+    assert sorted(key for key in used if not _in_catalogue(key, lang)) == []
 
 
 def _string_first_arguments(source: Path) -> list[tuple[int, str]]:
@@ -108,26 +117,37 @@ def test_a_browsers_first_language_with_a_catalogue_is_chosen_else_albanian(tags
 
 
 @pytest.mark.parametrize(("key", "lang", "count", "text"), [
-    ("tracker.count", "sq", "1", "1 prioritet"),
-    ("tracker.count", "sq", "2", "2 prioritete"),
+    ("tracker.count", "sq", 1, "1 prioritet"),
+    ("tracker.count", "sq", 2, "2 prioritete"),
     ("tracker.count", "en", 1, "1 priority"),
-    ("tracker.count", "en", "1\u00a0157", "1\u00a0157 priorities"),
-    ("tracker.count", "en", "1,157", "1,157 priorities"),
-    ("participation.rows_note", "sq", "1", "1 rresht aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
-    ("participation.rows_note", "sq", "0", "0 rreshta aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
+    ("tracker.count", "en", 1157, "1,157 priorities"),  # the count written as the language groups digits
+    ("tracker.count", "sq", 1157, "1\u00a0157 prioritete"),
+    ("participation.rows_note", "sq", 1, "1 rresht aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
+    ("participation.rows_note", "sq", 0, "0 rreshta aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
     ("app.title", "en", 1, t("app.title", "en")),  # no sentence of its own for one: the usual one
-    ("count.replaced.activities", "sq", "1", "1 rresht aktivitetesh"),
-    ("count.replaced.activities", "en", "1", "1 activity row"),
-    ("count.replaced.figures", "sq", "1", "1 shifër e raportuar"),
-    ("count.replaced.priority_status", "en", "3", "3 yearly statuses"),
-    ("participation.gender_note", "en", "1", ("1 row with participants gives no women / men split and is not in "
+    ("count.replaced.activities", "sq", 1, "1 rresht aktivitetesh"),
+    ("count.replaced.activities", "en", 1, "1 activity row"),
+    ("count.replaced.figures", "sq", 1, "1 shifër e raportuar"),
+    ("count.replaced.priority_status", "en", 3, "3 yearly statuses"),
+    ("participation.gender_note", "en", 1, ("1 row with participants gives no women / men split and is not in "
                                               "the shares below (see Data quality).")),
-    ("participation.gender_note", "sq", "1", ("1 rresht me pjesëmarrës nuk jep ndarjen gra / burra dhe nuk është në "
+    ("participation.gender_note", "sq", 1, ("1 rresht me pjesëmarrës nuk jep ndarjen gra / burra dhe nuk është në "
                                               "përqindjet më poshtë (shihni Cilësia e të dhënave).")),
     ("quality.totals_agree", "en", 1, "The one reported total agrees with its itemised rows."),
 ])
 def test_a_count_of_one_takes_the_sentence_for_one(key, lang, count, text):
     assert t(key, lang, count=count, total=count) == text
+
+
+@pytest.mark.parametrize(("key", "lang", "count", "text"), [
+    ("count.rows", "en", 1, "1 row"), ("count.rows", "en", 0, "0 rows"), ("count.rows", "en", 2, "2 rows"),
+    ("count.rows", "sq", 1, "1 rresht"), ("count.rows", "sq", 1157, "1\u00a0157 rreshta"),
+    ("problem.rows", "en", 1, "row 5"), ("problem.rows", "sq", 1, "rreshti 5"),
+    ("problem.rows", "en", 4, "rows 5"), ("problem.rows", "sq", 4, "rreshtat 5"),
+])
+def test_a_count_chooses_the_sentence_of_its_cldr_plural_category(key, lang, count, text):
+    """key.one and key.other side by side work as key and key.one do: CLDR names the category."""
+    assert t(key, lang, count=count, n=f"{count:,}".replace(",", "\u00a0" if lang == "sq" else ","), rows="5") == text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -138,6 +158,13 @@ def test_a_sentence_that_counts_says_one_in_the_singular(key, lang):
     plural = {"en": re.compile(r"\b1 (\w+ )?(rows|lines|priorities|statuses|figures|targets)\b|\btotals differ\b"),
               "sq": re.compile(r"\b1 (rreshta|shifra|prioritete|statuse|synime)\b|\bndryshojnë\b")}
     assert not plural[lang].search(t(key, lang, count=1, total=3, rows="4", sheet="A"))
+
+
+@pytest.mark.parametrize("count", ["1", "1\u00a0157", "1,157", 1.0, True, None])
+def test_a_count_that_is_not_a_whole_number_is_refused_not_guessed_at(count):
+    """Only a whole number picks the plural and is written by t: text would be read back as a guess."""
+    with pytest.raises(TypeError, match="count must be a whole number"):
+        t("tracker.count", "en", count=count)
 
 
 def test_every_sentence_for_one_belongs_to_a_sentence_for_many():
@@ -156,3 +183,81 @@ def test_streamlits_english_is_recognised_whole_and_only_whole(written, key):
     from pop_analytics.app import style
     found = [k for k, english in style.streamlit_texts().items() if re.match(style.streamlit_pattern(english), written)]
     assert found == ([key] if key else [])
+
+
+# ------------------------------------------------------------------------------ no words written into code
+
+# A literal reads as words when it holds an Albanian letter, or three words or more.
+_WORDS = re.compile(r"[ëçËÇ]|[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")
+# Text for machines: SQL, markup, scripts and style, Babel's date patterns.
+_SQL = ("SELECT|FROM|WHERE|INSERT|INTO|UPDATE|DELETE|CREATE|ALTER|ADD|COLUMN|TABLE|VIEW|INDEX|CAST|CASE|WHEN|THEN|ELSE|"
+        "END|AND|OR|NOT|NULL|IS|IN|AS|ON|JOIN|LEFT|USING|GROUP|ORDER|BY|HAVING|LIMIT|UNION|WITH|DISTINCT|BEGIN|"
+        "TRANSACTION|QUALIFY|OVER|PARTITION|INTEGER|VARCHAR|DATE|BIGINT|BOOLEAN")
+_CODE = re.compile(rf"\b(?:{_SQL})\b|[<{{;]|=>|\b(?:MMM|mmm)\b")
+# Literals that are not text a person reads, each with the reason.
+_NOT_READ = {
+    # Characters a plausible decoded text holds (an encoding test, not words anyone reads).
+    ("reading.py", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/()%\"'\t\r\nëËçÇ"):
+        "the characters a decoded text is expected to hold (input)",
+    # Albanian endings that spell a municipality's name in other cases: matching rules, not text.
+    ("reference.py", "ë"): "an Albanian ending (name matching)",
+    ("reference.py", "ër"): "an Albanian ending (name matching)",
+    ("reference.py", "rës"): "an Albanian ending (name matching)",
+    # Messages of other libraries this code recognises, and words no person reads.
+    ("database.py", "no space left on device"): "an OS error text recognised",
+    ("database.py", "corrupt database file"): "a DuckDB error text recognised",
+    ("database.py", "could not read enough"): "a DuckDB error text recognised",
+    ("reading.py", "field larger than field limit"): "the csv module's error text recognised",
+    ("accounts.py", "no user has this password"): "the password of the dummy hash (timing), never shown",
+    ("errors.py", " Did you mean '"): "str() of UnknownFilterValue, for logs: people read cli.unknown.* and filter.*",
+    # --help given to a helper that adds --as (see _cli_help): the CLI's help is English, for operators.
+    **{("cli.py", text): "--help text" for text in (
+        "import on behalf of a user: their role and municipalities apply (a partner's arrives submitted)",
+        "save the mapping on behalf of a user (recorded as theirs)",
+        "remove the mapping on behalf of a user (recorded as theirs)")},
+}
+
+
+def _developer_texts(tree: ast.AST) -> set[int]:
+    """Docstrings, and texts of exceptions raised for developers (a raise, an assert): not shown."""
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body \
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            found.add(id(body[0].value))
+        if isinstance(node, (ast.Raise, ast.Assert)):
+            found |= {id(inner) for inner in ast.walk(node)}
+    return found
+
+
+def _cli_help(tree: ast.AST) -> set[int]:
+    """argparse's help and descriptions: the CLI's --help is written for operators, in English."""
+    return {id(keyword.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
+            for keyword in node.keywords if keyword.arg in ("help", "description")}
+
+
+def _words_in(source: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    skipped = _developer_texts(tree) | _cli_help(tree)
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped
+            and _WORDS.search(node.value) and not _CODE.search(node.value)
+            and (source.name, node.value) not in _NOT_READ]
+
+
+@pytest.mark.parametrize("source", ALL_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_writes_words_a_person_reads(source):
+    """Every word a person reads comes from data/i18n (what partners write, from data/reference)."""
+    assert _words_in(source) == []
+
+
+@pytest.mark.parametrize(("code", "found"), [
+    ('x = "Ndreqni vlerën"', [(1, "Ndreqni vlerën")]), ('x = "fix the value here"', [(1, "fix the value here")]),
+    ('x = "count.rows"', []), ('x = "SELECT a FROM b WHERE c"', []), ('raise ValueError("not for people here")', []),
+    ('def f():\n    """A docstring of several words."""', []), ('p.add_argument("--x", help="say it all here")', []),
+])
+def test_the_word_scan_finds_sentences_and_passes_code_over(tmp_path, code, found):
+    source = tmp_path / "module.py"
+    source.write_text(code, encoding="utf-8")
+    assert _words_in(source) == found

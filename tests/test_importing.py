@@ -38,6 +38,26 @@ def rows_of(con, sql):
 
 # ----------------------------------------------------------------------------------- partner-shaped files
 
+@pytest.mark.parametrize("lang", ["sq", "en"])
+def test_stored_warnings_are_a_code_and_parameters_written_in_the_readers_language(con, tmp_path, lang):
+    report = import_file(con, tirane_activities(tmp_path))
+    stored = con.execute("SELECT warnings FROM imports WHERE id = ?", [report.import_id]).fetchone()[0]
+    assert "message_sq" not in stored and '"params"' in stored
+    assert [(w.code, w.row, w.column, w.message(lang)) for w in store.import_warnings(con, report.import_id)] == [
+        (w.code, w.row, w.column, w.message(lang)) for w in report.warnings]
+
+
+def test_warnings_stored_as_sentences_by_an_older_release_are_read_as_written(con, tmp_path):
+    report = import_file(con, tirane_activities(tmp_path))
+    old = ('[{"code": "total_mismatch", "sheet": "A", "row": 9, "column": "Gra", "value": "", '
+           '"message_sq": "Rreshti i totalit thotë 70.", "message_en": "The total row says 70."}]')
+    con.execute("UPDATE imports SET warnings = ? WHERE id = ?", [old, report.import_id])
+    [warning] = store.import_warnings(con, report.import_id)
+    assert (warning.code, warning.row, warning.message("sq"), warning.message_en) == (
+        "total_mismatch", 9, "Rreshti i totalit thotë 70.", "The total row says 70.")
+    assert warning.as_dict("sq")["message"] == "Rreshti i totalit thotë 70."
+
+
 def test_a_titled_merged_totalled_workbook_is_imported_row_by_row(con, tmp_path):
     report = import_file(con, tirane_activities(tmp_path))
     assert (report.status, report.kind, report.rows, report.errors, report.import_id) == (
@@ -141,6 +161,8 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(con):
     assert [(p.code, p.message_en) for p in report.errors] == [(
         "file_too_large", ("The file 'shume_i_madh.csv' is 20.1 MB, more than the 20 MB this tool accepts. "
                            "Split it into smaller files."))]
+    # the size as Albanian writes a number (formats.number: a decimal comma)
+    assert report.errors[0].message_sq.startswith("Skedari 'shume_i_madh.csv' është 20,1 MB, më shumë se 20 MB")
 
 
 def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):
@@ -153,8 +175,8 @@ def test_a_dry_run_validates_and_stores_nothing(con, tmp_path):
 def test_report_as_dict_has_the_documented_shape(con, tmp_path):
     report = import_file(con, messy_refused_file(tmp_path))
     shown = report.as_dict("sq")
-    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "review", "mode", "errors", "errors_not_listed",
-                           "warnings"]
+    assert list(shown) == ["file", "sha256", "status", "kind", "rows", "import_id", "review", "mode", "errors",
+                           "errors_not_listed", "warnings"]
     assert shown["errors_not_listed"] == 0
     assert shown["errors"][0] == {
         "sheet": "Aktivitetet", "row": 4, "column": "Bashkia", "value": "Tyranna",
@@ -219,7 +241,8 @@ def test_a_corrected_priorities_sheet_replaces_the_old_statuses_and_undo_brings_
         ("replaces", "This file replaces 12 priorities stored earlier by import #2 (prioritetet_2019_2023.csv).",
          "Ky skedar zëvendëson 12 prioritete që ishin ruajtur më parë nga importi #2 (prioritetet_2019_2023.csv)."),
         ("replaces", "This file replaces 12 yearly statuses stored earlier by import #2 (prioritetet_2019_2023.csv).",
-         "Ky skedar zëvendëson 12 statuse vjetore që ishin ruajtur më parë nga importi #2 (prioritetet_2019_2023.csv)."),
+         "Ky skedar zëvendëson 12 statuse vjetore që ishin ruajtur më parë nga importi #2 "
+         "(prioritetet_2019_2023.csv)."),
     ]
     assert priority_kpis(demo_con, municipality="Tiranë", year=2023) == {
         "total": 12, "fully": 5, "partially": 4, "not_addressed": 3,

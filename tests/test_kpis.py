@@ -1,4 +1,5 @@
-"""kpis: the KPIs of DOMAIN.md over current rows, exact on a small hand-counted data set and on the demo."""
+"""kpis: the KPIs of the README (› KPI definitions) over current rows, exact on a small hand-counted data
+set and on the demo."""
 from __future__ import annotations
 
 import datetime as dt

@@ -7,6 +7,7 @@ import pytest
 from test_reference import COUNTIES
 
 from pop_analytics import normalise, reference
+from pop_analytics.errors import worded
 from pop_analytics.messages import problem
 from pop_analytics.normalise import InvalidValue
 
@@ -19,13 +20,20 @@ TYPES_ALLOWED = ("Fokus grup, Forum publik, Takim për buxhetimin me pjesëmarrj
 
 
 def invalid(parse, raw) -> tuple[str, dict]:
-    """The refusal's code and the parameters its message uses (choices are the terms offered)."""
+    """The refusal's code and the parameters its message uses (choices are the terms offered), those
+    written in the reader's language (a catalogue word, a number) as each language writes them."""
     with pytest.raises(InvalidValue) as caught:
         parse(raw)
     params = {k: v for k, v in caught.value.params.items() if k != "allowed" or parse is not normalise.municipality}
     if params.pop("unread", None) is not None:  # the part of the value not read: the whole of it here
-        assert caught.value.params["unread"] == (normalise.text(raw.split(";")[-1] if isinstance(raw, str) else raw) or "")
-    return caught.value.code, params
+        last = raw.split(";")[-1] if isinstance(raw, str) else raw
+        assert caught.value.params["unread"] == (normalise.text(last) or "")
+    return caught.value.code, {k: {lang: worded(v, lang) for lang in ("sq", "en")} if _per_language(v) else v
+                               for k, v in params.items()}
+
+
+def _per_language(value: object) -> bool:
+    return isinstance(value, dict) and ("key" in value or "number" in value)
 
 
 # ----------------------------------------------------------------------------------- municipality
@@ -75,7 +83,8 @@ def test_municipality_spellings_from_the_domain(raw, canonical):
 def test_one_typing_slip_in_a_municipality_name_is_read_and_noted(raw, canonical):
     noted: normalise.Noted = []
     assert normalise.municipality(raw, noted=noted) == canonical
-    assert [(vocabulary, value, reading.how) for vocabulary, value, reading in noted] == [("municipality", raw, "close")]
+    assert [(vocabulary, value, reading.how) for vocabulary, value, reading in noted] == [
+        ("municipality", raw, "close")]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +93,8 @@ def test_one_typing_slip_in_a_municipality_name_is_read_and_noted(raw, canonical
 )
 def test_unknown_municipality_is_an_error_with_the_closest_known_names(raw, choices):
     suggestion = "', '".join(choices)
-    assert invalid(normalise.municipality, raw) == ("unknown_municipality", {"suggestion": suggestion, "choices": choices})
+    assert invalid(normalise.municipality, raw) == (
+        "unknown_municipality", {"suggestion": suggestion, "choices": choices})
 
 
 def test_a_value_that_fits_two_municipalities_is_an_error_naming_both():
@@ -317,7 +327,8 @@ def test_numbers_as_partners_write_them(raw, value):
 
 @pytest.mark.parametrize("raw", ["mbi 1000", "abc", "12..5", True, "1,2,3,4",
                                  # endless or undefined: a spreadsheet's 'inf', 'NaN' or an overflow
-                                 "inf", "-Infinity", "NaN", "nan%", "1e999", float("inf")])  # (a float NaN is an empty cell)
+                                 # (a float NaN is an empty cell)
+                                 "inf", "-Infinity", "NaN", "nan%", "1e999", float("inf")])
 def test_not_a_number(raw):
     assert invalid(normalise.number, raw) == ("not_a_number", {})
 
@@ -361,7 +372,8 @@ def test_a_count_that_is_not_all_a_number_is_refused_never_read_as_its_first_dig
 @pytest.mark.parametrize("raw", [9.223372036854776e+18, "20 000 000", 10_000_001, -10_000_001, float("inf")])
 def test_a_count_past_ten_million_is_an_error_not_an_overflow(raw):
     code, params = invalid(normalise.count, raw)
-    assert (code, params) == (("count_too_large", {"limit": {"sq": "10\u202f000\u202f000", "en": "10,000,000"}})
+    # the limit as each language groups digits (CLDR: a no-break space in Albanian, as every number shown)
+    assert (code, params) == (("count_too_large", {"limit": {"sq": "10\u00a0000\u00a0000", "en": "10,000,000"}})
                               if raw != float("inf") else ("not_a_number", {}))  # endless is no number
 
 
@@ -388,7 +400,8 @@ def test_excel_serial_dates_match_excel():
     assert normalise.date(45000) == dt.date(2023, 3, 15)
 
 
-@pytest.mark.parametrize("raw", ["shtator 2023", "2023-13-01", "32.01.2026", "00.09.2026", "12 09 2023", 0, -5, True, 3e6])
+@pytest.mark.parametrize("raw", ["shtator 2023", "2023-13-01", "32.01.2026", "00.09.2026", "12 09 2023", 0, -5, True,
+                                 3e6])
 def test_not_a_date(raw):
     assert invalid(normalise.date, raw) == ("not_a_date", {})
 
@@ -396,7 +409,8 @@ def test_not_a_date(raw):
 @pytest.mark.parametrize(("raw", "last"), [
     ("31.09.2026", "30.09.2026"), ("29.02.2026", "28.02.2026"), ("31.02.2023", "28.02.2023"),
     ("30.02.2024", "29.02.2024"), ("31.04.2023", "30.04.2023"), ("2026-09-31", "30.09.2026"),
-    ("31/06/2025", "30.06.2025"), ("31-11-2025", "30.11.2025"), ("31.09.26", "30.09.2026"), ("2025/02/29", "28.02.2025")])
+    ("31/06/2025", "30.06.2025"), ("31-11-2025", "30.11.2025"), ("31.09.26", "30.09.2026"),
+    ("2025/02/29", "28.02.2025")])
 def test_a_day_its_month_does_not_have_is_told_so_not_told_the_format(raw, last):
     """'31.09.2026' was told to use dd.mm.yyyy, which it does."""
     assert invalid(normalise.date, raw) == ("day_not_in_month", {"last": last})

@@ -1,7 +1,7 @@
-"""Every page renders, in both languages, on the demo data and on an empty database; and how long a rerun takes."""
+"""Every page renders, in both languages, on the demo data and on an empty database. How long a page's
+first run and its reruns take is a figure of `make bench` (benchmarks.figures.demo_pages), not a test."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -106,23 +106,3 @@ def test_every_table_has_csv_and_excel_downloads(app_db):
     assert tables == {"activities_by_year_type", "activities_by_month", "activities_by_type",
                       "activities_by_municipality", "women_men_by_year", "activity_rows"}
     assert {f"xlsx_{name}" for name in tables} <= keys
-
-
-def test_rerun_server_time_of_each_page_is_measured(app_db, capsys):
-    """Prints, for each page, the first render and the median of five reruns (warm cache) on the demo data."""
-    rows = []
-    for page in PAGE_NAMES:
-        started = time.perf_counter()
-        at = open_app(page, {"lang": "en"})
-        first = time.perf_counter() - started
-        reruns = []
-        for _ in range(5):
-            started = time.perf_counter()
-            at.run()
-            reruns.append(time.perf_counter() - started)
-        assert_clean(at)
-        rows.append((page, first, sorted(reruns)[2]))
-    with capsys.disabled():
-        print("\nrerun server time per page (demo data, AppTest):")
-        for page, first, rerun in rows:
-            print(f"  {page:<14} first {first * 1000:7.0f} ms   rerun {rerun * 1000:6.0f} ms")

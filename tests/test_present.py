@@ -11,7 +11,7 @@ import pytest
 from conftest import ACTIVITY_HEADERS, TODAY, import_file, write_csv
 from dashboard_support import ACTIVITY_HEADER, xlsx
 
-from pop_analytics import importing, present, queries, store
+from pop_analytics import importing, messages, present, queries, store, upload_view
 from pop_analytics.filters import Filters, resolve
 
 
@@ -43,8 +43,9 @@ def test_the_view_in_one_line():
 
 
 def test_tables_show_labels_under_catalogue_headings():
-    frame = pd.DataFrame({"municipality": [None, "Fier"], "status": ["fully", "not_addressed"], "theme": ["water", None],
-                          "2023": ["partially", None], "month": pd.to_datetime(["2023-09-01", "2023-10-01"]),
+    frame = pd.DataFrame({"municipality": [None, "Fier"], "status": ["fully", "not_addressed"],
+                          "theme": ["water", None], "2023": ["partially", None],
+                          "month": pd.to_datetime(["2023-09-01", "2023-10-01"]),
                           "monitoring_year": [True, False], "state": ["stored", "undone"]})
     shown = present.table(frame, "sq")
     assert list(shown.columns) == ["Bashkia", "Statusi", "Tema", "2023", "Muaji", "Vit monitorimi", "Gjendja"]
@@ -123,13 +124,30 @@ def test_the_validation_report_and_what_was_read(tmp_path):
     assert list(table["Kind"]) == ["error", "warning"]  # the warning (no cycle column) comes with the error
     assert table[["Kind", "Sheet", "Row", "Column", "Value"]].iloc[:1].to_dict("records") == [
         {"Kind": "error", "Sheet": "Aktivitetet", "Row": 3, "Column": "Bashkia", "Value": "Tyranna"}]
-    [(sheet, frame)] = present.read_preview(report.read)
+    [(sheet, frame)] = upload_view.read_preview(report.read)
     assert sheet == "Aktivitetet" and list(frame.index) == [3]
     assert frame.iloc[0].to_dict() == {"Data": "12.03.2024", "Bashkia": "Tyranna", "Lloji i aktivitetit": "Fokus grup",
                                        "Numri i aktiviteteve": "1", "Pjesëmarrës gjithsej": "20", "Gra": "10",
                                        "Burra": "10", "Tema": "Uji"}
-    assert present.read_preview(importing.check(b"", "empty.csv").read) == []
+    assert upload_view.read_preview(importing.check(b"", "empty.csv").read) == []
     con.close()
+
+
+@pytest.mark.parametrize(("lang", "rows", "where"), [
+    ("en", (5, 6, 7, 9), {"value": "Ujii", "column": "Tema", "rows": "rows 5–7, 9"}),
+    ("sq", (5, 6, 7, 9), {"value": "Ujii", "column": "Tema", "rows": "rreshtat 5–7, 9"}),
+    ("sq", (4,), {"value": "Ujii", "column": "Tema", "rows": "rreshti 4"}),
+])
+def test_a_value_not_read_is_asked_about_once_with_every_row_holding_it(lang, rows, where):
+    found = [messages.problem("unknown_theme", sheet="Aktivitetet", row=row, column="Tema",
+                              value="ujii " if i % 2 else "Ujii", vocabulary="theme", choices=("water",))
+             for i, row in enumerate(rows)]
+    header = messages.problem("unknown_column", sheet="Aktivitetet", column="Tema", value="Tema",
+                              vocabulary="column.activities")
+    [unknown] = upload_view.unknown_values([*found, header])
+    assert (unknown.vocabulary, unknown.rows, unknown.choices) == ("theme", rows, ("water",))
+    assert unknown.where(lang) == where  # "ujii " is the same value: asked about once
+    assert upload_view.term_options("theme")[:2] == ["water", "transport"]
 
 
 @pytest.mark.parametrize(("count", "lang", "phrase"), [

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, GRID_JS, metric_pairs, start_streamlit, stop
-from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, write_csv
+from browser_support import GRID_JS, metric_pairs, start_streamlit, stop
+from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, run_cli_process, write_csv
 from dashboard_support import number
 from streamlit.testing.v1 import AppTest
 
@@ -121,84 +121,79 @@ def _shown_tiles(page, count: int) -> list[tuple[str, str]]:
 
 
 @pytest.mark.browser
-def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(demo_copy, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_the_cli_reads_imports_and_backs_up_while_the_dashboard_serves_the_file(demo_copy, tmp_path, browser):
+    from playwright.sync_api import expect
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     db = demo_copy
     before_tiles = _overview_tiles(db)
     before_history = history_rows(db)
     new_file, new_rows, new_events = small_file(tmp_path, 0)
     server, url = start_streamlit(env(POP_DB=str(db)), tmp_path / "streamlit.log")
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True,
-                args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/overview?lang=en")
+            assert _shown_tiles(page, len(before_tiles)) == before_tiles  # the app has read the file
+
+            with Database(db).reading() as con:
+                expected_kpis = as_json(kpis.with_cycles(con, filters.resolve(year=2020)))
+                expected_history = as_json(store.history(con).to_dict(orient="records"))
+            read_kpis = run_cli_process("kpis", "--year", "2020", "--json", db=db)
+            read_history = run_cli_process("history", "--json", db=db)
+            assert (read_kpis.returncode, read_kpis.stderr) == (0, "")
+            assert json.loads(read_kpis.stdout) == expected_kpis
+            assert (read_history.returncode, read_history.stderr) == (0, "")
+            assert json.loads(read_history.stdout) == expected_history
+            assert [r["id"] for r in expected_history] == [5, 4, 3, 2, 1]
+
+            imported = run_cli_process("import", str(new_file), "--json", db=db)
+            assert (imported.returncode, imported.stderr) == (0, ""), imported.stdout
+            [report] = json.loads(imported.stdout)
+            assert {k: report[k] for k in ("file", "status", "kind", "rows", "import_id", "errors")} == {
+                "file": str(new_file), "status": "imported", "kind": "activities", "rows": new_rows,
+                "import_id": 6, "errors": []}
+            assert [w["code"] for w in report["warnings"]] == ["cycle_from_date"]
+
+            out = tmp_path / "backups" / "pop-backup.duckdb"
+            out.parent.mkdir()
+            backup = run_cli_process("backup", str(out), db=db)
+            assert (backup.returncode, backup.stderr) == (0, "")
+            summary = {"schema_version": store.SCHEMA_VERSION, "imports": 6, "stored_imports": 6,
+                       "bytes": out.stat().st_size}
+            assert backup.stdout.strip() == t("cli.backup.done", "en", path=out, **summary)
+            assert sorted(p.name for p in out.parent.iterdir()) == ["pop-backup.duckdb"]
+            copy = store.connect(out, read_only=True)
             try:
-                page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-GB")
-                page.set_default_timeout(60_000)
-                page.goto(f"{url}/overview?lang=en")
-                assert _shown_tiles(page, len(before_tiles)) == before_tiles  # the app has read the file
-
+                assert copy.execute("SELECT id, file_name, rows, state FROM imports ORDER BY id").fetchall() \
+                    == [*before_history, (6, new_file.name, new_rows, "stored")]
+                assert copy.execute("SELECT municipality, count(*), sum(events) FROM activities "
+                                    "WHERE import_id = 6 GROUP BY 1").fetchall() \
+                    == [(OTHER_MUNICIPALITIES[0], new_rows, new_events)]
                 with Database(db).reading() as con:
-                    expected_kpis = as_json(kpis.with_cycles(con, filters.resolve(year=2020)))
-                    expected_history = as_json(store.history(con).to_dict(orient="records"))
-                read_kpis = run_cli("kpis", "--year", "2020", "--json", db=db)
-                read_history = run_cli("history", "--json", db=db)
-                assert (read_kpis.returncode, read_kpis.stderr) == (0, "")
-                assert json.loads(read_kpis.stdout) == expected_kpis
-                assert (read_history.returncode, read_history.stderr) == (0, "")
-                assert json.loads(read_history.stdout) == expected_history
-                assert [r["id"] for r in expected_history] == [5, 4, 3, 2, 1]
-
-                imported = run_cli("import", str(new_file), "--json", db=db)
-                assert (imported.returncode, imported.stderr) == (0, ""), imported.stdout
-                [report] = json.loads(imported.stdout)
-                assert {k: report[k] for k in ("file", "status", "kind", "rows", "import_id", "errors")} == {
-                    "file": str(new_file), "status": "imported", "kind": "activities", "rows": new_rows,
-                    "import_id": 6, "errors": []}
-                assert [w["code"] for w in report["warnings"]] == ["cycle_from_date"]
-
-                out = tmp_path / "backups" / "pop-backup.duckdb"
-                out.parent.mkdir()
-                backup = run_cli("backup", str(out), db=db)
-                assert (backup.returncode, backup.stderr) == (0, "")
-                summary = {"schema_version": store.SCHEMA_VERSION, "imports": 6, "stored_imports": 6,
-                           "bytes": out.stat().st_size}
-                assert backup.stdout.strip() == t("cli.backup.done", "en", path=out, **summary)
-                assert sorted(p.name for p in out.parent.iterdir()) == ["pop-backup.duckdb"]
-                copy = store.connect(out, read_only=True)
-                try:
-                    assert copy.execute("SELECT id, file_name, rows, state FROM imports ORDER BY id").fetchall() \
-                        == [*before_history, (6, new_file.name, new_rows, "stored")]
-                    assert copy.execute("SELECT municipality, count(*), sum(events) FROM activities "
-                                        "WHERE import_id = 6 GROUP BY 1").fetchall() \
-                        == [(OTHER_MUNICIPALITIES[0], new_rows, new_events)]
-                    with Database(db).reading() as con:
-                        assert store.snapshot(copy) == store.snapshot(con)
-                finally:
-                    copy.close()
-
-                after_tiles = _overview_tiles(db)
-                events = t("kpi.events", "en")
-                assert number(dict(after_tiles)[events]) == number(dict(before_tiles)[events]) + new_events
-                page.reload()
-                tile = page.locator('[data-testid="stMetric"]').filter(
-                    has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{events}$")))
-                # a loaded machine (CI runs two test workers) may take longer than Playwright's 5 s to rerun
-                expect(tile.locator('[data-testid="stMetricValue"]')).to_have_text(dict(after_tiles)[events],
-                                                                                   timeout=60_000)
-                assert _shown_tiles(page, len(after_tiles)) == after_tiles
-
-                page.goto(f"{url}/history?lang=en")
-                newest = page.wait_for_function(GRID_JS, arg=t("col.file_name", "en"), timeout=60_000).json_value()[0]
-                assert [newest[t(f"col.{key}", "en")] for key in ("id", "file_name", "import_status")] == [
-                    "6", new_file.name, t("import_status.approved", "en")]
-                assert page.locator('[data-testid="stException"]').count() == 0
+                    assert store.snapshot(copy) == store.snapshot(con)
             finally:
-                browser.close()
+                copy.close()
+
+            after_tiles = _overview_tiles(db)
+            events = t("kpi.events", "en")
+            assert number(dict(after_tiles)[events]) == number(dict(before_tiles)[events]) + new_events
+            page.reload()
+            tile = page.locator('[data-testid="stMetric"]').filter(
+                has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{events}$")))
+            # a loaded machine (CI runs two test workers) may take longer than Playwright's 5 s to rerun
+            expect(tile.locator('[data-testid="stMetricValue"]')).to_have_text(dict(after_tiles)[events],
+                                                                               timeout=60_000)
+            assert _shown_tiles(page, len(after_tiles)) == after_tiles
+
+            page.goto(f"{url}/history?lang=en")
+            newest = page.wait_for_function(GRID_JS, arg=t("col.file_name", "en"), timeout=60_000).json_value()[0]
+            assert [newest[t(f"col.{key}", "en")] for key in ("id", "file_name", "import_status")] == [
+                "6", new_file.name, t("import_status.approved", "en")]
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            context.close()
     finally:
         stop(server)
     assert "Traceback" not in (tmp_path / "streamlit.log").read_text()
@@ -377,8 +372,8 @@ def big(tmp_path_factory, demo_db):
         after_undo, after_undo_full = _state(con), kpi_state(con)
     assert after_undo_full == before_full  # a clean undo is exactly the state before the import
     assert after_undo["imports"] == [*before["imports"], (6, csv_path.name, BIG_ROWS, "undone")]
-    return {"demo": demo_db, "csv": csv_path, "events": events, "before": before, "before_full": before_full, "after": after,
-            "imported": imported, "after_undo": after_undo, "after_undo_full": after_undo_full}
+    return {"demo": demo_db, "csv": csv_path, "events": events, "before": before, "before_full": before_full,
+            "after": after, "imported": imported, "after_undo": after_undo, "after_undo_full": after_undo_full}
 
 
 def _kill_at(db: Path, args: tuple[str, ...], delay: float | None = None, after_lock: float | None = None,
@@ -593,14 +588,16 @@ def _writable_copy(demo_db: Path, folder: Path, with_lock_files: bool) -> Path:
     return db
 
 
-def _check_read_only(dbs: list[Path], upload: Path, expected: dict, prefix: list[str]) -> None:
+def _check_read_only(dbs: list[Path], upload: Path, expected: dict, prefix: list[str],
+                     checkout: Path = ROOT, python: str = sys.executable) -> None:
     """kpis and history work on each database; an import is refused with the read-only sentence, and
-    no byte and no file changes."""
+    no byte and no file changes. The CLI runs from checkout (its package and data) with python."""
     before = {db: (sha256(db), sorted(p.name for p in db.parent.iterdir())) for db in dbs}
 
     def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*prefix, *cli_command(db, *args)], cwd=ROOT, env=env(), capture_output=True, text=True,
-                              encoding="utf-8", timeout=TIMEOUT, check=False)
+        command = [*prefix, python, "-m", "pop_analytics", "--db", str(db), *args]
+        return subprocess.run(command, cwd=checkout, env=env(PYTHONPATH=str(checkout)), capture_output=True,
+                              text=True, encoding="utf-8", timeout=TIMEOUT, check=False)
 
     commands = [(db, args) for db in dbs for args in (("kpis", "--year", "2020", "--json"), ("history", "--json"),
                                                         ("import", str(upload), "--json"))]
@@ -642,13 +639,45 @@ def test_reads_work_and_an_import_is_refused_on_a_read_only_mount(demo_db, demo_
             subprocess.run(["umount", str(target)], check=True)
 
 
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _as_nobody(*command: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*NOBODY, *map(str, command)], cwd="/", capture_output=True, text=True, check=False)
+
+
+def _python_for_nobody(base: Path) -> str:
+    """A python with this venv's packages that user nobody may run: this one, or, when the venv lies in a
+    folder only root may enter (a checkout under /root or `mktemp -d`), the venv bind-mounted under base."""
+    probe = ("import duckdb, pandas",)
+    if _as_nobody(sys.executable, "-c", *probe).returncode == 0:
+        return sys.executable
+    venv = base / "venv"
+    venv.mkdir()
+    bind = subprocess.run(["mount", "--bind", "-o", "ro", sys.prefix, str(venv)], capture_output=True, text=True,
+                          check=False)
+    if bind.returncode != 0:
+        pytest.skip(f"user nobody may not run {sys.executable} (its folder is private) and mount --bind is not "
+                    f"permitted here to lend it: {bind.stderr.strip()}")
+    python = venv / "bin" / Path(sys.executable).name
+    ran = _as_nobody(python, "-c", *probe)
+    if ran.returncode != 0:
+        pytest.skip(f"user nobody may not run {python}, a bind mount of the private venv {sys.prefix}: "
+                    f"{ran.stderr.strip()[-300:]}")
+    return str(python)
+
+
 def test_reads_work_and_an_import_is_refused_when_permissions_forbid_writing(demo_db, demo_expected):
     if os.geteuid() != 0:
         pytest.skip("running the CLI as user nobody (setpriv --reuid) needs root")
-    # pytest's own temporary folders are private to root; user nobody must reach this one
+    # pytest's own temporary folders are private to root, and so may the checkout be: user nobody runs a
+    # copy of the package and its data from a folder it may read, wherever the repository lies
     base = Path(tempfile.mkdtemp(prefix="pop-read-only-", dir="/tmp"))
     try:
         base.chmod(0o755)
+        checkout = base / "checkout"
+        for part in ("pop_analytics", "data"):
+            shutil.copytree(ROOT / part, checkout / part, ignore=shutil.ignore_patterns("__pycache__", "*.duckdb*"))
         upload, _, _ = small_file(base, 0)
         upload.chmod(0o444)
         dbs = []
@@ -657,11 +686,15 @@ def test_reads_work_and_an_import_is_refused_when_permissions_forbid_writing(dem
             db.chmod(0o444)
             db.parent.chmod(0o555)
             dbs.append(db)
-        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        probe = subprocess.run([*nobody, "touch", str(dbs[0])], capture_output=True, text=True, check=False)
+        probe = _as_nobody("touch", dbs[0])
         assert probe.returncode != 0 and "Permission denied" in probe.stderr
-        _check_read_only(dbs, upload, demo_expected, prefix=nobody)
+        python = _python_for_nobody(base)
+        _check_read_only(dbs, upload, demo_expected, prefix=NOBODY, checkout=checkout, python=python)
     finally:
+        # before removing anything: rmtree would go into the real venv (a bind mount of the same disk is
+        # not a mount point to os.path.ismount)
+        if subprocess.run(["mountpoint", "-q", str(base / "venv")], check=False).returncode == 0:
+            subprocess.run(["umount", str(base / "venv")], check=True)
         for folder in base.iterdir():
             if folder.is_dir():
                 folder.chmod(0o755)

@@ -296,8 +296,11 @@ def test_the_tracker_matrix_counts_each_contract_cycle_apart(con):
 ])
 def test_one_rule_names_the_cycles_every_share_of_priorities_is_counted_in(con, chosen, cycles):
     assert [cycle for cycle, _ in kpis.cycle_views(con, chosen)] == cycles
-    assert [part["cycle"] for part in queries.overview(con, chosen)["cycles"]] == cycles
+    overview = queries.overview(con, chosen)
+    assert [part["cycle"] for part in overview["cycles"]] == cycles
     assert [part["cycle"] for part in kpis.by_cycle(con, chosen)] == cycles
+    # the pages and the report show each cycle's priorities apart, else the view's (none) once
+    assert [part.get("cycle") for part in queries.priority_parts(overview)] == (cycles or [None])
 
 
 # ── a year under way (issue 19, item 10) ─────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-"""reference: the reference data in data/reference/ says what DOMAIN.md says."""
+"""reference: the reference data in data/reference/ holds what the network works with."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,7 +8,7 @@ import pytest
 from pop_analytics import reference
 from pop_analytics.text import fold
 
-# DOMAIN.md: Albania's 61 municipalities in 12 counties (qarqe) since 2015.
+# Albania's 61 municipalities in 12 counties (qarqe) since 2015.
 COUNTIES = {
     "Berat": {"Berat", "Kuçovë", "Poliçan", "Skrapar", "Ura Vajgurore"},
     "Dibër": {"Bulqizë", "Dibër", "Klos", "Mat"},
@@ -24,7 +24,7 @@ COUNTIES = {
     "Vlorë": {"Delvinë", "Finiq", "Himarë", "Konispol", "Sarandë", "Selenicë", "Vlorë"},
 }
 
-# DOMAIN.md: the POP network, with the year each municipality joined and its partner organisation.
+# The POP network, with the year each municipality joined and its partner organisation.
 POP_NETWORK = {
     "Tiranë": (2019, 'Qendra "Aleanca Gjinore për Zhvillim"'),
     "Durrës": (2019, "Qendra për Zhvillimin e Shoqërisë Civile"),
@@ -71,7 +71,7 @@ def test_partner_names_are_given_in_english_too():
 @pytest.mark.parametrize(
     ("spelling", "name"),
     [
-        # DOMAIN.md's table of spellings
+        # the spellings partners' sheets use: indefinite, definite, without diacritics
         ("Tirana", "Tiranë"), ("Tirane", "Tiranë"), ("Durrësi", "Durrës"), ("Durres", "Durrës"),
         ("Shkodra", "Shkodër"), ("Shkoder", "Shkodër"), ("Kukësi", "Kukës"), ("Kukes", "Kukës"),
         ("Puka", "Pukë"), ("Puke", "Pukë"), ("Vlora", "Vlorë"), ("Vlore", "Vlorë"), ("Fieri", "Fier"),
@@ -189,3 +189,17 @@ def test_countries_allow_a_regional_network():
 
 def test_only_events_and_participants_have_an_itemised_counterpart():
     assert reference.indicator_itemised_as() == {"events": "events", "participants": "participants"}
+
+
+@pytest.mark.parametrize(("kind", "words"), [
+    ("network", {"rrjeti", "gjithe rrjeti", "i gjithe rrjeti", "rrjeti pop", "network", "whole network",
+                 "the whole network", "pop network"}),
+    ("total", {"gjithsej", "totali", "total", "totale", "shuma", "totals", "grand total"}),
+    ("multiplier", {"mije", "mij", "mijera", "mijra", "qind", "qindra", "mln", "milion", "miliona", "mld", "miliard",
+                    "miliarde", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion",
+                    "billions", "mio"}),
+])
+def test_partners_spellings_are_read_from_the_reference_data_folded_as_a_cell_is(kind, words):
+    """The words for the whole network, a total row's label and a number's multiplier live in
+    data/reference/<kind>_words.csv, compared with a cell after fold()."""
+    assert reference.spellings(kind) == words

@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 from dashboard_support import ACTIVITY_HEADER, PAGE_NAMES, ROOT, assert_clean, markdown_texts, open_app, xlsx
 
-from pop_analytics import importing, present, store
+from pop_analytics import importing, present, report_xlsx, spreadsheet, store
 from pop_analytics.app import download_key, escape
+from pop_analytics.filters import Filters
+from pop_analytics.report_content import Cell, Report, Table
 
 # What a link can carry: a link, an image, HTML, an autolink, a bare URL, a colour directive.
 PAYLOADS = ("[phish](http://example.invalid)", "![i](http://example.invalid/p.png)", "<img src=x onerror=alert(1)>",
@@ -71,13 +73,14 @@ def download_frame() -> pd.DataFrame:
 
 
 def test_one_rule_says_which_text_a_spreadsheet_would_run():
-    assert [present.formula_like(v) for v in FORMULAS] == [True] * len(FORMULAS)
-    assert [present.formula_like(v) for v in ["normal", " =1", "'=1", "1-2", "", "x=1"]] == [False] * 6
-    assert [present.formula_like(v) for v in [-5, 2.5, -1.5, dt.date(2023, 1, 1), None, float("nan")]] == [False] * 6
+    assert [spreadsheet.formula_like(v) for v in FORMULAS] == [True] * len(FORMULAS)
+    assert [spreadsheet.formula_like(v) for v in ["normal", " =1", "'=1", "1-2", "", "x=1"]] == [False] * 6
+    not_text = [-5, 2.5, -1.5, dt.date(2023, 1, 1), None, float("nan")]
+    assert [spreadsheet.formula_like(v) for v in not_text] == [False] * 6
     # a whole column at once follows the same rule, whatever the column holds
     for name, values in [*download_frame().items(), ("objects", pd.Series([*FORMULAS, "x"], dtype=object)),
                          ("nothing", pd.Series([None, None], dtype=object))]:
-        assert list(present.formula_cells(values)) == [present.formula_like(v) for v in values], name
+        assert list(spreadsheet.formula_cells(values)) == [spreadsheet.formula_like(v) for v in values], name
 
 
 def test_the_csv_shows_formula_like_text_as_text_and_numbers_as_numbers():
@@ -101,7 +104,8 @@ def test_the_xlsx_has_no_formula_and_keeps_numbers_and_dates():
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
     assert [(c.value, c.data_type) for c in cells[0]] == [
-        ("Text", "s"), ("Int", "s"), ("Negative", "s"), ("Float", "s"), ("Date", "s"), ("Mixed", "s"), ("=Heading", "s")]
+        ("Text", "s"), ("Int", "s"), ("Negative", "s"), ("Float", "s"), ("Date", "s"), ("Mixed", "s"),
+        ("=Heading", "s")]
     assert cells[0][6].quotePrefix
     texts_read = [row[0] for row in cells[1:]]
     # XML reads a carriage return in text as a line break: the cell is '\nx', text all the same
@@ -119,6 +123,37 @@ def test_the_xlsx_holds_text_excel_cannot_store():
     frame = pd.DataFrame({"Note": ["bad\x0bcell\x01", "fine"]})
     sheet = openpyxl.load_workbook(io.BytesIO(present.xlsx_bytes(frame))).active
     assert [c.value for c in sheet["A"]] == ["Note", "bad\ufffdcell\ufffd", "fine"]
+
+
+def _download_cell(value: object) -> openpyxl.cell.cell.Cell:
+    """The cell a page's Excel download writes for value."""
+    return openpyxl.load_workbook(io.BytesIO(present.xlsx_bytes(pd.DataFrame({"Note": [value]})))).active["A2"]
+
+
+def _report_cell(value: object) -> openpyxl.cell.cell.Cell:
+    """The cell the report's workbook writes for value (text as text, a number as a count or a decimal)."""
+    kind = "text" if isinstance(value, str) else "count" if isinstance(value, int) else "decimal"
+    table = Table("sources", "Sources", ["Note"], [[Cell(value, kind)]])
+    report = Report(lang="en", filters=Filters(), title="Report", filters_line="all", facts=[("Filters", "all")],
+                    approval="", headline=[table])
+    return openpyxl.load_workbook(io.BytesIO(report_xlsx.render(report))).worksheets[1]["A6"]
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=1+1", ("=1+1", "s", True)),
+    ("+1", ("+1", "s", True)),
+    ("-1+2", ("-1+2", "s", True)),
+    ("@SUM(A1)", ("@SUM(A1)", "s", True)),
+    ("\tx", ("\tx", "s", True)),
+    ("\rx", ("\nx", "s", True)),  # XML reads a carriage return in text as a line break
+    ("#N/A", ("#N/A", "s", False)),  # text, not Excel's error value
+    ("normal text", ("normal text", "s", False)),
+    (-5, (-5, "n", False)),
+    (2.5, (2.5, "n", False)),
+])
+def test_a_download_and_the_report_workbook_write_a_value_as_the_same_cell(value, cell):
+    for written in (_download_cell(value), _report_cell(value)):
+        assert (written.value, written.data_type, written.quotePrefix) == cell
 
 
 @pytest.mark.parametrize(("name", "title"), [
@@ -287,11 +322,10 @@ RENDERED_JS = """(i) => ['markdown', 'warning', 'caption', 'metric'].map(kind =>
 
 
 @pytest.mark.browser
-def test_escaped_text_renders_as_typed_in_chromium(tmp_path):
+def test_escaped_text_renders_as_typed_in_chromium(tmp_path, browser):
     """Streamlit's Markdown makes links of bare URLs and icons of :material/...: after it has read
-    backslash escapes; escape() stops that too. Checked where it happens, in the browser."""
-    from playwright.sync_api import sync_playwright
-
+    backslash escapes; escape() stops that too. Checked where it happens, in the browser (the worker's
+    one Chromium, tests/browser_support.py)."""
     script = tmp_path / "probe.py"
     script.write_text(PROBE.format(traps=MARKDOWN_TRAPS), encoding="utf-8")
     with socket.socket() as probe:
@@ -308,14 +342,15 @@ def test_escaped_text_renders_as_typed_in_chromium(tmp_path):
                 break
             except OSError:
                 time.sleep(0.5)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-            page = browser.new_page()
+        context = browser.new_context()
+        try:
+            page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector(f".st-key-metric{len(MARKDOWN_TRAPS) - 1} [data-testid='stMetric']", timeout=60_000)
             for i, text in enumerate(MARKDOWN_TRAPS):
                 assert page.evaluate(RENDERED_JS, i) == [[0, text]] * 4, text
-            browser.close()
+        finally:
+            context.close()
     finally:
         server.terminate()
         server.wait(timeout=30)

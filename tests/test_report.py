@@ -192,7 +192,8 @@ def test_the_workbook_holds_the_same_numbers_as_numbers(built, demo_db, view, la
     activities = sheet_rows(book, t("report.sheet.activities", lang))
     assert {label: cells[0].value for label, cells in activities.items()} == {
         t("kpi.events", lang): a["events"], t("kpi.participants", lang): a["participants"],
-        t("kpi.women_pct", lang): a["women_pct"], t("kpi.municipalities_covered", lang): found["municipalities_covered"]}
+        t("kpi.women_pct", lang): a["women_pct"],
+        t("kpi.municipalities_covered", lang): found["municipalities_covered"]}
     numbers = [c for cells in [*priorities.values(), *activities.values()] for c in cells if c.value is not None]
     assert numbers and all(c.data_type == "n" for c in numbers)
     assert {c.number_format for c in numbers} <= {"#,##0", '0.0"%"', present.excel_points_format(lang),
@@ -274,7 +275,8 @@ def test_a_coordinator_s_report_with_submitted_data_says_so_on_its_first_page(de
 def test_the_report_command_writes_both_forms_and_names_what_went_wrong(demo_db, tmp_path):
     for name in ("kpi.pdf", "kpi.xlsx"):
         out = tmp_path / name
-        result = run_cli("report", "--year", "2023", "--cycle", "2019-2023", "--report-lang", "sq", str(out), db=demo_db)
+        result = run_cli("report", "--year", "2023", "--cycle", "2019-2023", "--report-lang", "sq", str(out),
+                         db=demo_db)
         assert (result.returncode, result.stderr) == (0, "")
         assert result.stdout == f"Report written: {out} ({out.stat().st_size:,} bytes)\n"
         assert out.read_bytes()[:4] == (b"%PDF" if name.endswith("pdf") else b"PK\x03\x04")

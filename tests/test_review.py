@@ -133,7 +133,8 @@ def test_a_later_replacing_import_hides_an_added_one_from_donors_and_its_undo_br
 def test_a_coordinator_reads_what_a_submitted_import_holds_with_the_warnings_its_partner_saw(reported, tmp_path):
     rows = [*LATE, [dt.datetime(2025, 11, 7), "Vlorë", "Fokus grup", 2, 30, 16, 14, None, "Uji i pijshëm"],
             ["Gjithsej", None, None, 3, 60, None, None, None, None]]
-    checked = import_file(reported, activities_file(tmp_path / "with_total.xlsx", rows), by=PARTNER, mode=store.ADD_MODE)
+    checked = import_file(reported, activities_file(tmp_path / "with_total.xlsx", rows), by=PARTNER,
+                          mode=store.ADD_MODE)
     assert checked.status == "imported"
     held = review.held(reported, checked.import_id)
     assert [w.message("en") for w in held.warnings] == [w.message("en") for w in checked.warnings
@@ -143,7 +144,8 @@ def test_a_coordinator_reads_what_a_submitted_import_holds_with_the_warnings_its
     totals = review.type_totals(held.rows["activities"])
     assert totals.astype(object).values.tolist() == [["focus_group", 2, 30, 16, 14, 1], ["workshop", 1, 25, 15, 10, 1]]
     assert review.summary_line(held, "en") == (
-        "Import #2 · with_total.xlsx · from arta: 2 rows of activities for Vlorë (Nov 2025). " + t("review.mode.add", "en"))
+        "Import #2 · with_total.xlsx · from arta: 2 rows of activities for Vlorë (Nov 2025). "
+        + t("review.mode.add", "en"))
 
 
 def test_the_command_line_adds_with_add_and_says_what_would_leave_on_a_dry_run(tmp_path, capsys):

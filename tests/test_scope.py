@@ -59,7 +59,8 @@ WHERE superseded_by IS NULL
 def test_the_plain_statement_sees_the_demo_rows(demo_db):
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        assert (len(_plain(con, PLAIN_PRIORITIES, Filters())), len(_plain(con, PLAIN_ACTIVITIES, Filters()))) == (735, 298)
+        counted = (len(_plain(con, PLAIN_PRIORITIES, Filters())), len(_plain(con, PLAIN_ACTIVITIES, Filters())))
+        assert counted == (735, 298)
     finally:
         con.close()
 

@@ -51,7 +51,8 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
                       "current_targets", "approved_targets"}
     assert store.schema_version(con) == store.SCHEMA_VERSION == 9
-    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()] == list(range(1, 10))
+    versions = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    assert [r[0] for r in versions] == list(range(1, 10))
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
         "import_ids", "alias_ids", "audit_ids"}
     # the review columns of an import, and each data table's second (donors') supersede mark
@@ -121,7 +122,8 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
             map(repr, current(con, f"SELECT * FROM current_{table}")))
     assert current(con, "SELECT count(*) FROM approved_activities") == [(2,)]
     # imports stored before the choice existed replaced their months, and kept no warnings
-    assert current(con, "SELECT id, mode, warnings FROM imports ORDER BY id") == [(1, "replace", None), (2, "replace", None)]
+    assert current(con, "SELECT id, mode, warnings FROM imports ORDER BY id") == [
+        (1, "replace", None), (2, "replace", None)]
     # and the new table works: the next import id continues the sequence
     figures = write_xlsx(tmp_path / "f.xlsx", {"Shifrat": [["Viti", "Treguesi", "Vlera"], [2021, "events", 3]]})
     assert write_file(con, figures)[0] == 3

@@ -10,7 +10,7 @@ import pytest
 from conftest import TODAY, import_file, located, write_csv, write_xlsx
 from dashboard_support import assert_clean, open_app
 
-from pop_analytics import importing, reading, store, targets, validate
+from pop_analytics import importing, reading, store, targets, upload_view, validate
 from pop_analytics.access import Viewer
 from pop_analytics.errors import FileRefused
 from pop_analytics.filters import Filters
@@ -80,12 +80,12 @@ def test_a_newer_targets_file_replaces_the_same_target_and_undo_brings_it_back(c
 
 
 def test_the_preview_of_a_valid_targets_file_labels_its_indicators(tmp_path):
-    from pop_analytics import present
     batch = validated(tmp_path, *ROWS)
-    preview = present.batch_preview(batch, "en")["targets"]
+    preview = upload_view.batch_preview(batch, "en")["targets"]
     assert preview.astype(object).where(preview.notna(), None).to_dict("list") == {
         "Objective": ["SO1", "SO2", "SO3", "SO4"],
-        "Indicator": ["council meetings monitored", "women's share (%)", "public forums", "monitoring reports published"],
+        "Indicator": ["council meetings monitored", "women's share (%)", "public forums",
+                      "monitoring reports published"],
         "Year": [2025, 2025, 2024, 2025],
         "Municipality": ["whole network", "Tiranë", "whole network", "Durrës"],
         "Target": [110, 55, 0, 12],

@@ -271,12 +271,17 @@ def test_the_same_bad_value_on_many_rows_is_reported_on_each_row(tmp_path):
     path = activities_file(tmp_path, *[activity(Bashkia="Tyrrannaa")] * 3)
     assert [(p.code, p.row) for p in problems_of(path)] == [("unknown_municipality", r) for r in (4, 5, 6)]
 
+def _write(path, rows):
+    """rows as a CSV file, or as the sheet 'Aktivitetet' of a workbook, as path's name says."""
+    return write_csv(path, rows) if path.name.endswith(".csv") else write_xlsx(path, {"Aktivitetet": rows})
+
+
 @pytest.mark.parametrize("name", ["a.csv", "a.xlsx"])
 def test_a_column_holding_more_different_wrong_values_than_a_sheet_would_is_read_no_further(tmp_path, name):
     """Past MAX_WRONG_VALUES different wrong values a column is not a sheet with typos: its other
     values are not read (each would cost a search), and one sentence counts their rows."""
     rows = [ACTIVITY_HEADERS, *(activity(Bashkia=f"Qyteti {i}") for i in range(MAX_WRONG_VALUES + 250))]
-    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    path = _write(tmp_path / name, rows)
     problems = problems_of(path)
     assert [(p.code, p.column) for p in problems if p.code != "unknown_municipality"] == [
         ("values_not_checked", "Bashkia"), ("more_problems", "Bashkia")]
@@ -285,7 +290,7 @@ def test_a_column_holding_more_different_wrong_values_than_a_sheet_would_is_read
     assert unread.message_en == ("Column 'Bashkia' already holds 1,000 different values that could not be read, so the "
                                  "check of this column stopped there: 250 more rows were not checked. Fix the values "
                                  "listed, then check the file again.")
-    assert unread.message_sq == ("Kolona 'Bashkia' ka tashmë 1\u202f000 vlera të ndryshme që nuk u lexuan, ndaj "
+    assert unread.message_sq == ("Kolona 'Bashkia' ka tashmë 1\u00a0000 vlera të ndryshme që nuk u lexuan, ndaj "
                                  "kontrolli i kësaj kolone u ndal aty: 250 rreshta të tjerë nuk u kontrolluan. Ndreqni "
                                  "vlerat e renditura dhe kontrolloni skedarin përsëri.")
     [more] = [p for p in problems if p.code == "more_problems"]
@@ -375,7 +380,8 @@ def test_a_column_of_numbers_that_no_free_field_takes_stops_the_file_above_its_r
          ("The column 'Nr.' in sheet 'Aktivitetet' holds numbers and could be Number of events / Participants total / "
           "Women / Men: rename it to the one it is (or a coordinator maps it once), or delete the column if its "
           "numbers are not to be counted."),
-         ("Kolona 'Nr.' në fletën 'Aktivitetet' ka numra dhe mund të jetë Numri i aktiviteteve / Pjesëmarrës gjithsej / "
+         ("Kolona 'Nr.' në fletën 'Aktivitetet' ka numra dhe mund të jetë Numri i aktiviteteve / "
+          "Pjesëmarrës gjithsej / "
           "Gra / Burra: riemërtojeni me emrin e kolonës që është (ose koordinatori e lidh një herë), ose fshijeni "
           "kolonën nëse numrat e saj nuk duhen numëruar.")),
         ("unnamed_numbers", 1, "K",
@@ -392,21 +398,23 @@ def test_a_column_of_numbers_that_no_free_field_takes_stops_the_file_above_its_r
 def test_a_day_its_month_does_not_have_is_refused_saying_so_on_both_paths(tmp_path, name, written, last):
     """Arrow reads 31.02 as 3 March: a CSV's date counts only when written back as it was read."""
     rows = [ACTIVITY_HEADERS, activity(Data=written)]
-    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    path = _write(tmp_path / name, rows)
     [found] = problems_of(path)
     assert (found.code, found.value, found.message_en) == ("day_not_in_month", written, t(
         "problem.day_not_in_month", "en", value=written, last=last))
 
 
-NEAR_MISS = ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Nr aktivitetesh", "Gra", "Burra", "Pjesëmarrës gjithsej"]
+NEAR_MISS = ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Nr aktivitetesh", "Gra", "Burra",
+             "Pjesëmarrës gjithsej"]
 READ_AS = {  # header → (warning, message in English, in Albanian); {sheet} is the sheet's name
-    "Nr aktivitetesh": ("header_read_as", "The column 'Nr aktivitetesh' in sheet '{sheet}' was read as 'Number of events'.",
+    "Nr aktivitetesh": ("header_read_as",
+                        "The column 'Nr aktivitetesh' in sheet '{sheet}' was read as 'Number of events'.",
                         "Kolona 'Nr aktivitetesh' në fletën '{sheet}' u lexua si 'Numri i aktiviteteve'."),
     "Takime": ("numbers_read_as",
-               ("The column 'Takime' in sheet '{sheet}' holds numbers and was read as 'Number of events', the only column "
-                "of numbers its header could be. If it is another one, rename it."),
-               ("Kolona 'Takime' në fletën '{sheet}' ka numra dhe u lexua si 'Numri i aktiviteteve', e vetmja kolonë me "
-                "numra që mund të jetë sipas titullit. Nëse është tjetër, riemërtojeni.")),
+               ("The column 'Takime' in sheet '{sheet}' holds numbers and was read as 'Number of events', the only "
+                "column of numbers its header could be. If it is another one, rename it."),
+               ("Kolona 'Takime' në fletën '{sheet}' ka numra dhe u lexua si 'Numri i aktiviteteve', e vetmja kolonë "
+                "me numra që mund të jetë sipas titullit. Nëse është tjetër, riemërtojeni.")),
 }
 
 
@@ -419,7 +427,7 @@ def test_a_near_miss_header_of_numbers_is_read_as_the_one_free_count_it_fits_wit
     rows = [[header if h == "Nr aktivitetesh" else h for h in NEAR_MISS],
             ["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", "10", "", "", "100"],
             ["03.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", "", "", "", "20"]]
-    path = (write_csv if name.endswith(".csv") else lambda p, r: write_xlsx(p, {"Aktivitetet": r}))(tmp_path / name, rows)
+    path = _write(tmp_path / name, rows)
     batch = validated(path)
     assert batch.activities["events"].tolist() == [10, 1]
     code, message_en, message_sq = READ_AS[header]
@@ -444,8 +452,8 @@ def test_a_column_of_numbers_its_header_places_nowhere_stops_the_file(tmp_path):
     [found] = problems_of(write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": rows}))
     assert (found.code, found.column, found.message_en, found.message_sq) == (
         "numbers_unread", "Kosto",
-        ("The column 'Kosto' in sheet 'Aktivitetet' holds numbers but is none of this sheet's columns: rename it to the "
-         "column it is, or delete it if its numbers are not to be counted."),
+        ("The column 'Kosto' in sheet 'Aktivitetet' holds numbers but is none of this sheet's columns: rename it to "
+         "the column it is, or delete it if its numbers are not to be counted."),
         ("Kolona 'Kosto' në fletën 'Aktivitetet' ka numra, por nuk është asnjë nga kolonat e kësaj flete: riemërtojeni "
          "me emrin e kolonës që është, ose fshijeni nëse numrat e saj nuk duhen numëruar."))
 
@@ -458,7 +466,8 @@ def test_a_total_with_a_letter_is_refused_for_the_letter_not_compared_as_another
 
 def test_the_issues_sheet_with_letters_in_its_counts_is_refused_by_import_and_stores_nothing(tmp_path, capsys):
     path = write_csv(tmp_path / "durres.csv", [
-        ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Numri i aktiviteteve", "Gra", "Burra", "Pjesëmarrës gjithsej"],
+        ["Data", "Bashkia", "Lloji i aktivitetit", "Tema", "Numri i aktiviteteve", "Gra", "Burra",
+         "Pjesëmarrës gjithsej"],
         ["02.03.2025", "Durrës", "Fokus grup", "water", "2O", "", "", "1O0"]])
     db = str(tmp_path / "pop.duckdb")
     assert cli.main(["--db", db, "import", str(path)]) == 1
@@ -636,8 +645,8 @@ def test_every_problem_code_validation_raises_has_a_message_in_both_languages():
              "unknown_type", "unknown_indicator", "unknown_cycle", "not_a_number", "not_a_whole_number", "not_a_date",
              "not_a_year", "negative_count", "parts_exceed_total", "youth_exceeds_total", "date_in_future",
              "date_too_early", "year_in_future", "year_too_early", "period_reversed", "conflicting_duplicate",
-             "file_too_large", "letter_in_number", "two_numbers", "count_is_share", "count_in_words", "day_not_in_month",
-             "numbers_unclear", "numbers_unread", "unnamed_numbers"]
+             "file_too_large", "letter_in_number", "two_numbers", "count_is_share", "count_in_words",
+             "day_not_in_month", "numbers_unclear", "numbers_unread", "unnamed_numbers"]
     warnings = ["skipped_sheet", "ignored_column", "total_mismatch", "partner_filled", "replaces", "cycle_from_year",
                 "cycle_from_date", "repeated_row", "empty_sheet", "numbers_read_as"]
     for lang in ("en", "sq"):
@@ -651,7 +660,8 @@ def test_every_problem_code_validation_raises_has_a_message_in_both_languages():
 SHAPES = st.one_of(
     st.text(alphabet="0123456789.,-+ %", max_size=12),
     st.text(alphabet="abTë ç\u00a0\u2003\x1c\x85\t.-09", max_size=8),
-    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 9999)).map(lambda d: f"{d[0]:02d}.{d[1]:02d}.{d[2]:04d}"),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 9999)).map(
+        lambda d: f"{d[0]:02d}.{d[1]:02d}.{d[2]:04d}"),
     st.dates(min_value=dt.date(1000, 1, 1)).map(lambda d: d.strftime("%d.%m.%Y")))
 
 
@@ -775,7 +785,8 @@ def _refusals(read: reading.ReadResult) -> dict[tuple[int, str], list]:
 @settings(max_examples=150, deadline=None, database=None)
 @given(cells=st.lists(st.tuples(count_cells(), count_cells()), min_size=1, max_size=12))
 def test_every_count_cell_is_read_as_a_person_reads_it_or_refused_with_a_sentence_quoting_it(cells):
-    rows = [COUNTED_HEADERS, *(["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", e, p] for (e, _), (p, _) in cells)]
+    rows = [COUNTED_HEADERS, *(["02.03.2025", "Durrës", "Fokus grup", "Uji i pijshëm", e, p]
+                               for (e, _), (p, _) in cells)]
     expected = [{4: e, 5: p} for (_, e), (_, p) in cells]
     for path, read in _both_paths(rows).items():
         refusals = _refusals(read)

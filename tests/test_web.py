@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser_support import chromium, free_port, start_streamlit, stop
+from browser_support import free_port, start_streamlit, stop
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
@@ -299,7 +299,7 @@ socket.onclose = () => {{ if (document.title === "waiting") document.title = "re
 
 
 @pytest.mark.browser
-def test_a_page_on_another_port_cannot_open_the_websocket_with_the_signed_in_cookie(server):
+def test_a_page_on_another_port_cannot_open_the_websocket_with_the_signed_in_cookie(server, browser):
     """The attack: the coordinator is signed in; a page served from another port of the same host
     (the same site, so the SameSite=Strict cookie goes along) opens the app's WebSocket."""
     host = server.host.rsplit(":", 1)[0]
@@ -317,23 +317,23 @@ def test_a_page_on_another_port_cannot_open_the_websocket_with_the_signed_in_coo
 
     evil = ThreadingHTTPServer((host, free_port()), Evil)
     threading.Thread(target=evil.serve_forever, daemon=True).start()
+    context = browser.new_context()
     try:
-        with chromium(30_000) as browser:
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(f"http://{server.host}/signin?lang=en&next=/overview")
-            page.fill("#name", "koord")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(re.compile(r"/overview"))
-            assert any(c["name"] == settings.SESSION_COOKIE for c in context.cookies())
-            page.goto(f"http://{host}:{evil.server_address[1]}/")
-            page.wait_for_function("document.title !== 'waiting'")
-            assert page.title() == "refused"
-            page.goto(f"http://{server.host}/overview?lang=en")  # the app's own page still opens its socket
-            page.wait_for_function("document.querySelector('[data-testid=\"stApp\"]')"
-                                   "?.dataset.testConnectionState === 'CONNECTED'")
+        page = context.new_page()
+        page.goto(f"http://{server.host}/signin?lang=en&next=/overview")
+        page.fill("#name", "koord")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/overview"))
+        assert any(c["name"] == settings.SESSION_COOKIE for c in context.cookies())
+        page.goto(f"http://{host}:{evil.server_address[1]}/")
+        page.wait_for_function("document.title !== 'waiting'")
+        assert page.title() == "refused"
+        page.goto(f"http://{server.host}/overview?lang=en")  # the app's own page still opens its socket
+        page.wait_for_function("document.querySelector('[data-testid=\"stApp\"]')"
+                               "?.dataset.testConnectionState === 'CONNECTED'")
     finally:
+        context.close()
         evil.shutdown()
 
 

@@ -1,8 +1,10 @@
 """The Streamlit side of the dashboard (the only part of the package that imports streamlit), in
-four concerns: state and URL (state.py), data and cache (data.py), who is here and what they may
-see and do (roles.py, the one place for role checks), widgets (widgets.py) and actions (actions.py).
+these concerns: state and URL (state.py), the page run under way (run.py: its snapshot, viewer and
+sight), data and cache (data.py), who is here and what they may see and do (roles.py, the one place
+for role checks), widgets (widgets.py) and actions (actions.py).
 
-Pages stay short: they ask here for data and for the ways to show it, as `app.<name>`.
+Pages stay short: they ask here for data, passing the query itself (`app.data(queries.overview,
+chosen)`), and for the ways to show it, as `app.<name>`.
 """
 from __future__ import annotations
 
@@ -66,10 +68,12 @@ def page_run() -> Iterator[None]:
         yield
 
 
-__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view", "awaiting_review", "badge", "banner",
-           "change_password", "chart", "check_upload", "choice_key", "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload",
-           "current_filters", "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels",
-           "lang", "leaving_view", "long_table", "may", "network", "nothing_to_show", "page_run", "pages", "permit", "priority_choice", "priority_detail", "priority_link",
-           "profile_choice", "read", "recheck_upload", "rejection_notes", "remove_user", "report_downloads", "require_page", "review", "review_details",
-           "settings", "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr",
-           "undo", "uploading_as", "viewer"]
+__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view",
+           "awaiting_review", "badge", "banner", "change_password", "chart", "check_upload", "choice_key",
+           "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload", "current_filters",
+           "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels", "lang",
+           "leaving_view", "long_table", "may", "network", "nothing_to_show", "page_run", "pages", "permit",
+           "priority_choice", "priority_detail", "priority_link", "profile_choice", "read", "recheck_upload",
+           "rejection_notes", "remove_user", "report_downloads", "require_page", "review", "review_details", "settings",
+           "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr", "undo",
+           "uploading_as", "viewer"]

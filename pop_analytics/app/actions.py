@@ -7,7 +7,7 @@ import hashlib
 
 import streamlit as st
 
-from .. import access, accounts, aliases, approval, importing, present, reading, settings, store
+from .. import access, accounts, aliases, approval, importing, present, reading, settings, store, upload_view
 from ..errors import DatabaseProblem, Refusal, UndoRefused, UserRefused
 from ..i18n import catalogue
 from ..matching import SavedMapping
@@ -60,12 +60,12 @@ def _forget_uploads() -> None:
         del st.session_state[older]
 
 
-def choice_key(unknown: present.Unknown) -> str:
+def choice_key(unknown: upload_view.Unknown) -> str:
     """The widget key of the choice for one unknown value, the same on every rerun."""
     return "choose_" + hashlib.sha1(f"{unknown.vocabulary}\x00{unknown.value}".encode()).hexdigest()[:12]
 
 
-def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknown]) -> None:
+def recheck_upload(content: bytes, file_name: str, unknowns: list[upload_view.Unknown]) -> None:
     """The Upload page's re-check: each chosen term is read for this upload, those to remember are
     saved for every later import too, and the file is checked again with them."""
     try:
@@ -84,7 +84,8 @@ def recheck_upload(content: bytes, file_name: str, unknowns: list[present.Unknow
                     aliases.add(con, unknown.vocabulary, unknown.value, term, who=by.name, why=f"Upload: {file_name}",
                                 address=by.address)
         chosen = [*st.session_state.get("_chosen_" + key, []),
-                  *(SavedMapping(0, u.vocabulary, u.value, term) for u, term, remember in picked if term and not remember)]
+                  *(SavedMapping(0, u.vocabulary, u.value, term)
+                    for u, term, remember in picked if term and not remember)]
         st.session_state["_chosen_" + key] = chosen
         st.session_state[key] = _kept(importing.check(content, file_name, limit=settings.MAX_UPLOAD_BYTES,
                                                       mappings=importing.mappings_of(db()).adding(chosen), by=by))

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from .. import importing, present, review, settings, store
+from .. import importing, present, queries, review, settings, store
 from ..i18n import t
 from .data import data, db
 from .roles import may
@@ -37,7 +37,7 @@ def _frame(shown: pd.DataFrame) -> None:
 
 def _rows(table_name: str, count: int) -> str:
     """'3 activity rows', '1 priority': how many rows of a table."""
-    return t(f"count.replaced.{table_name}", lang(), count=present.number(count, lang()))
+    return t(f"count.replaced.{table_name}", lang(), count=count)
 
 
 def _lines(lines: list[str]) -> None:
@@ -53,7 +53,8 @@ def leaving_view(report: importing.ImportReport) -> str:
     mode = store.REPLACE_MODE
     if "activities" in replacing:
         language = lang()  # the options are written again outside the page run, where it is not known
-        mode = st.radio(tr("upload.mode"), store.MODES, key=MODE_KEY, format_func=lambda m: t(f"upload.mode.{m}", language))
+        mode = st.radio(tr("upload.mode"), store.MODES, key=MODE_KEY,
+                        format_func=lambda m: t(f"upload.mode.{m}", language))
         st.caption(tr("upload.mode_help"))
     leaving = replacing if mode == store.REPLACE_MODE else importing.leaving(db(), report, mode)
     if leaving:
@@ -86,7 +87,7 @@ def details(import_id: int) -> None:
     if "activities" in held.rows:
         st.markdown(f"**{tr('review.totals')}**")
         _frame(review.totals_table(held, language))
-    st.markdown(f"**{tr('review.warnings', count=present.number(len(held.warnings), language))}**")
+    st.markdown(f"**{tr('review.warnings', count=len(held.warnings))}**")
     if held.warnings:  # whole sentences: a table cell would cut them short
         _lines([w.message(language) for w in held.warnings])
     else:
@@ -119,14 +120,15 @@ def awaiting_review() -> None:
     """On a coordinator's Overview: how many imports wait, and a link to each one's review."""
     if not may("review"):
         return
-    imports = data("imports")
+    imports = data(queries.imports)
     waiting = imports[imports["import_status"] == "submitted"]
     if waiting.empty:
         return
     language = lang()
     count = len(waiting)
     with st.container(border=True):
-        st.markdown(f":orange[:material/hourglass_top:] **{tr('review.awaiting', count=present.number(count, language))}**")
+        awaiting = tr("review.awaiting", count=count)
+        st.markdown(f":orange[:material/hourglass_top:] **{awaiting}**")
         for row in waiting.sort_values("id").itertuples():
             st.page_link("app_pages/history.py", icon=":material/rate_review:",
                          label=tr("review.awaiting_item", import_id=row.id, file=row.file_name, who=row.imported_by),

@@ -18,30 +18,23 @@ from streamlit import runtime
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import access, accounts, present, settings, store
+from .. import access, accounts, present, queries, settings, store
 from ..access import Viewer
 from ..database import Snapshot
 from ..errors import AccessDenied, DatabaseProblem
 from ..i18n import t
 from ..scope import DONOR_SIGHT, EVERYTHING, Sight
-from .data import _run, data, db, sight
+from .data import data, db
+from .run import sight, viewer
 from .state import INCLUDE_SUBMITTED_KEY, lang, tr
 
-# The pages: name (catalogue key and URL path), file, icon.
-PAGES = (
-    ("overview", "app_pages/overview.py", ":material/dashboard:"),
-    ("tracker", "app_pages/tracker.py", ":material/fact_check:"),
-    ("priority", "app_pages/priority.py", ":material/flag:"),
-    ("participation", "app_pages/participation.py", ":material/groups:"),
-    ("municipality", "app_pages/municipality.py", ":material/location_city:"),
-    ("targets", "app_pages/targets.py", ":material/track_changes:"),
-    ("reports", "app_pages/reports.py", ":material/summarize:"),
-    ("quality", "app_pages/quality.py", ":material/rule:"),
-    ("upload", "app_pages/upload.py", ":material/upload_file:"),
-    ("history", "app_pages/history.py", ":material/history:"),
-    ("users", "app_pages/users.py", ":material/manage_accounts:"),
-    ("audit", "app_pages/audit.py", ":material/policy:"),
-)
+# The pages in the order the menu lists them: name (catalogue key, URL path and app_pages/<name>.py)
+# and Material icon.
+_ICONS = {"overview": "dashboard", "tracker": "fact_check", "priority": "flag", "participation": "groups",
+          "municipality": "location_city", "targets": "track_changes", "reports": "summarize", "quality": "rule",
+          "upload": "upload_file", "history": "history", "users": "manage_accounts", "audit": "policy"}
+# name, file, icon
+PAGES = tuple((name, f"app_pages/{name}.py", f":material/{icon}:") for name, icon in _ICONS.items())
 
 
 # Pages the shared filters do not change: the sidebar shows no filters there (the URL keeps them).
@@ -135,19 +128,18 @@ def _ended_here(hashed: str) -> bool:
         return False
 
 
-def admit(snapshot: Snapshot) -> Sight:
+def admit(snapshot: Snapshot) -> tuple[Viewer | None, Sight]:
     """At the start of a page run: who is here, and so what the run's queries may count."""
-    _run.viewer = _who(snapshot)
-    return current_sight()
-
-
-def viewer() -> Viewer | None:
-    return getattr(_run, "viewer", None)
+    person = _who(snapshot)
+    return person, _sight_of(person)
 
 
 def current_sight() -> Sight:
     """The rows this run counts: the viewer's, with or without submitted imports as a coordinator chose."""
-    person = viewer()
+    return _sight_of(viewer())
+
+
+def _sight_of(person: Viewer | None) -> Sight:
     if person is None:
         return DONOR_SIGHT
     return person.sight(include_submitted=bool(st.session_state.get(INCLUDE_SUBMITTED_KEY, True)))
@@ -325,7 +317,7 @@ def go_to(target: str, post: bool = False) -> None:
     st.html(f"<script>{action}</script>", unsafe_allow_javascript=True)
 
 
-def _current_page() -> str:
+def current_page() -> str:
     """The URL path of the page this run shows ('' outside a page run)."""
     ctx = get_script_run_ctx()
     if ctx is None:
@@ -347,7 +339,7 @@ def banner() -> None:
     if person is None:
         return
     closed = st.session_state.get(NOT_FOR_ROLE_KEY)
-    if closed and _current_page() != closed:  # said on the page it forwarded to, once
+    if closed and current_page() != closed:  # said on the page it forwarded to, once
         del st.session_state[NOT_FOR_ROLE_KEY]
         st.warning(tr("access.page_not_for_role", page=tr(f"page.{closed}.title"), role=tr(f"role.{person.role}")),
                    icon=":material/block:")
@@ -355,7 +347,8 @@ def banner() -> None:
     if person.how == "local":
         st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")
     elif person.how == "public":
-        st.markdown(f":blue-background[:material/public: {tr('app.public_view', link='/signin?' + urlencode({'lang': lang()}))}]")
+        link = "/signin?" + urlencode({"lang": lang()})
+        st.markdown(f":blue-background[:material/public: {tr('app.public_view', link=link)}]")
 
 
 def submitted_note() -> None:
@@ -364,7 +357,7 @@ def submitted_note() -> None:
     person = viewer()
     if person is None or not person.may("see_submitted") or current_sight().approved_only:
         return
-    waiting = data("submitted_count", by=None if person.may("review") else person.name)
+    waiting = data(queries.submitted_count, by=None if person.may("review") else person.name)
     if waiting:
         imports = t(f"count.submitted.{'one' if waiting == 1 else 'other'}", lang(), n=present.number(waiting, lang()))
         st.caption(f":orange[:material/hourglass_top: {tr('app.includes_submitted', imports=imports)}]")
@@ -383,9 +376,7 @@ def account_box() -> None:
 def _sign_out() -> None:
     token = _token()
     if token:
-        try:
+        with suppress(DatabaseProblem):  # the session still ends when idle; the cookie goes on the sign-out route
             accounts.sign_out(db(), token, _address())
-        except DatabaseProblem:
-            pass  # the session still ends when idle; the cookie goes on the sign-out route
     st.session_state.pop(TOKEN_KEY, None)
     st.session_state["_signed_out"] = True

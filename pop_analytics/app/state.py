@@ -37,7 +37,8 @@ def tr(key: str, **params: object) -> str:
     (every st.* text element, alert, caption, label and help does): the catalogue's own Markdown
     stays, every parameter is escaped, so a value from a sheet, a file name or a link shows as typed.
     Where nothing renders Markdown (an option of a select box, a table cell) use i18n.t."""
-    return t(key, lang(), **{name: escape(value) for name, value in params.items()})
+    # A count stays a number: t picks its plural from it and writes it (digits and a separator: no Markdown).
+    return t(key, lang(), **{name: value if name == "count" else escape(value) for name, value in params.items()})
 
 
 def term(vocabulary: str, key: str) -> str:
@@ -112,7 +113,8 @@ def _set_widgets(chosen: Filters) -> None:
     st.session_state[WIDGET_KEYS["cycle"]] = chosen.cycle or ""
 
 
-def _reset() -> None:
+def reset_filters() -> None:
+    """The filter button's callback: every filter back to all."""
     _set_widgets(Filters())
 
 
@@ -122,6 +124,18 @@ def current_filters() -> Filters:
                    year=tuple(sorted(state.get(WIDGET_KEYS["year"]) or ())),
                    theme=tuple(state.get(WIDGET_KEYS["theme"]) or ()),
                    cycle=state.get(WIDGET_KEYS["cycle"]) or None)
+
+
+def sync_link() -> Filters:
+    """The URL says the filters; what the link named that could not be read is said once on the page."""
+    chosen = current_filters()
+    _write_url(chosen)
+    if st.session_state.get("_url_notes"):
+        if chosen != st.session_state.get("_url_filters"):
+            st.session_state["_url_notes"] = []
+        for note in st.session_state["_url_notes"]:
+            st.warning(_url_note(*note), icon=":material/link_off:")
+    return chosen
 
 
 def _url_note(kind: str, value: str, suggestion: str | None) -> str:

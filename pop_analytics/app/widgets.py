@@ -8,13 +8,17 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import altair as alt
+import duckdb
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.metric import DeltaColor
 
-from .. import charts, formats, present, reference, report, settings, store, template
+from .. import charts, formats, present, queries, reference, report, settings, store, template
 from .. import filters as filtering
 from ..access import Viewer
 from ..errors import AccessDenied, DatabaseProblem
@@ -23,18 +27,28 @@ from ..i18n import t
 from ..scope import NOTE_COLUMNS
 from ..text import fold
 from . import audit_details, style
-from .data import data, database, db, read, sight
+from .data import data, database, db, read
 from .roles import (
     INCLUDE_SUBMITTED_KEY,
     UNFILTERED_PAGES,
-    _current_page,
     account_box,
     checked_at_click,
+    current_page,
     permit,
     submitted_note,
-    viewer,
 )
-from .state import WIDGET_KEYS, _reset, _url_note, _write_url, current_filters, escape, lang, language_choice, term, tr
+from .run import sight, viewer
+from .state import (
+    WIDGET_KEYS,
+    current_filters,
+    escape,
+    lang,
+    language_choice,
+    reset_filters,
+    sync_link,
+    term,
+    tr,
+)
 
 
 def sidebar(page: str = "") -> Filters:
@@ -50,7 +64,7 @@ def sidebar(page: str = "") -> Filters:
         if page not in UNFILTERED_PAGES:
             _filters(person)
         st.caption(tr("app.database", name=Path(database()).name))
-    return _link_notes()
+    return sync_link()
 
 
 def _filters(person: Viewer) -> None:
@@ -58,7 +72,7 @@ def _filters(person: Viewer) -> None:
     language = lang()
     st.subheader(tr("filter.heading"))
     chosen = current_filters()
-    municipalities = sorted(set(reference.pop_municipalities()) | set(data("municipalities"))
+    municipalities = sorted(set(reference.pop_municipalities()) | set(data(queries.municipalities))
                             | set(chosen.municipality), key=fold)
     if person.municipalities is not None:
         municipalities = [m for m in municipalities if m in person.municipalities or m in chosen.municipality]
@@ -67,7 +81,7 @@ def _filters(person: Viewer) -> None:
                    persist_state="session",
                    placeholder=tr("filter.all_municipalities") if person.municipalities is None else
                    t("filter.your_municipalities", language, names=", ".join(person.municipalities)))
-    years = sorted(set(data("years")) | set(chosen.year))
+    years = sorted(set(data(queries.years)) | set(chosen.year))
     st.multiselect(tr("filter.year"), years, key=WIDGET_KEYS["year"], persist_state="session",
                    placeholder=tr("filter.all_years"),
                    help=tr("filter.year_help"))
@@ -81,20 +95,8 @@ def _filters(person: Viewer) -> None:
         # its value is the session's, which the link sets (state.start): no default here
         st.toggle(tr("filter.include_submitted"), key=INCLUDE_SUBMITTED_KEY, persist_state="session",
                   help=tr("filter.include_submitted_help"))
-    st.button(tr("filter.reset"), on_click=_reset, icon=":material/filter_alt_off:", key="filter_reset")
+    st.button(tr("filter.reset"), on_click=reset_filters, icon=":material/filter_alt_off:", key="filter_reset")
     st.caption(tr("filter.link_hint"))
-
-
-def _link_notes() -> Filters:
-    """The URL says the filters; what the link named that could not be read is said once on the page."""
-    chosen = current_filters()
-    _write_url(chosen)
-    if st.session_state.get("_url_notes"):
-        if chosen != st.session_state.get("_url_filters"):
-            st.session_state["_url_notes"] = []
-        for note in st.session_state["_url_notes"]:
-            st.warning(_url_note(*note), icon=":material/link_off:")
-    return chosen
 
 
 def header(name: str, chosen: Filters | None = None) -> None:
@@ -124,7 +126,7 @@ def rejection_notes() -> None:
     problem = st.session_state.pop("rejection_problem", None)
     if problem:
         st.error(problem, icon=":material/database:")
-    for note in data("unread_rejections", person.name).itertuples():
+    for note in data(queries.unread_rejections, person.name).itertuples():
         with st.container(border=True):
             st.markdown(":material/block: " + tr("rejection.note", import_id=note.id, file=note.file_name,
                                                  who=note.reviewed_by, comment=note.review_comment))
@@ -144,7 +146,7 @@ def _rejection_read(import_id: int) -> None:
 def profile_choice(chosen: Filters) -> str | None:
     """The municipality of the profile page: the first one filtered on, else the reader's choice.
     Choosing here sets the shared municipality filter, so the URL reproduces the profile."""
-    options = sorted(set(data("municipalities")) | set(chosen.municipality), key=fold) \
+    options = sorted(set(data(queries.municipalities)) | set(chosen.municipality), key=fold) \
         or sorted(reference.pop_municipalities(), key=fold)
     if not options:
         return None
@@ -164,18 +166,19 @@ def _focus_profile() -> None:
     st.session_state[WIDGET_KEYS["municipality"]] = [st.session_state["profile_municipality"]]
 
 
-def empty(key: str = "empty.filters", **params) -> None:
+def empty(key: str = "empty.filters", **params: object) -> None:
     """A sentence where there is nothing to show."""
     st.info(tr(key, **params), icon=":material/info:")
 
 
-def tile(column, name: str, value: str, delta: str | None = None, delta_color: str = "normal",
-         help_params: dict | None = None, delta_description: str | None = None,
-         label_params: dict | None = None) -> None:
+def tile(column: DeltaGenerator, name: str, value: str, delta: str | None = None,
+         delta_color: DeltaColor = "normal", help_params: dict[str, object] | None = None,
+         delta_description: str | None = None, label_params: dict[str, object] | None = None) -> None:
     """A KPI tile: label and definition from the catalogue (kpi.<name>, kpi.<name>.help)."""
     unchanged = delta is not None and delta.startswith("±")
-    column.metric(tr(f"kpi.{name}", **(label_params or {})), value, delta=delta, delta_color="off" if unchanged else delta_color,
-                  delta_arrow="off" if unchanged else "auto", help=tr(f"kpi.{name}.help", **(help_params or {})),
+    column.metric(tr(f"kpi.{name}", **(label_params or {})), value, delta=delta,
+                  delta_color="off" if unchanged else delta_color, delta_arrow="off" if unchanged else "auto",
+                  help=tr(f"kpi.{name}.help", **(help_params or {})),
                   border=True, delta_description=delta_description if delta is not None else None)
 
 
@@ -188,18 +191,18 @@ def tiles(specs: list[dict], per_row: int = 4, delta_description: str | None = N
 
 def nothing_to_show(chosen: Filters) -> bool:
     """True (after saying why) when the database is empty or the filters match nothing at all."""
-    if not data("years"):
+    if not data(queries.years):
         empty("empty.database")
         return True
-    in_view = data("years", chosen)
+    in_view = data(queries.years, chosen)
     if not in_view or (chosen.year and not set(chosen.year) & set(in_view)):
         empty("empty.filters")
         return True
     return False
 
 
-def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.filters",
-          shown_for: Filters | None = None, part: str = "", **kwargs) -> None:
+def chart(make: Callable[..., alt.Chart], frame: pd.DataFrame, *args: str, empty_key: str = "empty.filters",
+          shown_for: Filters | None = None, part: str = "", **kwargs: object) -> None:
     """A chart from pop_analytics.charts, or a sentence when there is nothing to draw, and a button
     that saves it as a PNG named after the view, with the filters (shown_for: the filters the chart
     shows, when the page narrows them further) and the data's source and date under its title.
@@ -208,17 +211,18 @@ def chart(make: Callable, frame: pd.DataFrame, *args, empty_key: str = "empty.fi
         empty(empty_key)
         return
     view = shown_for or current_filters()
-    lines = [view_text(view), present.source_line(data("data_as_of"), lang())]
+    lines = [view_text(view), present.source_line(data(queries.data_as_of), lang())]
     stem = present.view_stem(charts.export_name(make, *args) + (f"_{part}" if part else ""), view)
     made = make(frame, lang(), *args, **kwargs)
-    st.altair_chart(_without_vega_aria(made), width="stretch")  # the page says its filters; the saved image carries them
+    # the page says its filters; the saved image carries them
+    st.altair_chart(_without_vega_aria(made), width="stretch")
     exported = charts.for_export(made, lines)
     st.download_button(tr("download.chart"), checked_at_click(functools.partial(charts.png, exported)),
                        file_name=f"{stem}.png", mime="image/png", key=download_key("png", stem), on_click="ignore",
                        type="tertiary", icon=":material/image:")
 
 
-def _without_vega_aria(made):
+def _without_vega_aria(made: alt.Chart) -> alt.Chart:
     """The chart without Vega's own descriptions of its axes and marks ('X-axis titled … for a linear
     scale'), which Vega writes in English only; the chart's title and its table say what it shows."""
     quiet = made.copy()
@@ -228,7 +232,7 @@ def _without_vega_aria(made):
     return quiet
 
 
-def _quiet_titles(part) -> None:
+def _quiet_titles(part: alt.SchemaBase) -> None:
     """Titles too ('Title text …'), the chart's and those of the charts it is made of."""
     title = getattr(part, "title", alt.Undefined)
     if isinstance(title, str | list):
@@ -246,15 +250,17 @@ NOTE_COLUMN_NAMES = frozenset(name for names in NOTE_COLUMNS.values() for name i
 
 
 def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, empty_key: str = "empty.filters",
-          height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False, status_colours: bool = False,
+          height: int | Literal["auto", "stretch", "content"] = "auto", labelled: bool = False,
+          status_colours: bool = False,
           total: int | None = None, everything: Callable[[], pd.DataFrame] | None = None,
           shown_for: Filters | None = None, widths: dict[str, int] | None = None, wrap: bool = False) -> None:
     """A table headed in the reader's language, with CSV and Excel downloads of all its rows.
     Past settings.TABLE_ROW_LIMIT rows only the first are shown; everything() (when given) fetches
     all of them, at download time only, for a table the page fetched only the first rows of.
     shown_for: the filters the table shows when the page narrows them further (its files' names).
-    widths: pixels for some columns (by key; by heading in a labelled table), so that the columns a reader needs, put first, fit a
-    phone's screen (tests/test_browser_layout.py); wrap: cells of long text wrap onto three lines."""
+    widths: pixels for some columns (by key; by heading in a labelled table), so that the columns a
+    reader needs, put first, fit a phone's screen (tests/test_browser_layout.py); wrap: cells of long
+    text wrap onto three lines."""
     if frame is None or frame.empty:
         empty(empty_key)
         return
@@ -271,7 +277,8 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
                       total=present.number(total, lang())))
     tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
     style = shown.style if labelled else present.styled(shown, language)
-    sized = {key if labelled or key.isdigit() else t(f"col.{key}", language): width for key, width in (widths or {}).items()}
+    sized = {key if labelled or key.isdigit() else t(f"col.{key}", language): width
+             for key, width in (widths or {}).items()}
     st.dataframe(_tinted(shown, style) if tint else style, hide_index=True, height=height, placeholder=present.DASH,
                  column_config={**_status_widths(shown), **{heading: st.column_config.Column(width=width)
                                                             for heading, width in sized.items() if heading in shown}},
@@ -305,7 +312,7 @@ def _status_widths(shown: pd.DataFrame) -> dict:
     return {column: st.column_config.TextColumn(width=width) for column in _status_columns(shown)}
 
 
-def _tinted(shown: pd.DataFrame, style):
+def _tinted(shown: pd.DataFrame, style: Styler) -> Styler:
     """Status cells tinted green / amber / red (the downloads stay plain)."""
     tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
     columns = _status_columns(shown)
@@ -343,7 +350,7 @@ def priority_label(cycle: str, municipality: str, code: str, title: str) -> str:
 
 def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> None:
     """A link to the priority's own page, with the view's filters and language."""
-    title = data("priority_definition", cycle, municipality, code) or {}
+    title = data(queries.priority_definition, cycle, municipality, code) or {}
     query = {**filtering.to_query(chosen), "lang": lang(),
              "priority": priority_label(cycle, municipality, code, title.get("title", ""))}
     st.page_link("app_pages/priority.py", label=tr("tracker.open_priority"), icon=":material/open_in_new:",
@@ -352,11 +359,11 @@ def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> 
 
 def priority_detail(cycle: str, municipality: str, code: str) -> None:
     """One priority: what it is, its status year by year, with notes, sources and where each came from."""
-    definition = data("priority_definition", cycle, municipality, code)
+    definition = data(queries.priority_definition, cycle, municipality, code)
     if definition is None:
         empty("tracker.no_match")
         return
-    history = data("priority_history", cycle, municipality, code)
+    history = data(queries.priority_history, cycle, municipality, code)
     with st.container(border=True):
         st.markdown(f"#### {escape(definition['title'])}")
         facts = [(tr("col.municipality"), municipality), (tr("col.cycle"), cycle), (tr("col.code"), code),
@@ -374,7 +381,7 @@ def priority_detail(cycle: str, municipality: str, code: str) -> None:
 def _named_view(shown_for: Filters | None) -> Filters:
     """The filters a download's name carries: none on a page the filters do not change; a partner's
     municipalities when none is chosen (their rows are only theirs)."""
-    if shown_for is None and _current_page() in UNFILTERED_PAGES:
+    if shown_for is None and current_page() in UNFILTERED_PAGES:
         return Filters()
     view = shown_for or current_filters()
     seen = sight().municipalities
@@ -434,13 +441,23 @@ def download_key(kind: str, name: str) -> str:
     return f"{kind}_{safe}"
 
 
-def long_table(name: str, chosen: Filters, columns: list[str], **options) -> int:
-    """A table that may hold a million rows: the first rows are fetched and shown, all of them
-    download. Returns how many rows there are."""
-    total = data(f"{name}_count", chosen)
+class LongRows(Protocol):
+    """A query of rows that may number a million: the first limit of them, or (limit None) all."""
+
+    __name__: str
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+        ...
+
+
+def long_table(rows: LongRows, count: Callable[[duckdb.DuckDBPyConnection, Filters], int], chosen: Filters,
+               columns: list[str], **options: Any) -> int:
+    """A table that may hold a million rows (named as its query, rows): the first rows are fetched
+    and shown, all of them download; count says how many there are. Returns that number."""
+    total = data(count, chosen)
     seen = sight()
-    table(data(name, chosen, limit=settings.TABLE_ROW_LIMIT), name, columns, total=total,
-          everything=lambda: read(name, chosen, sight=seen), **options)
+    table(data(rows, chosen, limit=settings.TABLE_ROW_LIMIT), rows.__name__, columns, total=total,
+          everything=lambda: read(rows, seen, chosen), **options)
     return total
 
 
@@ -450,7 +467,7 @@ def template_bytes() -> bytes:
     person = viewer()
     if person is None or person.municipalities is None:
         return _template(None, None)
-    return _template(person.municipalities, data("contract_priorities", person.municipalities))
+    return _template(person.municipalities, data(queries.contract_priorities, person.municipalities))
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
