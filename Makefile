@@ -22,12 +22,14 @@ run: $(VENV)/.installed $(DB)
 		--server.headless true --browser.gatherUsageStats false
 
 # Two test workers, a test file to each at a time (its module fixtures and servers stay with it; one
-# Chromium per worker serves every file, tests/browser_support.py). The suite is bound by the two
-# cores: four workers took as long as two (11.7 min against 11.5).
+# Chromium per worker serves every file, tests/browser_support.py), the longest files handed out first
+# (tests/conftest.py LONGEST_FIRST; xdist's own reorder puts files with many quick tests first and left
+# one worker alone on the browser files at the end). The suite is bound by the two cores: four
+# workers took as long as two.
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy pop_analytics
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks

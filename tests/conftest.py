@@ -26,6 +26,17 @@ from pop_analytics.settings import DEMO_DIR
 # One Chromium per test worker for every browser test file (browser_support's session fixture).
 pytest_plugins = ("browser_support",)
 
+# The longest files first (measured with --durations=0): with --dist loadfile the run ends when its
+# last file does, and a long file handed out last keeps one worker busy while the other waits.
+LONGEST_FIRST = ("test_browser_views.py", "test_app_roles.py", "test_processes.py", "test_browser_language.py",
+                 "test_browser_roles.py", "test_hostile.py", "test_app.py", "test_browser.py",
+                 "test_browser_layout.py", "test_pages.py", "test_app_sessions.py", "test_app_review.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file keeps its own order
+
 # Validation compares dates with "today"; tests fix it so that results never drift.
 TODAY = dt.date(2026, 11, 21)
 

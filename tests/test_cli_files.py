@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import ROOT
+from nobody import nobody
 
 from pop_analytics import accounts, cli
 from pop_analytics.access import cli_viewer
@@ -156,16 +156,11 @@ def test_a_folder_at_a_lock_files_path_is_a_sentence_in_every_command(db, demo_d
 
 
 def test_a_lock_file_this_user_may_not_open_is_a_sentence_for_reads_and_writes(demo_db):
-    """Run as user nobody (root opens any file whatever its mode): the lock or queue file belongs to
-    another user and only they may open it."""
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        pytest.skip("running the CLI as user nobody (setpriv --reuid) needs root")
-    base = Path(tempfile.mkdtemp(prefix="pop-lock-denied-", dir="/tmp"))  # pytest's folders are private to root
-    try:
-        base.chmod(0o777)
+    """Run as user nobody: the lock or queue file belongs to another user and only they may open it."""
+    with nobody("pop-lock-denied-") as user:
         runs = []
         for lock in (".lock", ".queue"):
-            folder = base / lock.strip(".")
+            folder = user.base / lock.strip(".")
             folder.mkdir(mode=0o777)
             folder.chmod(0o777)
             path = folder / NAME
@@ -176,21 +171,11 @@ def test_a_lock_file_this_user_may_not_open_is_a_sentence_for_reads_and_writes(d
                 made.chmod(0o600 if made.name.endswith(lock) else 0o666)
             runs += [(path, lock, command) for command in (["kpis", "--year", "2020"], ["users", "list"], ["migrate"],
                                                             ["backup", str(folder / "copy.duckdb")])]
-        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-        def cli_as_nobody(case):
-            path, _, command = case
-            return subprocess.run([*nobody, sys.executable, "-m", "pop_analytics", "--db", str(path), *command],
-                                  cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
-                                  env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(cli_as_nobody, runs))
+            results = list(pool.map(lambda case: user.cli("--db", case[0], *case[2]), runs))
         for (_path, lock, command), result in zip(runs, results):
             assert (result.returncode, result.stdout, result.stderr) == (
                 1, "", error("database.lock_denied", name=NAME, lock=NAME + lock)), (lock, command)
-    finally:
-        shutil.rmtree(base)
 
 
 BLOCK = 262_144  # DuckDB's block size; its file is three 4 KiB headers, then whole blocks

@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +25,7 @@ import pytest
 from browser_support import GRID_JS, metric_pairs, start_streamlit, stop
 from conftest import ACTIVITY_HEADERS, KPI_FILTER_SETS, TODAY, kpi_state, run_cli, run_cli_process, write_csv
 from dashboard_support import number
+from nobody import SETPRIV, as_nobody, nobody
 from streamlit.testing.v1 import AppTest
 
 from pop_analytics import filters, importing, kpis, present, queries, reference, settings, store
@@ -639,63 +639,16 @@ def test_reads_work_and_an_import_is_refused_on_a_read_only_mount(demo_db, demo_
             subprocess.run(["umount", str(target)], check=True)
 
 
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
-def _as_nobody(*command: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*NOBODY, *map(str, command)], cwd="/", capture_output=True, text=True, check=False)
-
-
-def _python_for_nobody(base: Path) -> str:
-    """A python with this venv's packages that user nobody may run: this one, or, when the venv lies in a
-    folder only root may enter (a checkout under /root or `mktemp -d`), the venv bind-mounted under base."""
-    probe = ("import duckdb, pandas",)
-    if _as_nobody(sys.executable, "-c", *probe).returncode == 0:
-        return sys.executable
-    venv = base / "venv"
-    venv.mkdir()
-    bind = subprocess.run(["mount", "--bind", "-o", "ro", sys.prefix, str(venv)], capture_output=True, text=True,
-                          check=False)
-    if bind.returncode != 0:
-        pytest.skip(f"user nobody may not run {sys.executable} (its folder is private) and mount --bind is not "
-                    f"permitted here to lend it: {bind.stderr.strip()}")
-    python = venv / "bin" / Path(sys.executable).name
-    ran = _as_nobody(python, "-c", *probe)
-    if ran.returncode != 0:
-        pytest.skip(f"user nobody may not run {python}, a bind mount of the private venv {sys.prefix}: "
-                    f"{ran.stderr.strip()[-300:]}")
-    return str(python)
-
-
 def test_reads_work_and_an_import_is_refused_when_permissions_forbid_writing(demo_db, demo_expected):
-    if os.geteuid() != 0:
-        pytest.skip("running the CLI as user nobody (setpriv --reuid) needs root")
-    # pytest's own temporary folders are private to root, and so may the checkout be: user nobody runs a
-    # copy of the package and its data from a folder it may read, wherever the repository lies
-    base = Path(tempfile.mkdtemp(prefix="pop-read-only-", dir="/tmp"))
-    try:
-        base.chmod(0o755)
-        checkout = base / "checkout"
-        for part in ("pop_analytics", "data"):
-            shutil.copytree(ROOT / part, checkout / part, ignore=shutil.ignore_patterns("__pycache__", "*.duckdb*"))
-        upload, _, _ = small_file(base, 0)
+    with nobody("pop-read-only-") as user:
+        upload, _, _ = small_file(user.base, 0)
         upload.chmod(0o444)
         dbs = []
         for with_lock_files in (False, True):
-            db = _writable_copy(demo_db, base / f"db_{with_lock_files}", with_lock_files)
+            db = _writable_copy(demo_db, user.base / f"db_{with_lock_files}", with_lock_files)
             db.chmod(0o444)
             db.parent.chmod(0o555)
             dbs.append(db)
-        probe = _as_nobody("touch", dbs[0])
+        probe = as_nobody("touch", dbs[0])
         assert probe.returncode != 0 and "Permission denied" in probe.stderr
-        python = _python_for_nobody(base)
-        _check_read_only(dbs, upload, demo_expected, prefix=NOBODY, checkout=checkout, python=python)
-    finally:
-        # before removing anything: rmtree would go into the real venv (a bind mount of the same disk is
-        # not a mount point to os.path.ismount)
-        if subprocess.run(["mountpoint", "-q", str(base / "venv")], check=False).returncode == 0:
-            subprocess.run(["umount", str(base / "venv")], check=True)
-        for folder in base.iterdir():
-            if folder.is_dir():
-                folder.chmod(0o755)
-        shutil.rmtree(base)
+        _check_read_only(dbs, upload, demo_expected, prefix=SETPRIV, checkout=user.checkout, python=user.python)
