@@ -2,6 +2,7 @@
 reading what Chromium shows."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -72,6 +73,33 @@ def healthy(url: str) -> bool:
             return answer.read().decode().strip() == "ok"
     except OSError:
         return False
+
+
+def demo_database(folder: Path, users: dict[str, tuple[str, list[str]]] | None = None,
+                  password: str = "") -> Path:
+    """The demo data in folder/pop.duckdb, with these users (name → role, municipalities) if any."""
+    from pop_analytics import access, accounts, demo, store
+    from pop_analytics.database import Database
+
+    db = folder / "pop.duckdb"
+    con = store.connect(db)
+    demo.load(con)
+    con.close()
+    for name, (role, municipalities) in (users or {}).items():
+        accounts.add(Database(db), name, role, municipalities, password, access.cli_viewer())
+    return db
+
+
+@contextmanager
+def serving(db: Path) -> Iterator[subprocess.Popen]:
+    """`streamlit run serve.py` on db while the block lasts; its log beside the database. Yields the
+    process, whose .url is the address it answers on."""
+    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, db.parent / "streamlit.log")
+    process.url = url  # type: ignore[attr-defined]
+    try:
+        yield process
+    finally:
+        stop(process)
 
 
 def stop(process: subprocess.Popen) -> None:

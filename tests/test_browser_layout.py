@@ -12,16 +12,15 @@ listed too, or when it is the last column of a grid that does not scroll sideway
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import PENDING_JS, start_streamlit, stop
+from browser_support import PENDING_JS, demo_database, serving
 from dashboard_support import ACTIVITY_HEADER, xlsx
 from playwright.sync_api import Page, expect
 
-from pop_analytics import access, accounts, approval, demo, importing, store
+from pop_analytics import access, approval, importing
 from pop_analytics.access import Viewer
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
@@ -81,22 +80,14 @@ CSV_NAMES = {"coordinator": "pop_priorities_2024_Durres_{lang}_{day}.csv",
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("layout")
-    db = folder / "pop.duckdb"
-    con = store.connect(db)
-    demo.load(con)
-    con.close()
-    accounts.add(Database(db), "koord", "coordinator", [], PASSWORD, access.cli_viewer())
-    accounts.add(Database(db), PARTNER, "partner", ["Durrës"], PASSWORD, access.cli_viewer())
+    db = demo_database(tmp_path_factory.mktemp("layout"),
+                       {"koord": ("coordinator", []), PARTNER: ("partner", ["Durrës"])}, PASSWORD)
     partner = Viewer(name=PARTNER, role="partner", municipalities=("Durrës",), how="cli")
     sheet = xlsx([ACTIVITY_HEADER, ["15.06.2024", "Durrës", "Fokus grup", 3, 40, 25, 15, "Uji i pijshëm"]])
     report = importing.import_bytes(Database(db), sheet, "durres_qershor_2024.xlsx", by=partner)
     approval.reject(Database(db), report.import_id, access.cli_viewer(), COMMENT)
-    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
-    try:
-        yield SimpleNamespace(url=url)
-    finally:
-        stop(process)
+    with serving(db) as process:
+        yield SimpleNamespace(url=process.url)
 
 
 def rendered(page: Page) -> None:

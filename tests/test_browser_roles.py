@@ -3,16 +3,15 @@ and a donor each sign in through the form, see exactly the pages their role may 
 the others by typing their address, stay signed in across a page refresh, and sign out."""
 from __future__ import annotations
 
-import os
 import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import start_streamlit, stop
+from browser_support import demo_database, serving
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from pop_analytics import access, accounts, demo, store
+from pop_analytics import store
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -33,18 +32,9 @@ REACHABLE = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("roles")
-    db = folder / "pop.duckdb"
-    con = store.connect(db)
-    demo.load(con)
-    con.close()
-    for name, (role, municipalities) in USERS.items():
-        accounts.add(Database(db), name, role, municipalities, PASSWORD, access.cli_viewer())
-    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
-    try:
-        yield SimpleNamespace(url=url, db=db)
-    finally:
-        stop(process)
+    db = demo_database(tmp_path_factory.mktemp("roles"), USERS, PASSWORD)
+    with serving(db) as process:
+        yield SimpleNamespace(url=process.url, db=db)
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@ Chromium): the Reports page's download is checked again when clicked, so no file
 tab says that the session ended."""
 from __future__ import annotations
 
-import os
 import re
 from types import SimpleNamespace
 
 import pytest
-from browser_support import PENDING_JS, start_streamlit, stop
+from browser_support import PENDING_JS, demo_database, serving
 from playwright.sync_api import expect
 
-from pop_analytics import access, accounts, demo, store
+from pop_analytics import access, accounts
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -23,18 +22,11 @@ PASSWORD = "a long enough passphrase"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sessions")
-    db = folder / "pop.duckdb"
-    con = store.connect(db)
-    demo.load(con)
-    con.close()
-    for name in ("koord", "chief"):  # two coordinators: the last one cannot be removed
-        accounts.add(Database(db), name, "coordinator", [], PASSWORD, access.cli_viewer())
-    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
-    try:
-        yield SimpleNamespace(url=url, db=db)
-    finally:
-        stop(process)
+    # two coordinators: the last one cannot be removed
+    db = demo_database(tmp_path_factory.mktemp("sessions"), dict.fromkeys(("koord", "chief"), ("coordinator", [])),
+                       PASSWORD)
+    with serving(db) as process:
+        yield SimpleNamespace(url=process.url, db=db)
 
 
 def test_a_removed_coordinators_open_tab_downloads_nothing_and_says_the_session_ended(server, browser):

@@ -16,11 +16,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser_support import free_port, start_streamlit, stop
+from browser_support import demo_database, free_port, serving, start_streamlit, stop
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from pop_analytics import access, accounts, demo, settings, store, web
+from pop_analytics import settings, store, web
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -38,17 +38,9 @@ def test_after_signing_in_only_a_path_of_this_site_is_followed(target, safe):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web")
-    db = folder / "pop.duckdb"
-    con = store.connect(db)
-    demo.load(con)
-    con.close()
-    accounts.add(Database(db), "koord", "coordinator", [], PASSWORD, access.cli_viewer())
-    process, url = start_streamlit({**os.environ, "POP_DB": str(db)}, folder / "streamlit.log")
-    try:
-        yield SimpleNamespace(host=urllib.parse.urlsplit(url).netloc, db=db, pid=process.pid)
-    finally:
-        stop(process)
+    db = demo_database(tmp_path_factory.mktemp("web"), {"koord": ("coordinator", [])}, PASSWORD)
+    with serving(db) as process:
+        yield SimpleNamespace(host=urllib.parse.urlsplit(process.url).netloc, db=db, pid=process.pid)
 
 
 def request(server, method: str, path: str, body: dict | None = None, headers: dict | None = None):
