@@ -3,6 +3,7 @@ reading what Chromium shows."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from pop_analytics.app import style
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -204,3 +207,79 @@ def rendered(page: Page, timeout_ms: int) -> None:
         page.wait_for_function(SETTLED_JS, timeout=timeout_ms, polling=50)
     except PlaywrightTimeout:
         pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
+
+
+# ── Streamlit's English on a page in another language ────────────────────────────────────────
+
+# Streamlit's English that the page hides rather than translates (its menu, the uploader's
+# instructions that the stylesheet replaces), and Vega's descriptions of a chart. The toolbars of
+# tables and charts are hidden and their labels translated too (streamlit.* in the catalogues).
+HIDDEN_ENGLISH = ("Print", "Record screen", "Made with Streamlit", "Drag and drop file here",
+                  "Drag and drop a file here", "Browse files", "per file")
+VEGA_ENGLISH = ("X-axis", "Y-axis", "legend titled", "Title text '", "for a linear scale", "for a discrete scale")
+
+# Every visible text (icon ligatures such as 'expand_more' are drawn as icons, not read) and every
+# label of a visible element a screen reader reads, that is wholly one of Streamlit's translated
+# texts, or holds one of the hidden ones.
+ENGLISH_JS = """([patterns, parts]) => {
+  const whole = patterns.map(p => new RegExp(p));
+  const english = s => whole.some(r => r.test(s.trim())) || parts.some(p => s.includes(p));
+  const seen = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement, text = n.nodeValue.trim();
+    if (!text || !p || p.closest('style, script, noscript, [data-testid="stIconMaterial"]') || !seen(p)) continue;
+    if (english(text)) found.push('text: ' + text);
+  }
+  for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], [aria-placeholder]')) {
+    if (!seen(e) || e.closest('[aria-hidden="true"]')) continue;  // neither shown nor read aloud
+    for (const name of ['aria-label', 'title', 'placeholder', 'aria-placeholder']) {
+      const value = e.getAttribute(name);
+      if (value && english(value)) found.push(name + ': ' + value);
+    }
+  }
+  return [...new Set(found)];
+}"""
+
+
+def english_patterns() -> list[str]:
+    """Streamlit's texts the page translates, and an icon's name read aloud ('add icon'), as
+    whole-text expressions for the browser."""
+    return [*(style.streamlit_pattern(text).replace("(?P<", "(?<") for text in style.streamlit_texts().values()),
+            "^[a-z0-9_]+ icon$"]
+
+
+def english(page: Page) -> list[str]:
+    """Streamlit's English words the page shows or reads aloud (none belong on an Albanian page)."""
+    return page.evaluate(ENGLISH_JS, [english_patterns(), [*HIDDEN_ENGLISH, *VEGA_ENGLISH]])
+
+
+def hover_toolbars(page: Page) -> None:
+    """Where Streamlit shows a table's or a chart's toolbar: the pointer over the first of each."""
+    for selector in ('[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]'):
+        found = page.locator(selector)
+        if found.count() and found.first.is_visible():
+            found.first.scroll_into_view_if_needed()
+            found.first.hover()
+            # kept as a delay: a chart's toolbar stays hidden (opacity) after the hover, so there is no
+            # element state to wait on; the words are read from the DOM either way
+            page.wait_for_timeout(300)
+
+
+def shown_toolbars(page: Page) -> list[str]:
+    toolbars = page.locator('[data-testid="stElementToolbar"]')
+    return [f"toolbar shown: {toolbars.nth(i).inner_text()!r}" for i in range(toolbars.count())
+            if toolbars.nth(i).is_visible()]
+
+
+# ── moving between pages ─────────────────────────────────────────────────────────────────────
+
+def visit(page: Page, name: str, timeout_ms: int) -> None:
+    """The page `name` of the app already open in `page`, through its link in the sidebar as a reader's
+    click goes (no reload: the session, its language and filters stay; a fresh load costs Chromium and
+    the server three times the work), once it is rendered. On a phone the sidebar is closed: the click
+    is given to the link where it lies."""
+    page.locator(f'[data-testid="stSidebarNavLink"][href$="/{name}"]').dispatch_event("click")
+    page.wait_for_url(re.compile(rf"/{re.escape(name)}(\?|$)"), timeout=timeout_ms)
+    rendered(page, timeout_ms)

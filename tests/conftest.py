@@ -14,13 +14,15 @@ from contextlib import chdir, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+import argon2
 import duckdb
 import openpyxl
 import pytest
 
-from pop_analytics import cli, demo, importing, store
+from pop_analytics import accounts, cli, demo, importing, store
 from pop_analytics import filters as _filters
 from pop_analytics import kpis as _kpis
+from pop_analytics.database import Database
 from pop_analytics.settings import DEMO_DIR
 
 # One Chromium per test worker for every browser test file (browser_support's session fixture).
@@ -125,6 +127,17 @@ def located(problems) -> list[tuple]:
     return [(p.code, p.sheet, p.row, p.column, p.value) for p in problems]
 
 
+# argon2id with small costs for tests that add users or sign in many times: the checks are the same,
+# only each hash takes a millisecond instead of a tenth of a second (test_accounts checks the real costs).
+QUICK = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def quick_hashes(monkeypatch) -> None:
+    monkeypatch.setattr(accounts, "_hasher", QUICK)
+    monkeypatch.setattr(accounts, "_nobody", lambda: QUICK.hash("no user has this password"))
+
+
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy of the session's demo database, safe to write to."""
@@ -138,6 +151,20 @@ def app_db(demo_copy: Path, monkeypatch) -> Path:
     """A private demo copy that the app (through $POP_DB) opens."""
     monkeypatch.setenv("POP_DB", str(demo_copy))
     return demo_copy
+
+
+@pytest.fixture(scope="module")
+def app_reader_db(demo_db: Path, tmp_path_factory) -> Iterator[Path]:
+    """A demo copy the app opens ($POP_DB) for a module's tests that only read: the queries it caches
+    serve test after test, as a running server's serve reader after reader. A test that wrote to it
+    would change what the next one reads, so the module ends by checking that none did."""
+    path = tmp_path_factory.mktemp("app_reader") / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    before = Database(path).version()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POP_DB", str(path))
+        yield path
+    assert Database(path).version() == before, "a test given app_reader_db wrote to it: give it app_db"
 
 
 @pytest.fixture(scope="module")

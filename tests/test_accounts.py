@@ -9,6 +9,7 @@ import datetime as dt
 import argon2
 import pandas as pd
 import pytest
+from conftest import QUICK
 
 from pop_analytics import accounts, settings, store
 from pop_analytics.access import Viewer
@@ -24,7 +25,6 @@ DONOR = Viewer(name="dona", role="donor", address="10.0.0.3")
 HERE, THERE = "192.0.2.10", "192.0.2.20"
 # Every database here starts with its first user, the coordinator ana (ADMIN), added by herself.
 FIRST = ("ana", "10.0.0.1", "user_add", "ana")
-QUICK = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 ANA_HASH = QUICK.hash(PASSWORD)
 
 
@@ -41,14 +41,6 @@ def db(empty_db) -> Database:
     with empty_db.writing() as con:
         store.put_user(con, "ana", "coordinator", [], ANA_HASH, "ana", "10.0.0.1")
     return empty_db
-
-
-@pytest.fixture
-def quick_hashes(monkeypatch):
-    """argon2id with small costs, for tests that sign in many times: the checks are the same, only
-    each hash takes a millisecond instead of a quarter of a second."""
-    monkeypatch.setattr(accounts, "_hasher", QUICK)
-    monkeypatch.setattr(accounts, "_nobody", lambda: QUICK.hash("no user has this password"))
 
 
 def audit_log(db: Database) -> list[tuple]:

@@ -26,7 +26,7 @@ def shown(markdown: str) -> str:
 
 # ── links ────────────────────────────────────────────────────────────────────────────────────
 
-def test_a_link_with_filters_and_language_opens_that_view(app_db):
+def test_a_link_with_filters_and_language_opens_that_view(app_reader_db):
     at = open_app("overview", {"municipality": "Tirana,Korce", "year": "2023", "lang": "en"})
     assert_clean(at)
     assert at.multiselect(key="filter_municipality").value == ["Tiranë", "Korçë"]
@@ -37,7 +37,7 @@ def test_a_link_with_filters_and_language_opens_that_view(app_db):
     assert not at.warning
 
 
-def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
+def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_reader_db):
     at = open_app("overview", {"municipality": ["tirana", "KORÇA"], "year": "2020-2022", "theme": "Uji", "lang": "en"})
     assert at.query_params == {"municipality": "Tiranë,Korçë", "year": "2020-2022", "theme": "water", "lang": "en"}
     at.multiselect(key="filter_year").set_value([2021]).run()
@@ -52,12 +52,12 @@ def test_the_url_always_says_what_the_view_shows_in_canonical_spelling(app_db):
            "Did you mean 'drinking water'?"),
     ("sq", "Lidhja përmend një temë që ky panel nuk e njeh, 'Ujii'; u la jashtë. Mos keni parasysh 'Uji i pijshëm'?"),
 ])
-def test_a_links_close_theme_is_suggested_in_the_readers_language(app_db, lang, note):
+def test_a_links_close_theme_is_suggested_in_the_readers_language(app_reader_db, lang, note):
     at = open_app("overview", {"theme": "Ujii", "lang": lang})
     assert [shown(w.value) for w in at.warning] == [note]
 
 
-def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
+def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_reader_db):
     at = open_app("overview", {"municipality": "Tirana,Tyranna,Atlantis", "year": "20x3", "cycle": "1999-2000",
                                "lang": "en"})
     assert_clean(at)
@@ -75,7 +75,7 @@ def test_a_bad_value_in_the_link_is_left_out_with_a_visible_note(app_db):
     assert not at.warning  # the note goes once the reader changes the view
 
 
-def test_an_unknown_language_in_the_link_falls_back_to_albanian_with_a_note(app_db):
+def test_an_unknown_language_in_the_link_falls_back_to_albanian_with_a_note(app_reader_db):
     at = open_app("overview", {"lang": "fr"})
     assert at.title[0].value == "Përmbledhje"
     assert [w.value for w in at.warning] == [
@@ -103,7 +103,7 @@ def test_a_year_range_reads_in_either_order_and_with_a_dash_or_dots():
 
 # ── language ─────────────────────────────────────────────────────────────────────────────────
 
-def test_the_language_switch_changes_every_label(app_db):
+def test_the_language_switch_changes_every_label(app_reader_db):
     at = open_app("overview", {"year": "2023"})
     assert at.title[0].value == "Përmbledhje"
     assert metrics(at)["Prioritete të adresuara"] == ("74,5%", "±0,0 p.p.")
@@ -116,7 +116,7 @@ def test_the_language_switch_changes_every_label(app_db):
     assert at.query_params["lang"] == "en"
 
 
-def test_the_language_holds_across_pages(app_db):
+def test_the_language_holds_across_pages(app_reader_db):
     at = open_app("overview", {"lang": "en"})
     at.switch_page("app_pages/quality.py").run()
     assert at.title[0].value == "Data quality"
@@ -124,7 +124,7 @@ def test_the_language_holds_across_pages(app_db):
 
 # ── filters and numbers ──────────────────────────────────────────────────────────────────────
 
-def test_changing_a_filter_changes_the_numbers(app_db):
+def test_changing_a_filter_changes_the_numbers(app_reader_db):
     at = open_app("overview", {"year": "2023", "lang": "en"})
     assert {k: v[0] for k, v in metrics(at).items()} == {
         "Priorities addressed": "74.5%", "Fully addressed": "43.8%", "Partially addressed": "30.7%",
@@ -138,7 +138,7 @@ def test_changing_a_filter_changes_the_numbers(app_db):
         "Municipalities covered": ("1", "±0")}
 
 
-def test_the_first_monitoring_year_shows_the_published_shares(app_db):
+def test_the_first_monitoring_year_shows_the_published_shares(app_reader_db):
     at = open_app("overview", {"year": "2020", "lang": "en"})
     shown = {k: v[0] for k, v in metrics(at).items()}
     assert (shown["Fully addressed"], shown["Partially addressed"], shown["Not addressed"]) == ("17.0%", "58.0%",
@@ -186,7 +186,7 @@ def test_tiles_equal_what_the_command_line_prints_for_the_same_filters(demo_db, 
         assert tiles == expected
 
 
-def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
+def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_reader_db):
     at = open_app("municipality", {"lang": "en", "year": "2023"})
     at.selectbox(key="profile_municipality").set_value("Korçë").run()
     assert_clean(at)
@@ -211,8 +211,8 @@ def test_the_profile_shows_the_partner_and_sets_the_shared_filter(app_db):
      [["Të adresuara, 2019-2023", "90,9%", "75,0%", "+15,9 p.p."],
       ["Të adresuara, 2023-2027", "58,3%", "65,1%", "-6,8 p.p."]]),
 ])
-def test_the_durres_profile_gives_each_contract_cycle_s_share_beside_the_network_s_same_cycle(app_db, lang, expected,
-                                                                                              rows):
+def test_the_durres_profile_gives_each_contract_cycle_s_share_beside_the_network_s_same_cycle(app_reader_db, lang,
+                                                                                              expected, rows):
     """It said 73.9 % addressed of 23 priorities: 10 of 11 of 2019-2023 and 7 of 12 of 2023-2027 blended."""
     at = open_app("municipality", {"municipality": "Durres", "lang": lang})
     assert_clean(at)
@@ -223,7 +223,7 @@ def test_the_durres_profile_gives_each_contract_cycle_s_share_beside_the_network
     assert comparison.values.tolist()[:2] == rows
 
 
-def test_the_tracker_summarises_and_draws_each_contract_cycle_apart(app_db):
+def test_the_tracker_summarises_and_draws_each_contract_cycle_apart(app_reader_db):
     at = open_app("tracker", {"municipality": "Durres", "lang": "en"})
     assert_clean(at)
     summaries = [m.value for m in at.markdown if m.value.startswith("Contracts ")]
@@ -240,7 +240,7 @@ def test_the_tracker_summarises_and_draws_each_contract_cycle_apart(app_db):
     assert rows.groupby("Contract cycle")["Priorities monitored"].sum().to_dict() == {"2019-2023": 11, "2023-2027": 12}
 
 
-def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_db):
+def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_reader_db):
     at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
     at.text_input(key="search").set_value("ure").run()  # finds 'urës' (bridge)
     table = frame_with_column(at, "Priority")
@@ -253,7 +253,7 @@ def test_the_tracker_search_ignores_accents_and_the_detail_shows_history(app_db)
     assert list(history["File"].unique()) == ["prioritetet_2019_2023.csv"]
 
 
-def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(app_db):
+def test_the_data_quality_page_sets_the_newsletter_beside_its_rows(app_reader_db):
     at = open_app("quality", {"lang": "en", "year": "2023"})
     assert [w.value for w in at.warning] == ["2 of 2 reported totals differ from their itemised rows."]
     table = frame_with_column(at, "Itemised")
@@ -429,7 +429,7 @@ def test_undo_refused_says_why(app_db):
          "undo #6 first.")]
 
 
-def test_clear_filters_empties_every_filter_and_the_url(app_db):
+def test_clear_filters_empties_every_filter_and_the_url(app_reader_db):
     at = open_app("overview", {"municipality": "Fier", "year": "2023", "theme": "water", "cycle": "2019-2023",
                                "lang": "en"})
     at.button(key="filter_reset").click().run()
@@ -438,7 +438,7 @@ def test_clear_filters_empties_every_filter_and_the_url(app_db):
 
 
 @pytest.mark.parametrize("page", ["upload", "history", "users", "audit"])
-def test_pages_the_filters_do_not_change_show_no_filters_and_keep_them_for_the_next_page(app_db, page):
+def test_pages_the_filters_do_not_change_show_no_filters_and_keep_them_for_the_next_page(app_reader_db, page):
     at = open_app("overview", {"lang": "en", "municipality": "Fier", "year": "2022"})
     at.switch_page(f"app_pages/{page}.py").run()
     assert_clean(at)
@@ -452,7 +452,7 @@ def test_pages_the_filters_do_not_change_show_no_filters_and_keep_them_for_the_n
 
 # ── every view in its link ──────────────────────────────────────────────────────────────────
 
-def test_a_tracker_link_reproduces_its_search_and_chosen_priority(app_db):
+def test_a_tracker_link_reproduces_its_search_and_chosen_priority(app_reader_db):
     label = "Tiranë · TIR-01 · 2019-2023 — Riparimi i urës në NjA Shëngjergj"
     # (the browser test checks the address bar; AppTest does not hold what a bound widget writes there)
     again = open_app("tracker", {"municipality": "Tiranë", "lang": "en", "search": "ure", "priority": label})
@@ -462,7 +462,7 @@ def test_a_tracker_link_reproduces_its_search_and_chosen_priority(app_db):
     assert "#### Riparimi i urës në NjA Shëngjergj" in [m.value for m in again.markdown]
 
 
-def test_a_priority_has_a_page_of_its_own_that_its_link_opens(app_db):
+def test_a_priority_has_a_page_of_its_own_that_its_link_opens(app_reader_db):
     label = "Korçë · KOR-03 · 2019-2023 — Zyrë me një ndalesë për shërbimet në NjA Mollaj"
     at = open_app("priority", {"lang": "sq", "priority": label})
     assert_clean(at)
@@ -474,7 +474,7 @@ def test_a_priority_has_a_page_of_its_own_that_its_link_opens(app_db):
     assert list(history["Skedari"].unique()) == ["prioritetet_2019_2023.csv"]
 
 
-def test_the_tracker_links_the_chosen_priority_to_its_page_with_the_view(app_db):
+def test_the_tracker_links_the_chosen_priority_to_its_page_with_the_view(app_reader_db):
     at = open_app("tracker", {"lang": "en", "municipality": "Tirana", "cycle": "2019-2023"})
     at.selectbox(key="priority").set_value(("2019-2023", "Tiranë", "TIR-01")).run()
     [link] = at.get("page_link")
@@ -485,14 +485,14 @@ def test_the_tracker_links_the_chosen_priority_to_its_page_with_the_view(app_db)
 
 
 @pytest.mark.parametrize(("lang", "tab"), [("en", "Women and men"), ("sq", "Gra dhe burra"), ("en", "By type")])
-def test_a_participation_link_opens_the_tab_it_names(app_db, lang, tab):
+def test_a_participation_link_opens_the_tab_it_names(app_reader_db, lang, tab):
     at = open_app("participation", {"lang": lang, "tab": tab})
     assert_clean(at)
     assert at.session_state["tab"] == tab
     assert at.query_params["tab"] == tab
 
 
-def test_a_profile_link_naming_several_municipalities_says_which_it_shows(app_db):
+def test_a_profile_link_naming_several_municipalities_says_which_it_shows(app_reader_db):
     at = open_app("municipality", {"lang": "en", "municipality": "Tirana,Korca"})
     assert [i.value for i in at.info] == [
         ("The filters name 2 municipalities (Tiranë, Korçë); a profile shows one at a time: this is Tiranë. "
@@ -506,14 +506,14 @@ def test_a_profile_link_naming_several_municipalities_says_which_it_shows(app_db
     ({"year": "2023,2024"}, ["**Contracts 2019\\-2023**", "**Contracts 2023\\-2027**"]),
     ({}, ["**Contracts 2019\\-2023**", "**Contracts 2023\\-2027**"]),
 ])
-def test_the_overview_names_the_contract_cycle_of_its_priority_tiles(app_db, query, headings):
+def test_the_overview_names_the_contract_cycle_of_its_priority_tiles(app_reader_db, query, headings):
     at = open_app("overview", {"lang": "en", **query})
     named = [s.value for s in at.subheader if "Contracts" in s.value] + \
         [m.value for m in at.markdown if m.value.startswith("**Contracts")]
     assert named == headings
 
 
-def test_the_quality_page_says_once_that_no_total_was_reported(app_db):
+def test_the_quality_page_says_once_that_no_total_was_reported(app_reader_db):
     at = open_app("quality", {"lang": "en", "year": "2021"})
     assert [i.value for i in at.info].count("No reported total of events or participants in this view.") == 1
     assert not at.get("vega_lite_chart") or all("reported" not in str(c.proto.spec) for c in at.get("vega_lite_chart"))

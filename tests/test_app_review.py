@@ -26,7 +26,7 @@ JULY_LEAVES = {  # the demo's two July rows, as the upload page and the review s
 
 
 @pytest.fixture
-def users_db(app_db):
+def users_db(app_db, quick_hashes):
     for name, (role, municipalities) in USERS.items():
         accounts.add(Database(app_db), name, role, municipalities, "a long enough passphrase", access.cli_viewer())
     return app_db

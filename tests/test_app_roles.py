@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 
 import pytest
+from conftest import QUICK
 from dashboard_support import (
     ACTIVITY_HEADER,
     DASHBOARD,
@@ -42,8 +44,30 @@ REACHABLE = {"koord": [*EXPLORE, "upload", "history", "users", "audit"], "arta":
 TIRANE_JUNE = [ACTIVITY_HEADER, ["15.06.2019", "Tirana", "Fokus grup", 3, 40, 25, 15, "Uji i pijshëm"]]
 
 
+@pytest.fixture(scope="module")
+def users_reader_db(demo_db, tmp_path_factory):
+    """USERS on a demo copy the app opens, shared by the module's tests that sign in and read: the
+    queries one caches serve the next. Signing in writes sessions, never the data: the module ends by
+    checking that no test changed the data (one that does takes users_db)."""
+    path = tmp_path_factory.mktemp("roles_reader") / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", QUICK)
+        for name, (role, municipalities) in USERS.items():
+            accounts.add(Database(path), name, role, municipalities, PASSWORD, access.cli_viewer())
+        before = data_version(path)
+        patch.setenv("POP_DB", str(path))
+        yield path
+    assert data_version(path) == before, "a test given users_reader_db changed the data: give it users_db"
+
+
+def data_version(path) -> str:
+    with Database(path).snapshot() as snapshot:
+        return snapshot.data_version
+
+
 @pytest.fixture
-def users_db(app_db):
+def users_db(app_db, quick_hashes):
     for name, (role, municipalities) in USERS.items():
         accounts.add(Database(app_db), name, role, municipalities, PASSWORD, access.cli_viewer())
     return app_db
@@ -67,8 +91,8 @@ def app_token_key() -> str:
 
 
 @pytest.mark.parametrize("name", list(USERS))
-def test_each_role_is_offered_only_its_pages(users_db, name):
-    at = signed_in(users_db, name)
+def test_each_role_is_offered_only_its_pages(users_reader_db, name):
+    at = signed_in(users_reader_db, name)
     assert_clean(at)
     for page in PAGE_FILES:
         if page in REACHABLE[name]:
@@ -82,7 +106,7 @@ def test_each_role_is_offered_only_its_pages(users_db, name):
 
 @pytest.mark.parametrize(("name", "page"), [("dora", "upload"), ("dora", "history"), ("dora", "users"),
                                             ("arta", "users"), ("arta", "audit")])
-def test_a_page_run_outside_the_router_refuses_a_role_it_is_not_for(users_db, name, page):
+def test_a_page_run_outside_the_router_refuses_a_role_it_is_not_for(users_reader_db, name, page):
     """A page's own first line refuses, whatever reached it: the page file run on its own, where no
     router has said who is here, shows the refusal and nothing of the page."""
     at = AppTest.from_file(str(DASHBOARD).replace("dashboard.py", PAGE_FILES[page]), default_timeout=TIMEOUT)
@@ -91,7 +115,7 @@ def test_a_page_run_outside_the_router_refuses_a_role_it_is_not_for(users_db, na
     assert not at.dataframe and not at.button and not at.file_uploader if hasattr(at, "file_uploader") else True
 
 
-def test_nobody_signed_in_is_asked_to_sign_in_and_sees_no_data(users_db):
+def test_nobody_signed_in_is_asked_to_sign_in_and_sees_no_data(users_reader_db):
     at = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
     at.query_params["lang"] = "en"
     at.run()
@@ -236,8 +260,8 @@ def test_the_public_donor_view_shows_approved_figures_without_signing_in(users_d
 
 
 @pytest.mark.parametrize(("name", "notes"), [("koord", True), ("arta", True), ("dora", False)])
-def test_free_text_notes_are_shown_to_coordinators_and_partners_and_never_to_donors(users_db, name, notes):
-    at = signed_in(users_db, name, "participation", {"municipality": "Tiranë", "year": "2019"})
+def test_free_text_notes_are_shown_to_coordinators_and_partners_and_never_to_donors(users_reader_db, name, notes):
+    at = signed_in(users_reader_db, name, "participation", {"municipality": "Tiranë", "year": "2019"})
     assert_clean(at)
     rows = frame_with_column(at, "Partner organisation")  # the activity rows behind the charts
     assert ("Note" in rows.columns) is notes
@@ -274,9 +298,9 @@ def test_removing_a_user_chooses_nobody_first_and_asks_before_it_removes(users_d
 @pytest.mark.parametrize(("role", "municipalities", "key", "params"), [
     ("partner", [], "users.refused.partner_needs_municipality", {}),
     ("donor", ["Fier"], "users.refused.municipality_not_partner", {"role": "role.donor"})])
-def test_the_users_page_says_what_to_fix_in_its_own_words_not_the_command_lines(users_db, lang, role, municipalities,
-                                                                                 key, params):
-    at = signed_in(users_db, "koord", "users", {"lang": lang})
+def test_the_users_page_says_what_to_fix_in_its_own_words_not_the_command_lines(users_reader_db, lang, role,
+                                                                                 municipalities, key, params):
+    at = signed_in(users_reader_db, "koord", "users", {"lang": lang})
     at.text_input(key="new_user_name").set_value("besa")
     at.selectbox(key="new_user_role").set_value(role)
     at.multiselect(key="new_user_municipalities").set_value(municipalities)
@@ -306,10 +330,10 @@ def test_the_audit_log_says_each_entrys_details_in_the_readers_language(users_db
 
 @pytest.mark.parametrize("lang", ["en", "sq"])
 @pytest.mark.parametrize(("name", "page"), [("dora", "upload"), ("dora", "users"), ("arta", "audit")])
-def test_a_page_typed_into_the_address_bar_that_the_role_may_not_open_says_so_on_the_overview(users_db, lang, name,
-                                                                                                page):
+def test_a_page_typed_into_the_address_bar_that_the_role_may_not_open_says_so_on_the_overview(users_reader_db, lang,
+                                                                                                name, page):
     from streamlit.util import calc_hash
-    at = signed_in(users_db, name, query={"lang": lang})
+    at = signed_in(users_reader_db, name, query={"lang": lang})
     at._page_hash = calc_hash(page)  # what the browser asks for at /<page>: AppTest switches only to listed files
     at.run()
     assert_clean(at)
@@ -330,8 +354,8 @@ OTHER_MUNICIPALITIES = sorted({"Durrës", "Shkodër", "Kukës", "Pukë", "Vlorë
 
 @pytest.mark.parametrize("lang", ["en", "sq"])
 @pytest.mark.parametrize("page", ["overview", "tracker", "participation"])
-def test_a_partners_view_says_your_municipalities_never_all(users_db, lang, page):
-    at = signed_in(users_db, "arta", page, {"lang": lang})
+def test_a_partners_view_says_your_municipalities_never_all(users_reader_db, lang, page):
+    at = signed_in(users_reader_db, "arta", page, {"lang": lang})
     assert_clean(at)
     showing = [shown(m.value) for m in at.markdown if t("common.showing", lang) in m.value]
     assert showing == [f":material/filter_alt: **{t('common.showing', lang)}** "
@@ -369,11 +393,11 @@ def test_a_partners_profile_is_set_against_the_approved_network_and_shows_no_row
     assert not [text for text in markdown_texts(at) if any(name in text for name in OTHER_MUNICIPALITIES)]
 
 
-def test_the_network_aggregates_hold_no_municipality(users_db):
+def test_the_network_aggregates_hold_no_municipality(users_reader_db):
     """What app.network counts over rows its reader may not see: numbers, never a name or a row."""
     from pop_analytics.app.data import NETWORK_AGGREGATES
     assert {queries.network_benchmark, queries.network_trend} == NETWORK_AGGREGATES
-    with Database(users_db).reading(sight=DONOR_SIGHT) as con:
+    with Database(users_reader_db).reading(sight=DONOR_SIGHT) as con:
         benchmark = queries.network_benchmark(con, Filters())
         trend = queries.network_trend(con, Filters(municipality=("Tiranë",)))
 

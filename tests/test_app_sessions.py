@@ -27,7 +27,7 @@ REFUSED = t("access.session_ended", "en")
 
 
 @pytest.fixture
-def users_db(app_db):
+def users_db(app_db, quick_hashes):
     for name, (role, municipalities) in USERS.items():
         accounts.add(Database(app_db), name, role, municipalities, PASSWORD, access.cli_viewer())
     return app_db

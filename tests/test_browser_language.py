@@ -8,7 +8,9 @@ results", a text input's "Press Enter to apply", the uploader's "5.7KB" and its 
 aloud ("Help for …", "Collapse sidebar"), the table and chart toolbars ("Download as CSV", "Show
 data", "Copy Vega-Lite spec", "Fullscreen") and the main menu ("Print", "Record screen"). Each is
 looked for in what the page shows, its tooltips and its labels (aria-label, title, placeholder),
-after the widgets that bring them out were opened, typed into, hovered and given a file.
+after the widgets that bring them out were opened, typed into and given a file
+(browser_support.english). Every page's own words, its toolbars hovered, are checked with the page
+itself in test_browser_views.py (test_the_page_reads_whole_in_its_language_…).
 
 One server, one browser, one page per width, shared by every check of that width.
 """
@@ -19,60 +21,18 @@ import re
 
 import browser_support
 import pytest
-from browser_support import start_streamlit, stop
+from browser_support import english, start_streamlit, stop
 from hostile_files import old_xls
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import demo, present, settings, store
-from pop_analytics.app import style
-from pop_analytics.app.roles import PAGES as APP_PAGES
 from pop_analytics.i18n import t
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 30_000
 VIEWPORTS = {1440: {"width": 1440, "height": 900}, 390: {"width": 390, "height": 844}}
-PAGES = tuple(name for name, _, _ in APP_PAGES)
-
-# Streamlit's English that the page hides rather than translates (its menu, the uploader's
-# instructions that the stylesheet replaces), and Vega's descriptions of a chart. The toolbars of
-# tables and charts are hidden and their labels translated too (streamlit.* in the catalogues).
-HIDDEN_ENGLISH = ("Print", "Record screen", "Made with Streamlit", "Drag and drop file here",
-                  "Drag and drop a file here", "Browse files", "per file")
-VEGA_ENGLISH = ("X-axis", "Y-axis", "legend titled", "Title text '", "for a linear scale", "for a discrete scale")
-
-# Every visible text (icon ligatures such as 'expand_more' are drawn as icons, not read) and every
-# label of a visible element a screen reader reads, that is wholly one of Streamlit's translated
-# texts, or holds one of the hidden ones.
-ENGLISH_JS = """([patterns, parts]) => {
-  const whole = patterns.map(p => new RegExp(p));
-  const english = s => whole.some(r => r.test(s.trim())) || parts.some(p => s.includes(p));
-  const seen = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
-  const found = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const p = n.parentElement, text = n.nodeValue.trim();
-    if (!text || !p || p.closest('style, script, noscript, [data-testid="stIconMaterial"]') || !seen(p)) continue;
-    if (english(text)) found.push('text: ' + text);
-  }
-  for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], [aria-placeholder]')) {
-    if (!seen(e) || e.closest('[aria-hidden="true"]')) continue;  // neither shown nor read aloud
-    for (const name of ['aria-label', 'title', 'placeholder', 'aria-placeholder']) {
-      const value = e.getAttribute(name);
-      if (value && english(value)) found.push(name + ': ' + value);
-    }
-  }
-  return [...new Set(found)];
-}"""
-
-
-def english_patterns() -> list[str]:
-    """Streamlit's texts the page translates, and an icon's name read aloud ('add icon'), as
-    whole-text expressions for the browser."""
-    return [*(style.streamlit_pattern(text).replace("(?P<", "(?<") for text in style.streamlit_texts().values()),
-            "^[a-z0-9_]+ icon$"]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -106,41 +66,9 @@ def rendered(page: Page) -> None:
     browser_support.rendered(page, TIMEOUT_MS)  # settled: the translator's observer has run
 
 
-def english(page: Page) -> list[str]:
-    return page.evaluate(ENGLISH_JS, [english_patterns(), [*HIDDEN_ENGLISH, *VEGA_ENGLISH]])
-
-
 def open_page(page: Page, url: str, name: str) -> None:
     page.goto(f"{url}/{name}?lang=sq")
     rendered(page)
-
-
-def hover_toolbars(page: Page) -> None:
-    """Where Streamlit shows a table's or a chart's toolbar: the pointer over the first of each."""
-    for selector in ('[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]'):
-        found = page.locator(selector)
-        if found.count() and found.first.is_visible():
-            found.first.scroll_into_view_if_needed()
-            found.first.hover()
-            # kept as a delay: a chart's toolbar stays hidden (opacity) after the hover, so there is no
-            # element state to wait on; the words are read from the DOM either way
-            page.wait_for_timeout(300)
-
-
-@pytest.mark.parametrize("width", VIEWPORTS)
-def test_every_albanian_page_shows_no_english_word_of_streamlits_widgets(server, pages, width):
-    url, _ = server
-    page = pages[width]
-    found = {}
-    for name in PAGES:
-        open_page(page, url, name)
-        hover_toolbars(page)
-        found[name] = english(page)
-        toolbars = page.locator('[data-testid="stElementToolbar"]')
-        found[name] += [f"toolbar shown: {toolbars.nth(i).inner_text()!r}" for i in range(toolbars.count())
-                        if toolbars.nth(i).is_visible()]
-    assert page.locator('[data-testid="stMainMenu"]').count() == 0
-    assert {name: said for name, said in found.items() if said} == {}
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
@@ -190,8 +118,11 @@ def test_the_upload_page_takes_an_xls_and_says_its_size_and_errors_in_albanian(s
     shown = page.locator('[data-testid="stFileUploader"]').first.inner_text()
     assert re.search(r"\b\d+(,\d)? KB\b", shown), shown  # '5,5 KB', not '5.5KB'
     assert english(page) == []
-    too_large = settings.MAX_UPLOAD_BYTES + 1024 * 1024
-    dropzone.set_input_files({"name": "i_madh.csv", "mimeType": "text/csv", "buffer": b"a" * too_large})
+    too_large = folder / f"{width}" / "i_madh.csv"  # the browser reads it from disk: no 21 MB sent through Playwright
+    too_large.parent.mkdir(exist_ok=True)
+    with open(too_large, "wb") as file:
+        file.truncate(settings.MAX_UPLOAD_BYTES + 1024 * 1024)
+    dropzone.set_input_files(str(too_large))
     limit = present.number(settings.MAX_UPLOAD_BYTES / 2**20, "sq", 1)
     refused = t("streamlit.file_too_large", "sq", number=limit, unit="MB")
     alert = page.locator('[data-testid="stFileUploader"] [role="alert"]').filter(has_text=refused)

@@ -4,7 +4,9 @@ driven through Playwright.
 
 * Every page, in Albanian and English, at 1440 px and 390 px wide: a full-page screenshot under
   tests/artifacts/views/, no exception, no KPI tile or status badge with its text cut short, no chart
-  past the right edge, no sideways scrolling, no request leaving this machine.
+  past the right edge, no sideways scrolling, no request leaving this machine; on an Albanian page,
+  none of Streamlit's English words. One page per language and width goes from page to page through
+  the sidebar.
 * Downloads read back: the CSV and Excel files of the tables on Overview, Tracker, Participation and
   Data quality, headed in the page's language and written as that language writes numbers and dates
   (pop_analytics.formats), compared cell by cell with the database.
@@ -230,6 +232,7 @@ def full_screenshot(page: Page, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
+    rendered(page)  # the page goes on at its own size (Vega redraws its charts for it)
 
 
 # The main area as a reader reads it: the text of every shown element in document order (hidden tabs,
@@ -284,27 +287,55 @@ def query_of(url: str) -> dict[str, list[str]]:
 
 # ── 1. every page, both languages, desktop and phone ─────────────────────────────────────────
 
+@pytest.fixture(scope="module")
+def readers(contexts, server):
+    """One page per (language, width) for the checks of every page: the first check opens its page from
+    its address, each next one goes to its page through the sidebar as a reader does."""
+    opened: dict[tuple[str, int], tuple[Page, list[str]]] = {}
+
+    def reader(name: str, lang: str, width: int) -> tuple[Page, list[str]]:
+        """The page showing `name`, and the requests it made to hosts other than this machine since
+        it was opened (every page's, so that a font or script one page asks for is not missed)."""
+        if (lang, width) in opened:
+            page, outside = opened[(lang, width)]
+            page.bring_to_front()  # a tab behind another gets its timers slowed to one a second
+            browser_support.visit(page, name, TIMEOUT_MS)
+        else:
+            page = contexts[width].new_page()
+            outside = outside_requests(page)
+            opened[(lang, width)] = page, outside
+            page.goto(f"{server.url}/{name}?lang={lang}")
+            rendered(page)
+        return page, outside
+
+    yield reader
+    for page, _ in opened.values():
+        page.close()
+
+
 @pytest.mark.parametrize("width", VIEWPORTS)
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", PAGES)
-def test_the_page_reads_whole_without_cut_text_overflow_or_outside_requests(contexts, server, name, lang, width):
-    page = contexts[width].new_page()
-    try:
-        outside = outside_requests(page)
-        page.goto(f"{server.url}/{name}?lang={lang}")
-        rendered(page)
-        found = {
-            "exceptions": exceptions(page),
-            "cut text": page.evaluate(CUT_JS),
-            "charts past the right edge (px)": page.evaluate(WIDE_CHARTS_JS),
-            "wider than the viewport by (px)": {k: v for k, v in page.evaluate(OVERFLOW_JS).items() if v > 0},
-        }
-        full_screenshot(page, SHOTS / f"{name}_{lang}_{width}.png")
-        found["requests leaving this machine"] = sorted(set(outside))
-        assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t(f"page.{name}.title", lang)
-        assert {what: problems for what, problems in found.items() if problems} == {}
-    finally:
-        page.close()
+def test_the_page_reads_whole_in_its_language_without_cut_text_overflow_or_outside_requests(readers, name, lang,
+                                                                                             width):
+    """On an Albanian page also none of Streamlit's English (browser_support.english), with the
+    pointer over the first table and chart so that their toolbars would show."""
+    page, outside = readers(name, lang, width)
+    found = {
+        "exceptions": exceptions(page),
+        "cut text": page.evaluate(CUT_JS),
+        "charts past the right edge (px)": page.evaluate(WIDE_CHARTS_JS),
+        "wider than the viewport by (px)": {k: v for k, v in page.evaluate(OVERFLOW_JS).items() if v > 0},
+    }
+    full_screenshot(page, SHOTS / f"{name}_{lang}_{width}.png")
+    if lang != "en":
+        browser_support.hover_toolbars(page)
+        found["Streamlit's English"] = browser_support.english(page) + browser_support.shown_toolbars(page)
+        found["the main menu"] = page.locator('[data-testid="stMainMenu"]').count()
+        page.mouse.move(0, 0)  # no tooltip left over the next page
+    found["requests leaving this machine"] = sorted(set(outside))
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t(f"page.{name}.title", lang)
+    assert {what: problems for what, problems in found.items() if problems} == {}
 
 
 # ── 2. downloads read back ───────────────────────────────────────────────────────────────────

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import argon2
 import pandas as pd
 import pytest
 from conftest import ACTIVITY_HEADERS, CliResult, cli_json, durres_english, run_cli, tirane_activities, write_csv
@@ -76,10 +75,9 @@ def next_import_id(db: Path) -> int:
 
 
 @pytest.fixture
-def partner_db(demo_copy: Path, monkeypatch) -> Path:
+def partner_db(demo_copy: Path, quick_hashes) -> Path:
     """The demo copy with a coordinator (ana), a partner for Tiranë (alba) and a donor (dona); their
     passwords are hashed with small argon2id costs, since none of these tests signs in."""
-    monkeypatch.setattr(accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     database = Database(demo_copy)
     for name, role, municipalities in (("ana", "coordinator", []), ("alba", "partner", ["Tiranë"]),
                                        ("dona", "donor", [])):

@@ -376,7 +376,7 @@ def versions(db: Database) -> tuple[str, str]:
 
 @pytest.mark.parametrize("write", ["sign in", "sign out", "failed sign-in", "add a user", "new password",
                                    "remove a user"])
-def test_a_sign_in_or_a_user_change_moves_the_version_but_not_the_datas(demo_copy, write):
+def test_a_sign_in_or_a_user_change_moves_the_version_but_not_the_datas(demo_copy, write, quick_hashes):
     """Every process empties its caches of figures when data_version moves: a sign-in must not."""
     db = Database(demo_copy)
     accounts.add(db, "koord", "coordinator", [], "a long enough passphrase", cli_viewer())
@@ -546,7 +546,8 @@ def restore_by_cli(capsys, db: Path, backup: Path) -> list[str]:
     return printed.out.splitlines()
 
 
-def test_restore_carries_the_audit_rows_since_the_backup_over_and_is_recorded_itself(demo_copy, tmp_path, capsys):
+def test_restore_carries_the_audit_rows_since_the_backup_over_and_is_recorded_itself(demo_copy, tmp_path, capsys,
+                                                                                   quick_hashes):
     db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
     accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
     db.backup(backup)
@@ -582,7 +583,8 @@ def test_restore_carries_the_audit_rows_since_the_backup_over_and_is_recorded_it
         [aside.name, Path(lines[1].removeprefix("The database it replaced is kept as ").removesuffix(".")).name])
 
 
-def test_every_session_ends_at_a_restore_and_a_removed_user_comes_back_without_theirs(demo_copy, tmp_path):
+def test_every_session_ends_at_a_restore_and_a_removed_user_comes_back_without_theirs(demo_copy, tmp_path,
+                                                                                    quick_hashes):
     db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
     accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
     accounts.add(db, "partner", "partner", ["Tiranë"], PASSWORD, cli_viewer())
@@ -598,7 +600,7 @@ def test_every_session_ends_at_a_restore_and_a_removed_user_comes_back_without_t
         assert con.execute("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetchone() == (0,)
 
 
-def test_sign_in_slowing_survives_a_restore(demo_copy, tmp_path):
+def test_sign_in_slowing_survives_a_restore(demo_copy, tmp_path, quick_hashes):
     db, backup = Database(demo_copy), tmp_path / "backup.duckdb"
     accounts.add(db, "koord", "coordinator", [], PASSWORD, cli_viewer())
     db.backup(backup)

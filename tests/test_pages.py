@@ -32,7 +32,7 @@ def empty_db(tmp_path: Path, monkeypatch) -> Path:
 
 @pytest.mark.parametrize("lang", ["sq", "en"])
 @pytest.mark.parametrize("page", PAGE_NAMES)
-def test_page_renders_on_demo_data_with_its_heading_and_no_missing_text(app_db, page, lang):
+def test_page_renders_on_demo_data_with_its_heading_and_no_missing_text(app_reader_db, page, lang):
     at = open_app(page, {"lang": lang})
     at.run()  # a rerun on the same page, as after any widget change
     assert_clean(at)
@@ -58,7 +58,7 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
 
 
 @pytest.mark.parametrize("page", ["overview", "tracker", "priority", "participation", "municipality", "quality"])
-def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(app_db, page):
+def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(app_reader_db, page):
     at = open_app(page, {"lang": "en", "municipality": "Berat"})  # a real municipality with no data
     assert_clean(at)
     infos = [info.value for info in at.info]
@@ -66,7 +66,7 @@ def test_filters_matching_nothing_give_a_sentence_not_an_empty_chart(app_db, pag
     assert not at.get("vega_lite_chart") and not at.metric
 
 
-def test_overview_shows_eight_tiles_and_three_charts(app_db):
+def test_overview_shows_eight_tiles_and_three_charts(app_reader_db):
     at = open_app("overview", {"lang": "en", "year": "2023"})
     assert list(metrics(at)) == ["Priorities addressed", "Fully addressed", "Partially addressed", "Not addressed",
                                  "Events", "Participants", "Women's share", "Municipalities covered"]
@@ -86,20 +86,20 @@ def test_overview_shows_eight_tiles_and_three_charts(app_db):
     ("en", "2020", [("Social contracts signed, 2020 (reported)", "6")]),
     ("en", "2023", []),  # the 2023 newsletter's totals are itemised too: Data quality compares them
 ])
-def test_the_overview_shows_the_period_s_reported_totals_as_tiles_of_their_own(app_db, lang, year, expected):
+def test_the_overview_shows_the_period_s_reported_totals_as_tiles_of_their_own(app_reader_db, lang, year, expected):
     at = open_app("overview", {"lang": lang, "year": year})
     assert_clean(at)
     assert [(m.label, m.value) for m in at.metric][8:] == expected
     assert (t("overview.reported", lang) in [h.value for h in at.subheader]) == bool(expected)
 
 
-def test_reported_totals_are_not_shown_for_a_theme_they_do_not_break_down_by(app_db):
+def test_reported_totals_are_not_shown_for_a_theme_they_do_not_break_down_by(app_reader_db):
     at = open_app("overview", {"lang": "en", "year": "2025", "theme": "water"})
     assert len(at.metric) == 8
     assert t("overview.reported_by_theme", "en") in [c.value for c in at.caption]
 
 
-def test_every_table_has_csv_and_excel_downloads(app_db):
+def test_every_table_has_csv_and_excel_downloads(app_reader_db):
     at = open_app("participation", {"lang": "en", "year": "2023"})
     keys = {b.key for b in at.download_button}
     tables = {key.split("_", 1)[1] for key in keys if key.startswith("csv_")}

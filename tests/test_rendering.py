@@ -204,7 +204,7 @@ def test_escape_puts_every_value_on_one_line():
 
 @pytest.mark.parametrize("lang", ["sq", "en"])
 @pytest.mark.parametrize("page", PAGE_NAMES)
-def test_a_link_full_of_markdown_renders_none_of_it(app_db, page, lang):
+def test_a_link_full_of_markdown_renders_none_of_it(app_reader_db, page, lang):
     """Every filter of the link holds Markdown and HTML; the page says which values it left out,
     each shown as typed (escaped), and nothing on it is a link, an image or a colour."""
     one = PAYLOADS[PAGE_NAMES.index(page) % len(PAYLOADS)]  # the cycle and the language read one value
