@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics.app import style
@@ -207,6 +207,24 @@ def rendered(page: Page, timeout_ms: int) -> None:
         page.wait_for_function(SETTLED_JS, timeout=timeout_ms, polling=50)
     except PlaywrightTimeout:
         pytest.fail(f"{page.url} did not finish rendering: {page.evaluate(PENDING_JS)}")
+
+
+def open_list(page: Page, box: Locator, shown: Locator, timeout_ms: int, typed: str | None = None) -> None:
+    """Open the list of a select box or multiselect (typing `typed` into it, if given) and wait until it
+    shows `shown`. On a loaded machine a click that lands while a rerun redraws the box is lost, and the
+    list lags the keys: the box is tried again, up to three times, each time once the page has settled."""
+    for attempt in range(3):
+        rendered(page, timeout_ms)  # no rerun under way that would redraw the box while it is used
+        box.click()
+        if typed is not None:
+            box.fill(typed)
+        try:
+            shown.wait_for(timeout=timeout_ms // 2)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 # ── Streamlit's English on a page in another language ────────────────────────────────────────

@@ -24,7 +24,6 @@ import pytest
 from browser_support import english, start_streamlit, stop
 from hostile_files import old_xls
 from playwright.sync_api import Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import demo, present, settings, store
 from pop_analytics.i18n import t
@@ -78,18 +77,7 @@ def test_a_multiselects_list_and_a_text_inputs_hint_are_in_albanian(server, page
     open_page(page, url, "users")  # the municipalities a partner is bound to: enough of them for 'Select all'
     chooser = page.locator('[data-testid="stMultiSelect"]').first
     select_all = page.get_by_text(t("streamlit.select_all", "sq"), exact=True)
-    # the list opens on a click the page has taken: a click that lands while a run redraws the sidebar
-    # and the box is lost on a loaded machine, so the box is clicked again once the page has settled
-    for attempt in range(3):
-        rendered(page)
-        chooser.click()
-        try:
-            select_all.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
+    browser_support.open_list(page, chooser, select_all, TIMEOUT_MS)
     assert english(page) == []
     page.keyboard.type("zzzq")
     page.get_by_text(t("streamlit.no_results", "sq"), exact=True).wait_for()

@@ -40,7 +40,6 @@ from browser_support import start_streamlit, stop
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import charts, demo, formats, kpis, present, queries, reference, store
 from pop_analytics.app.roles import PAGES as APP_PAGES
@@ -511,19 +510,7 @@ def pick(page: Page, label: str, typed: str, where: str = "stMain") -> None:
     """Choose an option of the select box or multiselect with this label by typing it, as a reader does."""
     box = page.locator(f'[data-testid="{where}"]').get_by_role("combobox", name=label, exact=True)
     option = page.get_by_role("option", name=re.compile(re.escape(typed))).first
-    # Enter only once the list shows the typed option: on a loaded machine the list lags the keys, and a
-    # rerun that lands between the click and the keys redraws the box empty, so the typing is tried again
-    for attempt in range(3):
-        rendered(page)  # no rerun under way that would redraw the box while it is typed into
-        box.click()
-        box.fill(typed)
-        try:
-            option.wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
+    browser_support.open_list(page, box, option, TIMEOUT_MS, typed=typed)  # Enter only once it shows the option
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     rendered(page)
