@@ -1,4 +1,5 @@
-"""Reports: the KPI summary of the view, as a PDF to forward or a workbook to work from."""
+"""Reports: the KPI summary of the view, as a PDF to forward or a workbook to work from; the open data
+package of the whole data set."""
 import streamlit as st
 
 from pop_analytics import app, queries
@@ -16,3 +17,4 @@ else:
 st.markdown(app.tr("reports.contents"))
 app.report_downloads(chosen)
 st.caption(app.tr("reports.note"))
+app.open_data_download()

@@ -1,5 +1,5 @@
-"""Command line: python -m pop_analytics import|kpis|report|history|undo|approve|reject|users|audit|aliases|
-demo|template|backup|restore|migrate.
+"""Command line: python -m pop_analytics import|kpis|report|publish|history|show|undo|approve|reject|users|
+audit|aliases|demo|template|backup|restore|migrate.
 
 The command line is the machine owner's tool and acts as a coordinator under the system user's
 name (import and aliases take --as to act for a user, with that user's role and municipalities; the
@@ -220,6 +220,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         built = report.build(con, chosen, lang, generated_by=cli_viewer().name)
     written = report.write(built, fmt, args.out)
     print(t("cli.report.done", args.lang, path=args.out, size=present.number(written, args.lang)))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The open data package of what donors see (pop_analytics.open_data) into the folder args.out."""
+    from . import open_data
+    with Database(args.db).reading(sight=DONOR_SIGHT) as con:
+        package = open_data.build(con)
+    open_data.write(package, args.out)
+    rows = sum(len(resource.rows) for resource in package.resources)
+    print(t("cli.publish.done", args.lang, path=args.out, count=len(package.resources),
+            rows=present.number(rows, args.lang)))
     return 0
 
 
@@ -461,6 +473,11 @@ def parser() -> argparse.ArgumentParser:
                    help="count imports awaiting review too (the report says so on its first page)")
     p.add_argument("out", type=Path)
     p.set_defaults(run=cmd_report)
+
+    p = commands.add_parser("publish", parents=[common],
+                            help="write the approved data as an open data package (datapackage.json and CSV files)")
+    p.add_argument("out", type=Path, help="a folder that does not exist yet, or an empty one")
+    p.set_defaults(run=cmd_publish)
 
     p = commands.add_parser("history", parents=[common], help="list imports")
     p.add_argument("--json", action="store_true")

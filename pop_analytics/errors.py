@@ -217,6 +217,12 @@ class ReportRefused(Refusal):
     prefix = "report.refused"
 
 
+class PublishRefused(Refusal):
+    """An open data package cannot be written: reason is not_a_folder or not_empty (path)."""
+
+    prefix = "publish.refused"
+
+
 class ReviewRefused(Refusal):
     """An import cannot be approved or rejected: reason is unknown or not_submitted (it stands at state)."""
 

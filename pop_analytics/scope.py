@@ -140,6 +140,12 @@ EVERYTHING = Sight()
 DONOR_SIGHT = Sight(approved_only=True, notes=False)
 
 
+def published(sight: Sight) -> Sight:
+    """What may leave as open data for a reader who sees sight: what donors see, within the
+    reader's municipalities."""
+    return Sight(approved_only=True, municipalities=sight.municipalities, notes=False)
+
+
 def restrict(con: duckdb.DuckDBPyConnection, sight: Sight) -> None:
     """Make this connection's current_* views hold only what sight allows: temporary views of the
     same names shadow the stored ones for this connection alone (before its transaction starts)."""

@@ -191,6 +191,11 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # network); past this a new tab is told the server is full instead of slowing everyone down.
 MAX_SESSIONS_PER_PROCESS = 100
 
+# The licence the open data package (python -m pop_analytics publish) is published under, and who
+# is credited: data meant to be reused needs both. POP_OPEN_DATA_ATTRIBUTION names the publisher.
+OPEN_DATA_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
+OPEN_DATA_ATTRIBUTION = os.environ.get("POP_OPEN_DATA_ATTRIBUTION", "").strip() or "POP Network"
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

@@ -6,18 +6,22 @@ the public donor view download as before."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 
+import pandas as pd
 import pytest
 from dashboard_support import ACTIVITY_HEADER, DASHBOARD, PAGE_FILES, TIMEOUT, assert_clean, open_app, xlsx
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from pop_analytics import access, accounts, importing, settings, store
+from pop_analytics import access, accounts, importing, open_data, settings, store
 from pop_analytics.access import Viewer
 from pop_analytics.app import TOKEN_KEY
 from pop_analytics.database import Database
 from pop_analytics.errors import AccessDenied
 from pop_analytics.i18n import t
+from pop_analytics.scope import Sight, published
 
 PASSWORD = "a long enough passphrase"
 USERS = {"koord": ("coordinator", []), "chief": ("coordinator", []), "arta": ("partner", ["Tiranë"]),
@@ -194,3 +198,27 @@ def test_an_action_after_the_session_ended_does_nothing_and_the_page_says_why(us
     assert_clean(at)
     assert (_users(users_db), _imports(users_db)) == before
     assert [i.value for i in at.info] == [ENDED]
+
+
+@pytest.mark.parametrize(("name", "municipalities", "text_key"), [
+    ("dora", None, "reports.open_data.network"),
+    ("koord", None, "reports.open_data.network"),  # a coordinator's package holds no submitted data either
+    ("arta", {"Tiranë"}, "reports.open_data.partner"),
+])
+def test_the_reports_page_offers_the_open_data_package_of_what_donors_see_within_the_readers_municipalities(
+        users_db, deferred, name, municipalities, text_key):
+    _submitted(users_db)  # Tiranë, June 2019: in no package until approved
+    at = signed_in(users_db, name, "reports", deferred)
+    assert t(text_key, "en") in [m.value for m in at.markdown]
+    archive = zipfile.ZipFile(io.BytesIO(deferred["pop-network-monitoring.zip"]()))
+    activities = pd.read_csv(io.BytesIO(archive.read("pop-network-monitoring/activities_by_month.csv")))
+    with Database(users_db).reading(sight=published(Sight(municipalities=None if municipalities is None
+                                                           else tuple(municipalities)))) as con:
+        expected = open_data.build(con).files()
+    assert {n.removeprefix("pop-network-monitoring/"): archive.read(n) for n in archive.namelist()} == expected
+    if municipalities is None:
+        assert len(set(activities["municipality"])) == 12  # every municipality of the demo with activities
+    else:
+        assert set(activities["municipality"]) == municipalities
+    assert activities[(activities["municipality"] == "Tiranë") & (activities["year"] == 2019)
+                      & (activities["month"] == 6)].empty

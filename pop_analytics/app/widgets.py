@@ -18,13 +18,13 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.metric import DeltaColor
 
-from .. import charts, formats, present, queries, reference, report, settings, store, template
+from .. import charts, formats, open_data, present, queries, reference, report, settings, store, template
 from .. import filters as filtering
 from ..access import Viewer
 from ..errors import AccessDenied, DatabaseProblem
 from ..filters import Filters
 from ..i18n import t
-from ..scope import NOTE_COLUMNS
+from ..scope import NOTE_COLUMNS, published
 from ..text import fold
 from . import audit_details, style
 from .data import data, database, db, read
@@ -430,6 +430,22 @@ def report_downloads(chosen: Filters) -> None:
                             file_name=report.file_name(chosen, language, fmt), mime=_REPORT_MIME[fmt],
                             key=f"report_{fmt}", on_click="ignore", type="primary" if fmt == "pdf" else "secondary",
                             icon=":material/picture_as_pdf:" if fmt == "pdf" else ":material/table_view:")
+
+
+def open_data_download() -> None:
+    """The open data package (pop_analytics.open_data) of what this reader may publish: what donors
+    see, within a partner's municipalities; the whole data set, whatever the filters. Built when the
+    button is pressed."""
+    seen = published(sight())
+
+    def built() -> bytes:
+        with db().reading(sight=seen) as con:
+            return open_data.zipped(open_data.build(con))
+    st.subheader(tr("reports.open_data"))
+    st.markdown(tr("reports.open_data.network" if seen.municipalities is None else "reports.open_data.partner"))
+    st.download_button(tr("reports.download.open_data"), checked_at_click(built),
+                       file_name=f"{open_data.PACKAGE_NAME}.zip", mime="application/zip", key="open_data",
+                       on_click="ignore", icon=":material/dataset:")
 
 
 def download_key(kind: str, name: str) -> str:
