@@ -24,8 +24,8 @@ ROLES = ("coordinator", "partner", "donor")
 # donors do; manage_users: the first user has it, and the last one who has it stays.
 ALLOWED: dict[str, frozenset[str]] = {
     "coordinator": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "undo", "review",
-                              "save_mapping", "manage_users", "read_audit", "all_municipalities"}),
-    "partner": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "save_mapping"}),
+                              "save_mapping", "manage_users", "read_audit", "all_municipalities", "read_rows"}),
+    "partner": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "save_mapping", "read_rows"}),
     "donor": frozenset({"read", "all_municipalities"}),
 }
 
@@ -48,7 +48,7 @@ class Viewer:
     role: str
     municipalities: tuple[str, ...] | None = None
     address: str | None = None
-    how: str = "signed_in"  # signed_in, local, public or cli
+    how: str = "signed_in"  # signed_in, local, public, cli or token
 
     def may(self, action: str) -> bool:
         return may(self.role, action)

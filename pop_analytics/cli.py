@@ -1,5 +1,5 @@
 """Command line: python -m pop_analytics import|kpis|report|publish|history|show|undo|approve|reject|users|
-audit|aliases|demo|template|backup|restore|migrate.
+tokens|audit|aliases|demo|template|backup|restore|migrate.
 
 The command line is the machine owner's tool and acts as a coordinator under the system user's
 name (import and aliases take --as to act for a user, with that user's role and municipalities; the
@@ -36,7 +36,6 @@ from .errors import (
     UserRefused,
 )
 from .i18n import t
-from .reference import cycles
 from .report_content import FORMATS
 from .scope import DONOR_SIGHT, EVERYTHING
 from .settings import DB_ENV_VAR, LANGUAGES
@@ -365,6 +364,30 @@ def cmd_users_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tokens_add(args: argparse.Namespace) -> int:
+    """The token alone on standard output (for a script to keep); the sentence on standard error."""
+    from . import api_tokens
+    token = api_tokens.create(Database(args.db), args.name, args.label, cli_viewer())
+    print(token)
+    print(t("cli.tokens.added", args.lang, name=args.name, label=args.label), file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    from . import api_tokens
+    frame = api_tokens.listed(Database(args.db), cli_viewer(), everyone=True)
+    if args.name:
+        frame = frame[frame["name"] == args.name]
+    return _print_rows(frame, args, "cli.tokens.none")
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from . import api_tokens
+    api_tokens.revoke(Database(args.db), args.token_id, cli_viewer())
+    _say(t("cli.tokens.revoked", args.lang, token=args.token_id))
+    return 0
+
+
 def cmd_aliases_add(args: argparse.Namespace) -> int:
     db, by = _writer(args, make=True, may="save_mapping")
     with db.writing() as con:
@@ -520,6 +543,20 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.set_defaults(run=cmd_users_remove)
 
+    p = commands.add_parser("tokens", parents=[common], help="API tokens: each reads the API as its user")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("add", parents=[common], help="create a token for a user; printed once")
+    a.add_argument("name")
+    a.add_argument("label", help="where it is used, e.g. 'the network's website'")
+    a.set_defaults(run=cmd_tokens_add)
+    a = actions.add_parser("list", parents=[common], help="list the tokens (never the tokens themselves)")
+    a.add_argument("name", nargs="?", default=None)
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(run=cmd_tokens_list)
+    a = actions.add_parser("revoke", parents=[common], help="a token stops working at once")
+    a.add_argument("token_id", type=int)
+    a.set_defaults(run=cmd_tokens_revoke)
+
     p = commands.add_parser("audit", parents=[common], help="print the audit log, newest first")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_listing(store.audit_rows, "cli.audit.empty"))
@@ -579,12 +616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 1
     except UnknownFilterValue as unknown:
-        hint = t("cli.did_you_mean", args.lang, suggestion=filters.suggestion_label(unknown.kind, unknown.suggestion,
-                                                                           args.lang)) if unknown.suggestion else ""
-        message = t(f"cli.unknown.{unknown.kind}", args.lang, value=unknown.value, known=", ".join(cycles()))
-        print(f"{t('cli.error', args.lang)}: {message}{hint}", file=sys.stderr)
+        print(f"{t('cli.error', args.lang)}: {filters.unknown_sentence(unknown, args.lang)}", file=sys.stderr)
         return 1
-    except (UndoRefused, DatabaseProblem, AliasRefused, Refusal) as refused:
+    except (UndoRefused, DatabaseProblem, AliasRefused, Refusal) as refused:  # TokenRefused is a Refusal
         print(f"{t('cli.error', args.lang)}: {refused.message(args.lang)}", file=sys.stderr)
         return 1
     except PopError as error:

@@ -250,6 +250,12 @@ class UserRefused(Refusal):
     prefix = "user"
 
 
+class TokenRefused(Refusal):
+    """An API token cannot be made or revoked as asked: reason is label, unknown_user, unknown or revoked."""
+
+    prefix = "token.refused"
+
+
 class SignInRefused(Refusal):
     """A sign-in did not succeed: wrong (name or password, never which) or slowed (wait seconds)."""
 

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from . import matching, normalise
+from . import matching, normalise, reference
 from .errors import UnknownFilterValue
+from .i18n import t
 from .normalise import InvalidValue
 
 # A filter as typed or linked: one value, several, or comma-separated ones.
@@ -54,6 +55,14 @@ def _exactly(vocabulary: str, kind: str, raw: str) -> str:
 def suggestion_label(kind: str, key: str, lang: str) -> str:
     """A suggested filter value as the reader's language names it ('drinking water', 'Uji i pijshëm')."""
     return matching.term_label(kind, key, lang) if kind in ("municipality", "theme") else key
+
+
+def unknown_sentence(unknown: UnknownFilterValue, lang: str) -> str:
+    """What is wrong with a filter value, with the closest value known when there is one (the
+    command line's and the API's sentence)."""
+    hint = t("cli.did_you_mean", lang, suggestion=suggestion_label(unknown.kind, unknown.suggestion, lang)) \
+        if unknown.suggestion else ""
+    return t(f"cli.unknown.{unknown.kind}", lang, value=unknown.value, known=", ".join(reference.cycles())) + hint
 
 
 def resolve_municipality(raw: str) -> str:

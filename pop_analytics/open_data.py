@@ -35,27 +35,6 @@ DESCRIPTOR = "datapackage.json"
 _PRIORITIES_SQL = """
 SELECT cycle, municipality, code, title, theme FROM current_priorities ORDER BY cycle, municipality, code
 """
-# A status counts only with its priority's definition (scope.priority_status joins them): so here.
-_STATUSES_SQL = """
-SELECT s.cycle, s.municipality, s.code, s.year, s.status, s.source
-FROM current_priority_status s JOIN current_priorities p USING (cycle, municipality, code)
-ORDER BY s.cycle, s.municipality, s.code, s.year
-"""
-# women and men of every row; *_in_split only of the rows that give both, the rows the women's
-# share counts (kpis.split_sum): the share is then women_in_split / (women_in_split + men_in_split).
-_ACTIVITIES_SQL = """
-SELECT municipality, cycle, year, month, type, sum(events) AS events,
-       coalesce(sum(participants), 0) AS participants, coalesce(sum(women), 0) AS women,
-       coalesce(sum(men), 0) AS men, coalesce(sum(youth), 0) AS youth,
-       coalesce(sum(women) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS women_in_split,
-       coalesce(sum(men) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS men_in_split
-FROM current_activities
-GROUP BY ALL ORDER BY municipality, cycle, year, month, type
-"""
-_FIGURES_SQL = """
-SELECT year, date_from, date_to, municipality, type, indicator, value, source FROM current_figures
-ORDER BY year, indicator, municipality NULLS FIRST, type NULLS FIRST, date_from NULLS FIRST, date_to NULLS FIRST
-"""
 
 
 @dataclass(frozen=True)
@@ -159,7 +138,8 @@ def _priorities(con: duckdb.DuckDBPyConnection) -> Resource:
 
 def _statuses(con: duckdb.DuckDBPyConnection) -> Resource:
     return Resource(
-        "priority_statuses", _frame(con, _STATUSES_SQL),
+        "priority_statuses",
+        queries.priority_statuses(con, Filters())[["cycle", "municipality", "code", "year", "status", "source"]],
         [_cycle(), _municipality(), _code(), _year(), _term("status", "statuses"), _field("source", "string")],
         primary_key=("cycle", "municipality", "code", "year"),
         foreign_keys=({"fields": ["cycle", "municipality", "code"],
@@ -170,7 +150,7 @@ _ACTIVITY_COUNTS = ("events", "participants", "women", "men", "youth", "women_in
 
 
 def _activities(con: duckdb.DuckDBPyConnection) -> Resource:
-    frame = _frame(con, _ACTIVITIES_SQL)
+    frame = queries.activity_sums(con, Filters())
     return Resource(
         "activities_by_month", frame.astype({c: "int64" for c in ("year", "month", *_ACTIVITY_COUNTS)}),
         [_municipality(), _cycle(), _year(), _field("month", "integer", True, minimum=1, maximum=12),
@@ -180,7 +160,7 @@ def _activities(con: duckdb.DuckDBPyConnection) -> Resource:
 
 def _figures(con: duckdb.DuckDBPyConnection) -> Resource:
     return Resource(
-        "reported_figures", _frame(con, _FIGURES_SQL),
+        "reported_figures", queries.figures(con, Filters()).drop(columns=["note"]),
         [_year(), _field("date_from", "date"), _field("date_to", "date"), _municipality(required=False),
          _term("type", "activity_types", required=False, about="type_or_all"),
          _term("indicator", "indicators", about="figure_indicator"),

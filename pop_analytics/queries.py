@@ -283,15 +283,63 @@ def gender_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataF
     return table
 
 
-def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None,
+                  offset: int = 0) -> pd.DataFrame:
     """The itemised rows behind the activity charts (counts only: no person is ever named),
-    latest first; limit keeps a page from fetching a million rows it cannot show."""
+    latest first; limit keeps a page from fetching a million rows it cannot show (offset: the rows
+    skipped before them, for the API's pages)."""
     sql, params = scope.activities(filters)
     return frame(con, f"""
         SELECT date, municipality, type, events, participants, women, men, youth,
                array_to_string(themes, ', ') AS themes, partner, note, link, source
         {sql} ORDER BY date DESC, municipality, import_id, excel_row
-        {"LIMIT $limit" if limit is not None else ""}""", params, limit=limit)
+        {"LIMIT $limit OFFSET $offset" if limit is not None else ""}""", params, limit=limit, offset=offset)
+
+
+# The women and men of every row; *_in_split of the rows that give both, the rows the women's share
+# counts (kpis.split_sum): the share is women_in_split / (women_in_split + men_in_split).
+_SUMS_SQL = f"""
+SELECT municipality, cycle, year, month, type, CAST(sum(events) AS BIGINT) AS events,
+       CAST(coalesce(sum(participants), 0) AS BIGINT) AS participants,
+       CAST(coalesce(sum(women), 0) AS BIGINT) AS women, CAST(coalesce(sum(men), 0) AS BIGINT) AS men,
+       CAST(coalesce(sum(youth), 0) AS BIGINT) AS youth,
+       {kpis.split_sum("women", "BIGINT")} AS women_in_split, {kpis.split_sum("men", "BIGINT")} AS men_in_split
+{{where}}
+GROUP BY ALL"""
+
+
+def activity_sums(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int | None = None,
+                  offset: int = 0) -> pd.DataFrame:
+    """Activities summed by municipality, contract cycle, year, month and type: what leaves the
+    dashboard as open data and what a donor's API token reads (no row, no name, no note)."""
+    sql, params = scope.activities(filters)
+    return frame(con, f"""{_SUMS_SQL.format(where=sql)}
+        ORDER BY municipality, cycle, year, month, type
+        {"LIMIT $limit OFFSET $offset" if limit is not None else ""}""", params, limit=limit, offset=offset)
+
+
+def activity_sums_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    sql, params = scope.activities(filters)
+    return int(frame(con, f"SELECT count(*) AS n FROM ({_SUMS_SQL.format(where=sql)})", params)["n"].iloc[0])
+
+
+def priority_statuses(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Every priority within the filters with its status each year (one row per priority and year)."""
+    sql, params = scope.priority_status(filters)
+    return frame(con, f"""
+        SELECT q.cycle, q.municipality, q.code, q.title, q.theme, q.year, q.status, s.source, s.note
+        FROM ({sql}) q JOIN current_priority_status s USING (cycle, municipality, code, year)
+        ORDER BY q.cycle, q.municipality, q.code, q.year""", params)
+
+
+def figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Every figure reported as a total within the filters."""
+    sql, params = scope.figures(filters)
+    return frame(con, f"""
+        SELECT f.year, f.date_from, f.date_to, f.municipality, f.type, f.indicator, f.value, f.source, f.note
+        {sql}
+        ORDER BY f.year, f.indicator, f.municipality NULLS FIRST, f.type NULLS FIRST, f.date_from NULLS FIRST,
+                 f.date_to NULLS FIRST""", params)
 
 
 def activity_rows_count(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:

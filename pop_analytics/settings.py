@@ -196,6 +196,30 @@ MAX_SESSIONS_PER_PROCESS = 100
 OPEN_DATA_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
 OPEN_DATA_ATTRIBUTION = os.environ.get("POP_OPEN_DATA_ATTRIBUTION", "").strip() or "POP Network"
 
+# ── the API ──
+# A token's name says where it is used ("the network's website"): a line, not a text.
+MAX_TOKEN_LABEL_CHARS = 80
+
+# A token's uses are written at most this often per process: reading the API never waits for the
+# write lock, and a process killed loses at most this many seconds of counts.
+TOKEN_USES_FLUSH_SECONDS = 5.0
+
+# Requests per minute for one token (or one address reading the public view): a website polling
+# every few seconds fits; a script looping without pause is slowed with 429 and Retry-After.
+API_REQUESTS_PER_MINUTE = 120
+
+# Rows per page of a list: the default keeps a response small; the largest still one quick query.
+API_PAGE_ROWS = 100
+API_MAX_PAGE_ROWS = 1000
+
+# Pages of other origins whose scripts may read the API (CORS), comma-separated; none by default.
+API_CORS_ORIGINS = tuple(o.strip().rstrip("/") for o in os.environ.get("POP_API_CORS_ORIGINS", "").split(",")
+                         if o.strip())
+
+# Sites that may show the app's pages in a frame (an embedded tile or chart), comma-separated:
+# Content-Security-Policy frame-ancestors; none but the app itself by default (clickjacking).
+EMBED_ORIGINS = tuple(o.strip().rstrip("/") for o in os.environ.get("POP_EMBED_ORIGINS", "").split(",") if o.strip())
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

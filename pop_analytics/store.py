@@ -136,6 +136,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 9: when the partner who stored an import read the comment of its rejection (shown until then)
         "ALTER TABLE imports ADD COLUMN comment_read_at TIMESTAMP",
     ),
+    (  # 10: API tokens, each acting as its user (its hash only is kept), with its uses counted
+        "CREATE SEQUENCE token_ids START 1",
+        """CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY, token_hash VARCHAR NOT NULL UNIQUE, name VARCHAR NOT NULL, label VARCHAR NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, revoked_by VARCHAR, revoked_at TIMESTAMP,
+            uses BIGINT NOT NULL DEFAULT 0, first_used_at TIMESTAMP, last_used_at TIMESTAMP)""",
+    ),
 )
 
 
@@ -803,6 +810,53 @@ def end_session(con: duckdb.DuckDBPyConnection, token_hash: str, address: str | 
             return
         con.execute("UPDATE sessions SET ended_at = ? WHERE token_hash = ?", [dt.datetime.now(), token_hash])
         record(con, row[0], address, reason, row[0])
+
+
+def add_token(con: duckdb.DuckDBPyConnection, token_hash: str, name: str, label: str, who: str,
+              address: str | None) -> int:
+    with transaction(con):
+        token_id = _scalar(con, "SELECT nextval('token_ids')")
+        con.execute("INSERT INTO api_tokens (id, token_hash, name, label, created_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [token_id, token_hash, name, label, who, dt.datetime.now()])
+        record(con, who, address, "token_add", name, {"token": token_id, "label": label})
+    return token_id
+
+
+def token_user(con: duckdb.DuckDBPyConnection, token_hash: str) -> dict | None:
+    """A token not revoked, with its user as now stored (None when either is gone)."""
+    row = con.execute("""SELECT t.id, t.name, u.role, u.municipalities FROM api_tokens t JOIN users u USING (name)
+                         WHERE t.token_hash = ? AND t.revoked_at IS NULL""", [token_hash]).fetchone()
+    return None if row is None else dict(zip(("id", "name", "role", "municipalities"), row))
+
+
+def tokens(con: duckdb.DuckDBPyConnection, name: str | None = None) -> pd.DataFrame:
+    """Every token (of one user, when name is given), newest first; never its hash."""
+    return con.execute("""SELECT id, name, label, created_by, created_at, uses, first_used_at, last_used_at,
+                                 revoked_by, revoked_at
+                          FROM api_tokens WHERE CAST($name AS VARCHAR) IS NULL OR name = $name ORDER BY id DESC""",
+                       {"name": name}).df()
+
+
+def token_owner(con: duckdb.DuckDBPyConnection, token_id: int) -> tuple[str, bool] | None:
+    """(the user a token acts for, whether it is revoked), None for an unknown token."""
+    row = con.execute("SELECT name, revoked_at IS NOT NULL FROM api_tokens WHERE id = ?", [token_id]).fetchone()
+    return None if row is None else (str(row[0]), bool(row[1]))
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, token_id: int, who: str, address: str | None) -> None:
+    with transaction(con):
+        con.execute("UPDATE api_tokens SET revoked_by = ?, revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                    [who, dt.datetime.now(), token_id])
+        record(con, who, address, "token_revoke", None, {"token": token_id})
+
+
+def count_token_uses(con: duckdb.DuckDBPyConnection, uses: dict[int, tuple[int, dt.datetime, dt.datetime]]) -> None:
+    """Add uses counted in memory: token id → (count, first use, last use)."""
+    with transaction(con):
+        for token_id, (count, first, last) in uses.items():
+            con.execute("""UPDATE api_tokens SET uses = uses + ?, first_used_at = coalesce(first_used_at, ?),
+                           last_used_at = greatest(coalesce(last_used_at, ?), ?) WHERE id = ?""",
+                        [count, first, last, last, token_id])
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

@@ -32,7 +32,7 @@ CSRF_COOKIE = "pop_signin_form"
 # Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media), and
 # these routes: never redirected. Each is a whole path or a folder, never a prefix of a longer name.
 _NOT_PAGES = ("/_stcore", "/static", "/component", "/media", "/app/static", "/signin", "/signout", "/favicon.png",
-              "/favicon.ico", "/manifest.json", "/robots.txt")
+              "/favicon.ico", "/manifest.json", "/robots.txt", "/api")
 _LOG = logging.getLogger(__name__)
 
 
@@ -174,8 +174,11 @@ async def signout(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
+    """Sign-in and sign-out, and the read-only API (pop_analytics.api)."""
+    from . import api  # the API's modules load with the server, not with every sign-in test
     return [Route("/signin", signin_form, methods=["GET"]), Route("/signin", signin_submit, methods=["POST"]),
-            Route("/signout", signout_form, methods=["GET"]), Route("/signout", signout, methods=["POST"])]
+            Route("/signout", signout_form, methods=["GET"]), Route("/signout", signout, methods=["POST"]),
+            *api.routes()]
 
 
 def admission(token: str | None, address: str | None) -> str:

@@ -65,6 +65,8 @@ SENTENCES: dict[str, tuple[frozenset[str], Params]] = {
     "user_add": (frozenset({"role", "municipalities"}), _user),
     "signin_slowed": (frozenset({"refused"}), lambda d, lang: {"count": present.number(int(d["refused"]), lang)}),
     "restore": (frozenset({"backup", "replaced", "carried", "sessions_ended"}), _restore),
+    "token_add": (frozenset({"token", "label"}), lambda d, lang: {"token": d["token"], "label": d["label"]}),
+    "token_revoke": (frozenset({"token"}), lambda d, lang: {"token": d["token"]}),
 }
 
 
