@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 # The repository root: data files ship beside the package, not inside it.
@@ -212,13 +213,19 @@ API_REQUESTS_PER_MINUTE = 120
 API_PAGE_ROWS = 100
 API_MAX_PAGE_ROWS = 1000
 
+def _origins(variable: str) -> tuple[str, ...]:
+    """Origins (https://host or http://host:port) listed comma-separated in an environment variable;
+    anything else is left out, so that no value can add to the headers they are written into."""
+    listed = (item.strip().rstrip("/") for item in os.environ.get(variable, "").split(","))
+    return tuple(item for item in listed if re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", item))
+
+
 # Pages of other origins whose scripts may read the API (CORS), comma-separated; none by default.
-API_CORS_ORIGINS = tuple(o.strip().rstrip("/") for o in os.environ.get("POP_API_CORS_ORIGINS", "").split(",")
-                         if o.strip())
+API_CORS_ORIGINS = _origins("POP_API_CORS_ORIGINS")
 
 # Sites that may show the app's pages in a frame (an embedded tile or chart), comma-separated:
 # Content-Security-Policy frame-ancestors; none but the app itself by default (clickjacking).
-EMBED_ORIGINS = tuple(o.strip().rstrip("/") for o in os.environ.get("POP_EMBED_ORIGINS", "").split(",") if o.strip())
+EMBED_ORIGINS = _origins("POP_EMBED_ORIGINS")
 
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")

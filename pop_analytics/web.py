@@ -279,7 +279,8 @@ def _header(scope: Scope, name: str) -> str | None:
 
 class NoFraming:
     """Pages of the app are not framed by other origins (clickjacking): same-site pages on other
-    ports included. A response that sets its own policy keeps it."""
+    ports included, unless settings.EMBED_ORIGINS names them (a tile or chart embedded in the
+    network's website, `?embed=true`). A response that sets its own policy keeps it."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -294,13 +295,18 @@ class NoFraming:
                 headers = list(message.get("headers", []))
                 names = {key.lower() for key, _ in headers}
                 if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", b"frame-ancestors 'self'"))
-                if b"x-frame-options" not in names:
-                    headers.append((b"x-frame-options", b"SAMEORIGIN"))
+                    headers.append((b"content-security-policy", frame_ancestors().encode("latin-1")))
+                if b"x-frame-options" not in names and not settings.EMBED_ORIGINS:
+                    headers.append((b"x-frame-options", b"SAMEORIGIN"))  # older browsers: no frame-ancestors
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, framed)
+
+
+def frame_ancestors() -> str:
+    """Who may frame the app's pages: itself, and the origins settings.EMBED_ORIGINS names."""
+    return " ".join(["frame-ancestors 'self'", *settings.EMBED_ORIGINS])
 
 
 def middleware() -> list[Middleware]:

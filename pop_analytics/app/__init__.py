@@ -35,7 +35,7 @@ from .data import data, database, db, network, read
 from .decisions import awaiting_review, chosen_from_link, leaving_view
 from .decisions import details as review_details
 from .roles import PAGES, SECTIONS, TOKEN_KEY, banner, may, pages, permit, require_page, viewer
-from .state import WIDGET_KEYS, current_filters, escape, lang, start, term, tr
+from .state import WIDGET_KEYS, current_filters, embedded, escape, lang, start, term, tr
 from .widgets import (
     audit_view,
     badge,
@@ -72,7 +72,7 @@ def page_run() -> Iterator[None]:
 __all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view",
            "awaiting_review", "badge", "banner", "change_password", "chart", "check_upload", "choice_key",
            "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload", "current_filters",
-           "data", "database", "db", "download_key", "empty", "escape", "header", "import_labels", "lang",
+           "data", "database", "db", "download_key", "embedded", "empty", "escape", "header", "import_labels", "lang",
            "leaving_view", "long_table", "may", "network", "nothing_to_show", "open_data_download", "page_run", "pages",
            "permit",
            "priority_choice", "priority_detail", "priority_link", "profile_choice", "read", "recheck_upload",

@@ -26,7 +26,7 @@ from ..i18n import t
 from ..scope import DONOR_SIGHT, EVERYTHING, Sight
 from .data import data, db
 from .run import sight, viewer
-from .state import INCLUDE_SUBMITTED_KEY, lang, tr
+from .state import INCLUDE_SUBMITTED_KEY, embedded, lang, tr
 
 # The pages in the order the menu lists them: name (catalogue key, URL path and app_pages/<name>.py)
 # and Material icon.
@@ -344,6 +344,8 @@ def banner() -> None:
         st.warning(tr("access.page_not_for_role", page=tr(f"page.{closed}.title"), role=tr(f"role.{person.role}")),
                    icon=":material/block:")
     # Banners, not alerts: the alerts of a page are its own news (a link's ignored value, a file's problems).
+    if embedded():  # a tile on the network's website: the page alone
+        return
     if person.how == "local":
         st.markdown(f":orange-background[:material/lock_open: {tr('app.local_mode')}]")
     elif person.how == "public":

@@ -27,6 +27,15 @@ SUBMITTED_PARAM = "submitted"
 URL_KEYS = (*WIDGET_KEYS, "lang", SUBMITTED_PARAM)
 
 
+def embedded() -> bool:
+    """Whether the page is shown in another site's frame (`?embed=true`): the page alone, without
+    the sidebar, the navigation or the banners (README › Embedding)."""
+    try:
+        return bool(st.context.is_embedded)
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def lang() -> str:
     value = st.session_state.get(LANG_KEY)
     return value if value in settings.LANGUAGES else settings.LANGUAGES[0]

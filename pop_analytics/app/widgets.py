@@ -41,6 +41,7 @@ from .run import sight, viewer
 from .state import (
     WIDGET_KEYS,
     current_filters,
+    embedded,
     escape,
     lang,
     language_choice,
@@ -56,6 +57,8 @@ def sidebar(page: str = "") -> Filters:
     always says what the view shows, and keeps the filters on a page without them."""
     person = viewer()
     style.apply(lang())
+    if embedded():  # the filters, the language and the sign-in come from the link alone
+        return sync_link() if person is not None else current_filters()
     with st.sidebar:
         language_choice()
         if person is None:
