@@ -32,7 +32,10 @@ ALLOWED: dict[str, frozenset[str]] = {
 # The action a page needs: the router offers a page only to roles that may do it.
 PAGE_NEEDS = {"overview": "read", "tracker": "read", "priority": "read", "participation": "read",
               "municipality": "read", "targets": "read", "reports": "read", "quality": "read", "upload": "upload",
-              "history": "history", "users": "manage_users", "audit": "read_audit"}
+              "history": "history", "users": "manage_users", "audit": "read_audit", "account": "read"}
+# Pages about the reader's own account (their API tokens): not for the public view, where nobody is
+# signed in (local mode is offered it, to say that tokens come with users).
+OWN_ACCOUNT_PAGES = frozenset({"account"})
 
 
 def may(role: str, action: str) -> bool:
@@ -54,6 +57,8 @@ class Viewer:
         return may(self.role, action)
 
     def may_open(self, page: str) -> bool:
+        if page in OWN_ACCOUNT_PAGES and self.how == "public":
+            return False
         return self.may(PAGE_NEEDS.get(page, "manage_users"))
 
     def covers(self, municipality: str) -> bool:

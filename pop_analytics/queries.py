@@ -513,6 +513,11 @@ def submitted_count(con: duckdb.DuckDBPyConnection, by: str | None = None) -> in
                               AND (CAST($by AS VARCHAR) IS NULL OR imported_by = $by)""", by=by)["n"].iloc[0])
 
 
+def tokens(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
+    """A user's API tokens, newest first (never the tokens: only their hashes are stored)."""
+    return store.tokens(con, by)
+
+
 def audit(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The audit log, newest first (each entry numbered: "entry", not an import's id)."""
     return store.audit_rows(con).rename(columns={"id": "entry"})

@@ -22,8 +22,9 @@ from dashboard_support import (
 )
 from streamlit.testing.v1 import AppTest
 
-from pop_analytics import access, accounts, approval, importing, present, queries, settings, store
+from pop_analytics import access, accounts, api_tokens, approval, importing, present, queries, settings, store
 from pop_analytics.access import Viewer
+from pop_analytics.app import escape
 from pop_analytics.database import Database
 from pop_analytics.filters import Filters
 from pop_analytics.i18n import t
@@ -38,8 +39,8 @@ def shown(markdown: str) -> str:
 
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
 EXPLORE = ["overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality"]
-REACHABLE = {"koord": [*EXPLORE, "upload", "history", "users", "audit"], "arta": [*EXPLORE, "upload", "history"],
-             "dora": EXPLORE}
+REACHABLE = {"koord": [*EXPLORE, "upload", "history", "users", "audit", "account"],
+             "arta": [*EXPLORE, "upload", "history", "account"], "dora": [*EXPLORE, "account"]}
 # One Tiranë activity in June 2019, a month with one stored event of 21 participants.
 TIRANE_JUNE = [ACTIVITY_HEADER, ["15.06.2019", "Tirana", "Fokus grup", 3, 40, 25, 15, "Uji i pijshëm"]]
 
@@ -469,3 +470,46 @@ def test_a_coordinators_approved_only_view_is_in_the_link_and_a_link_opens_it(us
     opened.toggle(key="include_submitted").set_value(True).run()
     assert "submitted" not in opened.query_params
     assert (metrics(opened)["Events"][0], metrics(opened)["Participants"][0]) == ("7", "139")
+
+
+# ── the account page: a user's own API tokens ────────────────────────────────────────────────
+
+@pytest.mark.parametrize("name", ["arta", "dora"])
+def test_a_user_creates_an_api_token_sees_it_once_and_revokes_it_on_their_account_page(users_db, name):
+    at = signed_in(users_db, name, "account")
+    assert [m.value for m in at.markdown][0].startswith(f"Signed in as **{name}**")
+    assert [i.value for i in at.info] == [t("account.no_tokens", "en")]
+    at.text_input(key="token_label").input("the network's website")
+    at.button[0].click().run()  # the form's button
+    assert_clean(at)
+    [shown] = [c.value for c in at.code]
+    assert shown.startswith("pop_") and len(shown) > 40
+    assert [s.value for s in at.success] == [t("account.created", "en", label="the network's website")]
+    assert api_tokens.viewer_of(Database(users_db), shown, "127.0.0.1")[1].name == name  # it reads as its user
+    at.run()
+    assert not at.code  # shown once
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["the network's website"]
+    at.selectbox(key="token_revoke").select_index(0)
+    at.button(key="token_revoke_button").click().run()
+    assert [s.value for s in at.success] == [t("account.revoked", "en", label="the network's website")]
+    assert api_tokens.viewer_of(Database(users_db), shown, "127.0.0.1") is None
+    with Database(users_db).reading() as con:
+        assert [a for a in store.audit_rows(con)["action"] if a.startswith("token")][:2] == ["token_revoke",
+                                                                                        "token_add"]
+
+
+def test_an_empty_token_name_is_refused_with_a_sentence_and_nothing_is_stored(users_db):
+    at = signed_in(users_db, "dora", "account")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [escape(t("token.refused.label", "en", limit=80))]
+    with Database(users_db).reading() as con:
+        assert store.tokens(con).empty
+
+
+def test_a_token_list_holds_only_the_users_own_tokens(users_db):
+    koord = access.cli_viewer()
+    api_tokens.create(Database(users_db), "koord", "coordinator's script", koord)
+    api_tokens.create(Database(users_db), "arta", "partner's sheet", koord)
+    at = signed_in(users_db, "arta", "account")
+    assert list(at.dataframe[0].value.iloc[:, 0]) == ["partner's sheet"]

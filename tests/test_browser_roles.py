@@ -105,6 +105,11 @@ def test_each_role_signs_in_and_reaches_exactly_its_pages_even_after_a_refresh(p
             assert title(page) != t(f"page.{target}.title", "en"), target
             assert title(page) == t("page.overview.title", "en"), target
 
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=t("account.link", "en")).click()
+    expect(page).to_have_url(re.compile(r"/account\?"))
+    settled(page)
+    assert title(page) == t("page.account.title", "en")  # every role's own account, from beside their name
+
     page.goto(f"{server.url}/tracker?lang=en")
     settled(page)
     page.reload()

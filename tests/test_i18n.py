@@ -18,8 +18,10 @@ UI_SOURCES = [ROOT / "dashboard.py", *sorted((ROOT / "app_pages").glob("*.py")),
               *sorted((ROOT / "pop_analytics" / "app").glob("*.py")),
               *(ROOT / "pop_analytics" / name for name in ("present.py", "charts.py"))]
 # Every module of the package and every page: where a word a person reads could be written.
+# (The API's OpenAPI description, api_schema.py, is written for programmers in English, as the command
+# line's --help is: no person reads it in the app.)
 ALL_SOURCES = [ROOT / "dashboard.py", ROOT / "serve.py", *sorted((ROOT / "app_pages").glob("*.py")),
-               *sorted((ROOT / "pop_analytics").rglob("*.py"))]
+               *sorted(p for p in (ROOT / "pop_analytics").rglob("*.py") if p.name != "api_schema.py")]
 
 
 def _in_catalogue(key: str, lang: str) -> bool:

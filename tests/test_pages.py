@@ -14,12 +14,13 @@ HEADINGS = {
            "participation": "Participation",
            "municipality": "Municipality profile", "targets": "Targets", "reports": "Reports",
            "quality": "Data quality", "upload": "Upload",
-           "history": "Import history", "users": "Users", "audit": "Audit log"},
+           "history": "Import history", "users": "Users", "audit": "Audit log", "account": "Your account"},
     "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "priority": "Prioriteti",
            "participation": "Pjesëmarrja",
            "municipality": "Profili i bashkisë", "targets": "Synimet", "reports": "Raporte",
            "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
-           "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve"},
+           "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve",
+           "account": "Llogaria juaj"},
 }
 
 
@@ -51,7 +52,8 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
                  "participation": "empty.database",
                  "municipality": "empty.database", "targets": "empty.database", "reports": "empty.database",
                  "quality": "empty.database", "upload": "upload.waiting",
-                 "history": "history.empty", "users": "users.none", "audit": "audit.empty"}
+                 "history": "history.empty", "users": "users.none", "audit": "audit.empty",
+                 "account": "account.local"}
     from pop_analytics.i18n import t
     assert t(sentences[page], lang) in [info.value for info in at.info]
     assert not at.get("vega_lite_chart") and not at.dataframe and not at.metric

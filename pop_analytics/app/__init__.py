@@ -25,9 +25,11 @@ from .actions import (
     confirm_remove_dialog,
     confirm_undo_dialog,
     confirm_upload,
+    create_token,
     recheck_upload,
     remove_user,
     review,
+    revoke_token,
     undo,
     uploading_as,
 )
@@ -71,11 +73,11 @@ def page_run() -> Iterator[None]:
 
 __all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view",
            "awaiting_review", "badge", "banner", "change_password", "chart", "check_upload", "choice_key",
-           "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload", "current_filters",
-           "data", "database", "db", "download_key", "embedded", "empty", "escape", "header", "import_labels", "lang",
-           "leaving_view", "long_table", "may", "network", "nothing_to_show", "open_data_download", "page_run", "pages",
-           "permit",
-           "priority_choice", "priority_detail", "priority_link", "profile_choice", "read", "recheck_upload",
-           "rejection_notes", "remove_user", "report_downloads", "require_page", "review", "review_details", "settings",
-           "showing", "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr", "undo",
-           "uploading_as", "viewer"]
+           "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload", "create_token",
+           "current_filters", "data", "database", "db", "download_key", "embedded", "empty", "escape", "header",
+           "import_labels", "lang", "leaving_view", "long_table", "may", "network", "nothing_to_show",
+           "open_data_download", "page_run", "pages", "permit", "priority_choice", "priority_detail",
+           "priority_link", "profile_choice", "read", "recheck_upload", "rejection_notes", "remove_user",
+           "report_downloads", "require_page", "review", "review_details", "revoke_token", "settings", "showing",
+           "sidebar", "start", "t", "table", "template_bytes", "term", "tile", "tiles", "tr", "undo", "uploading_as",
+           "viewer"]

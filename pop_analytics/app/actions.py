@@ -7,7 +7,19 @@ import hashlib
 
 import streamlit as st
 
-from .. import access, accounts, aliases, approval, importing, present, reading, settings, store, upload_view
+from .. import (
+    access,
+    accounts,
+    aliases,
+    api_tokens,
+    approval,
+    importing,
+    present,
+    reading,
+    settings,
+    store,
+    upload_view,
+)
 from ..errors import DatabaseProblem, Refusal, UndoRefused, UserRefused
 from ..i18n import catalogue
 from ..matching import SavedMapping
@@ -177,6 +189,31 @@ def _users_page_words(problem: DatabaseProblem | Refusal) -> str:
         return escape(problem.message(lang()))
     role = problem.params.get("role")
     return tr(key, role=tr(f"role.{role}") if role else "", field=tr("users.municipalities"))
+
+
+def create_token() -> None:
+    """The account page's form: a token for the signed-in user, shown once on the next run."""
+    state = st.session_state
+    label = state.get("token_label", "")
+    try:
+        by = permit("read")
+        state["account_new_token"] = (label.strip(), api_tokens.create(db(), by.name, label, by))
+        state["token_label"] = ""
+    except (DatabaseProblem, Refusal) as problem:
+        state["account_outcome"] = (False, escape(problem.message(lang())))
+
+
+def revoke_token(labels: dict[int, str]) -> None:
+    state = st.session_state
+    token_id = state.get("token_revoke")
+    if token_id is None:
+        return
+    try:
+        api_tokens.revoke(db(), int(token_id), permit("read"))
+        state["account_outcome"] = (True, tr("account.revoked", label=labels.get(int(token_id), "")))
+        state["token_revoke"] = None
+    except (DatabaseProblem, Refusal) as problem:
+        state["account_outcome"] = (False, escape(problem.message(lang())))
 
 
 def change_password() -> None:

@@ -114,7 +114,8 @@ def _cached(path: str, version: str, sight: str, name: str, language: str, args:
 
 # Queries that read what writes other than the data's change (users, sessions, the audit log):
 # cached per write of any kind.
-_OF_EVERY_WRITE: frozenset[AnyQuery] = frozenset({queries.audit, queries.users, queries.unread_rejections})
+_OF_EVERY_WRITE: frozenset[AnyQuery] = frozenset({queries.audit, queries.users, queries.unread_rejections,
+                                                   queries.tokens})
 
 
 def data(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -32,17 +32,21 @@ from .state import INCLUDE_SUBMITTED_KEY, embedded, lang, tr
 # and Material icon.
 _ICONS = {"overview": "dashboard", "tracker": "fact_check", "priority": "flag", "participation": "groups",
           "municipality": "location_city", "targets": "track_changes", "reports": "summarize", "quality": "rule",
-          "upload": "upload_file", "history": "history", "users": "manage_accounts", "audit": "policy"}
+          "upload": "upload_file", "history": "history", "users": "manage_accounts", "audit": "policy",
+          "account": "key"}
 # name, file, icon
 PAGES = tuple((name, f"app_pages/{name}.py", f":material/{icon}:") for name, icon in _ICONS.items())
 
 
 # Pages the shared filters do not change: the sidebar shows no filters there (the URL keeps them).
-UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit"})
+UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit", "account"})
 SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participation", "municipality", "targets",
                                  "reports"),
             "section.data": ("quality", "upload", "history"),
             "section.admin": ("users", "audit")}
+# Pages reached from the account box, not the menu: Streamlit folds a menu of more than twelve
+# pages behind "View more", and the one page about the reader's own account belongs beside their name.
+ACCOUNT_PAGE = "account"
 
 
 # The browser's session token, when the app was opened without the cookie (a test, a tab of its own).
@@ -255,7 +259,8 @@ def pages() -> dict[str, list[StreamlitPage]]:
     person = viewer()
     if person is None:
         return {"": [st.Page(_sign_in_first, title=tr("signin.title"), url_path="signin_first", default=True)]}
-    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name)
+    by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name,
+                             visibility="hidden" if name == ACCOUNT_PAGE else "visible")
                for name, path, icon in PAGES if person.may_open(name)}
     home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
     # A page the role may not open, typed into the address bar, says so on the Overview (instead of
@@ -264,7 +269,8 @@ def pages() -> dict[str, list[StreamlitPage]]:
                       visibility="hidden") for name, _, _ in PAGES if name not in by_name]
     listed = {tr(section): [by_name[n] for n in names if n in by_name] for section, names in SECTIONS.items()}
     listed = {section: found for section, found in listed.items() if found}
-    next(iter(listed.values())).extend([home, *closed])
+    mine = [by_name[ACCOUNT_PAGE]] if ACCOUNT_PAGE in by_name else []
+    next(iter(listed.values())).extend([home, *mine, *closed])
     return listed
 
 
@@ -372,6 +378,7 @@ def account_box() -> None:
         return
     places = ", ".join(person.municipalities) if person.municipalities else tr("account.all_municipalities")
     st.caption(tr("account.signed_in", name=person.name, role=tr(f"role.{person.role}"), places=places))
+    st.page_link(f"app_pages/{ACCOUNT_PAGE}.py", label=tr("account.link"), icon=":material/key:")
     st.button(tr("account.sign_out"), key="sign_out", icon=":material/logout:", on_click=_sign_out)
 
 
