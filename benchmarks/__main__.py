@@ -17,9 +17,10 @@ import time
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "report", "app", "cli", "two", "filters", "big")
+FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "big")
 CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
-                "object), report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
+                "object), api (the API's /kpis over HTTP, warm and after a data change, beside the KPI object), "
+                "report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
                 "data, and memory), cli (a CLI "
                 "import seen by an open page), two (two app processes at once), filters "
                 "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
@@ -34,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--baseline-runs", type=int, default=3,
                          help="timed runs of the pandas+openpyxl read (default 3)")
     options.add_argument("--kpi-runs", type=int, default=10, help="timed calls per filter combination (default 10)")
+    options.add_argument("--api-runs", type=int, default=5, help="timed /api/v1/kpis requests per filter combination "
+                                                                 "(default 5)")
     options.add_argument("--report-runs", type=int, default=3, help="reports built per form and database (default 3)")
     options.add_argument("--reruns", type=int, default=15, help="timed reruns per page (default 15, fewer when slow)")
     options.add_argument("--import-rounds", type=int, default=10,
@@ -86,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         show(figures.csv_import(paths["activities_csv"], args.runs))
     if "kpi" in chosen:
         show(*figures.kpi_object(paths["large_db"], args.kpi_runs))
+    if "api" in chosen:
+        show(*figures.api_kpis(paths["large_db"], args.api_runs))
     if "report" in chosen:
         show(*figures.report_build(None, args.report_runs), *figures.report_build(paths["large_db"], args.report_runs))
     if "app" in chosen:

@@ -10,11 +10,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from pop_analytics import demo, filters, importing, kpis, report
 from pop_analytics.database import Database
+from pop_analytics.scope import DONOR_SIGHT
 
+from . import data
 from .stats import Figure, timed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,3 +362,78 @@ def report_build(db: Path | None, runs: int) -> tuple[Figure, Figure]:
             figure.passed = max(samples) <= target
             made.append(figure)
     return made[0], made[1]
+
+
+def _serve(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run serve.py` on db, once its health endpoint answers: (process, base URL)."""
+    import socket
+    import urllib.request
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+                                    "--server.address", "127.0.0.1", "--server.headless", "true",
+                                    "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                                   cwd=ROOT, env={**os.environ, "POP_DB": str(db)}, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return process, url
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start:\n" + log.read_text()[-2000:])
+
+
+def api_kpis(db: Path, runs: int) -> tuple[Figure, Figure]:
+    """GET /api/v1/kpis over HTTP against `streamlit run serve.py` on a copy of the 1M database, for
+    the twenty filter combinations (a donor's token each, under the rate limit): warm, and the first
+    request per combination after a CLI import changed the data. Beside them, the KPI object computed
+    in process on the same copy in the same run: what the API adds is HTTP, JSON and the token."""
+    import urllib.parse
+    import urllib.request
+
+    from pop_analytics import access, accounts, api_tokens
+
+    combos = filter_combinations()
+    with tempfile.TemporaryDirectory(prefix="api-", dir=db.parent) as folder:
+        copy = Path(folder) / "api.duckdb"
+        shutil.copyfile(db, copy)
+        Database(copy).ensure()
+        accounts.add(Database(copy), "dora", "donor", [], "a long enough passphrase", access.cli_viewer())
+        tokens = [api_tokens.create(Database(copy), "dora", f"bench {i}", access.cli_viewer()) for i in combos]
+        process, url = _serve(copy, Path(folder) / "streamlit.log")
+        try:
+            def get(i: int, combo: filters.Filters) -> float:
+                query = urllib.parse.urlencode({k: v for k, v in combo.as_dict().items() if v}, doseq=True)
+                request = urllib.request.Request(f"{url}/api/v1/kpis?{query}",
+                                                 headers={"Authorization": f"Bearer {tokens[i]}"})
+                started = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answer.read()
+                return (time.perf_counter() - started) * 1000
+            for i, combo in enumerate(combos):
+                get(i, combo)  # the first request per combination warms DuckDB, as a page's first view does
+            warm = [get(i, combo) for _ in range(runs) for i, combo in enumerate(combos)]
+            source = Path(folder) / "change.csv"
+            data.small_activities(source, 200, 1)
+            subprocess.run([sys.executable, "-m", "pop_analytics", "--db", str(copy), "import", str(source)],
+                           cwd=ROOT, check=True, capture_output=True)
+            after = [get(i, combo) for i, combo in enumerate(combos)]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        with Database(copy).reading(sight=DONOR_SIGHT) as con:
+            own = [timed(lambda c=combo: kpis.with_cycles(con, c))[0] * 1000 for _ in range(runs) for combo in combos]
+    beside = Figure("", "", "ms", own)
+    figure = Figure("api_kpis", f"API /kpis over HTTP, 1M rows, {len(combos)} filter combos", "ms", warm,
+                    percentiles=True, notes=[f"the KPI object in process, same copy and run: p50 {beside.median:,.0f} "
+                                             f"ms, p95 {beside.p95:,.0f} ms"])
+    changed = Figure("api_kpis_after_change", "API /kpis, first request after a CLI import", "ms", after,
+                     percentiles=True)
+    return figure, changed

@@ -38,7 +38,7 @@ manifest_scanner.scan_component_manifests = cache(manifest_scanner.scan_componen
 # The longest files first (measured with --durations=0): with --dist loadfile the run ends when its
 # last file does, and a long file handed out last keeps one worker busy while the other waits.
 LONGEST_FIRST = ("test_browser_views.py", "test_app_roles.py", "test_processes.py", "test_browser_language.py",
-                 "test_browser_roles.py", "test_hostile.py", "test_app.py", "test_browser.py",
+                 "test_browser_roles.py", "test_hostile.py", "test_api.py", "test_app.py", "test_browser.py",
                  "test_browser_layout.py", "test_pages.py", "test_app_sessions.py", "test_app_review.py")
 
 

@@ -321,3 +321,29 @@ def test_every_answer_matches_the_openapi_description(api, checking_tokens, path
         case.call_and_validate(headers=headers, checks=CONFORMANCE)
 
     answers_as_described()
+
+
+# ── the public donor view ────────────────────────────────────────────────────────────────────
+
+@pytest.fixture(scope="module")
+def public_api(api, tmp_path_factory):
+    """The same database served with the public donor view on (POP_PUBLIC_VIEW=1)."""
+    folder = tmp_path_factory.mktemp("public")
+    process, url = start_streamlit({**os.environ, "POP_DB": str(api.db), "POP_PUBLIC_VIEW": "1"},
+                                   folder / "streamlit.log")
+    try:
+        yield SimpleNamespace(url=url, db=api.db, tokens=api.tokens)
+    finally:
+        stop(process)
+
+
+def test_with_the_public_view_on_the_api_answers_without_a_token_what_donors_see(public_api):
+    status, _, body = get(public_api, "/api/v1/activities", limit=1000)
+    assert status == 200
+    assert list(body["data"][0]) == ["municipality", "cycle", "year", "month", "type", "events", "participants",
+                                     "women", "men", "youth", "women_in_split", "men_in_split"]  # sums, as a donor's
+    assert get(public_api, "/api/v1/kpis")[2] == get(public_api, "/api/v1/kpis", "dora")[2]
+    status, _, body = get(public_api, "/api/v1/imports", lang="en")
+    assert (status, body["error"]["message"]) == (403, t("api.error.imports", "en"))
+    status, _, body = get(public_api, "/api/v1/kpis", headers={"Authorization": "Bearer pop_wrong"}, lang="en")
+    assert (status, body["error"]["message"]) == (401, t("api.error.token_unknown", "en"))  # a token given is checked

@@ -57,10 +57,12 @@ def newer_file(path: Path) -> Path:
     return path
 
 
-# A current file taken back to schema version 2, as an older release left it: what migrations 7
-# (targets with its views), 6 (users, sessions, the audit log, review columns, donors' supersede marks
-# and views), 5 (aliases), 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
-UNDO_MIGRATIONS_3_TO_9 = (
+# A current file taken back to schema version 2, as an older release left it: what migrations 10 (API
+# tokens), 9 and 8 (review columns), 7 (targets with its views), 6 (users, sessions, the audit log,
+# review columns, donors' supersede marks and views), 5 (aliases), 4 (theme_mask) and 3 (current_*
+# views) added is taken out again, newest first.
+UNDO_MIGRATIONS_3_TO_10 = (
+    "DROP TABLE api_tokens; DROP SEQUENCE token_ids; "
     "ALTER TABLE imports DROP COLUMN comment_read_at; ALTER TABLE imports DROP COLUMN warnings; "
     "ALTER TABLE imports DROP COLUMN mode; "
     "DROP VIEW approved_targets; DROP VIEW current_targets; DROP TABLE targets; "
@@ -224,7 +226,7 @@ def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current
     assert (result.returncode, result.stdout) == (
         0, f"The database demo_copy.duckdb is at schema version {store.SCHEMA_VERSION}.\n")
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_9)
+    con.execute(UNDO_MIGRATIONS_3_TO_10)
     con.close()
     with pytest.raises(DatabaseOutdated), Database(demo_copy).reading():
         pass
@@ -244,7 +246,7 @@ def test_migrate_brings_an_older_file_forward_with_its_data_and_leaves_a_current
 
 def test_taking_a_current_file_back_leaves_exactly_a_version_2_layout(tmp_path, demo_copy):
     con = duckdb.connect(str(demo_copy))
-    con.execute(UNDO_MIGRATIONS_3_TO_9)
+    con.execute(UNDO_MIGRATIONS_3_TO_10)
     con.close()
     assert layout(demo_copy) == layout(older_file(tmp_path / "v2.duckdb", 2))
 
@@ -516,7 +518,7 @@ def test_an_older_backup_is_brought_forward_when_restored(demo_copy, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copy(demo_copy, old)
     con = duckdb.connect(str(old))
-    con.execute(UNDO_MIGRATIONS_3_TO_9)
+    con.execute(UNDO_MIGRATIONS_3_TO_10)
     con.close()
     summary, _aside = Database(demo_copy).restore(old, who="admin")
     assert summary["schema_version"] == store.SCHEMA_VERSION

@@ -46,15 +46,15 @@ def current(con, sql):
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
-                      "users", "sessions", "audit", "targets",
+                      "users", "sessions", "audit", "targets", "api_tokens",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
                       "current_targets", "approved_targets"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 9
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 10
     versions = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-    assert [r[0] for r in versions] == list(range(1, 10))
+    assert [r[0] for r in versions] == list(range(1, 11))
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
-        "import_ids", "alias_ids", "audit_ids"}
+        "import_ids", "alias_ids", "audit_ids", "token_ids"}
     # the review columns of an import, and each data table's second (donors') supersede mark
     assert [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'imports' "
                                       "ORDER BY ordinal_position").fetchall()] == [
