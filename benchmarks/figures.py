@@ -405,8 +405,10 @@ def api_kpis(db: Path, runs: int) -> tuple[Figure, Figure]:
         copy = Path(folder) / "api.duckdb"
         shutil.copyfile(db, copy)
         Database(copy).ensure()
-        accounts.add(Database(copy), "dora", "donor", [], "a long enough passphrase", access.cli_viewer())
-        tokens = [api_tokens.create(Database(copy), "dora", f"bench {i}", access.cli_viewer()) for i in combos]
+        for name, role in (("koord", "coordinator"), ("dora", "donor")):  # the first user coordinates
+            accounts.add(Database(copy), name, role, [], "a long enough passphrase", access.cli_viewer())
+        tokens = [api_tokens.create(Database(copy), "dora", f"bench {i}", access.cli_viewer())
+                  for i in range(len(combos))]
         process, url = _serve(copy, Path(folder) / "streamlit.log")
         try:
             def get(i: int, combo: filters.Filters) -> float:

@@ -150,6 +150,8 @@ class _Buckets:
         rate = size / 60.0
         now = time.monotonic()
         with self._lock:
+            if len(self._left) > 10_000:  # many addresses of the public view: those full again go
+                self._left = {k: v for k, v in self._left.items() if now - v[1] < 60.0}
             left, then = self._left.get(key, (size, now))
             left = min(size, left + (now - then) * rate)
             if left >= 1.0:

@@ -61,13 +61,27 @@ def revoke(db: Database, token_id: int, by: Viewer) -> None:
         store.revoke_token(con, token_id, by.name, by.address)
 
 
+# A token's stored row as read at a version of the database: any write since (a revocation, a user
+# removed, a role changed, any process) moves the version, so a row is read again only then.
+_known: dict[str, tuple[str, dict | None]] = {}
+_KNOWN_MOST = 10_000  # tokens remembered at once: a flood of made-up ones cannot fill the memory
+
+
 def viewer_of(db: Database, token: str, address: str | None) -> tuple[int, Viewer] | None:
     """(the token's id, the user it acts as), or None for a token unknown, revoked, or of a user
     since removed. Its use is counted."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    with db.reading() as con:
-        found = store.token_user(con, token_hash(token))
+    hashed, version = token_hash(token), db.version()
+    remembered = _known.get(hashed)
+    if remembered is not None and remembered[0] == version:
+        found = remembered[1]
+    else:
+        with db.reading() as con:
+            found = store.token_user(con, hashed)
+        if len(_known) >= _KNOWN_MOST:
+            _known.clear()
+        _known[hashed] = (version, found)
     if found is None:
         return None
     _count_use(db, int(found["id"]))
@@ -79,16 +93,20 @@ def viewer_of(db: Database, token: str, address: str | None) -> tuple[int, Viewe
 _uses: dict[int, tuple[int, dt.datetime, dt.datetime]] = {}
 _uses_lock = threading.Lock()
 _last_flush = [time.monotonic()]
+_flushing = threading.Event()  # set while a thread writes the counts: one writer at a time
 
 
 def _count_use(db: Database, token_id: int) -> None:
+    """Count a use; when the counts are due, a thread of its own writes them (the request goes on)."""
     now = dt.datetime.now()
     with _uses_lock:
         count, first, _ = _uses.get(token_id, (0, now, now))
         _uses[token_id] = (count + 1, first, now)
-        due = time.monotonic() - _last_flush[0] >= settings.TOKEN_USES_FLUSH_SECONDS
+        due = time.monotonic() - _last_flush[0] >= settings.TOKEN_USES_FLUSH_SECONDS and not _flushing.is_set()
+        if due:
+            _flushing.set()
     if due:
-        flush(db)
+        threading.Thread(target=flush, args=(db,), name="token-uses", daemon=True).start()
 
 
 def flush(db: Database) -> None:
@@ -97,13 +115,14 @@ def flush(db: Database) -> None:
         pending = dict(_uses)
         _uses.clear()
         _last_flush[0] = time.monotonic()
-    if not pending:
-        return
     try:
-        with db.writing(data=False) as con:
-            store.count_token_uses(con, pending)
+        if pending:
+            with db.writing(data=False) as con:
+                store.count_token_uses(con, pending)
     except DatabaseProblem:
         with _uses_lock:
             for token_id, (count, first, last) in pending.items():
                 more, earlier, later = _uses.get(token_id, (0, first, last))
                 _uses[token_id] = (count + more, min(first, earlier), max(last, later))
+    finally:
+        _flushing.clear()
