@@ -85,6 +85,8 @@ def test_only_the_configured_site_may_frame_the_app(browser: Browser, embedding,
             frame.locator('[data-testid="stMain"] h1').first.wait_for(timeout=TIMEOUT_MS)
             assert frame.locator('[data-testid="stMain"] h1').first.inner_text() == t("page.overview.title", "en")
             frame.locator('[data-testid="stMetric"]').first.wait_for(state="visible", timeout=TIMEOUT_MS)  # the tiles
+            chart = frame.locator('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas').first
+            chart.wait_for(state="visible", timeout=TIMEOUT_MS)  # and a chart, drawn
             assert refusals == []
         else:
             [child] = [f for f in page.frames if f.parent_frame is not None]
