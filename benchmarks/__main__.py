@@ -12,18 +12,25 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+from pop_analytics import demo
+from pop_analytics.database import Database
 
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "big")
+FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "browser", "big")
 CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
                 "object), api (the API's /kpis over HTTP, warm and after a data change, beside the KPI object), "
                 "report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
                 "data, and memory), cli (a CLI "
                 "import seen by an open page), two (two app processes at once), filters "
-                "(uncached filter changes), big (KPI, filter changes and memory at 10M rows; its first use "
+                "(uncached filter changes), browser (in Chromium against the real server: each page's navigation "
+                "and a filter change until settled, demo data and 1M rows, beside a one-line app), "
+                "big (KPI, filter changes and memory at 10M rows; its first use "
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
                 "Default: all")
 
@@ -48,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
                          help="uncached filter changes per page (default 10, fewer past --filter-budget-s)")
     options.add_argument("--filter-budget-s", type=float, default=30.0,
                          help="stop a page's filter changes after this many seconds, 3 changes at least (default 30)")
+    options.add_argument("--browser-runs", type=int, default=3,
+                         help="page loads and filter changes per page in Chromium (default 3)")
     options.add_argument("--big-kpi-runs", type=int, default=5,
                          help="timed KPI calls per filter combination at 10M rows (default 5)")
     options.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
@@ -102,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.two_app_processes(paths["large_db"], args.concurrent_reruns))
     if "filters" in chosen:
         show(*figures.filter_change(paths["large_db"], args.filter_changes, budget_s=args.filter_budget_s))
+    if "browser" in chosen:
+        from . import browser  # Playwright and Chromium: only this figure needs them
+        with tempfile.TemporaryDirectory(prefix="pop-demo-", dir=data.CACHE) as folder:
+            demo_db = Path(folder) / "demo.duckdb"
+            demo.load(Database(demo_db))
+            show(*browser.measure(demo_db, "demo", args.browser_runs))
+        show(*browser.measure(paths["large_db"], "1M", args.browser_runs))
     if "big" in chosen:
         show(*figures.kpi_object(paths["big_db"], args.big_kpi_runs, scale="10M"))
         show(*figures.filter_change(paths["big_db"], args.filter_changes, scale="10M", budget_s=args.filter_budget_s,

@@ -76,8 +76,8 @@ def write_section(record: dict) -> Path:
          "a CLI import (a separate `python -m pop_analytics import` process) seen by an open page's next rerun, "
          "two app processes at once, and filter changes no query of which is cached yet. It prints one line per "
          "figure with its median and spread (or p50/p95) over several runs, and exits 1 if a target is missed. "
-         "`python -m benchmarks --help` lists the options (`--only`/`--skip` xlsx fuzzy csv kpi report app cli two "
-         "filters big, run counts)."),
+         "`python -m benchmarks --help` lists the options (`--only`/`--skip` xlsx fuzzy csv kpi api report app cli "
+         "two filters browser big, run counts)."),
         "",
         f"Last figures, measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, "
         f"{info['os']}, Python {info['python']}; {libraries}. That run of `python -m benchmarks` took "
