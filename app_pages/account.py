@@ -17,14 +17,14 @@ if outcome:
     (st.success if outcome[0] else st.error)(outcome[1], icon=":material/check_circle:" if outcome[0] else
                                              ":material/block:")
 places = ", ".join(person.municipalities) if person.municipalities is not None else app.tr("account.all_municipalities")
-st.markdown(app.tr("account.signed_in_as", name=app.escape(person.name), role=app.tr(f"role.{person.role}"),
+st.markdown(app.tr("account.signed_in_as", name=person.name, role=app.tr(f"role.{person.role}"),
                    places=places))
 
 st.subheader(app.tr("account.tokens"))
 st.markdown(app.tr("account.tokens_help"))
 created = st.session_state.pop("account_new_token", None)
 if created:  # shown this once: only its hash is stored
-    st.success(app.tr("account.created", label=app.escape(created[0])), icon=":material/key:")
+    st.success(app.tr("account.created", label=created[0]), icon=":material/key:")
     st.code(created[1], language=None)
 
 tokens = app.data(queries.tokens, person.name)

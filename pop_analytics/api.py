@@ -81,7 +81,9 @@ def _token(request: Request) -> str | None:
 
 
 def _viewer(request: Request, lang: str) -> tuple[Viewer, str]:
-    """The user the request reads as, and what it is counted under for the rate limit."""
+    """The user the request reads as, and what it is counted under for the rate limit. A token that
+    is not known is counted against the address it came from: guessing tokens is slowed like any
+    other flood."""
     address = request.client.host if request.client else None
     token = _token(request)
     if token is None:
@@ -91,6 +93,7 @@ def _viewer(request: Request, lang: str) -> tuple[Viewer, str]:
                        {"WWW-Authenticate": 'Bearer realm="POP Analytics"'})
     found = api_tokens.viewer_of(_db(), token, address)
     if found is None:
+        _limit(f"address:{address}", lang)
         raise ApiError(401, "unauthorized", t("api.error.token_unknown", lang),
                        {"WWW-Authenticate": 'Bearer realm="POP Analytics", error="invalid_token"'})
     return found[1], f"token:{found[0]}"
@@ -100,7 +103,7 @@ def _number(request: Request, name: str, default: int, low: int, high: int, lang
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not low <= int(raw) <= high:
         raise ApiError(400, "bad_parameter", t("api.error.number", lang, name=name, low=low, high=high))
     return int(raw)
 
@@ -129,7 +132,8 @@ def _asked(request: Request, viewer: Viewer, lang: str) -> Asked:
     wanted = request.query_params.get("format", "")
     if wanted not in ("", "json", "csv"):
         raise ApiError(400, "bad_parameter", t("api.error.format", lang, value=wanted))
-    csv = wanted == "csv" or (not wanted and "text/csv" in request.headers.get("accept", ""))
+    accepted = request.headers.get("accept", "").split(",")[0].split(";")[0].strip().lower()
+    csv = wanted == "csv" or (not wanted and accepted == "text/csv")  # what the client lists first
     return Asked(viewer, lang, _filters(request, viewer, lang),
                  _number(request, "limit", settings.API_PAGE_ROWS, 1, settings.API_MAX_PAGE_ROWS, lang),
                  _number(request, "offset", 0, 0, 10**9, lang), csv, dict(request.query_params))
@@ -162,6 +166,13 @@ class _Buckets:
 
 
 _buckets = _Buckets()
+
+
+def _limit(counted_as: str, lang: str) -> None:
+    wait = _buckets.wait(counted_as)
+    if wait:
+        raise ApiError(429, "too_many_requests", t("api.error.rate", lang, seconds=math.ceil(wait)),
+                       {"Retry-After": str(math.ceil(wait))})
 
 
 # ── answers ──────────────────────────────────────────────────────────────────────────────────
@@ -263,6 +274,10 @@ def _priority(con: duckdb.DuckDBPyConnection, asked: Asked, request: Request) ->
         cycle = filters.resolve_cycle(cycle) or cycle
     except UnknownFilterValue as unknown:
         raise ApiError(404, "not_found", filters.unknown_sentence(unknown, asked.lang)) from None
+    mine = asked.viewer.municipalities
+    if mine is not None and municipality not in mine:
+        raise ApiError(403, "forbidden", t("api.error.municipality", asked.lang, municipality=municipality,
+                                           yours=", ".join(mine)))
     found = _grouped_priorities(queries.priority_statuses(con, Filters(municipality=(municipality,), cycle=cycle)))
     match = [p for p in found if p["code"].casefold() == code.casefold()]
     if not match:
@@ -319,8 +334,9 @@ def _stamp(con: duckdb.DuckDBPyConnection, data_version: str, viewer: Viewer, re
            asked_csv: bool) -> tuple[str, dt.datetime | None]:
     """The ETag (the data's version, who reads, what is asked) and when the data last changed (an
     import, an approval, a rejection or an undo): sign-ins and counted token uses change neither."""
-    row = con.execute("""SELECT max(greatest(imported_at, coalesce(reviewed_at, imported_at),
-                                             coalesce(undone_at, imported_at))) FROM imports""").fetchone()
+    approved = " WHERE review = 'approved'" if viewer.sight().approved_only else ""  # no sign of a submitted one
+    row = con.execute(f"""SELECT max(greatest(imported_at, coalesce(reviewed_at, imported_at),
+                                              coalesce(undone_at, imported_at))) FROM imports{approved}""").fetchone()
     key = json.dumps([data_version, repr(viewer.sight()), viewer.role, viewer.municipalities, request.url.path,
                       sorted(request.query_params.multi_items()), asked_csv], default=str)
     return f'W/"{hashlib.sha256(key.encode()).hexdigest()[:32]}"', row[0] if row else None
@@ -345,11 +361,10 @@ def _answer(name: str, request: Request) -> Response:
     lang = _lang(request)
     try:
         viewer, counted_as = _viewer(request, lang)
-        wait = _buckets.wait(counted_as)
-        if wait:
-            raise ApiError(429, "too_many_requests", t("api.error.rate", lang, seconds=math.ceil(wait)),
-                           {"Retry-After": str(math.ceil(wait))})
+        _limit(counted_as, lang)
         asked = _asked(request, viewer, lang)
+        if name == "imports" and not viewer.may("history"):  # refused before any 304 could answer
+            raise ApiError(403, "forbidden", t("api.error.imports", lang))
         if asked.csv and name in ("kpis", "priority"):
             raise ApiError(406, "not_acceptable", t("api.error.csv", lang))
         with _db().snapshot(sight=viewer.sight()) as snapshot:
@@ -359,9 +374,11 @@ def _answer(name: str, request: Request) -> Response:
             if changed is not None:
                 headers["Last-Modified"] = email.utils.format_datetime(changed.astimezone(dt.UTC),
                                                                        usegmt=True)
+            # one priority is read first: a 404 or 403 is never answered with a 304
+            early = ENDPOINTS[name](con, asked, request) if name == "priority" else None
             if _not_modified(request, etag, changed):
                 return Response(status_code=304, headers=headers)
-            body, columns = ENDPOINTS[name](con, asked, request)
+            body, columns = early or ENDPOINTS[name](con, asked, request)
     except ApiError as error:
         return _error(error)
     except DatabaseProblem as problem:
@@ -386,7 +403,7 @@ async def _preflight(request: Request) -> Response:
     response = Response(status_code=204)
     if request.headers.get("origin", "").rstrip("/") in settings.API_CORS_ORIGINS:
         response.headers["Access-Control-Allow-Methods"] = "GET"
-        response.headers["Access-Control-Allow-Headers"] = "Authorization, Accept"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Accept, If-None-Match, If-Modified-Since"
         response.headers["Access-Control-Max-Age"] = "600"
     return _cors(request, response)
 

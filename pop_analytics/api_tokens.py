@@ -2,15 +2,15 @@
 that user's role and sight. A user creates, names and revokes their own (the account page, `tokens`
 on the command line); a coordinator may revoke anyone's. Only a token's SHA-256 is stored (it is
 random and long, so a hash that is fast to check is safe, unlike a password's); the token itself is
-shown once. Every use is counted: in memory, written at most every settings.TOKEN_USES_FLUSH_SECONDS
-per process, so that reading the API never waits for the write lock.
+shown once. Every use is counted: in memory, written by a thread of its own
+settings.TOKEN_USES_FLUSH_SECONDS after the first use since the last write, so that reading the API
+never waits for the write lock.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 import threading
-import time
 import unicodedata
 
 import pandas as pd
@@ -63,7 +63,7 @@ def revoke(db: Database, token_id: int, by: Viewer) -> None:
 
 # A token's stored row as read at a version of the database: any write since (a revocation, a user
 # removed, a role changed, any process) moves the version, so a row is read again only then.
-_known: dict[str, tuple[str, dict | None]] = {}
+_known: dict[str, tuple[str, dict]] = {}
 _KNOWN_MOST = 10_000  # tokens remembered at once: a flood of made-up ones cannot fill the memory
 
 
@@ -74,14 +74,16 @@ def viewer_of(db: Database, token: str, address: str | None) -> tuple[int, Viewe
         return None
     hashed, version = token_hash(token), db.version()
     remembered = _known.get(hashed)
+    found: dict | None
     if remembered is not None and remembered[0] == version:
         found = remembered[1]
     else:
         with db.reading() as con:
             found = store.token_user(con, hashed)
-        if len(_known) >= _KNOWN_MOST:
-            _known.clear()
-        _known[hashed] = (version, found)
+        if found is not None:  # made-up tokens are not remembered: they cannot push real ones out
+            if len(_known) >= _KNOWN_MOST:
+                _known.clear()
+            _known[hashed] = (version, found)
     if found is None:
         return None
     _count_use(db, int(found["id"]))
@@ -92,21 +94,22 @@ def viewer_of(db: Database, token: str, address: str | None) -> tuple[int, Viewe
 
 _uses: dict[int, tuple[int, dt.datetime, dt.datetime]] = {}
 _uses_lock = threading.Lock()
-_last_flush = [time.monotonic()]
-_flushing = threading.Event()  # set while a thread writes the counts: one writer at a time
+_flushing = threading.Event()  # set from a use's counting until its write: one write waiting at a time
 
 
 def _count_use(db: Database, token_id: int) -> None:
-    """Count a use; when the counts are due, a thread of its own writes them (the request goes on)."""
+    """Count a use; the first one since the last write has the counts written a few seconds later,
+    by a thread of its own (the request goes on)."""
     now = dt.datetime.now()
     with _uses_lock:
         count, first, _ = _uses.get(token_id, (0, now, now))
         _uses[token_id] = (count + 1, first, now)
-        due = time.monotonic() - _last_flush[0] >= settings.TOKEN_USES_FLUSH_SECONDS and not _flushing.is_set()
-        if due:
-            _flushing.set()
-    if due:
-        threading.Thread(target=flush, args=(db,), name="token-uses", daemon=True).start()
+        start = not _flushing.is_set()
+        _flushing.set()
+    if start:
+        writer = threading.Timer(settings.TOKEN_USES_FLUSH_SECONDS, flush, args=(db,))
+        writer.daemon = True
+        writer.start()
 
 
 def flush(db: Database) -> None:
@@ -114,7 +117,6 @@ def flush(db: Database) -> None:
     with _uses_lock:
         pending = dict(_uses)
         _uses.clear()
-        _last_flush[0] = time.monotonic()
     try:
         if pending:
             with db.writing(data=False) as con:

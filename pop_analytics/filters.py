@@ -76,8 +76,8 @@ def resolve_theme(raw: str) -> str:
 def resolve_year(raw: object) -> int:
     try:
         return normalise.year(raw)
-    except InvalidValue:
-        raise UnknownFilterValue("year", str(raw)) from None
+    except (InvalidValue, ValueError):  # ValueError: a number too long for int() to read
+        raise UnknownFilterValue("year", str(raw)[:40]) from None
 
 
 # A span of years: 2020-2023, 2020–2023, 2020..2023 (either order).

@@ -292,7 +292,7 @@ def activity_rows(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int |
     return frame(con, f"""
         SELECT date, municipality, type, events, participants, women, men, youth,
                array_to_string(themes, ', ') AS themes, partner, note, link, source
-        {sql} ORDER BY date DESC, municipality, import_id, excel_row
+        {sql} ORDER BY date DESC, municipality, import_id, sheet, excel_row
         {"LIMIT $limit OFFSET $offset" if limit is not None else ""}""", params, limit=limit, offset=offset)
 
 

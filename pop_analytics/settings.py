@@ -201,8 +201,9 @@ OPEN_DATA_ATTRIBUTION = os.environ.get("POP_OPEN_DATA_ATTRIBUTION", "").strip() 
 # A token's name says where it is used ("the network's website"): a line, not a text.
 MAX_TOKEN_LABEL_CHARS = 80
 
-# A token's uses are written at most this often per process: reading the API never waits for the
-# write lock, and a process killed loses at most this many seconds of counts.
+# A token's uses are written this long after the first use since the last write, by a thread of
+# their own: reading the API never waits for the write lock, and a process killed loses at most
+# this many seconds of counts.
 TOKEN_USES_FLUSH_SECONDS = 5.0
 
 # Requests per minute for one token (or one address reading the public view): a website polling
@@ -216,7 +217,7 @@ API_MAX_PAGE_ROWS = 1000
 def _origins(variable: str) -> tuple[str, ...]:
     """Origins (https://host or http://host:port) listed comma-separated in an environment variable;
     anything else is left out, so that no value can add to the headers they are written into."""
-    listed = (item.strip().rstrip("/") for item in os.environ.get(variable, "").split(","))
+    listed = (item.strip().rstrip("/").lower() for item in os.environ.get(variable, "").split(","))
     return tuple(item for item in listed if re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", item))
 
 

@@ -691,12 +691,15 @@ def continue_after_restore(con: duckdb.DuckDBPyConnection, live_log: pa.Table | 
                            replaced: str | None) -> dict:
     """Make a restored file go on from the live one, in one transaction: the live log's rows that the
     backup does not hold are appended (the log only grows, whatever file is restored), every session
-    ends (none from the backup's time comes back, a removed user's included), and the restore is
-    recorded under who. live_log is None when the live file could not be read."""
+    ends (none from the backup's time comes back, a removed user's included), every API token is
+    revoked (one revoked since the backup must not work again), and the restore is recorded under
+    who. live_log is None when the live file could not be read."""
     with transaction(con):
         carried = _carry_audit(con, live_log) if live_log is not None and live_log.num_rows else 0
         ended = _scalar(con, "SELECT count(*) FROM sessions WHERE ended_at IS NULL")
         con.execute("UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL", [dt.datetime.now()])
+        con.execute("UPDATE api_tokens SET revoked_by = ?, revoked_at = ? WHERE revoked_at IS NULL",
+                    [who, dt.datetime.now()])
         done = {"carried": carried if live_log is not None else None, "sessions_ended": ended}
         record(con, who, None, "restore", backup, {"backup": backup, "replaced": replaced, **done})
     return done
@@ -780,10 +783,13 @@ def set_password(con: duckdb.DuckDBPyConnection, name: str, password_hash: str, 
 
 
 def delete_user(con: duckdb.DuckDBPyConnection, name: str, who: str, address: str | None) -> None:
-    """The user goes, and every session of theirs ends; what they did stays in the history and audit."""
+    """The user goes, every session of theirs ends and every API token of theirs is revoked (a user
+    added later under the same name must not inherit them); what they did stays in the history and audit."""
     with transaction(con):
         con.execute("DELETE FROM users WHERE name = ?", [name])
         con.execute("UPDATE sessions SET ended_at = ? WHERE name = ? AND ended_at IS NULL", [dt.datetime.now(), name])
+        con.execute("UPDATE api_tokens SET revoked_by = ?, revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                    [who, dt.datetime.now(), name])
         record(con, who, address, "user_remove", name)
 
 

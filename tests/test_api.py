@@ -113,6 +113,7 @@ def test_every_endpoint_answers_every_role_as_the_pages_would(api, who):
     if who == "dora":
         assert get(api, "/api/v1/imports", who)[2] == {
             "error": {"code": "forbidden", "message": t("api.error.imports", "en")}}  # no language asked: English
+        assert get(api, "/api/v1/imports", who, headers={"If-None-Match": "*"})[0] == 403  # never a 304
 
 
 def test_a_donors_token_reads_no_submitted_row_and_no_note(api):
@@ -141,7 +142,9 @@ def test_a_partners_token_reads_only_their_municipalities(api):
     status, _, body = get(api, "/api/v1/kpis", "arta", municipality="Vlora", lang="en")
     assert (status, body) == (403, {"error": {"code": "forbidden",
                                               "message": "Your token reads Tiranë only, not Vlorë."}})
-    assert get(api, "/api/v1/priorities/2019-2023/" + urllib.parse.quote("Vlorë") + "/VLO-01", "arta")[0] == 404
+    status, _, body = get(api, "/api/v1/priorities/2019-2023/" + urllib.parse.quote("Vlorë") + "/VLO-01", "arta",
+                          lang="en", headers={"If-None-Match": "*"})  # refused, never answered 304
+    assert (status, body["error"]["message"]) == (403, "Your token reads Tiranë only, not Vlorë.")
 
 
 # ── what is asked ────────────────────────────────────────────────────────────────────────────
@@ -175,6 +178,9 @@ def test_filters_in_any_spelling_give_the_kpi_object_the_command_line_prints(api
     ({"page": "2"}, "en", "This API does not read 'page': the parameters are cycle, format, lang, limit, "
                           "municipality, offset, theme, year."),
     ({"format": "xml"}, "en", "The format 'xml' is not offered: ask for json or csv."),
+    ({"limit": "9" * 5000}, "en", "'limit' is a whole number from 1 to 1000."),  # no 500 from int()
+    ({"year": "9" * 5000}, "en", f"'{'9' * 40}' is not a year: write it with four digits, e.g. 2023, or a range "
+                                 "such as 2020-2023."),
 ])
 def test_a_parameter_that_cannot_be_read_is_a_400_that_says_what_to_write(api, query, lang, message):
     status, _, body = get(api, "/api/v1/priorities", "koord", lang=lang, **query)
@@ -284,7 +290,8 @@ def test_cors_answers_only_the_configured_origins(api, origin, allowed):
     preflight = _open(urllib.request.Request(api.url + "/api/v1/kpis", method="OPTIONS", headers={
         "Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}))
     assert preflight.status == 204
-    assert preflight.headers.get("Access-Control-Allow-Headers") == ("Authorization, Accept" if allowed else None)
+    assert preflight.headers.get("Access-Control-Allow-Headers") == (
+        "Authorization, Accept, If-None-Match, If-Modified-Since" if allowed else None)
 
 
 def test_the_token_is_never_written_to_the_servers_log_or_the_database(api):
