@@ -67,7 +67,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+def serve(script: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run script` on a free port, once its health endpoint answers: (process, base URL)."""
     port = _free_port()
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -142,8 +143,8 @@ def measure(db: Path, scale: str, runs: int) -> list[Figure]:
         copy.write_bytes(db.read_bytes())
         (work / "floor.py").write_text(FLOOR_APP)
         env = {**os.environ, "POP_DB": str(copy)}
-        app, app_url = _serve("serve.py", env, work / "app.log")
-        floor, floor_url = _serve(str(work / "floor.py"), dict(os.environ), work / "floor.log")
+        app, app_url = serve("serve.py", env, work / "app.log")
+        floor, floor_url = serve(str(work / "floor.py"), dict(os.environ), work / "floor.log")
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -17,7 +17,7 @@ from pop_analytics import demo, filters, importing, kpis, report
 from pop_analytics.database import Database
 from pop_analytics.scope import DONOR_SIGHT
 
-from . import data
+from . import browser, data
 from .stats import Figure, timed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -364,32 +364,6 @@ def report_build(db: Path | None, runs: int) -> tuple[Figure, Figure]:
     return made[0], made[1]
 
 
-def _serve(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run serve.py` on db, once its health endpoint answers: (process, base URL)."""
-    import socket
-    import urllib.request
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                                    "--server.address", "127.0.0.1", "--server.headless", "true",
-                                    "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                                   cwd=ROOT, env={**os.environ, "POP_DB": str(db)}, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the server did not start:\n" + log.read_text()[-2000:])
-
-
 def api_kpis(db: Path, runs: int) -> tuple[Figure, Figure]:
     """GET /api/v1/kpis over HTTP against `streamlit run serve.py` on a copy of the 1M database, for
     the twenty filter combinations (a donor's token each, under the rate limit): warm, and the first
@@ -409,7 +383,7 @@ def api_kpis(db: Path, runs: int) -> tuple[Figure, Figure]:
             accounts.add(Database(copy), name, role, [], "a long enough passphrase", access.cli_viewer())
         tokens = [api_tokens.create(Database(copy), "dora", f"bench {i}", access.cli_viewer())
                   for i in range(len(combos))]
-        process, url = _serve(copy, Path(folder) / "streamlit.log")
+        process, url = browser.serve("serve.py", {**os.environ, "POP_DB": str(copy)}, Path(folder) / "streamlit.log")
         try:
             def get(i: int, combo: filters.Filters) -> float:
                 query = urllib.parse.urlencode({k: v for k, v in combo.as_dict().items() if v}, doseq=True)

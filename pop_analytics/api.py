@@ -35,7 +35,7 @@ from .access import Viewer, public_viewer
 from .database import Database
 from .errors import DatabaseProblem, UnknownFilterValue
 from .filters import Filters
-from .i18n import preferred, t
+from .i18n import requested, t
 
 PREFIX = "/api/v1"
 
@@ -68,11 +68,8 @@ def _db() -> Database:
 
 
 def _lang(request: Request) -> str:
-    asked = request.query_params.get("lang", "")
-    if asked in settings.LANGUAGES:
-        return asked
-    header = request.headers.get("accept-language", "")
-    return preferred(header.split(",")) if header else "en"
+    """A program sends no Accept-Language as a rule: English unless it asks for another."""
+    return requested(request.query_params.get("lang", ""), request.headers.get("accept-language", ""), "en")
 
 
 def _token(request: Request) -> str | None:

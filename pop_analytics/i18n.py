@@ -49,6 +49,16 @@ def _whole(count: object) -> int:
     raise TypeError(f"count must be a whole number, not {count!r}: pass the number, t writes it")
 
 
+def requested(asked: str, accept_language: str, otherwise: str | None = None) -> str:
+    """The language an HTTP request asks for: its ?lang= when there is a catalogue for it, else the
+    first language of its Accept-Language that has one, else otherwise (Albanian by default)."""
+    if asked in LANGUAGES:
+        return asked
+    found = preferred(accept_language.split(","))
+    spoken = {tag.split(";")[0].strip().lower()[:2] for tag in accept_language.split(",")}
+    return found if found in spoken else (otherwise or LANGUAGES[0])
+
+
 def preferred(tags: list[str]) -> str:
     """The first language of a browser's preferences ('en-GB', 'sq', 'de-DE;q=0.8') that has a
     catalogue; else the default (Albanian)."""

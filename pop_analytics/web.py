@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import accounts, settings, store
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused
-from .i18n import preferred, t
+from .i18n import requested, t
 
 CSRF_COOKIE = "pop_signin_form"
 # Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media), and
@@ -46,10 +46,7 @@ def _db() -> Database:
 
 def _lang(request: Request) -> str:
     """?lang= when given, else the browser's first language we have, else Albanian."""
-    asked = request.query_params.get("lang", "")
-    if asked in settings.LANGUAGES:
-        return asked
-    return preferred(request.headers.get("accept-language", "").split(","))
+    return requested(request.query_params.get("lang", ""), request.headers.get("accept-language", ""))
 
 
 def _address(request: HTTPConnection) -> str | None:
