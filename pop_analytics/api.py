@@ -41,7 +41,8 @@ PREFIX = "/api/v1"
 
 
 class ApiError(Exception):
-    """An answer other than 200: its status, a code programs test, and the sentence's catalogue key."""
+    """An answer other than 200: its status, a code programs test, the sentence people read, and
+    headers (WWW-Authenticate, Retry-After)."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
@@ -58,7 +59,6 @@ class Asked:
     limit: int
     offset: int
     csv: bool
-    params: dict[str, str]
 
 
 # ── reading a request ────────────────────────────────────────────────────────────────────────
@@ -133,7 +133,7 @@ def _asked(request: Request, viewer: Viewer, lang: str) -> Asked:
     csv = wanted == "csv" or (not wanted and accepted == "text/csv")  # what the client lists first
     return Asked(viewer, lang, _filters(request, viewer, lang),
                  _number(request, "limit", settings.API_PAGE_ROWS, 1, settings.API_MAX_PAGE_ROWS, lang),
-                 _number(request, "offset", 0, 0, 10**9, lang), csv, dict(request.query_params))
+                 _number(request, "offset", 0, 0, 10**9, lang), csv)
 
 
 # ── the rate limit ───────────────────────────────────────────────────────────────────────────

@@ -125,13 +125,9 @@ def _code() -> dict[str, Any]:
 
 # ── the resources ────────────────────────────────────────────────────────────────────────────
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    return con.execute(sql).df()
-
-
 def _priorities(con: duckdb.DuckDBPyConnection) -> Resource:
     return Resource(
-        "priorities", _frame(con, _PRIORITIES_SQL),
+        "priorities", queries.frame(con, _PRIORITIES_SQL),
         [_cycle(), _municipality(), _code(), _field("title", "string", True), _term("theme", "themes")],
         primary_key=("cycle", "municipality", "code"))
 
