@@ -70,7 +70,7 @@ def mappings(con: duckdb.DuckDBPyConnection) -> matching.Mappings:
 
 def current(db: Database) -> matching.Mappings:
     """The mappings in use in a database; none for a database not made yet."""
-    if not db.path.exists():
+    if not db.exists():
         return matching.NO_MAPPINGS
     with db.reading() as con:
         return mappings(con)

@@ -64,7 +64,7 @@ class Asked:
 # ── reading a request ────────────────────────────────────────────────────────────────────────
 
 def _db() -> Database:
-    return Database(settings.database_path())
+    return Database(settings.database_spec())
 
 
 def _lang(request: Request) -> str:

@@ -109,7 +109,7 @@ def _print_report(report: importing.ImportReport, lang: str) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     # the database is made (even if no file gets in), or brought forward, unless a dry run reads one
-    db, by = _writer(args, make=not args.dry_run or not Database(args.db).path.exists())
+    db, by = _writer(args, make=not args.dry_run or not Database(args.db).exists())
     mode = store.ADD_MODE if args.add else store.REPLACE_MODE
     reports = [importing.import_path(db, path, dry_run=args.dry_run, by=by, mode=mode) for path in args.files]
     # A dry run says what storing would take out of view, found by the rule that stores.

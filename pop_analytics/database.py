@@ -55,8 +55,8 @@ _READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 _open_snapshots = threading.local()
 
 
-def _active(path: Path) -> Snapshot | None:
-    return getattr(_open_snapshots, "by_path", {}).get(path)
+def _active(key: str) -> Snapshot | None:
+    return getattr(_open_snapshots, "by_path", {}).get(key)
 
 
 def _sidecar(path: Path, suffix: str) -> Path:
@@ -129,10 +129,21 @@ class Snapshot:
         # version moves with every write; data_version only with writes of the data, so a sign-in
         # or a user change does not empty every process's caches of figures.
         self.version, self.data_version = db._versions(self._lock.fd if self._lock else None)
+        self._register()
+
+    def _register(self) -> None:
+        """This thread's reads of the database use this snapshot until it closes."""
         if not hasattr(_open_snapshots, "by_path"):
             _open_snapshots.by_path = {}
-        self._outer = _open_snapshots.by_path.get(db.path)
-        _open_snapshots.by_path[db.path] = self
+        self._outer = _open_snapshots.by_path.get(self.db.key)
+        _open_snapshots.by_path[self.db.key] = self
+
+    def _unregister(self) -> None:
+        if _open_snapshots.by_path.get(self.db.key) is self:
+            if self._outer is None or self._outer.closed:
+                del _open_snapshots.by_path[self.db.key]
+            else:
+                _open_snapshots.by_path[self.db.key] = self._outer
 
     def show(self, sight: Sight) -> None:
         """Show what sight allows: decided before the first query (a page run learns who it is for
@@ -182,11 +193,7 @@ class Snapshot:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-            if _open_snapshots.by_path.get(self.db.path) is self:
-                if self._outer is None or self._outer.closed:
-                    del _open_snapshots.by_path[self.db.path]
-                else:
-                    _open_snapshots.by_path[self.db.path] = self._outer
+            self._unregister()
 
     @property
     def closed(self) -> bool:
@@ -307,14 +314,29 @@ class Database:
     """The database file at path (else $POP_DB, else the default), used only through short
     snapshots and writes."""
 
+    def __new__(cls, path: str | os.PathLike | None = None) -> Database:
+        """A postgresql:// address (in path or POP_DB) gives the PostgreSQL store, a path the file."""
+        if cls is Database and settings.database_spec(path).startswith(("postgresql://", "postgres://")):
+            from .replica import PostgresDatabase  # psycopg is loaded only where PostgreSQL is used
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
+
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(os.path.abspath(database_path(path)))
         self.name = self.path.name
+        self.key = str(self.path)
         self.lock_path = _sidecar(self.path, ".lock")
         self.queue_path = _sidecar(self.path, ".queue")
         self.wal_path = _sidecar(self.path, ".wal")
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
+
+    def follow(self) -> None:
+        """Learn of other processes' writes as they happen: a file's version is read at each snapshot."""
+
+    def exists(self) -> bool:
+        """Whether there is a database yet (reads never create one)."""
+        return self.path.exists()
 
     def snapshot(self, wait: float | None = None, sight: Sight = EVERYTHING) -> Snapshot:
         """A snapshot the caller closes (a page run opens one and closes it at its end), showing
@@ -330,7 +352,7 @@ class Database:
     def reading(self, wait: float | None = None, sight: Sight = EVERYTHING) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection inside one read-only transaction, for one command or download;
         inside a snapshot this thread holds already (a page run), that snapshot's connection."""
-        outer = _active(self.path)
+        outer = _active(self.key)
         if outer is not None and not outer.closed:
             if outer.sight == sight:
                 yield outer.connection()
@@ -388,11 +410,14 @@ class Database:
             finally:
                 con.close()
 
-    @contextmanager
-    def _exclusive(self, wait: float, data: bool = True) -> Iterator[None]:
-        held = _active(self.path)
+    def refuse_inside_snapshot(self) -> None:
+        held = _active(self.key)
         if held is not None and not held.closed:
             raise RuntimeError("this thread holds a read snapshot of the database: close it before writing")
+
+    @contextmanager
+    def _exclusive(self, wait: float, data: bool = True) -> Iterator[None]:
+        self.refuse_inside_snapshot()
         if self.path.exists() and not self.path.is_file():
             raise DatabaseUnreadable(self.name)
         deadline = time.monotonic() + wait
@@ -484,7 +509,7 @@ class Database:
         template): never the database or a file it keeps beside it (lock, queue, WAL), whether
         named directly, through a symbolic link or as a hard link to the same file."""
         for own in (self.path, self.lock_path, self.queue_path, self.wal_path):
-            if _same_file(Path(out), own):
+            if same_file(Path(out), own):
                 raise OutputIsDatabase(self.name, out=Path(out).name, file=own.name)
 
     def backup(self, out: str | os.PathLike, wait: float | None = None) -> dict:
@@ -590,7 +615,7 @@ class Database:
             con.close()
 
 
-def _same_file(first: Path, second: Path) -> bool:
+def same_file(first: Path, second: Path) -> bool:
     """Whether two paths name one file: the same path once links are followed (also where no file
     is yet), or the same file under two names (a hard link)."""
     if os.path.realpath(first) == os.path.realpath(second):

@@ -167,6 +167,26 @@ class DatabaseOutdated(DatabaseProblem, reason="outdated"):
     """The file's schema is older than the code's; a read cannot migrate it."""
 
 
+class DatabaseUnreachable(DatabaseProblem, reason="unreachable"):
+    """The PostgreSQL server does not answer (stopped, a network fault, a wrong host or port)."""
+
+
+class DatabaseLoginRefused(DatabaseProblem, reason="login_refused"):
+    """The PostgreSQL server refused the user or password in POP_DB."""
+
+
+class DatabaseUrlInvalid(DatabaseProblem, reason="url_invalid"):
+    """POP_DB or --db looks like a postgresql:// address but cannot be read as one."""
+
+
+class DatabaseForeign(DatabaseProblem, reason="foreign"):
+    """The PostgreSQL database holds tables of another application: nothing is written to it."""
+
+
+class TargetNotEmpty(DatabaseProblem, reason="target_not_empty"):
+    """copy-db refuses a target that already holds data."""
+
+
 class BackupMissing(DatabaseMissing, reason="backup_missing"):
     """restore was given a path where no file is."""
 

@@ -128,7 +128,7 @@ def _before_checking(target: Database | duckdb.DuckDBPyConnection, sha256: str) 
     mappings to read the file with."""
     if not isinstance(target, Database):
         return store.find_stored(target, sha256), aliases.mappings(target)
-    if not target.path.exists():
+    if not target.exists():
         return None, NO_MAPPINGS
     with target.reading() as con:
         return store.find_stored(con, sha256), aliases.mappings(con)
@@ -179,7 +179,7 @@ def leaving(target: Database | duckdb.DuckDBPyConnection, report: ImportReport, 
         return {}
     if not isinstance(target, Database):
         return review.leaving_on_store(target, report.batch, mode)
-    if not target.path.exists():
+    if not target.exists():
         return {}
     with target.reading() as con:
         return review.leaving_on_store(con, report.batch, mode)

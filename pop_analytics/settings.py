@@ -130,6 +130,18 @@ WRITE_WAIT_SECONDS = 30.0
 # idle within this time.
 RESTORE_WAIT_SECONDS = 5.0
 
+# ── PostgreSQL mode (POP_DB=postgresql://…) ──
+# A server that does not answer within this is reported as unreachable: a page then serves the data
+# it holds at once instead of hanging on a connection.
+PG_CONNECT_SECONDS = 3
+
+# A replica that missed a notification still catches up within this (the version row is the truth).
+PG_POLL_SECONDS = 2.0
+
+# While the server cannot be reached, a page run tries again at most this often (each try can cost
+# PG_CONNECT_SECONDS); the process's listener keeps trying in the background meanwhile.
+PG_RETRY_SECONDS = 5.0
+
 # How often a waiting reader or writer tries the lock again: short against a page's 100 ms budget.
 LOCK_POLL_SECONDS = 0.02
 
@@ -232,9 +244,11 @@ EMBED_ORIGINS = _origins("POP_EMBED_ORIGINS")
 LANGUAGES = ("sq", "en")
 
 
+def database_spec(explicit: str | os.PathLike | None = None) -> str:
+    """The database to use: an explicit path or postgresql:// URL, else $POP_DB, else the default file."""
+    return str(explicit or os.environ.get(DB_ENV_VAR) or DEFAULT_DB)
+
+
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database to use: an explicit path, else $POP_DB, else the default file."""
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get(DB_ENV_VAR)
-    return Path(from_env) if from_env else DEFAULT_DB
+    """The database file to use (see database_spec)."""
+    return Path(database_spec(explicit))

@@ -148,6 +148,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Each id sequence and the table whose id column it numbers (a replica restarts each past the highest id).
+ID_SEQUENCES = {"import_ids": "imports", "alias_ids": "aliases", "audit_ids": "audit", "token_ids": "api_tokens"}
+
 # What a newer file replaces: rows of the same key that are still current.
 SUPERSEDE_KEYS = {
     "priorities": ("cycle", "municipality", "code"),
@@ -192,7 +195,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION, name: 
             con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
             for statement in migrations[version - 1]:
                 con.execute(statement)
-            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, dt.datetime.now()])
+            con.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [version, dt.datetime.now()])
             con.execute("COMMIT")
         except duckdb.Error as error:
             con.execute("ROLLBACK")
@@ -584,7 +587,8 @@ def add_alias(con: duckdb.DuckDBPyConnection, vocabulary: str, value: str, folde
         con.execute("UPDATE aliases SET removed_by = ?, removed_at = ? WHERE vocabulary = ? AND folded = ? "
                     "AND removed_at IS NULL", [who, now, vocabulary, folded])
         alias_id = _scalar(con, "SELECT nextval('alias_ids')")
-        con.execute("INSERT INTO aliases VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        con.execute("INSERT INTO aliases (id, vocabulary, value, folded, key, added_by, added_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [alias_id, vocabulary, value, folded, key, who, now, why])
         record(con, who, address, "mapping_add", str(alias_id),
                {"vocabulary": vocabulary, "value": value, "key": key, "why": why})
@@ -668,7 +672,7 @@ def record(con: duckdb.DuckDBPyConnection, who: str, address: str | None, action
            detail: dict | None = None) -> int:
     """Append one audit row (inside the caller's transaction when there is one)."""
     audit_id = _scalar(con, "SELECT nextval('audit_ids')")
-    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
+    con.execute(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [audit_id, dt.datetime.now(), who, address, action, target,
                  json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None])
     return audit_id
@@ -767,7 +771,8 @@ def put_user(con: duckdb.DuckDBPyConnection, name: str, role: str, municipalitie
              who: str, address: str | None) -> None:
     with transaction(con):
         now = dt.datetime.now()
-        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO users (name, role, municipalities, password_hash, created_by, created_at, "
+                    "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [name, role, municipalities, password_hash, who, now, now])
         record(con, who, address, "user_add", name, {"role": role, "municipalities": municipalities})
 
@@ -796,7 +801,8 @@ def delete_user(con: duckdb.DuckDBPyConnection, name: str, who: str, address: st
 def start_session(con: duckdb.DuckDBPyConnection, token_hash: str, name: str, address: str | None) -> None:
     with transaction(con):
         now = dt.datetime.now()
-        con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, NULL)", [token_hash, name, address, now, now])
+        con.execute("INSERT INTO sessions (token_hash, name, address, started_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+                    [token_hash, name, address, now, now])
         record(con, name, address, "signin", name)
 
 

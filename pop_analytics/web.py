@@ -41,7 +41,7 @@ def _not_a_page(path: str) -> bool:
 
 
 def _db() -> Database:
-    return Database(settings.database_path())
+    return Database(settings.database_spec())
 
 
 def _lang(request: Request) -> str:
@@ -183,7 +183,7 @@ def admission(token: str | None, address: str | None) -> str:
     public donor view or with an open session; "expired" when its session timed out (recorded
     now); "closed" otherwise."""
     db = _db()
-    if not db.path.exists() or settings.PUBLIC_DONOR_VIEW:
+    if not db.exists() or settings.PUBLIC_DONOR_VIEW:
         return "open"
     with db.reading() as con:
         if store.user_count(con) == 0:

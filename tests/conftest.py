@@ -28,7 +28,7 @@ from pop_analytics.database import Database
 from pop_analytics.settings import DEMO_DIR
 
 # One Chromium per test worker for every browser test file (browser_support's session fixture).
-pytest_plugins = ("browser_support",)
+pytest_plugins = ("browser_support", "postgres_support")
 
 # Each AppTest scans every installed package's metadata for Streamlit components before its first
 # run (0.14 s, over a thousand AppTests in the suite). The packages do not change during a run: the
@@ -158,6 +158,17 @@ def app_db(demo_copy: Path, monkeypatch) -> Path:
     """A private demo copy that the app (through $POP_DB) opens."""
     monkeypatch.setenv("POP_DB", str(demo_copy))
     return demo_copy
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def demo_store(request, demo_db: Path, tmp_path: Path) -> str:
+    """The demo data in each store: a copy of the session's DuckDB file, or a fresh PostgreSQL
+    database (its own replica in this process) copied from the session's demo database."""
+    if request.param == "duckdb":
+        path = tmp_path / "demo_copy.duckdb"
+        shutil.copy(demo_db, path)
+        return str(path)
+    return request.getfixturevalue("new_postgres")()
 
 
 @pytest.fixture(scope="module")

@@ -137,9 +137,9 @@ def at(found: dict, path: tuple[str, ...]):
 # ── submitted, then approved ─────────────────────────────────────────────────────────────────
 
 @pytest.mark.parametrize("case", SUBMITTED)
-def test_a_submitted_import_leaves_what_donors_see_as_it_was_until_it_is_approved(demo_copy, tmp_path, case):
+def test_a_submitted_import_leaves_what_donors_see_as_it_was_until_it_is_approved(demo_store, tmp_path, case):
     make, chosen, path, before_value, after_value = SUBMITTED[case]
-    db = Database(demo_copy)
+    db = Database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     assert at(kpi(db, DONOR_SIGHT, **chosen), path) == at(kpi(db, **chosen), path) == before_value
 
@@ -171,8 +171,8 @@ ALL_FULLY_COUNTS = {"total": 12, "fully": 12, "partially": 0, "not_addressed": 0
                     "partially_pct": 0.0, "not_addressed_pct": 0.0, "addressed_pct": 100.0}
 
 
-def test_corrected_statuses_reach_donors_only_once_approved(demo_copy, tmp_path):
-    db = Database(demo_copy)
+def test_corrected_statuses_reach_donors_only_once_approved(demo_store, tmp_path):
+    db = Database(demo_store)
     demo_counts, corrected = DEMO_COUNTS, CORRECTED_COUNTS
     import_id = store_file(db, corrected_tirane_2023(tmp_path))
     assert kpi(db, DONOR_SIGHT, **TIRANE_2023)["priorities"] == demo_counts
@@ -197,9 +197,9 @@ REPLACED = {
 
 
 @pytest.mark.parametrize("case", REPLACED)
-def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(demo_copy, tmp_path, case):
+def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(demo_store, tmp_path, case):
     make, sql, demo_rows, file_rows = REPLACED[case]
-    db = Database(demo_copy)
+    db = Database(demo_store)
     assert rows(db, sql) == rows(db, sql, DONOR_SIGHT) == demo_rows
     import_id = store_file(db, make(tmp_path))
     assert rows(db, sql) == file_rows
@@ -216,9 +216,9 @@ def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(
     ("corrected_statuses", {"priorities": 12, "priority_status": 12, "activities": 0, "figures": 0, "targets": 0}),
 ])
 def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_keeps_the_comment(
-        demo_copy, tmp_path, case, removed):
+        demo_store, tmp_path, case, removed):
     make, chosen, path, before_value, _after = SUBMITTED[case]
-    db = Database(demo_copy)
+    db = Database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     import_id = store_file(db, make(tmp_path))
     assert reject(db, import_id, "The dates of the focus groups are wrong") == removed
@@ -239,9 +239,9 @@ def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_k
 
 @pytest.mark.parametrize("how", ["submitted", "approved_later", "approved_at_once"])
 @pytest.mark.parametrize("case", SUBMITTED)
-def test_undo_restores_exactly_what_donors_and_everyone_saw_before(demo_copy, tmp_path, case, how):
+def test_undo_restores_exactly_what_donors_and_everyone_saw_before(demo_store, tmp_path, case, how):
     make, chosen, path, before_value, after_value = SUBMITTED[case]
-    db = Database(demo_copy)
+    db = Database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     if how == "approved_at_once":
         import_id = store_file(db, make(tmp_path), who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
@@ -256,8 +256,8 @@ def test_undo_restores_exactly_what_donors_and_everyone_saw_before(demo_copy, tm
     assert history_row(db, import_id)["status"] == "undone"
 
 
-def test_a_coordinators_import_is_seen_by_donors_at_once(demo_copy, tmp_path):
-    db = Database(demo_copy)
+def test_a_coordinators_import_is_seen_by_donors_at_once(demo_store, tmp_path):
+    db = Database(demo_store)
     import_id = store_file(db, corrected_tirane_2023(tmp_path), who=COORDINATOR, review="approved",
                            address=COORDINATOR_ADDRESS)
     assert_donors_see_the_full_view(db)
@@ -277,9 +277,9 @@ TIRANE_2023_STATUSES = ("SELECT code, status, import_id FROM current_priority_st
     ("partner_first", ALL_FULLY_COUNTS),        # the coordinator's later import wins, for everyone
     ("coordinator_first", CORRECTED_COUNTS),    # the partner's later import wins once approved
 ])
-def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same_rows(demo_copy, tmp_path, order,
+def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same_rows(demo_store, tmp_path, order,
                                                                                       counts):
-    db = Database(demo_copy)
+    db = Database(demo_store)
     partner_file = corrected_tirane_2023(tmp_path)
     coordinator_file = tirane_2023(tmp_path, "Tirane_2023_koordinatori.xlsx", ALL_FULLY)
     if order == "partner_first":
@@ -301,8 +301,8 @@ def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same
     assert kpi(db, DONOR_SIGHT, **TIRANE_2023)["priorities"] == kpi(db, **TIRANE_2023)["priorities"] == counts
 
 
-def test_undoing_the_coordinators_import_afterwards_leaves_donors_the_partners_approved_rows(demo_copy, tmp_path):
-    db = Database(demo_copy)
+def test_undoing_the_coordinators_import_afterwards_leaves_donors_the_partners_approved_rows(demo_store, tmp_path):
+    db = Database(demo_store)
     partner = store_file(db, corrected_tirane_2023(tmp_path))
     coordinator = store_file(db, tirane_2023(tmp_path, "Tirane_2023_koordinatori.xlsx", ALL_FULLY),
                              who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
@@ -428,8 +428,8 @@ def test_an_undo_without_a_person_writes_no_audit_row(con, tmp_path):
     ("activities", (298, 242), (298, 0)),
     ("figures", (7, 7), (7, 0)),
 ])
-def test_donors_see_every_approved_row_but_no_note(demo_copy, table, everyone, donors):
-    db = Database(demo_copy)
+def test_donors_see_every_approved_row_but_no_note(demo_store, table, everyone, donors):
+    db = Database(demo_store)
     sql = f"SELECT count(*), count(note) FROM current_{table}"
     assert rows(db, sql) == [everyone]
     assert rows(db, sql, DONOR_SIGHT) == [donors]
@@ -442,9 +442,9 @@ def test_donors_see_every_approved_row_but_no_note(demo_copy, table, everyone, d
     ("activities", 35, 29),  # the demo's 32 and the 3 submitted, not yet approved
     ("figures", 0, 0),       # the demo's reported figures are network-wide: no municipality's
 ])
-def test_a_partner_sees_only_their_municipalitys_rows_with_notes_and_submitted_ones(demo_copy, tmp_path, table,
+def test_a_partner_sees_only_their_municipalitys_rows_with_notes_and_submitted_ones(demo_store, tmp_path, table,
                                                                                    count, notes):
-    db = Database(demo_copy)
+    db = Database(demo_store)
     store_file(db, tirane_activities(tmp_path))
     partner = Sight(municipalities=("Tiranë",))
     note = "NULL" if table == "priorities" else "count(note)"
@@ -454,8 +454,8 @@ def test_a_partner_sees_only_their_municipalitys_rows_with_notes_and_submitted_o
     assert rows(db, f"SELECT count(*) FROM current_{table} WHERE municipality = 'Tiranë'") == [(count,)]
 
 
-def test_a_partners_kpis_are_their_municipalitys(demo_copy):
-    db = Database(demo_copy)
+def test_a_partners_kpis_are_their_municipalitys(demo_store):
+    db = Database(demo_store)
     partner = kpi(db, Sight(municipalities=("Tiranë",)))
     everyone = kpi(db, municipality="Tiranë")
     assert [m["municipality"] for m in partner["by_municipality"]] == ["Tiranë"]
@@ -466,15 +466,15 @@ def test_a_partners_kpis_are_their_municipalitys(demo_copy):
 
 # ── the command line ─────────────────────────────────────────────────────────────────────────
 
-def test_kpis_approved_only_counts_what_donors_see_before_and_after_approve(demo_copy, tmp_path):
+def test_kpis_approved_only_counts_what_donors_see_before_and_after_approve(demo_store, tmp_path):
     chosen = ("--municipality", "Tiranë", "--year", "2023", "--json")
-    before = cli_json(run_cli("kpis", *chosen, db=demo_copy))
-    import_id = store_file(Database(demo_copy), tirane_activities(tmp_path))
-    donors = cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_copy))
-    everyone = cli_json(run_cli("kpis", *chosen, db=demo_copy))
+    before = cli_json(run_cli("kpis", *chosen, db=demo_store))
+    import_id = store_file(Database(demo_store), tirane_activities(tmp_path))
+    donors = cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_store))
+    everyone = cli_json(run_cli("kpis", *chosen, db=demo_store))
     assert donors == before
     assert (donors["activities"]["events"], everyone["activities"]["events"]) == (21, 35)
-    approved = run_cli("approve", str(import_id), db=demo_copy)
+    approved = run_cli("approve", str(import_id), db=demo_store)
     assert (approved.returncode, approved.stdout, approved.stderr) == (
         0, t("cli.approve.done", "en", import_id=6) + "\n", "")
-    assert cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_copy)) == everyone
+    assert cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_store)) == everyone

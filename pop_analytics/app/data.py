@@ -24,7 +24,9 @@ from .state import escape, lang, language_choice, tr
 
 
 def database() -> str:
-    return str(settings.database_path().resolve())
+    """The database this process serves: a file's full path, or a PostgreSQL address."""
+    spec = settings.database_spec()
+    return spec if "://" in spec else str(settings.database_path().resolve())
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,6 +34,7 @@ def _database(path: str) -> Database:
     """One per process and file; the file is created, or brought forward, once before any read."""
     db = Database(path)
     db.ensure()
+    db.follow()
     return db
 
 

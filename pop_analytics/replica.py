@@ -1,0 +1,522 @@
+"""PostgreSQL mode: the system of record is a PostgreSQL database (pop_analytics.postgres); each
+process reads an in-memory DuckDB replica of it, so every query, view and sight works unchanged.
+
+- **Reading.** A snapshot is a DuckDB transaction on the replica: one consistent state for a page
+  run. Before it starts, the version row is asked (one small query); a replica behind it catches
+  up with the rows written since (incrementally: each row carries the version that wrote it). A
+  listener thread does the same when PostgreSQL's NOTIFY wakes it, and every PG_POLL_SECONDS in
+  case a notification was lost. When PostgreSQL cannot be reached, a snapshot serves the replica as
+  it is, marked with the time it was last known to be current.
+- **Writing.** A write takes PostgreSQL's writers' lock, brings the replica up to date, and runs
+  the store's own code on the replica inside one DuckDB transaction. Before anything is committed,
+  the rows it changed (found by each row's hash, in the tables its statements name) are sent to
+  PostgreSQL in the same PostgreSQL transaction as the version row; PostgreSQL commits first, then
+  the replica. A write that fails anywhere leaves both as they were.
+"""
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Self
+
+import duckdb
+import psycopg
+import pyarrow as pa
+
+from . import postgres, settings, store
+from .database import Database, Snapshot, same_file
+from .errors import DatabaseMissing, DatabaseProblem, DatabaseTooNew, DatabaseUnreachable, OutputIsDatabase
+from .postgres import Column
+from .scope import EVERYTHING, Sight, restrict
+
+_ROW_ID = "_rid"
+# Statements that change a table's rows, and the table they name.
+_CHANGES = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+_TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|ABORT|END)\b", re.IGNORECASE)
+
+
+def _duck_type(text: str) -> str:
+    return text.upper()
+
+
+class Replica:
+    """One process's copy of a PostgreSQL database, in memory."""
+
+    def __init__(self, url: str, name: str):
+        self.url, self.name = url, name
+        self.con = self._empty()
+        self.columns: dict[str, list[Column]] = {}
+        self.schema = -1
+        self.version = self.data_version = -1
+        self.as_of: dt.datetime | None = None  # when the replica was last known to be current
+        self.failed_at = 0.0  # monotonic time of the last failed try to reach PostgreSQL
+        self.changing = threading.RLock()  # one refresh or write at a time in this process
+        self.pinning = threading.Lock()  # a replica commit and a snapshot's start exclude each other
+        self._checker: psycopg.Connection | None = None
+        self._checking = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self.closing = False
+
+    @staticmethod
+    def _empty() -> duckdb.DuckDBPyConnection:
+        return store.configured(duckdb.connect(":memory:", config=settings.DUCKDB_CONFIG))
+
+    # ── loading and catching up ─────────────────────────────────────────────────────────────────
+
+    def load(self, pg: psycopg.Connection) -> None:
+        """Build the replica afresh from PostgreSQL (at start, and when the schema moved)."""
+        version, data_version = postgres.versions(pg)
+        schema = postgres.schema_version(pg)
+        if schema > store.SCHEMA_VERSION:
+            raise DatabaseTooNew(self.name, version=schema, supported=store.SCHEMA_VERSION)
+        con = self._empty()
+        store.migrate(con, target=schema, name=self.name)
+        columns = prepare(con)
+        for table, cols in columns.items():
+            insert_rows(con, table, cols, postgres.read_rows(pg, table, cols))
+        reset_sequences(con)
+        with self.pinning:
+            self.con, self.columns, self.schema = con, columns, schema
+            self.version, self.data_version = version, data_version
+            self.as_of = dt.datetime.now()
+
+    def catch_up(self, pg: psycopg.Connection) -> None:
+        """Bring the replica to PostgreSQL's current version (the caller holds self.changing)."""
+        version, data_version = postgres.versions(pg)
+        if version == self.version:
+            self.as_of = dt.datetime.now()
+            return
+        if self.version < 0 or postgres.schema_version(pg) != self.schema:
+            self.load(pg)
+            return
+        cursor = self.con.cursor()
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            for table, rid in postgres.deleted_since(pg, self.version):
+                if table in self.columns:
+                    cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} = ?', [rid])
+            for table, cols in self.columns.items():
+                rows = postgres.read_rows(pg, table, cols, since=self.version)
+                if rows.num_rows:
+                    cursor.register("pop_changed", rows)
+                    cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} IN '
+                                   "(SELECT CAST(rid AS BIGINT) FROM pop_changed)")
+                    cursor.unregister("pop_changed")
+                    insert_rows(cursor, table, cols, rows)
+            reset_sequences(cursor)
+            with self.pinning:
+                cursor.execute("COMMIT")
+                self.version, self.data_version = version, data_version
+                self.as_of = dt.datetime.now()
+        finally:
+            cursor.close()
+
+    def check(self) -> None:
+        """Catch up if PostgreSQL moved on (a page run's first step). Unreachable: the replica stays
+        as it is (snapshots say since when); a writer of this process busy: it updates the replica
+        itself."""
+        if self.failed_at and time.monotonic() - self.failed_at < settings.PG_RETRY_SECONDS:
+            return
+        if not self.changing.acquire(blocking=self.version < 0):
+            return
+        try:
+            with self._checking:
+                try:
+                    if self._checker is None or self._checker.closed:
+                        self._checker = postgres.connect(self.url, autocommit=True)
+                    self._in_one_view(self._checker)
+                    self.failed_at = 0.0
+                except (DatabaseUnreachable, psycopg.OperationalError):
+                    self._drop_checker()
+                    self.failed_at = time.monotonic()
+                    if self.version < 0:
+                        raise DatabaseUnreachable(self.name) from None
+                except psycopg.Error as error:
+                    self._drop_checker()
+                    raise postgres.problem(error, self.name) from None
+        finally:
+            self.changing.release()
+
+    def _in_one_view(self, pg: psycopg.Connection) -> None:
+        """Catch up reading one consistent state of PostgreSQL."""
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            self.catch_up(pg)
+        finally:
+            pg.execute("COMMIT")
+
+    def close(self) -> None:
+        self.closing = True
+        with self._checking:
+            self._drop_checker()
+        with suppress(duckdb.Error):
+            self.con.close()
+
+    def _drop_checker(self) -> None:
+        if self._checker is not None:
+            with suppress(Exception):
+                self._checker.close()
+        self._checker = None
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.failed_at)
+
+    # ── the listener ────────────────────────────────────────────────────────────────────────────
+
+    def listen(self) -> None:
+        """Start, once per process, the thread that catches up when another process writes."""
+        if self._listener is None or not self._listener.is_alive():
+            self._listener = threading.Thread(target=self._listen, name="pop-replica-listener", daemon=True)
+            self._listener.start()
+
+    def _listen(self) -> None:
+        while not self.closing:
+            try:
+                with postgres.connect(self.url, autocommit=True) as pg:
+                    pg.execute(f"LISTEN {postgres.CHANNEL}")
+                    while not self.closing:
+                        for _ in pg.notifies(timeout=settings.PG_POLL_SECONDS, stop_after=1):
+                            pass
+                        if self.changing.acquire(blocking=False):
+                            try:
+                                self._in_one_view(pg)
+                                self.failed_at = 0.0
+                            finally:
+                                self.changing.release()
+            except (DatabaseProblem, psycopg.Error):
+                self.failed_at = self.failed_at or time.monotonic()
+                time.sleep(settings.PG_POLL_SECONDS)
+
+    # ── reading ─────────────────────────────────────────────────────────────────────────────────
+
+    def pinned(self) -> tuple[duckdb.DuckDBPyConnection, int, int]:
+        """A cursor inside a transaction that sees the replica as it is now, and its versions."""
+        with self.pinning:
+            cursor = self.con.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            cursor.execute("SELECT count(*) FROM schema_version").fetchone()  # the transaction starts here
+            return cursor, self.version, self.data_version
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
+    """Give every table of a freshly migrated replica its row identity, keep it out of the views,
+    and return each table's columns as PostgreSQL mirrors them."""
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall():
+        if _ROW_ID not in [c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()]:
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN {_ROW_ID} BIGINT')
+    prepare_views(con)
+    return table_columns(con)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
+    found: dict[str, list[Column]] = {}
+    for table, column, kind in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal "
+            "AND database_name = current_database() AND schema_name = 'main' "
+            "AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE NOT temporary) "
+            "ORDER BY table_name, column_index").fetchall():
+        if column != _ROW_ID:
+            found.setdefault(table, []).append(Column(column, _duck_type(kind)))
+    return found
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[Column], rows: pa.Table) -> None:
+    """Rows read from PostgreSQL as text, typed again by DuckDB."""
+    if not rows.num_rows:
+        return
+    cells = ["CAST(rid AS BIGINT)"]
+    for column in columns:
+        name = f'"{column.name}"'
+        cells.append(f"CAST(CAST({name} AS JSON) AS {column.duck_type})" if column.is_list
+                     else f"CAST({name} AS {column.duck_type})")
+    targets = ", ".join([_ROW_ID, *(f'"{c.name}"' for c in columns)])
+    con.register("pop_incoming", rows)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({targets}) SELECT {", ".join(cells)} FROM pop_incoming')
+    finally:
+        con.unregister("pop_incoming")
+
+
+def outgoing(con: duckdb.DuckDBPyConnection, table: str, columns: list[Column], where: str) -> pa.Table:
+    """Rows of the replica as the text PostgreSQL reads (lists as JSON)."""
+    cells = [f"CAST({_ROW_ID} AS VARCHAR) AS rid"]
+    for column in columns:
+        name = f'"{column.name}"'
+        cells.append(f"CAST(to_json({name}) AS VARCHAR) AS {name}" if column.is_list
+                     else f"CAST({name} AS VARCHAR) AS {name}")
+    return con.sql(f'SELECT {", ".join(cells)} FROM "{table}" WHERE {where}').to_arrow_table()
+
+
+def reset_sequences(con: duckdb.DuckDBPyConnection) -> None:
+    """Each id sequence starts past the highest id stored: another process may have used some."""
+    for sequence, table in store.ID_SEQUENCES.items():
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone() == (0,):
+            continue
+        row = con.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()
+        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START {int(row[0]) if row else 1}")
+
+
+class _Writing:
+    """The connection a write block is given: the replica's, inside one transaction. The store's own
+    BEGIN and COMMIT mark nothing here (the block is one transaction, sent to PostgreSQL at its end);
+    a ROLLBACK undoes the whole block."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cursor = cursor
+        self.touched: set[str] = set()
+        self.failed = False
+
+    def _note(self, query: str) -> bool:
+        """Whether the statement is the store's transaction control (handled here)."""
+        control = _TRANSACTION.match(query)
+        if control:
+            if control.group(1).upper() in ("ROLLBACK", "ABORT"):
+                self._cursor.execute("ROLLBACK")
+                self._cursor.execute("BEGIN TRANSACTION")
+                self.failed = True
+            return True
+        changed = _CHANGES.match(query)
+        if changed:
+            self.touched.add(changed.group(1))
+        return False
+
+    def execute(self, query: str, parameters: object = None) -> Any:
+        if self._note(query):
+            return self
+        return self._cursor.execute(query, parameters) if parameters is not None else self._cursor.execute(query)
+
+    def executemany(self, query: str, parameters: object = None) -> Any:
+        self._note(query)
+        return self._cursor.executemany(query, parameters)
+
+    def fetchone(self) -> tuple | None:
+        return None  # the result of BEGIN or COMMIT, which ran nowhere
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+def ship(replica: Replica, cursor: duckdb.DuckDBPyConnection, pg: psycopg.Connection, tables: Sequence[str],
+         version: int) -> None:
+    """Send what this transaction changed in tables to PostgreSQL, each row under version."""
+    before = replica.con.cursor()  # outside the transaction: the rows as committed
+    try:
+        for table in tables:
+            cols = replica.columns[table]
+            hashes = before.sql(f'SELECT {_ROW_ID} AS r, hash(t) AS h FROM "{table}" AS t').to_arrow_table()
+            cursor.register("pop_before", hashes)
+            try:
+                top = cursor.execute(f'SELECT coalesce(max({_ROW_ID}), 0) FROM "{table}"').fetchone()
+                cursor.execute(f"CREATE OR REPLACE TEMP SEQUENCE pop_new_rows START {int(top[0] if top else 0) + 1}")
+                cursor.execute(f'UPDATE "{table}" SET {_ROW_ID} = nextval(\'pop_new_rows\') WHERE {_ROW_ID} IS NULL')
+                changed = outgoing(cursor, table, cols, f"{_ROW_ID} NOT IN (SELECT b.r FROM pop_before b JOIN "
+                                   f'"{table}" AS t ON t.{_ROW_ID} = b.r WHERE b.h = hash(t))')
+                gone = [int(r) for (r,) in cursor.execute(
+                    f'SELECT r FROM pop_before WHERE r NOT IN (SELECT {_ROW_ID} FROM "{table}")').fetchall()]
+            finally:
+                cursor.unregister("pop_before")
+            postgres.delete_rows(pg, table, gone, version)
+            postgres.write_rows(pg, table, cols, changed, version)
+    finally:
+        before.close()
+
+
+class ReplicaSnapshot(Snapshot):
+    """A snapshot of the replica: the same interface as a DuckDB file's."""
+
+    def __init__(self, db: PostgresDatabase, sight: Sight = EVERYTHING):  # super().__init__ locks a file
+        self.db: PostgresDatabase = db
+        self.sight = sight
+        replica = db.replica()
+        replica.check()
+        self._cursor, version, data_version = replica.pinned()
+        self.version, self.data_version = f"pg:{version}", f"pg:{data_version}"
+        self.stale_since = replica.as_of if replica.stale else None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = None
+        self._open = True
+        self._register()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if not self._open:
+            raise RuntimeError("snapshot used after close")
+        if self._con is None:
+            restrict(self._cursor, self.sight)
+            self._con = self._cursor
+        return self._con
+
+    @contextmanager
+    def beside(self, sight: Sight) -> Iterator[duckdb.DuckDBPyConnection]:
+        cursor, _, _ = self.db.replica().pinned()
+        try:
+            restrict(cursor, sight)
+            yield cursor
+        finally:
+            with suppress(duckdb.Error):
+                cursor.execute("COMMIT")
+            cursor.close()
+
+    def close(self) -> None:
+        if self._open:
+            with suppress(duckdb.Error):
+                self._cursor.execute("COMMIT")
+            self._cursor.close()
+            self._open = False
+            self._con = None
+            self._unregister()
+
+    @property
+    def closed(self) -> bool:
+        return not self._open
+
+    def __enter__(self) -> Self:
+        return self
+
+
+_replicas: dict[str, Replica] = {}
+_replicas_lock = threading.Lock()
+
+
+def release(url: str) -> None:
+    """Forget a database's replica and close its connections (a test's database is dropped next)."""
+    with _replicas_lock:
+        found = _replicas.pop(url, None)
+    if found is not None:
+        found.close()
+
+
+@atexit.register
+def _close_replicas() -> None:
+    """DuckDB's objects are let go before the interpreter ends (else it lists them as leaked)."""
+    for replica in _replicas.values():
+        with suppress(Exception):
+            replica.con.close()
+
+
+class PostgresDatabase(Database):
+    """The Database interface over PostgreSQL and this process's replica."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.url = settings.database_spec(path)
+        self.name = postgres.display_name(self.url)
+        self.key = self.url
+        self.path = Path(os.devnull)  # no file: nothing beside it to protect or lock
+
+    def replica(self) -> Replica:
+        with _replicas_lock:
+            found = _replicas.get(self.url)
+            if found is None:
+                found = _replicas[self.url] = Replica(self.url, self.name)
+            return found
+
+    def follow(self) -> None:
+        """Catch up as soon as another process writes (a server's replica; a command's lives too
+        briefly to need it)."""
+        self.replica().listen()
+
+    def exists(self) -> bool:
+        with postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            return postgres.check_ours(pg, self.name)
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────────
+
+    def snapshot(self, wait: float | None = None, sight: Sight = EVERYTHING) -> Snapshot:
+        if self.replica().version < 0 and not self.exists():
+            raise DatabaseMissing(self.name)
+        return ReplicaSnapshot(self, sight)
+
+    def version(self, wait: float | None = None) -> str:
+        with self.snapshot(wait) as snap:
+            return snap.version
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────────
+
+    @contextmanager
+    def writing(self, wait: float | None = None, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.refuse_inside_snapshot()
+        replica = self.replica()
+        with replica.changing, postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            postgres.lock_writers(pg)
+            if not postgres.check_ours(pg, self.name) or postgres.schema_version(pg) < store.SCHEMA_VERSION:
+                self._migrate(pg)
+            replica.catch_up(pg)
+            cursor = replica.con.cursor()
+            block = _Writing(cursor)
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield block  # type: ignore[misc]  # a DuckDB connection to the store's code
+                if block.failed:
+                    raise RuntimeError("a write block went on after its transaction was rolled back")
+                version = postgres.advance(pg, data)
+                ship(replica, cursor, pg, sorted(t for t in block.touched if t in replica.columns), version)
+                pg.commit()
+                with replica.pinning:
+                    cursor.execute("COMMIT")
+                    replica.version = version
+                    if data:
+                        replica.data_version += 1
+            except BaseException:
+                with suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
+                with suppress(psycopg.Error):
+                    pg.rollback()
+                raise
+            finally:
+                cursor.close()
+
+    def _migrate(self, pg: psycopg.Connection) -> None:
+        """Create the schema in an empty database, or bring an older one forward: the steps run on
+        a replica, then its tables and rows go to PostgreSQL in this transaction."""
+        if not postgres.check_ours(pg, self.name):
+            postgres.create_state(pg)
+        current = postgres.schema_version(pg)
+        if current > store.SCHEMA_VERSION:
+            raise DatabaseTooNew(self.name, version=current, supported=store.SCHEMA_VERSION)
+        replica = self.replica()
+        replica.load(pg)
+        con = replica.con
+        store.migrate(con, name=self.name)
+        columns = prepare(con)
+        present = postgres.tables(pg)
+        for table, cols in columns.items():
+            if table not in present:
+                postgres.create_table(pg, table, cols)
+            else:
+                for column in cols:
+                    if column.name not in present[table]:
+                        postgres.add_column(pg, table, column)
+        replica.columns, replica.schema = columns, store.SCHEMA_VERSION
+        version = postgres.advance(pg, True)
+        for table, cols in columns.items():
+            top = con.execute(f'SELECT coalesce(max({_ROW_ID}), 0) FROM "{table}"').fetchone()
+            con.execute(f"CREATE OR REPLACE TEMP SEQUENCE pop_new_rows START {int(top[0] if top else 0) + 1}")
+            con.execute(f'UPDATE "{table}" SET {_ROW_ID} = nextval(\'pop_new_rows\') WHERE {_ROW_ID} IS NULL')
+            postgres.write_rows(pg, table, cols, outgoing(con, table, cols, "true"), version)
+        replica.version = -1  # loaded again from PostgreSQL once this transaction has committed
+
+    def ensure(self) -> None:
+        with self.writing(data=False):
+            return
+
+    # ── backup and restore ───────────────────────────────────────────────────────────────────
+
+    def refuse_as_output(self, out: str | os.PathLike) -> None:
+        if same_file(Path(out), Path(os.devnull)):
+            raise OutputIsDatabase(self.name, out=Path(out).name, file=self.name)
+
+
+def prepare_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the row identity out of every view (views bind * when they are read)."""
+    for text, in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall():
+        if f"EXCLUDE ({_ROW_ID}" not in text:
+            con.execute(text.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1).replace(
+                "EXCLUDE (", f"EXCLUDE ({_ROW_ID}, ", 1))
