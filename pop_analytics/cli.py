@@ -1,5 +1,5 @@
 """Command line: python -m pop_analytics import|kpis|report|publish|history|show|undo|approve|reject|users|
-tokens|audit|aliases|demo|template|backup|restore|migrate.
+tokens|audit|aliases|demo|template|backup|restore|copy-db|migrate.
 
 The command line is the machine owner's tool and acts as a coordinator under the system user's
 name (import and aliases take --as to act for a user, with that user's role and municipalities; the
@@ -427,6 +427,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    from .copying import copy_database  # psycopg is loaded only where PostgreSQL is used
+    print(t("cli.copy_db.done", args.lang, **copy_database(args.source, args.target)))
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     db = Database(args.db)
     db.ensure()
@@ -590,6 +596,12 @@ def parser() -> argparse.ArgumentParser:
                             help="replace the database by a backup; the replaced file is kept aside")
     p.add_argument("backup", type=Path)
     p.set_defaults(run=cmd_restore)
+
+    p = commands.add_parser("copy-db", parents=[common],
+                            help="copy a database into an empty one (a DuckDB file into PostgreSQL, or back)")
+    p.add_argument("source", help="a DuckDB file or a postgresql:// address")
+    p.add_argument("target", help="an empty PostgreSQL database or a new file")
+    p.set_defaults(run=cmd_copy_db)
 
     p = commands.add_parser("migrate", parents=[common], help="create the database or bring an older one forward")
     p.set_defaults(run=cmd_migrate)

@@ -129,6 +129,9 @@ class Snapshot:
         # version moves with every write; data_version only with writes of the data, so a sign-in
         # or a user change does not empty every process's caches of figures.
         self.version, self.data_version = db._versions(self._lock.fd if self._lock else None)
+        # When the data shown was last known to be current, if the store cannot be reached now (a
+        # file is always current).
+        self.stale_since: dt.datetime | None = None
         self._register()
 
     def _register(self) -> None:
@@ -496,11 +499,7 @@ class Database:
                 raise self._os_problem(error) from None
 
     def _os_problem(self, error: OSError) -> DatabaseProblem:
-        if _disk_full(error):
-            return DatabaseFull(self.name)
-        if error.errno in _READ_ONLY_ERRNOS:
-            return DatabaseReadOnly(self.name)
-        return DatabaseUnreadable(self.name)
+        return _os_problem(error, self.name)
 
     # ── backup and restore ───────────────────────────────────────────────────────────────────
 
@@ -546,18 +545,13 @@ class Database:
         a database this release reads, or when the database does not fall idle within wait."""
         wait = settings.RESTORE_WAIT_SECONDS if wait is None else wait
         source = Path(source)
-        if source.exists() and not source.is_file():
-            raise BackupNotAFile(source.name)
-        if not source.is_file():
-            raise BackupMissing(source.name)
         staged = _sidecar(self.path, ".restoring")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, staged)
         except OSError as error:
             raise self._os_problem(error) from None
+        staged, summary = stage_backup(source, staged, self.name)
         try:
-            summary = _fold_and_describe(staged, source.name, migrate=True)
             deadline = time.monotonic() + wait
             with self._exclusive(wait):
                 aside = self._aside_path() if self.path.exists() else None
@@ -661,6 +655,39 @@ def _remove_abandoned(parent: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
         finally:
             os.close(fd)
+
+
+def _os_problem(error: OSError, name: str) -> DatabaseProblem:
+    if _disk_full(error):
+        return DatabaseFull(name)
+    if error.errno in _READ_ONLY_ERRNOS:
+        return DatabaseReadOnly(name)
+    return DatabaseUnreadable(name)
+
+
+def stage_backup(source: Path, staged: Path | None = None, name: str | None = None) -> tuple[Path, dict]:
+    """A private copy of a backup file (beside it unless staged names the place), folded, checked,
+    brought forward to this release's schema and described; nothing is read from the original again."""
+    if source.exists() and not source.is_file():
+        raise BackupNotAFile(source.name)
+    if not source.is_file():
+        raise BackupMissing(source.name)
+    staged = staged or source.with_name(f".{source.name}.{os.getpid()}.restoring")
+    try:
+        shutil.copyfile(source, staged)
+    except OSError as error:
+        raise _os_problem(error, name or staged.name) from None
+    try:
+        return staged, _fold_and_describe(staged, source.name, migrate=True)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            staged.unlink()
+        raise
+
+
+def describe_file(path: Path) -> dict:
+    """What a backup file holds (it is whole: just written by this process)."""
+    return _fold_and_describe(path, path.name)
 
 
 def _fold_and_describe(path: Path, name: str, migrate: bool = False) -> dict:

@@ -187,6 +187,10 @@ class TargetNotEmpty(DatabaseProblem, reason="target_not_empty"):
     """copy-db refuses a target that already holds data."""
 
 
+class CopyMismatch(DatabaseProblem, reason="copy_mismatch"):
+    """Read back, a copy's counts or KPI object differ from its source's (it must never happen)."""
+
+
 class BackupMissing(DatabaseMissing, reason="backup_missing"):
     """restore was given a path where no file is."""
 

@@ -140,8 +140,11 @@ def check_ours(pg: psycopg.Connection, name: str) -> bool:
 
 
 def create_state(pg: psycopg.Connection) -> None:
+    """The version row: version moves with every write, data_version with writes of the data (a
+    sign-in does not empty every process's caches of figures), generation when every row was
+    replaced at once (a restore), which makes every replica load afresh."""
     pg.execute("CREATE TABLE pop_state (version bigint NOT NULL, data_version bigint NOT NULL, "
-               "changed_at timestamptz NOT NULL DEFAULT now())")
+               "generation bigint NOT NULL DEFAULT 0, changed_at timestamptz NOT NULL DEFAULT now())")
     pg.execute("INSERT INTO pop_state (version, data_version) VALUES (0, 0)")
     pg.execute("CREATE TABLE pop_deleted (tbl text NOT NULL, rid bigint NOT NULL, v bigint NOT NULL)")
     pg.execute("CREATE INDEX pop_deleted_v ON pop_deleted (v)")
@@ -172,12 +175,31 @@ def schema_version(pg: psycopg.Connection) -> int:
 
 # ── versions and the writers' lock ─────────────────────────────────────────────────────────────
 
-def versions(pg: psycopg.Connection) -> tuple[int, int]:
-    """(every write's version, the data's version)."""
-    row = pg.execute("SELECT version, data_version FROM pop_state").fetchone()
-    if row is None:
-        return 0, 0
-    return int(row[0]), int(row[1])
+@dataclass(frozen=True)
+class State:
+    version: int
+    data_version: int
+    generation: int
+
+
+def state(pg: psycopg.Connection) -> State:
+    row = pg.execute("SELECT version, data_version, generation FROM pop_state").fetchone()
+    return State(*(int(value) for value in row)) if row else State(0, 0, 0)
+
+
+def replace_everything(pg: psycopg.Connection, tables: list[str]) -> None:
+    """Empty every mirrored table for rows that replace them all (a restore, a copy): every replica
+    loads afresh rather than catching up."""
+    for table in [*tables, "pop_deleted"]:
+        pg.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
+    pg.execute("UPDATE pop_state SET generation = generation + 1")
+
+
+def holds_data(pg: psycopg.Connection) -> bool:
+    """Whether an application's database holds anything a copy into it would overwrite."""
+    present = tables(pg)
+    return any(pg.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(t))).fetchone() == (True,)
+               for t in ("imports", "users", "audit", "aliases", "targets") if t in present)
 
 
 def lock_writers(pg: psycopg.Connection) -> None:

@@ -31,7 +31,7 @@ import psycopg
 import pyarrow as pa
 
 from . import postgres, settings, store
-from .database import Database, Snapshot, same_file
+from .database import Database, Snapshot, describe_file, same_file, stage_backup
 from .errors import DatabaseMissing, DatabaseProblem, DatabaseTooNew, DatabaseUnreachable, OutputIsDatabase
 from .postgres import Column
 from .scope import EVERYTHING, Sight, restrict
@@ -53,7 +53,7 @@ class Replica:
         self.url, self.name = url, name
         self.con = self._empty()
         self.columns: dict[str, list[Column]] = {}
-        self.schema = -1
+        self.schema = self.generation = -1
         self.version = self.data_version = -1
         self.as_of: dt.datetime | None = None  # when the replica was last known to be current
         self.failed_at = 0.0  # monotonic time of the last failed try to reach PostgreSQL
@@ -71,29 +71,23 @@ class Replica:
     # ── loading and catching up ─────────────────────────────────────────────────────────────────
 
     def load(self, pg: psycopg.Connection) -> None:
-        """Build the replica afresh from PostgreSQL (at start, and when the schema moved)."""
-        version, data_version = postgres.versions(pg)
-        schema = postgres.schema_version(pg)
-        if schema > store.SCHEMA_VERSION:
-            raise DatabaseTooNew(self.name, version=schema, supported=store.SCHEMA_VERSION)
-        con = self._empty()
-        store.migrate(con, target=schema, name=self.name)
-        columns = prepare(con)
-        for table, cols in columns.items():
-            insert_rows(con, table, cols, postgres.read_rows(pg, table, cols))
-        reset_sequences(con)
+        """Build the replica afresh from PostgreSQL (at start, and when the schema moved or every row
+        was replaced)."""
+        now = postgres.state(pg)
+        con, columns, schema = loaded(pg, self.name)
         with self.pinning:
-            self.con, self.columns, self.schema = con, columns, schema
-            self.version, self.data_version = version, data_version
+            self.con, self.columns, self.schema, self.generation = con, columns, schema, now.generation
+            self.version, self.data_version = now.version, now.data_version
             self.as_of = dt.datetime.now()
 
     def catch_up(self, pg: psycopg.Connection) -> None:
         """Bring the replica to PostgreSQL's current version (the caller holds self.changing)."""
-        version, data_version = postgres.versions(pg)
+        now = postgres.state(pg)
+        version, data_version = now.version, now.data_version
         if version == self.version:
             self.as_of = dt.datetime.now()
             return
-        if self.version < 0 or postgres.schema_version(pg) != self.schema:
+        if self.version < 0 or now.generation != self.generation or postgres.schema_version(pg) != self.schema:
             self.load(pg)
             return
         cursor = self.con.cursor()
@@ -206,6 +200,91 @@ class Replica:
             return cursor, self.version, self.data_version
 
 
+def loaded(pg: psycopg.Connection, name: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]], int]:
+    """An in-memory DuckDB copy of everything PostgreSQL holds (in the caller's transaction)."""
+    schema = postgres.schema_version(pg)
+    if schema > store.SCHEMA_VERSION:
+        raise DatabaseTooNew(name, version=schema, supported=store.SCHEMA_VERSION)
+    con = Replica._empty()
+    store.migrate(con, target=schema, name=name)
+    columns = prepare(con)
+    if schema:
+        con.execute("DELETE FROM schema_version")  # PostgreSQL's own records of its steps follow
+    for table, cols in columns.items():
+        insert_rows(con, table, cols, postgres.read_rows(pg, table, cols))
+    reset_sequences(con)
+    return con, columns, schema
+
+
+def from_file(path: Path, name: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]]]:
+    """An in-memory copy of a DuckDB file of the current schema, each row given its identity."""
+    con = Replica._empty()
+    store.migrate(con, name=name)
+    columns = prepare(con)
+    con.execute("DELETE FROM schema_version")
+    con.execute(f"ATTACH {_literal(str(path))} AS pop_source (READ_ONLY)")
+    try:
+        for table, cols in columns.items():
+            names = ", ".join(f'"{c.name}"' for c in cols)
+            con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM pop_source.main."{table}"')
+    finally:
+        con.execute("DETACH pop_source")
+    number_new_rows(con, columns)
+    reset_sequences(con)
+    return con, columns
+
+
+def to_file(con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]], path: Path) -> None:
+    """Write an in-memory copy into a new DuckDB file of the current schema."""
+    made = store.connect(path)
+    made.close()
+    con.execute(f"ATTACH {_literal(str(path))} AS pop_target")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM pop_target.main.schema_version")
+        for table, cols in columns.items():
+            names = ", ".join(f'"{c.name}"' for c in cols)
+            con.execute(f'INSERT INTO pop_target.main."{table}" ({names}) SELECT {names} FROM "{table}"')
+        con.execute("COMMIT")
+        reset_sequences(con, "pop_target.main.")
+    finally:
+        con.execute("DETACH pop_target")
+
+
+def to_postgres(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]],
+                version: int) -> None:
+    """Replace every row PostgreSQL holds by the copy's (in the caller's transaction)."""
+    postgres.replace_everything(pg, list(columns))
+    for table, cols in columns.items():
+        postgres.write_rows(pg, table, cols, outgoing(con, table, cols, "true"), version)
+
+
+def write_file(con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]], out: Path) -> None:
+    """A new DuckDB file at out, written beside it first and renamed in (never half a file)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.with_name(f".{out.name}.{os.getpid()}.writing")
+    with suppress(FileNotFoundError):
+        staged.unlink()
+    try:
+        to_file(con, columns, staged)
+        os.replace(staged, out)
+    finally:
+        with suppress(FileNotFoundError):
+            staged.unlink()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def number_new_rows(con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]]) -> None:
+    """Give each row without an identity one past the table's highest."""
+    for table in columns:
+        top = con.execute(f'SELECT coalesce(max({_ROW_ID}), 0) FROM "{table}"').fetchone()
+        con.execute(f"CREATE OR REPLACE TEMP SEQUENCE pop_new_rows START {int(top[0] if top else 0) + 1}")
+        con.execute(f'UPDATE "{table}" SET {_ROW_ID} = nextval(\'pop_new_rows\') WHERE {_ROW_ID} IS NULL')
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
     """Give every table of a freshly migrated replica its row identity, keep it out of the views,
     and return each table's columns as PostgreSQL mirrors them."""
@@ -256,13 +335,14 @@ def outgoing(con: duckdb.DuckDBPyConnection, table: str, columns: list[Column], 
     return con.sql(f'SELECT {", ".join(cells)} FROM "{table}" WHERE {where}').to_arrow_table()
 
 
-def reset_sequences(con: duckdb.DuckDBPyConnection) -> None:
+def reset_sequences(con: duckdb.DuckDBPyConnection, catalog: str = "") -> None:
     """Each id sequence starts past the highest id stored: another process may have used some."""
     for sequence, table in store.ID_SEQUENCES.items():
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone() == (0,):
-            continue
-        row = con.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()
-        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START {int(row[0]) if row else 1}")
+        try:
+            row = con.execute(f'SELECT coalesce(max(id), 0) + 1 FROM {catalog}"{table}"').fetchone()
+        except duckdb.CatalogException:
+            continue  # an older schema without this table
+        con.execute(f"CREATE OR REPLACE SEQUENCE {catalog}{sequence} START {int(row[0]) if row else 1}")
 
 
 class _Writing:
@@ -315,9 +395,7 @@ def ship(replica: Replica, cursor: duckdb.DuckDBPyConnection, pg: psycopg.Connec
             hashes = before.sql(f'SELECT {_ROW_ID} AS r, hash(t) AS h FROM "{table}" AS t').to_arrow_table()
             cursor.register("pop_before", hashes)
             try:
-                top = cursor.execute(f'SELECT coalesce(max({_ROW_ID}), 0) FROM "{table}"').fetchone()
-                cursor.execute(f"CREATE OR REPLACE TEMP SEQUENCE pop_new_rows START {int(top[0] if top else 0) + 1}")
-                cursor.execute(f'UPDATE "{table}" SET {_ROW_ID} = nextval(\'pop_new_rows\') WHERE {_ROW_ID} IS NULL')
+                number_new_rows(cursor, {table: cols})
                 changed = outgoing(cursor, table, cols, f"{_ROW_ID} NOT IN (SELECT b.r FROM pop_before b JOIN "
                                    f'"{table}" AS t ON t.{_ROW_ID} = b.r WHERE b.h = hash(t))')
                 gone = [int(r) for (r,) in cursor.execute(
@@ -496,10 +574,8 @@ class PostgresDatabase(Database):
                         postgres.add_column(pg, table, column)
         replica.columns, replica.schema = columns, store.SCHEMA_VERSION
         version = postgres.advance(pg, True)
+        number_new_rows(con, columns)
         for table, cols in columns.items():
-            top = con.execute(f'SELECT coalesce(max({_ROW_ID}), 0) FROM "{table}"').fetchone()
-            con.execute(f"CREATE OR REPLACE TEMP SEQUENCE pop_new_rows START {int(top[0] if top else 0) + 1}")
-            con.execute(f'UPDATE "{table}" SET {_ROW_ID} = nextval(\'pop_new_rows\') WHERE {_ROW_ID} IS NULL')
             postgres.write_rows(pg, table, cols, outgoing(con, table, cols, "true"), version)
         replica.version = -1  # loaded again from PostgreSQL once this transaction has committed
 
@@ -512,6 +588,73 @@ class PostgresDatabase(Database):
     def refuse_as_output(self, out: str | os.PathLike) -> None:
         if same_file(Path(out), Path(os.devnull)):
             raise OutputIsDatabase(self.name, out=Path(out).name, file=self.name)
+
+    @contextmanager
+    def consistent(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]]]]:
+        """An in-memory copy of one consistent state of PostgreSQL (writers go on meanwhile)."""
+        with postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            if not postgres.check_ours(pg, self.name):
+                raise DatabaseMissing(self.name)
+            con, columns, _ = loaded(pg, self.name)
+            pg.rollback()
+        try:
+            yield con, columns
+        finally:
+            con.close()
+
+    def backup(self, out: str | os.PathLike, wait: float | None = None) -> dict:
+        """A consistent snapshot of PostgreSQL in one self-contained DuckDB file (what restore and
+        copy-db read back)."""
+        out = Path(out)
+        with self.consistent() as (con, columns):
+            write_file(con, columns, out)
+        return describe_file(out)
+
+    def restore(self, source: str | os.PathLike, who: str, wait: float | None = None) -> tuple[dict, Path | None]:
+        """Replace everything PostgreSQL holds by a backup file, in one transaction. As with a file,
+        the audit log only grows, every session ends and every token is revoked; what it replaces is
+        first written to a backup beside the one restored (returned)."""
+        source = Path(source)
+        staged, summary = stage_backup(source)
+        try:
+            aside = source.with_name(f"{source.stem}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}.duckdb")
+            self.backup(aside)
+            with self.consistent() as (live, _):
+                log = store.audit_log(live)
+            staged_con = store.configured(duckdb.connect(str(staged), config=settings.DUCKDB_CONFIG))
+            try:
+                summary |= store.continue_after_restore(staged_con, log, who, source.name, aside.name)
+                staged_con.execute("CHECKPOINT")
+            finally:
+                staged_con.close()
+            self.load_from(staged)
+        finally:
+            with suppress(FileNotFoundError):
+                staged.unlink()
+        return summary, aside
+
+    def load_from(self, path: Path) -> None:
+        """Every row of a DuckDB file of the current schema in place of PostgreSQL's, in one transaction."""
+        con, columns = from_file(path, self.name)
+        try:
+            self.replace_with(con, columns)
+        finally:
+            con.close()
+
+    def replace_with(self, con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]]) -> None:
+        """Every row of an in-memory copy in place of PostgreSQL's, in one transaction."""
+        with self.replica().changing, postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            postgres.lock_writers(pg)
+            if not postgres.check_ours(pg, self.name) or postgres.schema_version(pg) < store.SCHEMA_VERSION:
+                self._migrate(pg)
+            to_postgres(pg, con, columns, postgres.advance(pg, True))
+            pg.commit()
+            self.replica().version = -1  # loads afresh at its next use
+
+    def holds_data(self) -> bool:
+        with postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            return postgres.check_ours(pg, self.name) and postgres.holds_data(pg)
 
 
 def prepare_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -185,12 +185,35 @@ def app_reader_db(demo_db: Path, tmp_path_factory) -> Iterator[Path]:
     assert Database(path).version() == before, "a test given app_reader_db wrote to it: give it app_db"
 
 
-@pytest.fixture(scope="module")
-def demo_reader(demo_db: Path):
-    """A read-only connection to the session's demo database."""
-    connection = duckdb.connect(str(demo_db), read_only=True)
-    yield connection
-    connection.close()
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def demo_reader(request, demo_db: Path):
+    """A read-only connection to the demo data in each store: the session's DuckDB file, or a
+    snapshot of a PostgreSQL database's replica (so every query is checked on both)."""
+    if request.param == "duckdb":
+        connection = duckdb.connect(str(demo_db), read_only=True)
+        yield connection
+        connection.close()
+        return
+    with postgres_snapshot(request, request.getfixturevalue("postgres_demo")) as connection:
+        yield connection
+
+
+@contextmanager
+def postgres_snapshot(request, template: str | None, fill=None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh PostgreSQL database (a template's copy, or filled by fill(Database)) read through one
+    snapshot of this process's replica; dropped afterwards."""
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create(template=template)
+    try:
+        if fill is not None:
+            fill(Database(url))
+        snapshot = Database(url).snapshot()
+        try:
+            yield snapshot.connection()
+        finally:
+            snapshot.close()
+    finally:
+        cluster.drop(url)
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ import http.client
 import os
 import re
 import secrets
+import shlex
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from browser_support import ROOT, demo_database, free_port, rendered, start_streamlit, stop, visit
+from browser_support import ROOT, demo_database, free_port, healthy, rendered, stop, visit
 from conftest import cli_json, run_cli
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -34,9 +36,12 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not NGINX.exists(), reason="/usr/sbin/nginx is missing: apt-get install nginx-light")]
 
 TIMEOUT_MS = 30_000
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 60
 PASSWORD = "a long enough passphrase"
 USERS = {"koord": ("coordinator", [])}
+# The name people open, as in a real deployment: not one of this machine's own names, which the app
+# trusts without POP_BASE_URL. Chromium resolves every *.localhost name to 127.0.0.1 by itself.
+SERVER_NAME = "pop.localhost"
 # What a response's route cookie must say; ROUTE is pop_route's value when nginx chose it.
 ROUTE_COOKIE = "pop_route={}; Path=/; HttpOnly; Secure; SameSite=Lax"
 ROUTE = re.compile(r"[0-9a-f]{32}")
@@ -53,50 +58,90 @@ def database(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def deployment(database: str, tmp_path_factory) -> Iterator[SimpleNamespace]:
-    """nginx on two free ports of 127.0.0.1 (HTTP, HTTPS) in front of two app processes."""
+    """nginx on two free ports of 127.0.0.1 (HTTP, HTTPS) in front of two app processes, each started
+    as deploy/pop-app@.service starts it."""
     folder = tmp_path_factory.mktemp("deploy")
-    http_port, https_port = free_port(), free_port()
-    url = f"https://127.0.0.1:{https_port}"
-    # What deploy/README.md tells a deployment to set: the address people open.
-    env = {**os.environ, "POP_DB": database, "POP_BASE_URL": url}
-    with ThreadPoolExecutor(2) as pool:
-        started = [pool.submit(start_streamlit, env, folder / f"app-{n}.log") for n in (1, 2)]
-        apps = [future.result() for future in started]
-    nginx = None
+    http_port, https_port, *app_ports = free_ports(4)
+    processes: list[subprocess.Popen] = []
     try:
+        with ThreadPoolExecutor(2) as pool:
+            started = [pool.submit(start_app, folder / f"app-{port}.log", *app_unit(port, database, https_port))
+                       for port in app_ports]
+        processes.extend(future.result() for future in started if future.exception() is None)
+        for future in started:
+            future.result()  # a process that did not start fails the fixture, once the other is in hand to stop
         cert = certificate(folder)
-        config = nginx_config(folder, cert, http_port, https_port, [app_url for _, app_url in apps])
-        nginx = start_nginx(folder, config, https_port, cert)
-        yield SimpleNamespace(url=url, http_port=http_port, https_port=https_port, cert=cert,
-                              log=folder / "access.log", database=database,
-                              upstreams=[app_url.removeprefix("http://") for _, app_url in apps])
+        processes.append(start_nginx(folder, nginx_config(folder, cert, http_port, https_port, app_ports),
+                                     https_port, cert))
+        yield SimpleNamespace(url=f"https://{SERVER_NAME}:{https_port}", http_port=http_port, https_port=https_port,
+                              cert=cert, log=folder / "access.log", database=database,
+                              upstreams=[f"127.0.0.1:{port}" for port in app_ports])
     finally:
-        if nginx is not None:
-            stop(nginx)
-        for process, _ in apps:
+        for process in reversed(processes):
             stop(process)
 
 
+def free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
+def systemd_unit(name: str, fill: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """A unit in deploy/ as systemd runs it, placeholders filled in: (ExecStart's command, its Environment).
+    Continued lines joined; systemd's escapes %% and $$ read as % and $."""
+    text = (DEPLOY / name).read_text(encoding="utf-8").replace("\\\n", " ")
+    for placeholder, value in fill.items():
+        text = text.replace(placeholder, value)
+    text = text.replace("%%", "%").replace("$$", "$")
+    [command] = re.findall(r"^ExecStart=(.*)$", text, re.MULTILINE)
+    return shlex.split(command), dict(re.findall(r"^Environment=(\w+)=(.*)$", text, re.MULTILINE))
+
+
+def app_unit(port: int, database: str, https_port: int) -> tuple[list[str], dict[str, str]]:
+    """pop-app@PORT.service for this checkout, its public address nginx's HTTPS port."""
+    return systemd_unit("pop-app@.service", {
+        "@APP_DIR@/.venv/bin/": f"{Path(sys.executable).parent}/", "@APP_DIR@": str(ROOT), "%i": str(port),
+        "@POP_DB@": database, "@SERVER_NAME@": f"{SERVER_NAME}:{https_port}"})
+
+
+def start_app(log_path: Path, command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+    """An app process in the checkout (the unit's WorkingDirectory), once its health endpoint answers."""
+    url = "http://127.0.0.1:" + command[command.index("--server.port") + 1]
+    with open(log_path, "w", encoding="utf-8") as log:  # streamlit writes to its own copy of the descriptor
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environment}, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            pytest.fail(f"{' '.join(command)} did not answer {url}/_stcore/health:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    return process
+
+
 def certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (certificate, key)."""
+    """A self-signed certificate for the server's name and 127.0.0.1: (certificate, key)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-nodes", "-days", "1", "-subj", f"/CN={SERVER_NAME}",
+                    "-addext", f"subjectAltName=DNS:{SERVER_NAME},IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
 
 
 def nginx_config(folder: Path, cert: tuple[Path, Path], http_port: int, https_port: int,
-                 app_urls: list[str]) -> Path:
+                 app_ports: list[int]) -> Path:
     """deploy/nginx.conf as a deployment fills it in, on this test's ports and files, included in a
     top-level configuration whose every path is in folder."""
     text = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     changes = {
-        "@SERVER_NAME@": "127.0.0.1", "@TLS_CERT@": str(cert[0]), "@TLS_KEY@": str(cert[1]),
+        "@SERVER_NAME@": SERVER_NAME, "@TLS_CERT@": str(cert[0]), "@TLS_KEY@": str(cert[1]),
         "listen 80;": f"listen 127.0.0.1:{http_port};", "listen [::]:80;": "",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;", "listen [::]:443 ssl http2;": "",
-        "server 127.0.0.1:8501;": f"server {app_urls[0].removeprefix('http://')};",
-        "server 127.0.0.1:8502;": f"server {app_urls[1].removeprefix('http://')};",
+        "server 127.0.0.1:8501;": f"server 127.0.0.1:{app_ports[0]};",
+        "server 127.0.0.1:8502;": f"server 127.0.0.1:{app_ports[1]};",
         "/var/log/nginx/pop-analytics.access.log": str(folder / "access.log"),
     }
     for old, new in changes.items():
@@ -236,8 +281,10 @@ def history(database: str) -> list[dict]:
 # ── the tests ────────────────────────────────────────────────────────────────────────────────
 
 def test_plain_http_is_sent_to_https_without_a_route_cookie(deployment):
-    status, headers = request(deployment.http_port, None, "GET", "/overview?lang=en")
-    assert (status, headers["Location"], route_cookies(headers)) == (301, "https://127.0.0.1/overview?lang=en", [])
+    status, headers = request(deployment.http_port, None, "GET", "/overview?lang=en",
+                              headers={"Host": f"{SERVER_NAME}:{deployment.http_port}"})
+    assert (status, headers["Location"], route_cookies(headers)) == (
+        301, f"https://{SERVER_NAME}/overview?lang=en", [])
 
 
 def test_nginx_refuses_a_body_over_max_upload_bytes_before_an_app_process_reads_it(deployment):
@@ -306,3 +353,17 @@ def test_a_route_cookie_keeps_a_whole_session_on_its_process(deployment, browser
     lines = served(deployment.log, route, until=("GET", "/_stcore/stream"))
     assert {("POST", "/signin", "303"), ("GET", "/_stcore/stream", "101")} <= requests_of(lines)
     assert {line["upstream"] for line in lines} == {upstream}
+
+
+def test_the_nightly_backup_unit_writes_the_day_s_backup_of_the_database(deployment, tmp_path):
+    """pop-backup.service's command in an installation of its own (tmp_path, with this checkout's
+    interpreter), run as systemd runs it, while both app processes hold the database."""
+    command, environment = systemd_unit("pop-backup.service", {"@POP_DB@": deployment.database})
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
+    ran = subprocess.run(command, cwd=tmp_path, env={**os.environ, **environment, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    backup = Path("backups") / f"pop-{dt.date.today():%Y-%m-%d}.duckdb"
+    assert (str(backup) in ran.stdout, sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*.duckdb"))) \
+        == (True, [backup]), ran.stdout
+    assert history(str(tmp_path / backup)) == history(deployment.database)

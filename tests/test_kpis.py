@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 
 import pytest
-from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, write_xlsx
+from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, postgres_snapshot, write_xlsx
 
 from pop_analytics import filters, kpis, store
 
@@ -30,13 +30,12 @@ NONE = (None, None, None, None)
 
 
 @pytest.fixture(scope="module")
-def small_db(tmp_path_factory):
+def small_files(tmp_path_factory):
     """A hand-counted data set: 7 priorities in two municipalities and two cycles, 5 activity rows."""
     tmp_path = tmp_path_factory.mktemp("small")
-    con = store.connect(tmp_path / "small.duckdb")
     def p(cycle, place, code, theme, year, status):
         return [cycle, place, code, f"Prioriteti {code}", theme, year, status, None]
-    import_file(con, write_xlsx(tmp_path / "prioritetet.xlsx", {"Prioritetet": [
+    priorities = write_xlsx(tmp_path / "prioritetet.xlsx", {"Prioritetet": [
         PRIORITY_HEADERS,
         p("2019-2023", "Fier", "F1", "Uji i pijshëm", 2020, "Nuk është adresuar"),
         p("2019-2023", "Fier", "F1", "Uji i pijshëm", 2021, "Pjesërisht"),
@@ -48,8 +47,8 @@ def small_db(tmp_path_factory):
         p("2019-2023", "Durrës", "D1", "Uji i pijshëm", 2021, "Plotësisht"),
         p("2019-2023", "Durrës", "D2", "Rrugët", 2021, "Nuk është realizuar"),
         p("2023-2027", "Fier", "G1", "Uji i pijshëm", 2024, "Pjesërisht"),
-    ]}))
-    import_file(con, write_xlsx(tmp_path / "aktivitetet.xlsx", {"Aktivitetet": [
+    ]})
+    activities = write_xlsx(tmp_path / "aktivitetet.xlsx", {"Aktivitetet": [
         ACTIVITY_HEADERS,
         [dt.datetime(2021, 3, 12), "Fier", "Fokus grup", 2, 40, 25, 15, 5, "Uji i pijshëm; Rrugët"],
         [dt.datetime(2021, 6, 5), "Fier", "Trajnim", 1, 20, None, None, None, "Transporti publik"],
@@ -57,16 +56,34 @@ def small_db(tmp_path_factory):
          "Rrugët"],
         [dt.datetime(2023, 6, 15), "Durrës", "Workshop qytetar", 1, 30, 10, 20, 8, None],
         [dt.datetime(2022, 3, 1), "Fier", "Fokus grup", None, None, 6, 4, None, None],
-    ]}))
-    con.close()
-    return tmp_path / "small.duckdb"
+    ]})
+    return priorities, activities
+
+
+def fill(target, files) -> None:
+    for path in files:
+        import_file(target, path)
 
 
 @pytest.fixture(scope="module")
-def small(small_db):
-    con = store.connect(small_db, read_only=True)
-    yield con
+def small_db(small_files, tmp_path_factory):
+    path = tmp_path_factory.mktemp("small_db") / "small.duckdb"
+    con = store.connect(path)
+    fill(con, small_files)
     con.close()
+    return path
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def small(request, small_db, small_files):
+    """The data set in each store: a DuckDB file, or imported into PostgreSQL and read from the replica."""
+    if request.param == "duckdb":
+        con = store.connect(small_db, read_only=True)
+        yield con
+        con.close()
+        return
+    with postgres_snapshot(request, None, lambda db: fill(db, small_files)) as con:
+        yield con
 
 
 @pytest.fixture

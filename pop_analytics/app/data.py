@@ -14,7 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import duckdb
 import streamlit as st
 
-from .. import queries, settings
+from .. import formats, queries, settings
 from ..access import Viewer
 from ..database import Database, Snapshot
 from ..errors import DatabaseBusy, DatabaseProblem
@@ -66,6 +66,7 @@ def page_run(admit: Admit) -> Iterator[None]:
         _cached.clear()
         _network_cached.clear()
         seen[database()] = snapshot.data_version
+    _say_if_stale(snapshot)
     try:
         person, rows = admit(snapshot)
         snapshot.show(rows)
@@ -75,6 +76,14 @@ def page_run(admit: Admit) -> Iterator[None]:
         _cannot_read(problem)
     finally:
         snapshot.close()
+
+
+def _say_if_stale(snapshot: Snapshot) -> None:
+    """PostgreSQL cannot be reached: the page shows the data this process holds, and says since when."""
+    since = snapshot.stale_since
+    if since is not None:
+        st.warning(tr("database.stale", time=formats.moment(since, lang()), name=db().name),
+                   icon=":material/cloud_off:")
 
 
 def _cannot_read(problem: DatabaseProblem) -> None:
