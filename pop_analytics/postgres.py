@@ -102,6 +102,8 @@ def problem(error: BaseException, name: str) -> DatabaseProblem:
         return DatabaseLoginRefused(name)
     if state == "3D000" or ("database" in text and "does not exist" in text):
         return DatabaseMissing(name)
+    if "invalid" in text and any(word in text for word in ("option", "value", "uri", "integer")):
+        return DatabaseUrlInvalid(name)  # libpq reads some parts of the address only when connecting
     return DatabaseUnreachable(name)
 
 

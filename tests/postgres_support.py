@@ -19,6 +19,10 @@ import pytest
 from pop_analytics import cli, replica
 
 
+# The cluster's password: no output of the application may ever show it.
+PASSWORD = "s3cret-Pa55word"
+
+
 def _binaries() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
@@ -48,11 +52,17 @@ class Cluster:
             shutil.chown(self.folder, "postgres")
         self.data, self.port = self.folder / "data", _free_port()
         self.pg_ctl = str(binaries / "pg_ctl")
-        subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                                     "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"]),
+        # Over TCP (every URL the tests give) a password is needed, so that a wrong one is refused
+        # and the tests can check that it never shows; the socket (administration) trusts.
+        subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(self.data), "--auth-local=trust",
+                                     "--auth-host=scram-sha-256", "-U", "postgres", "--no-sync", "-E", "UTF8",
+                                     "--locale", "C.UTF-8"]),
                        check=True, capture_output=True)
         self.start()
-        self.base = f"postgresql://postgres@127.0.0.1:{self.port}"
+        with psycopg.connect(host=str(self.folder), port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as pg:
+            pg.execute(f"ALTER USER postgres PASSWORD '{PASSWORD}'")
+        self.base = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{self.port}"
         self._names = itertools.count(1)
 
     def start(self) -> None:
@@ -68,8 +78,9 @@ class Cluster:
     def url(self, name: str) -> str:
         return f"{self.base}/{name}"
 
-    def admin(self, statement: str) -> None:
-        with psycopg.connect(self.url("postgres"), autocommit=True) as pg:
+    def admin(self, statement: str, database: str = "postgres") -> None:
+        with psycopg.connect(host=str(self.folder), port=self.port, user="postgres", dbname=database,
+                             autocommit=True) as pg:
             pg.execute(statement)
 
     def create(self, template: str | None = None) -> str:
