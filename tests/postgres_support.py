@@ -18,7 +18,6 @@ import pytest
 
 from pop_analytics import cli, replica
 
-
 # The cluster's password: no output of the application may ever show it.
 PASSWORD = "s3cret-Pa55word"
 

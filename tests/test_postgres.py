@@ -112,9 +112,11 @@ def test_a_database_of_another_application_is_refused_and_left_alone(postgres_cl
     postgres_cluster.admin("CREATE TABLE customers (id integer)", database=name)
     result = run_cli("import", str(ROOT / "data" / "demo" / "aktivitetet.csv"), db=url)
     assert result.returncode == 1
-    assert result.stderr == f"Error: {t('database.foreign', 'en', name=f'{name} (127.0.0.1:{postgres_cluster.port})')}\n"
+    shown = f"{name} (127.0.0.1:{postgres_cluster.port})"
+    assert result.stderr == f"Error: {t('database.foreign', 'en', name=shown)}\n"
     with psycopg.connect(url) as pg:
-        assert [r[0] for r in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")] == ["customers"]
+        tables = pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    assert tables == [("customers",)]
 
 
 def test_a_database_of_a_newer_release_is_refused(postgres_cluster, new_postgres):
