@@ -22,11 +22,12 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from browser_support import ROOT, demo_database, free_port, healthy, rendered, stop, visit
+from browser_support import ROOT, free_port, healthy, rendered, stop, visit
 from conftest import cli_json, run_cli
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from pop_analytics import settings
+from pop_analytics import access, accounts, settings
+from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
 NGINX = Path("/usr/sbin/nginx")
@@ -51,9 +52,14 @@ LOG_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory) -> str:
-    """What POP_DB names for both app processes: the demo data with a coordinator."""
-    return str(demo_database(tmp_path_factory.mktemp("deploy_db"), USERS, PASSWORD))
+def database(postgres_cluster, postgres_demo) -> Iterator[str]:
+    """What POP_DB names for both app processes: a PostgreSQL database (the reference deployment's
+    system of record) holding the demo data, with a coordinator."""
+    url = postgres_cluster.create(template=postgres_demo)
+    for name, (role, municipalities) in USERS.items():
+        accounts.add(Database(url), name, role, municipalities, PASSWORD, access.cli_viewer())
+    yield url
+    postgres_cluster.drop(url)
 
 
 @pytest.fixture(scope="module")
