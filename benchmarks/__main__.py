@@ -22,7 +22,8 @@ from pop_analytics.database import Database
 from . import data, figures, report
 from .stats import Figure
 
-FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "browser", "big")
+FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "browser", "big",
+           "postgres")
 CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
                 "object), api (the API's /kpis over HTTP, warm and after a data change, beside the KPI object), "
                 "report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
@@ -31,8 +32,10 @@ CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other w
                 "(uncached filter changes), browser (in Chromium against the real server: each page's navigation "
                 "and a filter change until settled, demo data and 1M rows, beside a one-line app), "
                 "big (KPI, filter changes and memory at 10M rows; its first use "
-                "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB). "
-                "Default: all")
+                "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB), "
+                "postgres (PostgreSQL mode beside the DuckDB file in the same run, on a throwaway cluster: "
+                "replica load and memory, a CLI import seen by another process, page reruns and filter changes, "
+                "a 100k-row import, sessions held; at 10M rows too with big). Default: all")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -59,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
                          help="page loads and filter changes per page in Chromium (default 3)")
     options.add_argument("--big-kpi-runs", type=int, default=5,
                          help="timed KPI calls per filter combination at 10M rows (default 5)")
+    options.add_argument("--sessions", type=int, default=50,
+                         help="sessions held at once over two app processes, PostgreSQL figure (default 50)")
     options.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
     options.add_argument("--skip", nargs="+", choices=FIGURES, metavar="KEY", default=[],
                          help="measure all but these figures (e.g. --skip big)")
@@ -122,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.kpi_object(paths["big_db"], args.big_kpi_runs, scale="10M"))
         show(*figures.filter_change(paths["big_db"], args.filter_changes, scale="10M", budget_s=args.filter_budget_s,
                                     timeout_s=1800))
+
+    if "postgres" in chosen:
+        from . import postgres  # psycopg and a PostgreSQL cluster: only this figure needs them
+        show(*postgres.measure(paths, "big" in chosen, args.reruns, args.filter_changes, args.filter_budget_s,
+                               args.import_rounds, args.runs, args.sessions, log=log))
 
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()

@@ -1,6 +1,6 @@
 """Run in a child process by the benchmark: the dashboard through AppTest on $POP_DB.
 
-Prints one JSON line, with the process's peak RSS (VmHWM from /proc/self/status) at the end. Three
+Prints one JSON line, with the process's peak RSS (VmHWM from /proc/self/status) at the end. Four
 modes:
 
 - reruns (the default): per page the first run and the reruns in ms. A page's reruns stop at
@@ -9,6 +9,7 @@ modes:
 - --filter-changes N: per page the first run, then N reruns each after setting the shared filters
   to a year and municipality never set before in this process, so no query of that rerun is
   cached (same budget rule).
+- --sessions N: N sessions at once (an AppTest each), every one rerun --reruns times in turn.
 - --cli-import ROUNDS: the overview page, run twice so its caches are warm; then per round a small
   activities CSV (benchmarks.data.small_activities) is stored by a real CLI process,
   `python -m pop_analytics --db $POP_DB import FILE`, and the next rerun is timed: the page sees
@@ -92,6 +93,8 @@ def filter_changes(app: AppTest, pages: list[str | None], count: int, budget_s: 
     used = 0
     for page in pages:
         first = _open(app, page)
+        if not [w for w in app.multiselect if w.key == "filter_year"]:
+            continue  # a page without the shared filters (Your account, Users, …)
         if combos is None:
             years = list(app.multiselect(key="filter_year").options)
             municipalities = list(app.multiselect(key="filter_municipality").options)
@@ -136,7 +139,7 @@ def cli_import(app: AppTest, page: str | None, rounds: int, rows: int) -> dict:
     warm = [_timed_run(app)]  # already run once: this rerun is served from the caches
     results = []
     exceptions = _exceptions(app, page)
-    with tempfile.TemporaryDirectory(prefix="cli-import-", dir=Path(db).parent) as folder:
+    with tempfile.TemporaryDirectory(prefix="cli-import-", dir=None if "://" in db else Path(db).parent) as folder:
         for number in range(rounds):
             before = _events_tile(app)
             path = Path(folder) / f"aktivitetet_raund_{number:03d}.csv"
@@ -158,6 +161,23 @@ def cli_import(app: AppTest, page: str | None, rounds: int, rows: int) -> dict:
     return {"rounds": results, "warm_ms": warm, "exceptions": exceptions}
 
 
+def sessions(pages: list[str | None], count: int, reruns_each: int) -> dict:
+    """count sessions at once in this process (one AppTest each, as a server holds one script run per
+    WebSocket), each opened on a page in turn and rerun reruns_each times, round robin."""
+    apps = [AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600) for _ in range(count)]
+    exceptions: list[str] = []
+    for number, app in enumerate(apps):
+        page = pages[number % len(pages)]
+        _open(app, page)
+        exceptions += _exceptions(app, page)
+    times = []
+    for _ in range(reruns_each):
+        for number, app in enumerate(apps):
+            times.append(_timed_run(app))
+            exceptions += _exceptions(app, pages[number % len(pages)])
+    return {"reruns_ms": times, "sessions": count, "exceptions": exceptions}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reruns", type=int, default=10)
@@ -165,11 +185,14 @@ def main() -> None:
     parser.add_argument("--filter-changes", type=int, default=0, help="time this many uncached filter changes per page")
     parser.add_argument("--cli-import", type=int, default=0, help="rounds of a CLI import seen by the next rerun")
     parser.add_argument("--import-rows", type=int, default=200, help="rows of each CLI-imported file")
+    parser.add_argument("--sessions", type=int, default=0, help="this many sessions at once, each rerun in turn")
     parser.add_argument("pages", nargs="*")
     args = parser.parse_args()
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     pages: list[str | None] = list(args.pages) or [None]
-    if args.cli_import:
+    if args.sessions:
+        result = sessions(pages, args.sessions, args.reruns)
+    elif args.cli_import:
         result = cli_import(app, pages[0], args.cli_import, args.import_rows)
     elif args.filter_changes:
         result = filter_changes(app, pages, args.filter_changes, args.budget_s)

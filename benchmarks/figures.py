@@ -35,7 +35,7 @@ REPORT_DEMO_TARGET_S = 5.0
 REPORT_1M_TARGET_S = 15.0
 
 
-def _import_once(path: Path, workdir: Path) -> float:
+def import_once(path: Path, workdir: Path) -> float:
     """Whole-process import (read, validate, store) of one file into a new database, the shared way
     the CLI and the app import: importing.import_path(Database(...)) checks for a duplicate in a
     read snapshot, validates outside the write lock and stores under it."""
@@ -58,7 +58,7 @@ def _import_once(path: Path, workdir: Path) -> float:
 def _import_figure(key: str, label: str, path: Path, runs: int, target_s: float) -> Figure:
     """Whole-process import of path, runs times, each into a new database."""
     with tempfile.TemporaryDirectory(dir=path.parent) as workdir:
-        samples = [_import_once(path, Path(workdir)) for _ in range(runs)]
+        samples = [import_once(path, Path(workdir)) for _ in range(runs)]
     figure = Figure(key, label, "s", samples, target=f"<= {target_s} s")
     figure.passed = figure.median <= target_s
     return figure
@@ -156,7 +156,7 @@ def kpi_object(db: Path, runs: int, scale: str = "1M") -> tuple[Figure, Figure]:
     return figure, first_figure
 
 
-def _pages() -> list[str]:
+def pages_list() -> list[str]:
     """Page scripts the dashboard has now (the dashboard is written alongside this benchmark)."""
     return sorted(str(p.relative_to(ROOT)) for folder in ("app_pages", "pages") for p in (ROOT / folder).glob("*.py")
                   if not p.name.startswith("_"))
@@ -166,13 +166,13 @@ def _probe_command(*options: str) -> list[str]:
     return [sys.executable, "-m", "benchmarks.app_probe", *options]
 
 
-def _start_probe(db: Path, *options: str) -> subprocess.Popen:
+def start_probe(db: Path, *options: str) -> subprocess.Popen:
     env = {**os.environ, "POP_DB": str(db), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(_probe_command(*options), cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
-def _finish_probe(process: subprocess.Popen, timeout_s: float) -> dict:
+def finish_probe(process: subprocess.Popen, timeout_s: float) -> dict:
     """The probe's JSON line, once it has ended (killed past timeout_s)."""
     try:
         out, err = process.communicate(timeout=timeout_s)
@@ -197,8 +197,8 @@ def _per_page(pages: list[dict], key: str) -> str:
 def app_process(db: Path, reruns: int, timeout_s: float = 420) -> tuple[Figure, Figure, Figure]:
     """A child process runs the dashboard through AppTest on the large database: page reruns timed
     inside it, and its peak resident memory (VmHWM, checked against RUSAGE_CHILDREN)."""
-    pages = _pages()
-    result = _finish_probe(_start_probe(db, "--reruns", str(reruns), *pages), timeout_s)
+    pages = pages_list()
+    result = finish_probe(start_probe(db, "--reruns", str(reruns), *pages), timeout_s)
     # The probe has been reaped, so RUSAGE_CHILDREN's high-water mark includes it; that mark covers
     # every child this process ever had, so the probe's own VmHWM is the figure, this a check.
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -228,7 +228,7 @@ def demo_pages(reruns: int, timeout_s: float = 300) -> tuple[Figure, Figure]:
     with tempfile.TemporaryDirectory(prefix="pop-demo-") as folder:
         db = Path(folder) / "demo.duckdb"
         demo.load(Database(db))
-        result = _finish_probe(_start_probe(db, "--reruns", str(reruns), *_pages()), timeout_s)
+        result = finish_probe(start_probe(db, "--reruns", str(reruns), *pages_list()), timeout_s)
     pages = result["pages"]
     rerun = Figure("page_rerun_demo", f"page rerun via AppTest, demo data ({len(pages)} page(s))", "ms",
                    [s for page in pages for s in page["reruns_ms"]], percentiles=True,
@@ -247,11 +247,11 @@ def cli_import_visible(db: Path, rounds: int, rows: int = 200, timeout_s: float 
     imports a small activities file (a month and municipality the data lacks, new each round); the
     page's next rerun is timed: it sees the new data version, clears its caches and queries again.
     The copy keeps the cached database as generated."""
-    overview = next(p for p in _pages() if Path(p).stem == "overview")
+    overview = next(p for p in pages_list() if Path(p).stem == "overview")
     with tempfile.TemporaryDirectory(prefix="cli-visible-", dir=db.parent) as folder:
         copy = Path(folder) / "cli_visible.duckdb"
         shutil.copyfile(db, copy)
-        result = _finish_probe(_start_probe(copy, "--cli-import", str(rounds), "--import-rows", str(rows), overview),
+        result = finish_probe(start_probe(copy, "--cli-import", str(rounds), "--import-rows", str(rows), overview),
                                timeout_s)
     rounds_done = result["rounds"]
     counted = [r["events_after"] is not None and r["events_before"] is not None
@@ -276,11 +276,11 @@ def cli_import_visible(db: Path, rounds: int, rows: int = 200, timeout_s: float 
 def two_app_processes(db: Path, reruns: int, timeout_s: float = 600) -> tuple[Figure, Figure]:
     """Two AppTest processes at once on the same 1M database, each running every page: each one's
     peak RSS (VmHWM), and their sum."""
-    pages = _pages()
+    pages = pages_list()
     options = ("--reruns", str(reruns), *pages)
-    processes = [_start_probe(db, *options), _start_probe(db, *options)]
+    processes = [start_probe(db, *options), start_probe(db, *options)]
     try:
-        results = [_finish_probe(process, timeout_s) for process in processes]
+        results = [finish_probe(process, timeout_s) for process in processes]
     finally:
         for process in processes:
             if process.poll() is None:
@@ -307,8 +307,8 @@ def filter_change(db: Path, changes: int, scale: str = "1M", budget_s: float = 3
     """One AppTest process: on each page, the shared filters set to a year and municipality never
     chosen before in that process, so nothing the rerun asks is cached; each such rerun timed. Also
     the process's peak RSS (VmHWM) after every page."""
-    pages = _pages()
-    result = _finish_probe(_start_probe(db, "--filter-changes", str(changes), "--budget-s", str(budget_s), *pages),
+    pages = pages_list()
+    result = finish_probe(start_probe(db, "--filter-changes", str(changes), "--budget-s", str(budget_s), *pages),
                            timeout_s)
     suffix = "" if scale == "1M" else f"_{scale.lower()}"
     samples = [s for page in result["pages"] for s in page["changes_ms"]]
