@@ -34,7 +34,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -198,7 +198,7 @@ def main() -> None:
         result = filter_changes(app, pages, args.filter_changes, args.budget_s)
     else:
         result = reruns(app, pages, args.reruns, args.budget_s)
-    print(json.dumps({**result, "peak_rss_mb": _peak_rss_mb(), "pid": os.getpid()}))
+    print(json.dumps({**result, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()}))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pop_analytics import importing
 from pop_analytics.copying import copy_database
-from pop_analytics.database import Database
+from pop_analytics.stores import open_database
 
 from . import figures
 from .cluster import Cluster
@@ -31,14 +31,15 @@ WITHIN = 1.10  # PostgreSQL mode's page figures: at most 10 % above the file's
 
 
 def _first_read(db: str) -> dict:
-    """A new process: its first snapshot and KPI object, timed, and its peak memory."""
-    code = ("import json, time, resource; from pop_analytics.database import Database; "
+    """A new process: its first snapshot and KPI object, timed, and its peak memory (VmHWM: getrusage's
+    high-water mark would carry this benchmark's own over the exec)."""
+    code = ("import json, time; from pop_analytics.stores import open_database; "
             "from pop_analytics import kpis, filters; started = time.perf_counter(); "
-            f"db = Database({db!r}); "
+            f"db = open_database({db!r}); "
             "snap = db.snapshot(); kpis.kpis(snap.connection(), filters.resolve()); snap.close(); "
             "seconds = time.perf_counter() - started; "
-            "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
-            "print(json.dumps({'seconds': seconds, 'rss_mb': rss}))")
+            "from benchmarks.app_probe import peak_rss_mb; "
+            "print(json.dumps({'seconds': seconds, 'rss_mb': peak_rss_mb()}))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=3600,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,7 +99,7 @@ def import_100k(xlsx: Path, cluster: Cluster, runs: int) -> list[Figure]:
     pg_samples = []
     for _ in range(runs):
         url = cluster.create()
-        db = Database(url)
+        db = open_database(url)
         db.ensure()
         seconds, report = timed(lambda db=db: importing.import_path(db, xlsx, who="benchmark", today=figures.TODAY))
         if report.status != "imported":

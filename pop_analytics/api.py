@@ -36,6 +36,7 @@ from .database import Database
 from .errors import DatabaseProblem, UnknownFilterValue
 from .filters import Filters
 from .i18n import requested, t
+from .stores import open_database
 
 PREFIX = "/api/v1"
 
@@ -64,7 +65,7 @@ class Asked:
 # ── reading a request ────────────────────────────────────────────────────────────────────────
 
 def _db() -> Database:
-    return Database(settings.database_spec())
+    return open_database(settings.database_spec())
 
 
 def _lang(request: Request) -> str:

@@ -39,6 +39,7 @@ from .i18n import t
 from .report_content import FORMATS
 from .scope import DONOR_SIGHT, EVERYTHING
 from .settings import DB_ENV_VAR, LANGUAGES
+from .stores import open_database
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,7 +110,7 @@ def _print_report(report: importing.ImportReport, lang: str) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     # the database is made (even if no file gets in), or brought forward, unless a dry run reads one
-    db, by = _writer(args, make=not args.dry_run or not Database(args.db).exists())
+    db, by = _writer(args, make=not args.dry_run or not open_database(args.db).exists())
     mode = store.ADD_MODE if args.add else store.REPLACE_MODE
     reports = [importing.import_path(db, path, dry_run=args.dry_run, by=by, mode=mode) for path in args.files]
     # A dry run says what storing would take out of view, found by the rule that stores.
@@ -156,7 +157,7 @@ def _writer(args: argparse.Namespace, make: bool, may: str | None = None) -> tup
     """The database a write acting for someone (--as) goes to, made or brought forward when make
     says so, and who it acts as, refused unless they may do what the command does."""
     _no_free_name(args)
-    db = Database(args.db)
+    db = open_database(args.db)
     if make:
         db.ensure()
     by = _acting_for(db, args.as_user)
@@ -179,7 +180,7 @@ def _acting_for(db: Database, name: str | None) -> Viewer:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     chosen = _chosen(args)
-    with Database(args.db).reading(sight=DONOR_SIGHT if args.approved_only else EVERYTHING) as con:
+    with open_database(args.db).reading(sight=DONOR_SIGHT if args.approved_only else EVERYTHING) as con:
         result = kpis.with_cycles(con, chosen)  # a share of priorities is one cycle's (kpis.cycle_views)
     if args.json:
         _print_json(result)
@@ -206,7 +207,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The KPI report for the filters, as a PDF or a workbook, approved data only unless asked."""
-    Database(args.db).refuse_as_output(args.out)
+    open_database(args.db).refuse_as_output(args.out)
     chosen = _chosen(args)
     if args.out.is_dir():
         raise ReportRefused("not_a_file", path=str(args.out))
@@ -215,7 +216,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ReportRefused("format", value=fmt or args.out.name)
     lang = args.report_lang or args.lang
     from . import report  # its charts import Altair: only this command pays for it
-    with Database(args.db).reading(sight=EVERYTHING if args.include_submitted else DONOR_SIGHT) as con:
+    with open_database(args.db).reading(sight=EVERYTHING if args.include_submitted else DONOR_SIGHT) as con:
         built = report.build(con, chosen, lang, generated_by=cli_viewer().name)
     written = report.write(built, fmt, args.out)
     print(t("cli.report.done", args.lang, path=args.out, size=present.number(written, args.lang)))
@@ -225,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     """The open data package of what donors see (pop_analytics.open_data) into the folder args.out."""
     from . import open_data
-    with Database(args.db).reading(sight=DONOR_SIGHT) as con:
+    with open_database(args.db).reading(sight=DONOR_SIGHT) as con:
         package = open_data.build(con)
     open_data.write(package, args.out)
     rows = sum(len(resource.rows) for resource in package.resources)
@@ -250,7 +251,7 @@ def _listing(read: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame], empty_ke
              hidden: tuple[str, ...] = ()) -> Command:
     """A command that lists what read returns (history, audit log, mappings)."""
     def run(args: argparse.Namespace) -> int:
-        with Database(args.db).reading() as con:
+        with open_database(args.db).reading() as con:
             frame = read(con)
         return _print_rows(frame, args, empty_key, hidden)
     return run
@@ -259,7 +260,7 @@ def _listing(read: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame], empty_ke
 def cmd_show(args: argparse.Namespace) -> int:
     """What one import holds, as a coordinator reviews it: where and when, totals per activity type,
     the warnings its check found, what approving it takes out of donors' view, and its rows."""
-    with Database(args.db).reading() as con:
+    with open_database(args.db).reading() as con:
         held = review.held(con, args.import_id)
     if held is None:
         raise ReviewRefused("unknown", args.import_id)
@@ -308,20 +309,20 @@ def _print_table(frame: pd.DataFrame, lang: str) -> None:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    removed = approval.undo(Database(args.db), args.import_id, cli_viewer())
+    removed = approval.undo(open_database(args.db), args.import_id, cli_viewer())
     _say(t("cli.undo.done", args.lang, import_id=args.import_id,
            removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    approval.approve(Database(args.db), args.import_id, cli_viewer(), args.comment)
+    approval.approve(open_database(args.db), args.import_id, cli_viewer(), args.comment)
     _say(t("cli.approve.done", args.lang, import_id=args.import_id))
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
-    removed = approval.reject(Database(args.db), args.import_id, cli_viewer(), args.comment)
+    removed = approval.reject(open_database(args.db), args.import_id, cli_viewer(), args.comment)
     _say(t("cli.reject.done", args.lang, import_id=args.import_id,
            removed=present.removed_phrase(sum(removed.values()), args.lang)))
     return 0
@@ -339,7 +340,7 @@ def _new_password(lang: str) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    db = Database(args.db)
+    db = open_database(args.db)
     db.ensure()
     name = accounts.add(db, args.name, args.role, args.municipality, _new_password(args.lang), cli_viewer())
     _say(t("cli.users.added", args.lang, name=name, role=t(f"role.{args.role.strip().lower()}", args.lang)))
@@ -347,19 +348,19 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    frame = accounts.listed(Database(args.db))
+    frame = accounts.listed(open_database(args.db))
     frame["municipalities"] = [", ".join(m) for m in frame["municipalities"]]
     return _print_rows(frame, args, "cli.users.none")
 
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
-    accounts.change_password(Database(args.db), args.name, _new_password(args.lang), cli_viewer())
+    accounts.change_password(open_database(args.db), args.name, _new_password(args.lang), cli_viewer())
     _say(t("cli.users.password_changed", args.lang, name=args.name))
     return 0
 
 
 def cmd_users_remove(args: argparse.Namespace) -> int:
-    accounts.remove(Database(args.db), args.name, cli_viewer())
+    accounts.remove(open_database(args.db), args.name, cli_viewer())
     _say(t("cli.users.removed", args.lang, name=args.name))
     return 0
 
@@ -367,7 +368,7 @@ def cmd_users_remove(args: argparse.Namespace) -> int:
 def cmd_tokens_add(args: argparse.Namespace) -> int:
     """The token alone on standard output (for a script to keep); the sentence on standard error."""
     from . import api_tokens
-    token = api_tokens.create(Database(args.db), args.name, args.label, cli_viewer())
+    token = api_tokens.create(open_database(args.db), args.name, args.label, cli_viewer())
     print(token)
     print(t("cli.tokens.added", args.lang, name=args.name, label=args.label), file=sys.stderr)
     return 0
@@ -375,7 +376,7 @@ def cmd_tokens_add(args: argparse.Namespace) -> int:
 
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from . import api_tokens
-    frame = api_tokens.listed(Database(args.db), cli_viewer(), everyone=True)
+    frame = api_tokens.listed(open_database(args.db), cli_viewer(), everyone=True)
     if args.name:
         frame = frame[frame["name"] == args.name]
     return _print_rows(frame, args, "cli.tokens.none")
@@ -383,7 +384,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from . import api_tokens
-    api_tokens.revoke(Database(args.db), args.token_id, cli_viewer())
+    api_tokens.revoke(open_database(args.db), args.token_id, cli_viewer())
     _say(t("cli.tokens.revoked", args.lang, token=args.token_id))
     return 0
 
@@ -405,20 +406,20 @@ def cmd_aliases_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    reports = demo.load(Database(args.db))
+    reports = demo.load(open_database(args.db))
     for loaded in reports:
         _print_report(loaded, args.lang)
     return 1 if any(r.status == "refused" for r in reports) else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    summary = Database(args.db).backup(args.out)
+    summary = open_database(args.db).backup(args.out)
     print(t("cli.backup.done", args.lang, path=args.out, **summary))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    summary, aside = Database(args.db).restore(args.backup, who=cli_viewer().name)
+    summary, aside = open_database(args.db).restore(args.backup, who=cli_viewer().name)
     print(t("cli.restore.done", args.lang, path=args.backup, **summary))
     if aside is not None:
         print(t("cli.restore.kept", args.lang, path=aside))
@@ -434,14 +435,14 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = Database(args.db)
+    db = open_database(args.db)
     db.ensure()
     print(t("cli.migrate.done", args.lang, name=db.name, version=store.SCHEMA_VERSION))
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    Database(args.db).refuse_as_output(args.out)
+    open_database(args.db).refuse_as_output(args.out)
     template.write(args.out)
     print(t("cli.template.done", args.lang, path=args.out))
     return 0

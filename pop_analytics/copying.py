@@ -13,6 +13,7 @@ from .database import Database
 from .errors import CopyMismatch, DatabaseMissing, TargetNotEmpty
 from .postgres import Column
 from .replica import PostgresDatabase, from_file, write_file
+from .stores import open_database
 
 Copy = tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]]]
 
@@ -53,7 +54,7 @@ def _summary(con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]]) -
 
 def copy_database(source: str, target: str) -> dict:
     """Copy source into target; what was copied: rows per table, and the check on both sides."""
-    origin, destination = Database(source), Database(target)
+    origin, destination = open_database(source), open_database(target)
     _refuse_filled(destination)
     with _contents(origin) as (con, columns):
         counts, figures = _summary(con, columns)

@@ -7,8 +7,9 @@ the file open. A reader holds a shared lock on `<db>.lock` and a read-only conne
 run or one command; a writer holds the exclusive lock and a read-write connection only while it
 writes. Waiting writers go first: they hold `<db>.queue`, which new readers must pass through.
 
-A PostgreSQL system of record would implement the same calls (snapshot/reading, writing, version,
-backup, restore) with its own transactions and a version row; callers see only this interface.
+PostgreSQL as the system of record (pop_analytics.replica) implements the same calls (snapshot/reading,
+writing, version, backup, restore) with its own transactions and a version row; callers see only
+this interface, and pop_analytics.stores.open_database picks the store a path or address names.
 """
 from __future__ import annotations
 
@@ -316,13 +317,6 @@ def _check_readable_version(con: duckdb.DuckDBPyConnection, name: str) -> None:
 class Database:
     """The database file at path (else $POP_DB, else the default), used only through short
     snapshots and writes."""
-
-    def __new__(cls, path: str | os.PathLike | None = None) -> Database:
-        """A postgresql:// address (in path or POP_DB) gives the PostgreSQL store, a path the file."""
-        if cls is Database and settings.database_spec(path).startswith(("postgresql://", "postgres://")):
-            from .replica import PostgresDatabase  # psycopg is loaded only where PostgreSQL is used
-            return super().__new__(PostgresDatabase)
-        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(os.path.abspath(database_path(path)))

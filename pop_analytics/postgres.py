@@ -46,10 +46,6 @@ _TYPES = {"INTEGER": "integer", "BIGINT": "bigint", "VARCHAR": "text", "DOUBLE":
           "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean"}
 
 
-def is_url(spec: object) -> bool:
-    return isinstance(spec, str) and spec.startswith(("postgresql://", "postgres://"))
-
-
 def display_name(url: str) -> str:
     """What sentences call the database: its name and server, never its password."""
     try:
@@ -153,7 +149,7 @@ def create_state(pg: psycopg.Connection) -> None:
 
 
 def create_table(pg: psycopg.Connection, table: str, columns: list[Column]) -> None:
-    defined: list[sql.Composable] = [sql.SQL("rid bigint PRIMARY KEY"), sql.SQL("v bigint NOT NULL")]
+    defined: list[sql.Composable] = [sql.SQL("rid BIGINT PRIMARY KEY"), sql.SQL("v BIGINT NOT NULL")]
     defined += [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pg_type)) for c in columns]
     pg.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(defined)))
     pg.execute(sql.SQL("CREATE INDEX {} ON {} (v)").format(sql.Identifier(f"{table}_v"), sql.Identifier(table)))
@@ -230,21 +226,32 @@ def _select_list(columns: list[Column]) -> sql.Composable:
     return sql.SQL(", ").join(parts)
 
 
-def read_rows(pg: psycopg.Connection, table: str, columns: list[Column], since: int | None = None) -> pa.Table:
-    """Rows of a table as text (rid first), those written after version since (all when None);
-    an empty text and a missing value stay apart (CSV quotes the one, leaves the other bare)."""
+def read_rows(pg: psycopg.Connection, table: str, columns: list[Column], since: int | None = None
+              ) -> Iterator[pa.Table]:
+    """Rows of a table as text (rid first), those written after version since (all when None), in
+    batches of about PG_COPY_BATCH_BYTES of CSV: a replica of millions of rows is built without
+    ever holding the whole table as text. An empty text and a missing value stay apart (CSV quotes
+    the one, leaves the other bare)."""
     query = sql.SQL("SELECT {} FROM {}").format(_select_list(columns), sql.Identifier(table))
     if since is not None:
         query = sql.SQL("{} WHERE v > {}").format(query, sql.Literal(since))
-    buffer = io.BytesIO()
-    with pg.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
     names = ["rid", *(c.name for c in columns)]
-    if not buffer.tell():
-        return pa.table({n: pa.array([], pa.string()) for n in names})
+    batch: list[bytes] = []
+    size = 0
+    with pg.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:
+        for row in copy:  # libpq hands COPY's output over one whole row at a time
+            batch.append(bytes(row))
+            size += len(row)
+            if size >= settings.PG_COPY_BATCH_BYTES:
+                yield _parsed(b"".join(batch), names)
+                batch, size = [], 0
+    if batch:
+        yield _parsed(b"".join(batch), names)
+
+
+def _parsed(text: bytes, names: list[str]) -> pa.Table:
     return pa_csv.read_csv(
-        io.BytesIO(buffer.getvalue()),
+        io.BytesIO(text),
         read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),

@@ -51,7 +51,7 @@ class Replica:
 
     def __init__(self, url: str, name: str):
         self.url, self.name = url, name
-        self.con = self._empty()
+        self.con = empty()
         self.columns: dict[str, list[Column]] = {}
         self.schema = self.generation = -1
         self.version = self.data_version = -1
@@ -63,10 +63,6 @@ class Replica:
         self._checking = threading.Lock()
         self._listener: threading.Thread | None = None
         self.closing = False
-
-    @staticmethod
-    def _empty() -> duckdb.DuckDBPyConnection:
-        return store.configured(duckdb.connect(":memory:", config=settings.DUCKDB_CONFIG))
 
     # ── loading and catching up ─────────────────────────────────────────────────────────────────
 
@@ -87,18 +83,19 @@ class Replica:
         if version == self.version:
             self.as_of = dt.datetime.now()
             return
-        if self.version < 0 or now.generation != self.generation or postgres.schema_version(pg) != self.schema:
+        # Afresh when every row was replaced, the schema moved, or the version went back (a pg_restore).
+        if (self.version < 0 or now.generation != self.generation or version < self.version
+                or postgres.schema_version(pg) != self.schema):
             self.load(pg)
             return
-        cursor = self.con.cursor()
+        cursor = cursor_of(self.con)
         try:
             cursor.execute("BEGIN TRANSACTION")
             for table, rid in postgres.deleted_since(pg, self.version):
                 if table in self.columns:
                     cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} = ?', [rid])
             for table, cols in self.columns.items():
-                rows = postgres.read_rows(pg, table, cols, since=self.version)
-                if rows.num_rows:
+                for rows in postgres.read_rows(pg, table, cols, since=self.version):
                     cursor.register("pop_changed", rows)
                     cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} IN '
                                    "(SELECT CAST(rid AS BIGINT) FROM pop_changed)")
@@ -111,6 +108,7 @@ class Replica:
                 self.as_of = dt.datetime.now()
         finally:
             cursor.close()
+        compress(self.con)
 
     def check(self) -> None:
         """Catch up if PostgreSQL moved on (a page run's first step). Unreachable: the replica stays
@@ -194,10 +192,35 @@ class Replica:
     def pinned(self) -> tuple[duckdb.DuckDBPyConnection, int, int]:
         """A cursor inside a transaction that sees the replica as it is now, and its versions."""
         with self.pinning:
-            cursor = self.con.cursor()
+            cursor = cursor_of(self.con)
             cursor.execute("BEGIN TRANSACTION")
             cursor.execute("SELECT count(*) FROM schema_version").fetchone()  # the transaction starts here
             return cursor, self.version, self.data_version
+
+
+# The replica's own in-memory database: compressed (as a file is) once checkpointed, which makes it
+# a tenth of the memory and scans as fast as from a file; plain in-memory tables are neither.
+_CATALOG = "pop_replica"
+
+
+def empty() -> duckdb.DuckDBPyConnection:
+    con = store.configured(duckdb.connect(":memory:", config=settings.DUCKDB_CONFIG))
+    con.execute(f"ATTACH ':memory:' AS {_CATALOG} (COMPRESS)")
+    con.execute(f"USE {_CATALOG}")
+    return con
+
+
+def cursor_of(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to the replica (a cursor starts in DuckDB's default database)."""
+    cursor = con.cursor()
+    cursor.execute(f"USE {_CATALOG}")
+    return cursor
+
+
+def compress(con: duckdb.DuckDBPyConnection) -> None:
+    """Compress what was written since the last time; a reader's transaction may put it off."""
+    with suppress(duckdb.Error):
+        con.execute(f"CHECKPOINT {_CATALOG}")
 
 
 def loaded(pg: psycopg.Connection, name: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]], int]:
@@ -205,20 +228,22 @@ def loaded(pg: psycopg.Connection, name: str) -> tuple[duckdb.DuckDBPyConnection
     schema = postgres.schema_version(pg)
     if schema > store.SCHEMA_VERSION:
         raise DatabaseTooNew(name, version=schema, supported=store.SCHEMA_VERSION)
-    con = Replica._empty()
+    con = empty()
     store.migrate(con, target=schema, name=name)
     columns = prepare(con)
     if schema:
         con.execute("DELETE FROM schema_version")  # PostgreSQL's own records of its steps follow
     for table, cols in columns.items():
-        insert_rows(con, table, cols, postgres.read_rows(pg, table, cols))
+        for rows in postgres.read_rows(pg, table, cols):
+            insert_rows(con, table, cols, rows)
+            compress(con)  # batch by batch: memory holds the compressed rows and one batch as text
     reset_sequences(con)
     return con, columns, schema
 
 
 def from_file(path: Path, name: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, list[Column]]]:
     """An in-memory copy of a DuckDB file of the current schema, each row given its identity."""
-    con = Replica._empty()
+    con = empty()
     store.migrate(con, name=name)
     columns = prepare(con)
     con.execute("DELETE FROM schema_version")
@@ -388,7 +413,7 @@ class _Writing:
 def ship(replica: Replica, cursor: duckdb.DuckDBPyConnection, pg: psycopg.Connection, tables: Sequence[str],
          version: int) -> None:
     """Send what this transaction changed in tables to PostgreSQL, each row under version."""
-    before = replica.con.cursor()  # outside the transaction: the rows as committed
+    before = cursor_of(replica.con)  # outside the transaction: the rows as committed
     try:
         for table in tables:
             cols = replica.columns[table]
@@ -527,7 +552,7 @@ class PostgresDatabase(Database):
             if not postgres.check_ours(pg, self.name) or postgres.schema_version(pg) < store.SCHEMA_VERSION:
                 self._migrate(pg)
             replica.catch_up(pg)
-            cursor = replica.con.cursor()
+            cursor = cursor_of(replica.con)
             block = _Writing(cursor)
             cursor.execute("BEGIN TRANSACTION")
             try:
@@ -542,6 +567,8 @@ class PostgresDatabase(Database):
                     replica.version = version
                     if data:
                         replica.data_version += 1
+                if block.touched:
+                    compress(replica.con)
             except BaseException:
                 with suppress(duckdb.Error):
                     cursor.execute("ROLLBACK")

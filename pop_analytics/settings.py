@@ -142,6 +142,10 @@ PG_POLL_SECONDS = 2.0
 # PG_CONNECT_SECONDS); the process's listener keeps trying in the background meanwhile.
 PG_RETRY_SECONDS = 5.0
 
+# A replica is loaded from PostgreSQL in batches of about this much CSV: memory while loading 10M
+# rows stays near the replica's own size instead of the whole table as text.
+PG_COPY_BATCH_BYTES = 32 * 1024 * 1024
+
 # How often a waiting reader or writer tries the lock again: short against a page's 100 ms budget.
 LOCK_POLL_SECONDS = 0.02
 

@@ -27,6 +27,7 @@ from . import accounts, settings, store
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused
 from .i18n import requested, t
+from .stores import open_database
 
 CSRF_COOKIE = "pop_signin_form"
 # Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media), and
@@ -41,7 +42,7 @@ def _not_a_page(path: str) -> bool:
 
 
 def _db() -> Database:
-    return Database(settings.database_spec())
+    return open_database(settings.database_spec())
 
 
 def _lang(request: Request) -> str:

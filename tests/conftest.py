@@ -26,6 +26,7 @@ from pop_analytics import filters as _filters
 from pop_analytics import kpis as _kpis
 from pop_analytics.database import Database
 from pop_analytics.settings import DEMO_DIR
+from pop_analytics.stores import open_database
 
 # One Chromium per test worker for every browser test file (browser_support's session fixture).
 pytest_plugins = ("browser_support", "postgres_support")
@@ -206,8 +207,8 @@ def postgres_snapshot(request, template: str | None, fill=None) -> Iterator[duck
     url = cluster.create(template=template)
     try:
         if fill is not None:
-            fill(Database(url))
-        snapshot = Database(url).snapshot()
+            fill(open_database(url))
+        snapshot = open_database(url).snapshot()
         try:
             yield snapshot.connection()
         finally:

@@ -29,6 +29,7 @@ from pop_analytics.errors import ReviewRefused, UndoRefused
 from pop_analytics.i18n import t
 from pop_analytics.scope import DONOR_SIGHT, EVERYTHING, Sight
 from pop_analytics.settings import DEMO_DIR
+from pop_analytics.stores import open_database
 
 # The demo database holds imports 1-5, all approved; the next import is #6.
 PARTNER, COORDINATOR = "arta", "besa"
@@ -139,7 +140,7 @@ def at(found: dict, path: tuple[str, ...]):
 @pytest.mark.parametrize("case", SUBMITTED)
 def test_a_submitted_import_leaves_what_donors_see_as_it_was_until_it_is_approved(demo_store, tmp_path, case):
     make, chosen, path, before_value, after_value = SUBMITTED[case]
-    db = Database(demo_store)
+    db = open_database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     assert at(kpi(db, DONOR_SIGHT, **chosen), path) == at(kpi(db, **chosen), path) == before_value
 
@@ -172,7 +173,7 @@ ALL_FULLY_COUNTS = {"total": 12, "fully": 12, "partially": 0, "not_addressed": 0
 
 
 def test_corrected_statuses_reach_donors_only_once_approved(demo_store, tmp_path):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     demo_counts, corrected = DEMO_COUNTS, CORRECTED_COUNTS
     import_id = store_file(db, corrected_tirane_2023(tmp_path))
     assert kpi(db, DONOR_SIGHT, **TIRANE_2023)["priorities"] == demo_counts
@@ -199,7 +200,7 @@ REPLACED = {
 @pytest.mark.parametrize("case", REPLACED)
 def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(demo_store, tmp_path, case):
     make, sql, demo_rows, file_rows = REPLACED[case]
-    db = Database(demo_store)
+    db = open_database(demo_store)
     assert rows(db, sql) == rows(db, sql, DONOR_SIGHT) == demo_rows
     import_id = store_file(db, make(tmp_path))
     assert rows(db, sql) == file_rows
@@ -218,7 +219,7 @@ def test_rows_a_submitted_import_replaces_stay_with_donors_until_it_is_approved(
 def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_keeps_the_comment(
         demo_store, tmp_path, case, removed):
     make, chosen, path, before_value, _after = SUBMITTED[case]
-    db = Database(demo_store)
+    db = open_database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     import_id = store_file(db, make(tmp_path))
     assert reject(db, import_id, "The dates of the focus groups are wrong") == removed
@@ -241,7 +242,7 @@ def test_rejecting_a_submitted_import_removes_it_restores_what_it_replaced_and_k
 @pytest.mark.parametrize("case", SUBMITTED)
 def test_undo_restores_exactly_what_donors_and_everyone_saw_before(demo_store, tmp_path, case, how):
     make, chosen, path, before_value, after_value = SUBMITTED[case]
-    db = Database(demo_store)
+    db = open_database(demo_store)
     donors_before, full_before = state(db, DONOR_SIGHT), state(db)
     if how == "approved_at_once":
         import_id = store_file(db, make(tmp_path), who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
@@ -257,7 +258,7 @@ def test_undo_restores_exactly_what_donors_and_everyone_saw_before(demo_store, t
 
 
 def test_a_coordinators_import_is_seen_by_donors_at_once(demo_store, tmp_path):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     import_id = store_file(db, corrected_tirane_2023(tmp_path), who=COORDINATOR, review="approved",
                            address=COORDINATOR_ADDRESS)
     assert_donors_see_the_full_view(db)
@@ -279,7 +280,7 @@ TIRANE_2023_STATUSES = ("SELECT code, status, import_id FROM current_priority_st
 ])
 def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same_rows(demo_store, tmp_path, order,
                                                                                       counts):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     partner_file = corrected_tirane_2023(tmp_path)
     coordinator_file = tirane_2023(tmp_path, "Tirane_2023_koordinatori.xlsx", ALL_FULLY)
     if order == "partner_first":
@@ -302,7 +303,7 @@ def test_approving_a_partners_import_never_shows_donors_two_versions_of_the_same
 
 
 def test_undoing_the_coordinators_import_afterwards_leaves_donors_the_partners_approved_rows(demo_store, tmp_path):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     partner = store_file(db, corrected_tirane_2023(tmp_path))
     coordinator = store_file(db, tirane_2023(tmp_path, "Tirane_2023_koordinatori.xlsx", ALL_FULLY),
                              who=COORDINATOR, review="approved", address=COORDINATOR_ADDRESS)
@@ -429,7 +430,7 @@ def test_an_undo_without_a_person_writes_no_audit_row(con, tmp_path):
     ("figures", (7, 7), (7, 0)),
 ])
 def test_donors_see_every_approved_row_but_no_note(demo_store, table, everyone, donors):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     sql = f"SELECT count(*), count(note) FROM current_{table}"
     assert rows(db, sql) == [everyone]
     assert rows(db, sql, DONOR_SIGHT) == [donors]
@@ -444,7 +445,7 @@ def test_donors_see_every_approved_row_but_no_note(demo_store, table, everyone, 
 ])
 def test_a_partner_sees_only_their_municipalitys_rows_with_notes_and_submitted_ones(demo_store, tmp_path, table,
                                                                                    count, notes):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     store_file(db, tirane_activities(tmp_path))
     partner = Sight(municipalities=("Tiranë",))
     note = "NULL" if table == "priorities" else "count(note)"
@@ -455,7 +456,7 @@ def test_a_partner_sees_only_their_municipalitys_rows_with_notes_and_submitted_o
 
 
 def test_a_partners_kpis_are_their_municipalitys(demo_store):
-    db = Database(demo_store)
+    db = open_database(demo_store)
     partner = kpi(db, Sight(municipalities=("Tiranë",)))
     everyone = kpi(db, municipality="Tiranë")
     assert [m["municipality"] for m in partner["by_municipality"]] == ["Tiranë"]
@@ -469,7 +470,7 @@ def test_a_partners_kpis_are_their_municipalitys(demo_store):
 def test_kpis_approved_only_counts_what_donors_see_before_and_after_approve(demo_store, tmp_path):
     chosen = ("--municipality", "Tiranë", "--year", "2023", "--json")
     before = cli_json(run_cli("kpis", *chosen, db=demo_store))
-    import_id = store_file(Database(demo_store), tirane_activities(tmp_path))
+    import_id = store_file(open_database(demo_store), tirane_activities(tmp_path))
     donors = cli_json(run_cli("kpis", "--approved-only", *chosen, db=demo_store))
     everyone = cli_json(run_cli("kpis", *chosen, db=demo_store))
     assert donors == before

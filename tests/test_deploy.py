@@ -27,8 +27,8 @@ from conftest import cli_json, run_cli
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from pop_analytics import access, accounts, settings
-from pop_analytics.database import Database
 from pop_analytics.i18n import t
+from pop_analytics.stores import open_database
 
 NGINX = Path("/usr/sbin/nginx")
 DEPLOY = ROOT / "deploy"
@@ -57,7 +57,7 @@ def database(postgres_cluster, postgres_demo) -> Iterator[str]:
     system of record) holding the demo data, with a coordinator."""
     url = postgres_cluster.create(template=postgres_demo)
     for name, (role, municipalities) in USERS.items():
-        accounts.add(Database(url), name, role, municipalities, PASSWORD, access.cli_viewer())
+        accounts.add(open_database(url), name, role, municipalities, PASSWORD, access.cli_viewer())
     yield url
     postgres_cluster.drop(url)
 

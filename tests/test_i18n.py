@@ -209,6 +209,7 @@ _NOT_READ = {
     ("database.py", "no space left on device"): "an OS error text recognised",
     ("database.py", "corrupt database file"): "a DuckDB error text recognised",
     ("database.py", "could not read enough"): "a DuckDB error text recognised",
+    ("postgres.py", "does not exist"): "a PostgreSQL error text recognised",
     ("reading.py", "field larger than field limit"): "the csv module's error text recognised",
     ("accounts.py", "no user has this password"): "the password of the dummy hash (timing), never shown",
     ("errors.py", " Did you mean '"): "str() of UnknownFilterValue, for logs: people read cli.unknown.* and filter.*",

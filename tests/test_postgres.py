@@ -32,6 +32,7 @@ from pop_analytics.database import Database
 from pop_analytics.errors import DatabaseMissing
 from pop_analytics.i18n import t
 from pop_analytics.scope import DONOR_SIGHT
+from pop_analytics.stores import open_database
 
 # ── the same files, the same figures ────────────────────────────────────────────────────────
 
@@ -62,7 +63,7 @@ def _what_readers_see(db: Database) -> dict:
 
 
 def test_the_same_files_give_the_same_figures_history_and_report_in_both_stores(tmp_path, new_postgres):
-    file_db, pg_db = Database(tmp_path / "pop.duckdb"), Database(new_postgres(demo=False))
+    file_db, pg_db = open_database(tmp_path / "pop.duckdb"), open_database(new_postgres(demo=False))
     files = corrected_tirane_2023(tmp_path), tirane_activities(tmp_path)  # one copy each: the same bytes
     _same_story(file_db, *files)
     _same_story(pg_db, *files)
@@ -147,17 +148,17 @@ def test_copy_db_moves_a_file_into_postgresql_and_back_with_the_same_figures(dem
     name = url.rsplit("/", 1)[1]
     copied = run_cli("copy-db", str(demo_db), url)
     assert copied.returncode == 0, copied.stderr
-    with Database(demo_db).reading() as con:
+    with open_database(demo_db).reading() as con:
         rows = sum(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
                    for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
         expected = kpi_state(con)
     assert copied.stdout == t("cli.copy_db.done", "en", rows=rows, imports=5, tables=12, source="demo.duckdb",
                               target=f"{name} (127.0.0.1:{url.split(':')[3].split('/')[0]})") + "\n"
-    with Database(url).reading() as con:
+    with open_database(url).reading() as con:
         assert kpi_state(con) == expected
     back = tmp_path / "back.duckdb"
     assert run_cli("copy-db", url, str(back)).returncode == 0
-    with Database(back).reading() as con:
+    with open_database(back).reading() as con:
         assert kpi_state(con) == expected
 
 
@@ -168,7 +169,7 @@ def test_copy_db_refuses_a_target_that_holds_data(demo_db, tmp_path, new_postgre
         Path(target).write_bytes(b"")
     before = Path(target).stat().st_mtime_ns if into == "file" else None
     result = run_cli("copy-db", str(demo_db), target)
-    name = Database(target).name
+    name = open_database(target).name
     assert (result.returncode, result.stderr) == (1, f"Error: {t('database.target_not_empty', 'en', name=name)}\n")
     if before is not None:
         assert Path(target).stat().st_mtime_ns == before
@@ -176,7 +177,7 @@ def test_copy_db_refuses_a_target_that_holds_data(demo_db, tmp_path, new_postgre
 
 def test_backup_and_restore_in_postgresql_mode_bring_back_the_data_and_keep_the_log(tmp_path, new_postgres):
     url = new_postgres()
-    db = Database(url)
+    db = open_database(url)
     with db.reading() as con:
         before = kpi_state(con)
     backup = tmp_path / "pop-backup.duckdb"
@@ -192,7 +193,7 @@ def test_backup_and_restore_in_postgresql_mode_bring_back_the_data_and_keep_the_
     assert actions[-2:] == ["import", "restore"]  # the import is still on record, then the restore
     kept = sorted(tmp_path.glob("pop-backup.replaced-*.duckdb"))
     assert len(kept) == 1
-    with Database(kept[0]).reading() as con:
+    with open_database(kept[0]).reading() as con:
         assert con.execute("SELECT count(*) FROM imports").fetchone() == (6,)
 
 
@@ -201,7 +202,7 @@ def test_backup_and_restore_in_postgresql_mode_bring_back_the_data_and_keep_the_
 
 def test_a_replica_catches_up_with_another_processs_import_at_its_next_read(tmp_path, new_postgres):
     url = new_postgres()
-    db = Database(url)
+    db = open_database(url)
     with db.reading() as con:
         events = kpis.kpis(con, filters.resolve())["activities"]["events"]
     path = tirane_activities(tmp_path)
@@ -230,7 +231,7 @@ def test_sigkill_during_a_200000_row_import_leaves_all_of_it_or_none(tmp_path, n
     url = new_postgres()
     big = tmp_path / "aktivitete_200k.csv"
     bench_data.write_csv(big, bench_data.activities(200_000, 20260202))
-    with Database(url).reading() as con:
+    with open_database(url).reading() as con:
         before = kpi_state(con)
     process = subprocess.Popen([sys.executable, "-m", "pop_analytics", "--db", url, "import", str(big)], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -244,7 +245,7 @@ def test_sigkill_during_a_200000_row_import_leaves_all_of_it_or_none(tmp_path, n
         time.sleep(0.01)
     process.wait(timeout=120)
     replica.release(url)
-    with Database(url).reading() as con:
+    with open_database(url).reading() as con:
         imports = con.execute("SELECT count(*) FROM imports").fetchone()
         after = kpi_state(con)
         stored = con.execute("SELECT count(*) FROM activities WHERE import_id = 6").fetchone()
@@ -252,7 +253,7 @@ def test_sigkill_during_a_200000_row_import_leaves_all_of_it_or_none(tmp_path, n
     if imports == (5,):
         assert after == before
     # the killed writer's lock went with its connection: the next import is not kept waiting
-    report = importing.import_path(Database(url), corrected_tirane_2023(tmp_path), today=TODAY)
+    report = importing.import_path(open_database(url), corrected_tirane_2023(tmp_path), today=TODAY)
     assert report.status == "imported"
 
 
@@ -277,9 +278,9 @@ def test_a_stopped_server_shows_the_last_data_with_a_banner_and_the_app_recovers
         assert len(stale) == 1 and stale[0].startswith("Të dhënat janë si në orën ")  # the app's first language
         assert "nuk arrihet" in stale[0] and PASSWORD not in stale[0]
         with pytest.raises(Exception) as refused:
-            importing.import_path(Database(url), corrected_tirane_2023(Path(os.environ.get("TMPDIR", "/tmp"))),
+            importing.import_path(open_database(url), corrected_tirane_2023(Path(os.environ.get("TMPDIR", "/tmp"))),
                                   today=TODAY)
-        assert str(refused.value) == t("database.unreachable", "en", name=Database(url).name)
+        assert str(refused.value) == t("database.unreachable", "en", name=open_database(url).name)
     finally:
         postgres_cluster.start()
     app.run()
@@ -290,5 +291,5 @@ def test_a_stopped_server_shows_the_last_data_with_a_banner_and_the_app_recovers
 def test_reading_an_empty_database_says_there_is_no_data_yet(new_postgres):
     url = new_postgres(demo=False)
     with pytest.raises(DatabaseMissing):
-        Database(url).snapshot()
+        open_database(url).snapshot()
     assert dt.date.today()  # the clock is not involved: the database simply holds no schema yet

@@ -14,7 +14,7 @@ from browser_support import start_streamlit, stop
 from conftest import run_cli
 
 from pop_analytics import access, accounts, api_tokens
-from pop_analytics.database import Database
+from pop_analytics.stores import open_database
 
 ROUNDS = 20
 PARTNER_ROUND = 100  # the round number of the partner's file: its municipality is arta's
@@ -33,7 +33,7 @@ PASSWORD = "a long enough passphrase"
 def network(postgres_cluster, postgres_demo, tmp_path_factory):
     folder = tmp_path_factory.mktemp("two_servers")
     url = postgres_cluster.create(template=postgres_demo)
-    db = Database(url)
+    db = open_database(url)
     for name, (role, municipalities) in users().items():
         accounts.add(db, name, role, municipalities, PASSWORD, access.cli_viewer())
     tokens = {name: api_tokens.create(db, name, "test", access.cli_viewer()) for name in users()}

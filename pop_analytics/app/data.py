@@ -19,20 +19,20 @@ from ..access import Viewer
 from ..database import Database, Snapshot
 from ..errors import DatabaseBusy, DatabaseProblem
 from ..scope import DONOR_SIGHT, Sight
+from ..stores import is_postgres, open_database
 from .run import PageRun, current, running, sight
 from .state import escape, lang, language_choice, tr
 
 
 def database() -> str:
     """The database this process serves: a file's full path, or a PostgreSQL address."""
-    spec = settings.database_spec()
-    return spec if "://" in spec else str(settings.database_path().resolve())
+    return settings.database_spec() if is_postgres() else str(settings.database_path().resolve())
 
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> Database:
     """One per process and file; the file is created, or brought forward, once before any read."""
-    db = Database(path)
+    db = open_database(path)
     db.ensure()
     db.follow()
     return db
