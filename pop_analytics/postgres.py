@@ -258,8 +258,10 @@ def _parsed(text: bytes, names: list[str]) -> pa.Table:
                                               strings_can_be_null=True, quoted_strings_can_be_null=False))
 
 
-def deleted_since(pg: psycopg.Connection, since: int) -> list[tuple[str, int]]:
-    return [(str(t), int(r)) for t, r in pg.execute("SELECT tbl, rid FROM pop_deleted WHERE v > %s", [since])]
+def deleted_since(pg: psycopg.Connection, since: int) -> dict[str, list[int]]:
+    """Per table, the rows deleted after version since."""
+    rows = pg.execute("SELECT tbl, array_agg(rid) FROM pop_deleted WHERE v > %s GROUP BY tbl", [since])
+    return {str(table): [int(rid) for rid in rids] for table, rids in rows}
 
 
 def write_rows(pg: psycopg.Connection, table: str, columns: list[Column], rows: pa.Table, version: int) -> None:
@@ -286,6 +288,4 @@ def delete_rows(pg: psycopg.Connection, table: str, rids: list[int], version: in
     if not rids:
         return
     pg.execute(sql.SQL("DELETE FROM {} WHERE rid = ANY(%s)").format(sql.Identifier(table)), [rids])
-    with pg.cursor() as cur:
-        cur.executemany("INSERT INTO pop_deleted (tbl, rid, v) VALUES (%s, %s, %s)",
-                        [(table, rid, version) for rid in rids])
+    pg.execute("INSERT INTO pop_deleted (tbl, rid, v) SELECT %s, unnest(%s::bigint[]), %s", [table, rids, version])

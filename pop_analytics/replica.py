@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import duckdb
 import psycopg
@@ -40,10 +40,6 @@ _ROW_ID = "_rid"
 # Statements that change a table's rows, and the table they name.
 _CHANGES = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 _TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|ABORT|END)\b", re.IGNORECASE)
-
-
-def _duck_type(text: str) -> str:
-    return text.upper()
 
 
 class Replica:
@@ -91,9 +87,9 @@ class Replica:
         cursor = cursor_of(self.con)
         try:
             cursor.execute("BEGIN TRANSACTION")
-            for table, rid in postgres.deleted_since(pg, self.version):
+            for table, rids in postgres.deleted_since(pg, self.version).items():
                 if table in self.columns:
-                    cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} = ?', [rid])
+                    cursor.execute(f'DELETE FROM "{table}" WHERE {_ROW_ID} IN (SELECT unnest(?))', [rids])
             for table, cols in self.columns.items():
                 for rows in postgres.read_rows(pg, table, cols, since=self.version):
                     cursor.register("pop_changed", rows)
@@ -175,8 +171,8 @@ class Replica:
                 with postgres.connect(self.url, autocommit=True) as pg:
                     pg.execute(f"LISTEN {postgres.CHANNEL}")
                     while not self.closing:
-                        for _ in pg.notifies(timeout=settings.PG_POLL_SECONDS, stop_after=1):
-                            pass
+                        # woken by another process's commit, or the poll's time is up
+                        list(pg.notifies(timeout=settings.PG_POLL_SECONDS, stop_after=1))
                         if self.changing.acquire(blocking=False):
                             try:
                                 self._in_one_view(pg)
@@ -329,7 +325,7 @@ def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
             "AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE NOT temporary) "
             "ORDER BY table_name, column_index").fetchall():
         if column != _ROW_ID:
-            found.setdefault(table, []).append(Column(column, _duck_type(kind)))
+            found.setdefault(table, []).append(Column(column, kind.upper()))
     return found
 
 
@@ -417,7 +413,10 @@ def ship(replica: Replica, cursor: duckdb.DuckDBPyConnection, pg: psycopg.Connec
     try:
         for table in tables:
             cols = replica.columns[table]
-            hashes = before.sql(f'SELECT {_ROW_ID} AS r, hash(t) AS h FROM "{table}" AS t').to_arrow_table()
+            try:
+                hashes = before.sql(f'SELECT {_ROW_ID} AS r, hash(t) AS h FROM "{table}" AS t').to_arrow_table()
+            except duckdb.CatalogException:  # a table this transaction made (a migration step)
+                hashes = pa.table({"r": pa.array([], pa.int64()), "h": pa.array([], pa.uint64())})
             cursor.register("pop_before", hashes)
             try:
                 number_new_rows(cursor, {table: cols})
@@ -548,9 +547,9 @@ class PostgresDatabase(Database):
         self.refuse_inside_snapshot()
         replica = self.replica()
         with replica.changing, postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            if replica.schema != store.SCHEMA_VERSION:  # once per process: the schema never goes back
+                self._bring_forward(pg)
             postgres.lock_writers(pg)
-            if not postgres.check_ours(pg, self.name) or postgres.schema_version(pg) < store.SCHEMA_VERSION:
-                self._migrate(pg)
             replica.catch_up(pg)
             cursor = cursor_of(replica.con)
             block = _Writing(cursor)
@@ -578,33 +577,57 @@ class PostgresDatabase(Database):
             finally:
                 cursor.close()
 
-    def _migrate(self, pg: psycopg.Connection) -> None:
-        """Create the schema in an empty database, or bring an older one forward: the steps run on
-        a replica, then its tables and rows go to PostgreSQL in this transaction."""
-        if not postgres.check_ours(pg, self.name):
-            postgres.create_state(pg)
-        current = postgres.schema_version(pg)
-        if current > store.SCHEMA_VERSION:
-            raise DatabaseTooNew(self.name, version=current, supported=store.SCHEMA_VERSION)
+    def _bring_forward(self, pg: psycopg.Connection) -> None:
+        """Create the schema in an empty database, or bring an older one forward: one PostgreSQL
+        transaction per step, its version record included, each under the writers' lock (another
+        process may be doing the same: it finds the step done). Leaves no transaction open."""
+        while True:
+            postgres.lock_writers(pg)
+            ours = postgres.check_ours(pg, self.name)
+            current = postgres.schema_version(pg) if ours else 0
+            if current > store.SCHEMA_VERSION:
+                raise DatabaseTooNew(self.name, version=current, supported=store.SCHEMA_VERSION)
+            if ours and current == store.SCHEMA_VERSION:
+                self.replica().catch_up(pg)
+                pg.commit()
+                return
+            if not ours:
+                postgres.create_state(pg)
+            self._step(pg, current + 1)
+
+    def _step(self, pg: psycopg.Connection, target: int) -> None:
+        """One migration step: run on the replica (as the state before it) inside one DuckDB
+        transaction; the tables and columns it adds and every row it changes go to PostgreSQL with
+        the version row; PostgreSQL commits first."""
         replica = self.replica()
         replica.load(pg)
-        con = replica.con
-        store.migrate(con, name=self.name)
-        columns = prepare(con)
-        present = postgres.tables(pg)
-        for table, cols in columns.items():
-            if table not in present:
-                postgres.create_table(pg, table, cols)
-            else:
+        cursor = cursor_of(replica.con)
+        block = _Writing(cursor)
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            store.migrate(cast(duckdb.DuckDBPyConnection, block), target=target, name=self.name)
+            replica.columns = prepare(cursor)
+            present = postgres.tables(pg)
+            for table, cols in replica.columns.items():
+                if table not in present:
+                    postgres.create_table(pg, table, cols)
                 for column in cols:
-                    if column.name not in present[table]:
+                    if table in present and column.name not in present[table]:
                         postgres.add_column(pg, table, column)
-        replica.columns, replica.schema = columns, store.SCHEMA_VERSION
-        version = postgres.advance(pg, True)
-        number_new_rows(con, columns)
-        for table, cols in columns.items():
-            postgres.write_rows(pg, table, cols, outgoing(con, table, cols, "true"), version)
-        replica.version = -1  # loaded again from PostgreSQL once this transaction has committed
+            version = postgres.advance(pg, True)
+            ship(replica, cursor, pg, sorted(replica.columns), version)
+            pg.commit()
+            cursor.execute("COMMIT")
+        except BaseException:
+            with suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
+            with suppress(psycopg.Error):
+                pg.rollback()
+            replica.version = -1  # loaded afresh at its next use
+            raise
+        finally:
+            cursor.close()
+        replica.version = -1  # the next step, or the next use, loads it afresh
 
     def ensure(self) -> None:
         with self.writing(data=False):
@@ -672,9 +695,8 @@ class PostgresDatabase(Database):
     def replace_with(self, con: duckdb.DuckDBPyConnection, columns: dict[str, list[Column]]) -> None:
         """Every row of an in-memory copy in place of PostgreSQL's, in one transaction."""
         with self.replica().changing, postgres.connect(self.url) as pg, postgres.failures_as_sentences(self.name):
+            self._bring_forward(pg)
             postgres.lock_writers(pg)
-            if not postgres.check_ours(pg, self.name) or postgres.schema_version(pg) < store.SCHEMA_VERSION:
-                self._migrate(pg)
             to_postgres(pg, con, columns, postgres.advance(pg, True))
             pg.commit()
             self.replica().version = -1  # loads afresh at its next use
@@ -687,6 +709,19 @@ class PostgresDatabase(Database):
 def prepare_views(con: duckdb.DuckDBPyConnection) -> None:
     """Keep the row identity out of every view (views bind * when they are read)."""
     for text, in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall():
-        if f"EXCLUDE ({_ROW_ID}" not in text:
-            con.execute(text.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1).replace(
-                "EXCLUDE (", f"EXCLUDE ({_ROW_ID}, ", 1))
+        rewritten = _without_row_id(text)
+        if rewritten is not None:
+            con.execute(rewritten)
+
+
+_EXCLUDED = re.compile(r"EXCLUDE\s*\(([^)]*)\)", re.IGNORECASE)
+_CREATE_VIEW = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW", re.IGNORECASE)
+
+
+def _without_row_id(text: str) -> str | None:
+    """A view's SQL with the row identity excluded as well; None when it is already (or excludes nothing)."""
+    found = _EXCLUDED.search(text)
+    if found is None or _ROW_ID in [name.strip().strip('"') for name in found.group(1).split(",")]:
+        return None
+    return _CREATE_VIEW.sub("CREATE OR REPLACE VIEW", text[:found.start(1)] + f"{_ROW_ID}, " + text[found.start(1):],
+                            count=1)

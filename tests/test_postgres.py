@@ -131,13 +131,34 @@ def test_a_database_of_a_newer_release_is_refused(postgres_cluster, new_postgres
                                           version=newer, supported=store.SCHEMA_VERSION) + "\n"
 
 
-def test_a_new_database_gets_every_migration_step_recorded(new_postgres):
+def test_a_new_database_gets_every_migration_step_in_a_transaction_of_its_own(new_postgres):
     url = new_postgres(demo=False)
     assert run_cli("migrate", db=url).returncode == 0
     with psycopg.connect(url) as pg:
-        assert [r[0] for r in pg.execute("SELECT version FROM schema_version ORDER BY version")] == list(
-            range(1, store.SCHEMA_VERSION + 1))
+        # each step's version record was written under a version of its own: one transaction a step
+        steps = pg.execute("SELECT version, v FROM schema_version ORDER BY version").fetchall()
+        assert steps == [(n, n) for n in range(1, store.SCHEMA_VERSION + 1)]
         assert pg.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_an_older_database_with_data_is_brought_forward_and_keeps_its_data(postgres_cluster, new_postgres):
+    url = new_postgres()
+    name = url.rsplit("/", 1)[1]
+    with open_database(url).reading() as con:
+        before = kpi_state(con)
+    last = store.SCHEMA_VERSION
+    # the database as release 9 left it: step 10 added the api_tokens table (a later step that
+    # changes more must be taken back here too)
+    postgres_cluster.admin("DROP TABLE api_tokens; DELETE FROM schema_version WHERE version >= 10; "
+                           "UPDATE pop_state SET version = version + 1, data_version = data_version + 1", database=name)
+    replica.release(url)
+    assert run_cli("migrate", db=url).returncode == 0
+    with psycopg.connect(url) as pg:
+        assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (last,)
+        assert pg.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+    replica.release(url)
+    with open_database(url).reading() as con:
+        assert kpi_state(con) == before
 
 
 # ── moving an installation ─────────────────────────────────────────────────────────────────
@@ -212,6 +233,23 @@ def test_a_replica_catches_up_with_another_processs_import_at_its_next_read(tmp_
     with db.reading() as con:
         assert con.execute("SELECT max(id) FROM imports").fetchone() == (6,)
         assert kpis.kpis(con, filters.resolve())["activities"]["events"] != events
+
+
+def test_a_replica_catches_up_with_another_processs_undo_and_the_rows_it_deleted(tmp_path, new_postgres):
+    url = new_postgres()
+    db = open_database(url)
+    with db.reading() as con:
+        before = kpi_state(con)
+    report = importing.import_path(db, tirane_activities(tmp_path), today=TODAY, who="besa")
+    with db.reading() as con:
+        assert kpi_state(con) != before
+        assert con.execute("SELECT count(*) FROM activities WHERE import_id = ?", [report.import_id]).fetchone() != (0,)
+    done = subprocess.run([sys.executable, "-m", "pop_analytics", "--db", url, "undo", str(report.import_id)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    with db.reading() as con:
+        assert kpi_state(con) == before
+        assert con.execute("SELECT count(*) FROM activities WHERE import_id = ?", [report.import_id]).fetchone() == (0,)
 
 
 # ── kill -9 during a large import ──────────────────────────────────────────────────────────
