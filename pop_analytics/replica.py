@@ -21,10 +21,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 
 import duckdb
 import psycopg
@@ -35,6 +35,8 @@ from .database import Database, Snapshot, describe_file, same_file, stage_backup
 from .errors import DatabaseMissing, DatabaseProblem, DatabaseTooNew, DatabaseUnreachable, OutputIsDatabase
 from .postgres import Column
 from .scope import EVERYTHING, Sight, restrict
+
+T = TypeVar("T")
 
 _ROW_ID = "_rid"
 # Statements that change a table's rows, and the table they name.
@@ -107,30 +109,51 @@ class Replica:
         compress(self.con)
 
     def check(self) -> None:
-        """Catch up if PostgreSQL moved on (a page run's first step). Unreachable: the replica stays
-        as it is (snapshots say since when); a writer of this process busy: it updates the replica
-        itself."""
+        """Catch up if PostgreSQL moved on (a page run's first step): ask the version row, and when
+        the replica is behind, catch up, after any catch-up or write of this process in progress
+        (as a file's readers wait for its writer). Unreachable: the replica stays as it is
+        (snapshots say since when)."""
         if self.failed_at and time.monotonic() - self.failed_at < settings.PG_RETRY_SECONDS:
+            if self.version < 0:
+                raise DatabaseUnreachable(self.name)  # nothing to serve meanwhile
             return
-        if not self.changing.acquire(blocking=self.version < 0):
+        now = self._ask()
+        if now is None or (now.version == self.version and now.generation == self.generation):
             return
+        if not self.changing.acquire(timeout=settings.READ_WAIT_SECONDS):
+            return  # a long write of this process: it brings the replica up to date itself
         try:
             with self._checking:
-                try:
-                    if self._checker is None or self._checker.closed:
-                        self._checker = postgres.connect(self.url, autocommit=True)
-                    self._in_one_view(self._checker)
-                    self.failed_at = 0.0
-                except (DatabaseUnreachable, psycopg.OperationalError):
-                    self._drop_checker()
-                    self.failed_at = time.monotonic()
-                    if self.version < 0:
-                        raise DatabaseUnreachable(self.name) from None
-                except psycopg.Error as error:
-                    self._drop_checker()
-                    raise postgres.problem(error, self.name) from None
+                self._reaching(self._in_one_view)
         finally:
             self.changing.release()
+
+    def _ask(self) -> postgres.State | None:
+        """PostgreSQL's version row, or None when it cannot be reached (a replica that has
+        nothing yet says so)."""
+        with self._checking:
+            found = self._reaching(postgres.state)
+        if found is not None:
+            self.as_of = dt.datetime.now() if found.version == self.version else self.as_of
+        return found
+
+    def _reaching(self, use: Callable[[psycopg.Connection], T]) -> T | None:
+        """use(the checking connection) with failures handled (the caller holds self._checking)."""
+        try:
+            if self._checker is None or self._checker.closed:
+                self._checker = postgres.connect(self.url, autocommit=True)
+            found = use(self._checker)
+            self.failed_at = 0.0
+            return found
+        except (DatabaseUnreachable, psycopg.OperationalError):
+            self._drop_checker()
+            self.failed_at = time.monotonic()
+            if self.version < 0:
+                raise DatabaseUnreachable(self.name) from None
+            return None
+        except psycopg.Error as error:
+            self._drop_checker()
+            raise postgres.problem(error, self.name) from None
 
     def _in_one_view(self, pg: psycopg.Connection) -> None:
         """Catch up reading one consistent state of PostgreSQL."""
