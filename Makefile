@@ -13,12 +13,20 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(DB): | $(VENV)/.installed
+# The demo data is loaded only into a new database file: a postgresql:// address is a network's own
+# database, created and filled by copy-db or by its partners' imports, never by the demo.
+DEMO_DB := $(if $(findstring ://,$(DB)),,$(DB))
+
+$(DEMO_DB): | $(VENV)/.installed
 	$(PY) -m pop_analytics demo --db $(DB)
 
-run: $(VENV)/.installed $(DB)
-	@echo "Nightly backup (crontab -e): 15 2 * * * cd $(CURDIR) && mkdir -p backups && $(PY) -m pop_analytics --db $(DB) backup backups/pop-\$$(date +\\%F).duckdb"
-	POP_DB=$(DB) $(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.address localhost \
+# A postgresql:// address can hold a password: it is never printed (the backup line reads $$POP_DB).
+SHOWN_DB := $(if $(DEMO_DB),$(DB),\"\$$POP_DB\")
+
+run: $(VENV)/.installed $(DEMO_DB)
+	@echo "Nightly backup (crontab -e): 15 2 * * * cd $(CURDIR) && mkdir -p backups && $(PY) -m pop_analytics --db $(SHOWN_DB) backup backups/pop-\$$(date +\\%F).duckdb"
+	@echo "Serving $(if $(DEMO_DB),$(DB),the PostgreSQL database POP_DB names) on http://localhost:$(PORT)"
+	@POP_DB=$(DB) $(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.address localhost \
 		--server.headless true --browser.gatherUsageStats false
 
 # Two test workers, a test file to each at a time (its module fixtures and servers stay with it; one

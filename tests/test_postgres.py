@@ -4,7 +4,6 @@ password; copy-db, backup and restore; a replica catching up with another writer
 leaves all of it or none; the server stopped and started under a running app."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -328,6 +327,6 @@ def test_a_stopped_server_shows_the_last_data_with_a_banner_and_the_app_recovers
 
 def test_reading_an_empty_database_says_there_is_no_data_yet(new_postgres):
     url = new_postgres(demo=False)
-    with pytest.raises(DatabaseMissing):
+    with pytest.raises(DatabaseMissing) as missing:
         open_database(url).snapshot()
-    assert dt.date.today()  # the clock is not involved: the database simply holds no schema yet
+    assert missing.value.message("en") == t("database.missing", "en", name=open_database(url).name)
