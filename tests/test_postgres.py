@@ -27,6 +27,7 @@ from streamlit.testing.v1 import AppTest
 
 from pop_analytics import demo, filters, importing, kpis, replica, report, settings, store
 from pop_analytics.access import Viewer
+from pop_analytics.app.state import escape
 from pop_analytics.database import Database
 from pop_analytics.errors import DatabaseMissing
 from pop_analytics.i18n import t
@@ -306,6 +307,9 @@ def test_a_stopped_server_shows_the_last_data_with_a_banner_and_the_app_recovers
     app.run()
     assert not app.exception and not app.warning
     tiles = [m.value for m in app.metric]
+    shown = [c.value for c in app.sidebar.caption]  # the database by its name and server, never the password
+    assert t("app.database", "sq", name=escape(open_database(url).name)) in shown
+    assert not any(PASSWORD in s for s in shown)
     postgres_cluster.stop()
     try:
         app.run()

@@ -27,7 +27,7 @@ from ..i18n import t
 from ..scope import NOTE_COLUMNS, published
 from ..text import fold
 from . import audit_details, style
-from .data import data, database, db, read
+from .data import data, db, read
 from .roles import (
     INCLUDE_SUBMITTED_KEY,
     UNFILTERED_PAGES,
@@ -66,7 +66,7 @@ def sidebar(page: str = "") -> Filters:
         account_box()
         if page not in UNFILTERED_PAGES:
             _filters(person)
-        st.caption(tr("app.database", name=Path(database()).name))
+        st.caption(tr("app.database", name=db().name))  # a file's name; a server's database and host, never a password
     return sync_link()
 
 
