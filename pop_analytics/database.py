@@ -651,6 +651,12 @@ def _remove_abandoned(parent: Path) -> None:
             os.close(fd)
 
 
+def output_problem(error: BaseException, name: str) -> DatabaseProblem:
+    """The sentence for an output file (a backup) that could not be written: a full disk, or a place
+    that cannot be written."""
+    return DatabaseFull(name) if _disk_full(error) else DatabaseReadOnly(name)
+
+
 def _os_problem(error: OSError, name: str) -> DatabaseProblem:
     if _disk_full(error):
         return DatabaseFull(name)

@@ -31,8 +31,14 @@ import psycopg
 import pyarrow as pa
 
 from . import postgres, settings, store
-from .database import Database, Snapshot, describe_file, same_file, stage_backup
-from .errors import DatabaseMissing, DatabaseProblem, DatabaseTooNew, DatabaseUnreachable, OutputIsDatabase
+from .database import Database, Snapshot, describe_file, output_problem, same_file, stage_backup
+from .errors import (
+    DatabaseMissing,
+    DatabaseProblem,
+    DatabaseTooNew,
+    DatabaseUnreachable,
+    OutputIsDatabase,
+)
 from .postgres import Column
 from .scope import EVERYTHING, Sight, restrict
 
@@ -681,7 +687,10 @@ class PostgresDatabase(Database):
         copy-db read back)."""
         out = Path(out)
         with self.consistent() as (con, columns):
-            write_file(con, columns, out)
+            try:
+                write_file(con, columns, out)
+            except (OSError, duckdb.Error) as error:  # as a file's backup says it
+                raise output_problem(error, out.name) from None
         return describe_file(out)
 
     def restore(self, source: str | os.PathLike, who: str, wait: float | None = None) -> tuple[dict, Path | None]:

@@ -218,6 +218,14 @@ def test_backup_and_restore_in_postgresql_mode_bring_back_the_data_and_keep_the_
         assert con.execute("SELECT count(*) FROM imports").fetchone() == (6,)
 
 
+def test_a_backup_that_cannot_be_written_is_the_same_sentence_in_both_stores(demo_store, tmp_path):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    result = run_cli("backup", str(blocked / "pop-backup.duckdb"), db=demo_store)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {t('database.read_only', 'en', name='pop-backup.duckdb')}\n"
+
+
 # ── another writer, and the replica catching up ─────────────────────────────────────────────
 
 
@@ -262,13 +270,20 @@ def _lock_holder(url: str) -> int | None:
     return int(row[0]) if row else None
 
 
-@pytest.mark.parametrize("after_lock", [0.0, 1.0, 2.5])
-def test_sigkill_during_a_200000_row_import_leaves_all_of_it_or_none(tmp_path, new_postgres, after_lock):
-    from benchmarks import data as bench_data  # only this test needs the generator
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory) -> Path:
+    """200,000 valid activity rows, written once for the module."""
+    from benchmarks import data as bench_data  # only these tests need the generator
 
-    url = new_postgres()
-    big = tmp_path / "aktivitete_200k.csv"
+    big = tmp_path_factory.mktemp("big") / "aktivitete_200k.csv"
     bench_data.write_csv(big, bench_data.activities(200_000, 20260202))
+    return big
+
+
+@pytest.mark.parametrize("after_lock", [0.0, 1.0, 2.5])
+def test_sigkill_during_a_200000_row_import_leaves_all_of_it_or_none(tmp_path, new_postgres, big_csv, after_lock):
+    url = new_postgres()
+    big = big_csv
     with open_database(url).reading() as con:
         before = kpi_state(con)
     process = subprocess.Popen([sys.executable, "-m", "pop_analytics", "--db", url, "import", str(big)], cwd=ROOT,
