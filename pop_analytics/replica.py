@@ -395,6 +395,16 @@ def reset_sequences(con: duckdb.DuckDBPyConnection, catalog: str = "") -> None:
         con.execute(f"CREATE OR REPLACE SEQUENCE {catalog}{sequence} START {int(row[0]) if row else 1}")
 
 
+class _NoResult:
+    """What the store's BEGIN or COMMIT returns inside a write block: they ran nowhere."""
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list:
+        return []
+
+
 class _Writing:
     """The connection a write block is given: the replica's, inside one transaction. The store's own
     BEGIN and COMMIT mark nothing here (the block is one transaction, sent to PostgreSQL at its end);
@@ -421,15 +431,12 @@ class _Writing:
 
     def execute(self, query: str, parameters: object = None) -> Any:
         if self._note(query):
-            return self
+            return _NoResult()
         return self._cursor.execute(query, parameters) if parameters is not None else self._cursor.execute(query)
 
     def executemany(self, query: str, parameters: object = None) -> Any:
         self._note(query)
         return self._cursor.executemany(query, parameters)
-
-    def fetchone(self) -> tuple | None:
-        return None  # the result of BEGIN or COMMIT, which ran nowhere
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cursor, name)
