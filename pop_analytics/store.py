@@ -143,13 +143,59 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, revoked_by VARCHAR, revoked_at TIMESTAMP,
             uses BIGINT NOT NULL DEFAULT 0, first_used_at TIMESTAMP, last_used_at TIMESTAMP)""",
     ),
+    (  # 11: the network's calendar and the messages that reach people
+        # A coordinator's choices that are not per user (whether donors see reporting rates, the key that
+        # signs unsubscribe links), each with who set it and when.
+        """CREATE TABLE options (
+            key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL, set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL)""",
+        # How often partners report each kind of sheet and how many days after a period ends it is due, as a
+        # coordinator set it (a kind without a row follows data/reference/reporting.csv). A migration step
+        # writes no rows of its own: a PostgreSQL replica runs the steps before loading the rows.
+        """CREATE TABLE reporting_schedule (
+            kind VARCHAR PRIMARY KEY, frequency VARCHAR NOT NULL, deadline_days INTEGER NOT NULL,
+            set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL)""",
+        # Which municipality and month (NULL: the whole year) each import reported, kept after an undo or a
+        # rejection takes its rows away: a rejected report is still a report that came.
+        """CREATE TABLE import_periods (
+            import_id INTEGER NOT NULL, kind VARCHAR NOT NULL, municipality VARCHAR NOT NULL, year INTEGER NOT NULL,
+            month INTEGER)""",
+        """INSERT INTO import_periods (import_id, kind, municipality, year, month)
+            SELECT DISTINCT import_id, 'activities', municipality, year, month FROM activities
+            UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status""",
+        # Where and in which language a user is written to, and how often for each kind of message.
+        "ALTER TABLE users ADD COLUMN email VARCHAR",
+        "ALTER TABLE users ADD COLUMN language VARCHAR",
+        """CREATE TABLE preferences (
+            name VARCHAR NOT NULL, kind VARCHAR NOT NULL, cadence VARCHAR NOT NULL, PRIMARY KEY (name, kind))""",
+        # Notifications are worked out from the data each time; only who marked which one read is stored.
+        """CREATE TABLE notices_read (
+            name VARCHAR NOT NULL, key VARCHAR NOT NULL, read_at TIMESTAMP NOT NULL, PRIMARY KEY (name, key))""",
+        # Every e-mail, recorded before it is sent and marked sent after; each notification goes into one
+        # message per recipient (deliveries), which is what makes two notify runs never send it twice.
+        "CREATE SEQUENCE message_ids START 1",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY, recipient VARCHAR NOT NULL, address VARCHAR NOT NULL, cadence VARCHAR NOT NULL,
+            language VARCHAR NOT NULL, items VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, state VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, claimed_by VARCHAR, claimed_at TIMESTAMP, sent_at TIMESTAMP,
+            last_error VARCHAR)""",
+        """CREATE TABLE deliveries (
+            recipient VARCHAR NOT NULL, key VARCHAR NOT NULL, message_id INTEGER NOT NULL, PRIMARY KEY (recipient, key))""",
+        # A priority's own deadline, when the sheet gives one (else its contract cycle's end).
+        "ALTER TABLE priorities ADD COLUMN due DATE",
+        """CREATE OR REPLACE VIEW current_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+            FROM priorities WHERE superseded_by IS NULL""",
+        """CREATE OR REPLACE VIEW approved_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+            FROM priorities WHERE approved_superseded_by IS NULL
+              AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""",
+    ),
 )
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Each id sequence and the table whose id column it numbers (a replica restarts each past the highest id).
-ID_SEQUENCES = {"import_ids": "imports", "alias_ids": "aliases", "audit_ids": "audit", "token_ids": "api_tokens"}
+ID_SEQUENCES = {"import_ids": "imports", "alias_ids": "aliases", "audit_ids": "audit", "token_ids": "api_tokens",
+                "message_ids": "messages"}
 
 # What a newer file replaces: rows of the same key that are still current.
 SUPERSEDE_KEYS = {
@@ -387,12 +433,22 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch, file_name: str, sha256: 
                 replaced["targets"] = _supersede(con, "targets", import_id, mode)
                 _insert(con, "targets", import_id,
                         "objective, indicator, year, municipality, target, unit, source, note, sheet, excel_row")
+        _record_periods(con, import_id)
         if review == "approved":
             _show_to_donors(con, import_id)
         if audit is not None:
             record(con, who, audit[0], audit[1], str(import_id),
                    {"file": file_name, "rows": batch.rows, "kind": kind or "+".join(batch.kinds), "review": review})
     return import_id, {k: v for k, v in replaced.items() if v}
+
+
+def _record_periods(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """What the import reported (municipality and month, or year), kept after its rows go."""
+    con.execute("""INSERT INTO import_periods (import_id, kind, municipality, year, month)
+                   SELECT DISTINCT import_id, 'activities', municipality, year, month FROM activities
+                   WHERE import_id = $id
+                   UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status
+                   WHERE import_id = $id""", {"id": import_id})
 
 
 # A problem's fields as stored with its import: enough to show it again in either language.

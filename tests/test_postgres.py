@@ -147,15 +147,22 @@ def test_an_older_database_with_data_is_brought_forward_and_keeps_its_data(postg
     with open_database(url).reading() as con:
         before = kpi_state(con)
     last = store.SCHEMA_VERSION
-    # the database as release 9 left it: step 10 added the api_tokens table (a later step that
-    # changes more must be taken back here too)
-    postgres_cluster.admin("DROP TABLE api_tokens; DELETE FROM schema_version WHERE version >= 10; "
+    # the database as release 9 left it: step 10 added the api_tokens table, step 11 the calendar's and
+    # the messages' tables and three columns (a later step that changes more must be taken back here too)
+    postgres_cluster.admin("DROP TABLE api_tokens, options, reporting_schedule, import_periods, preferences, "
+                           "notices_read, messages, deliveries; ALTER TABLE users DROP COLUMN email, "
+                           "DROP COLUMN language; ALTER TABLE priorities DROP COLUMN due; "
+                           "DELETE FROM schema_version WHERE version >= 10; "
                            "UPDATE pop_state SET version = version + 1, data_version = data_version + 1", database=name)
     replica.release(url)
     assert run_cli("migrate", db=url).returncode == 0
     with psycopg.connect(url) as pg:
         assert pg.execute("SELECT max(version) FROM schema_version").fetchone() == (last,)
         assert pg.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+        # what each import reported is worked out from the rows it brought (every activity's month)
+        assert pg.execute("SELECT count(*) FROM import_periods WHERE kind = 'activities'").fetchone() == \
+            pg.execute("SELECT count(*) FROM (SELECT DISTINCT import_id, municipality, year, month "
+                       "FROM activities) AS reported").fetchone()
     replica.release(url)
     with open_database(url).reading() as con:
         assert kpi_state(con) == before

@@ -46,15 +46,16 @@ def current(con, sql):
 def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
-                      "users", "sessions", "audit", "targets", "api_tokens",
+                      "users", "sessions", "audit", "targets", "api_tokens", "options", "reporting_schedule",
+                      "import_periods", "preferences", "notices_read", "messages", "deliveries",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
                       "current_targets", "approved_targets"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 10
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 11
     versions = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-    assert [r[0] for r in versions] == list(range(1, 11))
+    assert [r[0] for r in versions] == list(range(1, store.SCHEMA_VERSION + 1))
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
-        "import_ids", "alias_ids", "audit_ids", "token_ids"}
+        "import_ids", "alias_ids", "audit_ids", "token_ids", "message_ids"}
     # the review columns of an import, and each data table's second (donors') supersede mark
     assert [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'imports' "
                                       "ORDER BY ordinal_position").fetchall()] == [
@@ -63,7 +64,7 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     for table in store.DATA_TABLES:
         columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                                              "ORDER BY ordinal_position", [table]).fetchall()]
-        assert columns[-1] == "approved_superseded_by"
+        assert "approved_superseded_by" in columns
         views = [[r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                                             "ORDER BY ordinal_position", [f"{view}_{table}"]).fetchall()]
                  for view in ("current", "approved")]
@@ -105,8 +106,9 @@ def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(
     con = store.connect(db_path)
     assert store.schema_version(con) == store.SCHEMA_VERSION
     after = store.snapshot(con)
-    assert {t: after[t] for t in ("priorities", "priority_status")} == {t: before[t] for t in ("priorities",
-                                                                                                "priority_status")}
+    # every value kept; a priority gains a deadline of its own, which version 1 did not know (none)
+    assert after["priority_status"] == before["priority_status"]
+    assert after["priorities"] == [row[:-1] + ", None)" for row in before["priorities"]]
     # the activities keep every value and gain their themes as bits (water 1 + roads 8; none)
     assert current(con, "SELECT excel_row, themes, theme_mask FROM current_activities ORDER BY excel_row") == [
         (2, ["water", "roads"], 9), (3, [], 0)]
