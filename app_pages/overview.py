@@ -14,7 +14,8 @@ if app.nothing_to_show(chosen):
 
 lang = app.lang()
 # today in the cache key: a year under way is compared with the same months of the year before
-result = app.data(queries.overview, chosen, today=dt.date.today())
+today = dt.date.today()
+result = app.data(queries.overview, chosen, today=today)
 
 
 def delta_note(part: dict, partial: bool = False) -> str:
@@ -47,6 +48,7 @@ else:
         heading += " · " + app.tr("overview.cycle_heading", cycle=cycles[0]["cycle"])
     st.subheader(heading)
     priority_tiles(cycles[0] if cycles else result, per_row=4)
+app.overdue_tile(chosen, today)  # over every cycle in view: a deadline is each priority's own
 st.subheader(app.tr("overview.activities"))
 app.tiles(present.overview_tiles(result, lang)[4:])
 st.caption(app.tr("overview.activities_note", years=present.years_text(result["years"], lang)) + " "

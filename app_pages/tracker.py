@@ -11,7 +11,8 @@ if app.nothing_to_show(chosen):
     st.stop()
 
 lang = app.lang()
-cycles = app.data(queries.overview, chosen, today=dt.date.today())["cycles"]
+today = dt.date.today()  # in the cache keys: a deadline passes at midnight
+cycles = app.data(queries.overview, chosen, today=today)["cycles"]
 matrix = app.data(queries.status_matrix, chosen)
 st.subheader(app.tr("tracker.matrix"))
 st.caption(app.tr("tracker.matrix_help"))
@@ -35,11 +36,17 @@ if not matrix.empty:
 st.subheader(app.tr("tracker.priorities"))
 search = st.text_input(app.tr("tracker.search"), key="search", bind="query-params",
                        placeholder=app.tr("tracker.search_placeholder"))
-priorities = app.data(queries.priorities, chosen, search=search or "")
+overdue_only = st.toggle(app.tr("tracker.only_overdue"), key="overdue", bind="query-params",
+                         help=app.tr("tracker.overdue_help"))
+priorities = present.with_time_left(
+    app.data(queries.priorities, chosen, search=search or "", today=today, overdue_only=overdue_only), lang)
 years = present.status_columns(priorities)
-st.caption(app.tr("tracker.count", count=len(priorities)))
-# The priority and its status first, sized to fit a phone; the title wraps rather than being cut.
-app.table(priorities, "priorities", ["title", "status", "municipality", "code", *years, "theme", "cycle"],
+overdue = int(priorities["overdue"].sum())
+st.caption(app.tr("tracker.count", count=len(priorities)) + " "
+           + (app.tr("tracker.overdue_count", count=overdue) if overdue else app.tr("tracker.no_overdue")))
+# The priority, its status and whether it is overdue first, sized to fit a phone; the title wraps rather than being cut.
+app.table(priorities, "priorities", ["title", "status", "overdue", "deadline", "time_left", "municipality", "code",
+                                     *years, "theme", "cycle"],
           empty_key="tracker.no_match", status_colours=True, widths={"title": app.settings.PHONE_TEXT_COLUMN_PX},
           wrap=True)
 
@@ -49,5 +56,5 @@ choice = app.priority_choice(priorities.head(app.settings.TABLE_ROW_LIMIT))
 if choice is None:
     app.empty("tracker.no_match")
     st.stop()
-app.priority_detail(*choice)
+app.priority_detail(*choice, today=today)
 app.priority_link(chosen, *choice)

@@ -24,15 +24,22 @@ ROLES = ("coordinator", "partner", "donor")
 # donors do; manage_users: the first user has it, and the last one who has it stays.
 ALLOWED: dict[str, frozenset[str]] = {
     "coordinator": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "undo", "review",
-                              "save_mapping", "manage_users", "read_audit", "all_municipalities", "read_rows"}),
-    "partner": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "save_mapping", "read_rows"}),
-    "donor": frozenset({"read", "all_municipalities"}),
+                              "save_mapping", "manage_users", "read_audit", "all_municipalities", "read_rows",
+                              "set_schedule", "see_reporting", "hear_reviews"}),
+    "partner": frozenset({"read", "see_submitted", "see_notes", "upload", "history", "save_mapping", "read_rows",
+                          "report", "see_reporting", "hear_own_imports"}),
+    "donor": frozenset({"read", "all_municipalities", "follow_summaries"}),
 }
+# report: is expected to report their municipalities' periods (and reminded of deadlines);
+# see_reporting: sees who reported which period (a donor sees the rates only when a coordinator allows it);
+# hear_reviews: told of imports awaiting review and partners late; hear_own_imports: told when their import is
+# approved or rejected; follow_summaries: told when a period's summary is ready.
 
 # The action a page needs: the router offers a page only to roles that may do it.
 PAGE_NEEDS = {"overview": "read", "tracker": "read", "priority": "read", "participation": "read",
               "municipality": "read", "targets": "read", "reports": "read", "quality": "read", "upload": "upload",
-              "history": "history", "users": "manage_users", "audit": "read_audit", "account": "read"}
+              "history": "history", "users": "manage_users", "audit": "read_audit", "account": "read",
+              "reporting": "read"}
 # Pages about the reader's own account (their API tokens): not for the public view, where nobody is
 # signed in (local mode is offered it, to say that tokens come with users).
 OWN_ACCOUNT_PAGES = frozenset({"account"})

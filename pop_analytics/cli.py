@@ -1,5 +1,5 @@
 """Command line: python -m pop_analytics import|kpis|report|publish|history|show|undo|approve|reject|users|
-tokens|audit|aliases|demo|template|backup|restore|copy-db|migrate.
+tokens|audit|aliases|demo|template|backup|restore|copy-db|migrate|schedule|reporting|notify.
 
 The command line is the machine owner's tool and acts as a coordinator under the system user's
 name (import and aliases take --as to act for a user, with that user's role and municipalities; the
@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import accounts, aliases, approval, demo, filters, importing, kpis, present, review, store, template
 from .access import Viewer, cli_viewer, require
@@ -448,6 +448,82 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_mail(args: argparse.Namespace) -> int:
+    """A user's e-mail address, language and how often each kind of message comes."""
+    from . import preferences
+    cadences = dict(_pair(item, args.lang) for item in args.set)
+    found = preferences.set_contact(open_database(args.db), args.name, cli_viewer(), email=args.email,
+                                    language=args.language, cadences=cadences, clear_email=args.no_email)
+    if args.json:
+        _print_json({"name": found.name, "email": found.email, "language": found.language,
+                     "cadences": found.cadences})
+        return 0
+    _say(t("cli.mail.contact", args.lang, name=found.name, email=found.email or t("cli.mail.no_email", args.lang),
+           language=t(f"lang.{found.language}", args.lang)))
+    for kind, cadence in found.cadences.items():
+        print(f"  {kind}: {cadence}")
+    return 0
+
+
+def _pair(item: str, lang: str) -> tuple[str, str]:
+    kind, _, cadence = item.partition("=")
+    if not cadence:
+        raise UserRefused("bad_setting", value=item)
+    return kind.strip(), cadence.strip()
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Show the reporting schedule, or set one kind's frequency and deadline."""
+    from . import reporting
+    db = open_database(args.db)
+    if args.kind is not None:
+        db.ensure()
+        current = _read(db, reporting.schedules)[args.kind] if args.kind in reporting.KINDS else None
+        reporting.set_schedule(db, cli_viewer(), args.kind, args.every or (current.frequency if current else ""),
+                               args.deadline_days if args.deadline_days is not None else
+                               (current.deadline_days if current else 0))
+    found = _read(db, reporting.schedules)
+    if args.json:
+        _print_json([{"kind": s.kind, "frequency": s.frequency, "deadline_days": s.deadline_days, "set_by": s.set_by,
+                      "set_at": s.set_at.isoformat() if s.set_at else None} for s in found.values()])
+        return 0
+    for s in found.values():
+        _say(t("cli.schedule.line", args.lang, kind=t(f"reporting.kind.{s.kind}", args.lang),
+               frequency=t(f"reporting.frequency.{s.frequency}", args.lang), days=s.deadline_days))
+    return 0
+
+
+def _read(db: Database, query: Callable[[duckdb.DuckDBPyConnection], object]) -> Any:
+    with db.reading() as con:
+        return query(con)
+
+
+def cmd_reporting(args: argparse.Namespace) -> int:
+    """Reporting rate and reporting rate on time, per municipality (or per period), and each cell with --cells."""
+    import datetime as dt
+
+    from . import reporting
+    with open_database(args.db).reading() as con:
+        chosen = filters.resolve(municipality=args.municipality, year=args.year)
+        cells = reporting.cells(con, chosen, args.kind, dt.date.today())
+    frame = cells if args.cells else reporting.rates(cells, by=args.by)
+    return _print_rows(frame, args, "cli.reporting.none")
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Send what is due by e-mail; the count, and why any message waits."""
+    from . import notify
+    outcome = notify.run(open_database(args.db))
+    if args.json:
+        _print_json({"queued": outcome.queued, "sent": outcome.sent, "waiting": outcome.waiting,
+                     "problems": [p.message("en") for p in outcome.problems]})
+    else:
+        _say(t("cli.notify.done", args.lang, queued=outcome.queued, sent=outcome.sent, waiting=outcome.waiting))
+        for problem in outcome.problems:
+            print(f"{t('cli.error', args.lang)}: {problem.message(args.lang)}", file=sys.stderr)
+    return 1 if outcome.problems else 0
+
+
 def _filter_options(p: argparse.ArgumentParser) -> None:
     """The filters of kpis and report, read by _chosen."""
     p.add_argument("--municipality", action="append", default=[], help="any spelling; repeatable or comma-separated")
@@ -549,6 +625,40 @@ def parser() -> argparse.ArgumentParser:
     a = actions.add_parser("remove", parents=[common], help="remove a user (their sessions end)")
     a.add_argument("name")
     a.set_defaults(run=cmd_users_remove)
+
+    a = actions.add_parser("mail", parents=[common],
+                           help="a user's e-mail address, language and how often each kind of message comes")
+    a.add_argument("name")
+    a.add_argument("--email", default=None, help="the address messages go to")
+    a.add_argument("--no-email", action="store_true", help="send this user no e-mail")
+    a.add_argument("--language", choices=LANGUAGES, default=None, help="the language of their messages")
+    a.add_argument("--set", action="append", default=[], metavar="KIND=CADENCE",
+                   help="e.g. rejected=immediately, review_waiting=daily (immediately, daily, weekly, never)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(run=cmd_users_mail)
+
+    p = commands.add_parser("schedule", parents=[common],
+                            help="how often partners report each kind of sheet and when it is due")
+    p.add_argument("kind", nargs="?", default=None, help="activities or priorities (none: show the schedule)")
+    p.add_argument("--every", default=None, help="monthly, quarterly, yearly or off")
+    p.add_argument("--deadline-days", type=int, default=None, help="days after a period ends that its report is due")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_schedule)
+
+    p = commands.add_parser("reporting", parents=[common],
+                            help="reporting rate and reporting rate on time (who reported which period)")
+    p.add_argument("--municipality", action="append", default=[], help="any spelling; repeatable or comma-separated")
+    p.add_argument("--year", action="append", default=[], help="the periods of these years; repeatable")
+    p.add_argument("--kind", default="activities", choices=("activities", "priorities"))
+    p.add_argument("--by", default="municipality", choices=("municipality", "period"))
+    p.add_argument("--cells", action="store_true", help="every municipality and period with its status")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_reporting)
+
+    p = commands.add_parser("notify", parents=[common],
+                            help="e-mail what is due (run it every few minutes from cron or a systemd timer)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_notify)
 
     p = commands.add_parser("tokens", parents=[common], help="API tokens: each reads the API as its user")
     actions = p.add_subparsers(dest="action", required=True)

@@ -284,3 +284,22 @@ class SignInRefused(Refusal):
     """A sign-in did not succeed: wrong (name or password, never which) or slowed (wait seconds)."""
 
     prefix = "signin"
+
+
+class ScheduleRefused(Refusal):
+    """A reporting schedule cannot be set as asked: reason is kind, frequency or days."""
+
+    prefix = "schedule.refused"
+
+
+class PreferenceRefused(Refusal):
+    """A user's e-mail, language or message preferences cannot be set as asked: reason names what to fix."""
+
+    prefix = "preferences.refused"
+
+
+class MailProblem(Refusal):
+    """Mail cannot be sent: reason is off, url, credentials_in_url, no_base_url, unreachable, login or
+    refused (the server said no); never with a password."""
+
+    prefix = "mail.problem"

@@ -6,6 +6,7 @@ import datetime as dt
 from fractions import Fraction
 
 import duckdb
+import pandas as pd
 
 from . import reference, scope
 from .filters import Filters
@@ -18,6 +19,31 @@ STATUS_COUNTS_SQL = """count(*) AS total,
        count(*) FILTER (WHERE status = 'fully') AS fully,
        count(*) FILTER (WHERE status = 'partially') AS partially,
        count(*) FILTER (WHERE status = 'not_addressed') AS not_addressed"""
+
+
+def deadline(due: dt.date | None, cycle: str) -> dt.date:
+    """A priority's deadline: its own due date when the sheet gave one, else its contract cycle's end."""
+    if due is None or pd.isna(due):
+        return reference.cycle_end(cycle)
+    return due.date() if isinstance(due, dt.datetime) else due  # a pandas Timestamp, as a query's frame holds it
+
+
+def overdue(deadline: dt.date, status: str, today: dt.date) -> bool:
+    """The one rule of an overdue promise: its deadline is before today and its latest status in
+    view (scope.LATEST_STATUS) is not fully addressed. On the deadline day itself it is not yet."""
+    return deadline < today and status != "fully"
+
+
+def with_deadlines(table: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """A table of priorities (cycle, status and due: the priority's own date or empty) with each
+    one's deadline, the days left to it (negative once past) and whether it is overdue."""
+    table = table.copy()
+    deadlines = [deadline(d, c) for d, c in zip(table["due"], table["cycle"])]
+    table["deadline"] = pd.to_datetime(pd.Series(deadlines, index=table.index, dtype=object))
+    table["days_left"] = pd.Series([(d - today).days for d in deadlines], index=table.index, dtype="int64")
+    table["overdue"] = pd.Series([overdue(d, s, today) for d, s in zip(deadlines, table["status"])],
+                                 index=table.index, dtype=bool)
+    return table
 
 
 def split_sum(column: str, sql_type: str) -> str:

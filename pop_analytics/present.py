@@ -136,6 +136,8 @@ def _cell(column: str, value: object, lang: str) -> object:
         return " + ".join(t(f"kind.{k}", lang) for k in str(value).split("+"))
     if column in ("themes",):
         return ", ".join(label("themes", k.strip(), lang) for k in str(value).split(",") if k.strip())
+    if column == "overdue" and isinstance(value, bool):  # a mark on the overdue rows only
+        return t("deadline.overdue", lang) if value else None
     if isinstance(value, bool):
         return t("common.yes" if value else "common.no", lang)
     return value
@@ -209,6 +211,68 @@ def table(frame: pd.DataFrame, lang: str, columns: Iterable[str] | None = None) 
 def status_columns(frame: pd.DataFrame) -> list[str]:
     """The year columns of a priorities table, oldest first."""
     return sorted((c for c in frame.columns if str(c).isdigit()), key=int)
+
+
+# ── deadlines ────────────────────────────────────────────────────────────────────────────────
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """The same day so many months later (31 January + 1 month → 28 or 29 February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def span(start: dt.date, end: dt.date, lang: str) -> str:
+    """The time from start to end (start first) in whole months and days: '2 months and 5 days',
+    '1 muaj', '12 ditë'."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if _months_later(start, months) > end:
+        months -= 1
+    days = (end - _months_later(start, months)).days
+    parts = {"months": t("deadline.months", lang, count=months) if months else "",
+             "days": t("deadline.days", lang, count=days) if days else ""}
+    return t("deadline.span", lang, **parts) if months and days else parts["months"] or parts["days"]
+
+
+def time_left(deadline: dt.date, today: dt.date, status: str, lang: str) -> str | None:
+    """What is left to a priority's deadline ('2 months and 5 days left'), or how long it is past
+    ('1 month past the deadline'); None for a fully addressed priority, which has nothing left to do."""
+    if status == "fully":
+        return None
+    if deadline == today:
+        return t("deadline.today", lang)
+    if deadline > today:
+        return t("deadline.left", lang, span=span(today, deadline, lang))
+    return t("deadline.past", lang, span=span(deadline, today, lang))
+
+
+def with_time_left(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A table of kpis.with_deadlines with its time_left written in the reader's language."""
+    table = table.copy()
+    table["time_left"] = pd.Series(
+        [None if pd.isna(d) else time_left(d.date(), d.date() - dt.timedelta(days=int(n)), s, lang)
+         for d, n, s in zip(table["deadline"], table["days_left"], table["status"])], index=table.index, dtype=object)
+    return table
+
+
+def deadline_sentences(definition: dict, status: str | None, today: dt.date, lang: str) -> tuple[bool, list[str]]:
+    """A priority's deadline as its page says it (queries.priority_definition's, its latest status):
+    whether it is overdue, and the sentences: the date and where it comes from, then the time left,
+    how long it is overdue, or that it is done."""
+    due = definition.get("due")
+    deadline = kpis.deadline(due, definition["cycle"])
+    own = due is not None and not pd.isna(due)
+    said = [t("priority.deadline_own" if own else "priority.deadline_cycle", lang,
+              date=formats.date(deadline, lang), cycle=definition["cycle"])]
+    if status is None:
+        return False, said
+    if status == "fully":
+        return False, [*said, t("priority.fully", lang)]
+    if kpis.overdue(deadline, status, today):
+        return True, [*said, t("priority.overdue", lang, date=formats.date(deadline, lang),
+                               span=t("deadline.past", lang, span=span(deadline, today, lang)))]
+    return False, [*said, time_left(deadline, today, status, lang) or ""]
 
 
 # ── files ────────────────────────────────────────────────────────────────────────────────────
@@ -418,6 +482,14 @@ def overview_tiles(result: dict, lang: str) -> list[dict]:
         count("municipalities_covered", current["municipalities_covered"],
               previous["municipalities_covered"] if previous else None),
     ]
+
+
+def overdue_tile(counted: dict, today: dt.date, lang: str) -> dict:
+    """The overview's card of overdue priorities (queries.overdue_count): its label, the sentence with
+    how many of how many in view, and the definition (help)."""
+    return {"label": t("kpi.overdue", lang),
+            "text": t("overview.overdue", lang, count=counted["overdue"], total=number(counted["total"], lang)),
+            "help": t("kpi.overdue.help", lang, today=formats.date(today, lang), total=number(counted["total"], lang))}
 
 
 def partial_note(part: dict, lang: str) -> str:

@@ -169,26 +169,59 @@ def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     return table
 
 
-def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "") -> pd.DataFrame:
-    """One row per priority: its definition, its latest status in view and its status in each year."""
+# Each priority's own due date (NULL: its cycle's end is its deadline) beside its latest status.
+_WITH_DUE = "SELECT l.*, d.due FROM ({latest}) l JOIN current_priorities d USING (cycle, municipality, code)"
+DEADLINE_COLUMNS = ["due", "deadline", "days_left", "overdue"]
+
+
+def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "", today: dt.date | None = None,
+               overdue_only: bool = False) -> pd.DataFrame:
+    """One row per priority: its definition, its latest status in view, its status in each year, and
+    its deadline as of today (kpis.with_deadlines); overdue_only: the overdue ones only."""
     sql, params = scope.priority_status(filters)
     observed = frame(con, sql + _SEARCH_SQL, params, search=search.strip())
     columns = ["cycle", "municipality", "code", "title", "theme", "status"]
     if observed.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns + DEADLINE_COLUMNS)
     keys = ["cycle", "municipality", "code"]
-    latest = frame(con, sql + _SEARCH_SQL + scope.LATEST_STATUS, params, search=search.strip())
+    latest = frame(con, _WITH_DUE.format(latest=sql + _SEARCH_SQL + scope.LATEST_STATUS), params,
+                   search=search.strip())
+    latest = kpis.with_deadlines(latest, today or dt.date.today())
+    if overdue_only:
+        latest = latest[latest["overdue"]]
     by_year = observed.pivot_table(index=keys, columns="year", values="status", aggfunc="first")
     by_year.columns = [str(c) for c in by_year.columns]
-    table = latest[columns].merge(by_year.reset_index(), on=keys, how="left")
+    table = latest[columns].merge(by_year.reset_index(), on=keys, how="inner" if overdue_only else "left")
+    table = table.merge(latest[keys + DEADLINE_COLUMNS], on=keys, how="left")
     return table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold)).reset_index(drop=True)
+
+
+def deadlines(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
+    """Each priority in view with its latest status and its deadline as of today (kpis.with_deadlines):
+    cycle, municipality, code, title, theme, status, due, deadline, days_left, overdue; overdue ones
+    first, the longest overdue first, then by municipality and code."""
+    sql, params = scope.latest_status(filters)
+    table = frame(con, _WITH_DUE.format(latest=sql), params)
+    columns = ["cycle", "municipality", "code", "title", "theme", "status", *DEADLINE_COLUMNS]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    table = kpis.with_deadlines(table, today or dt.date.today())[columns]
+    table = table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold))
+    return table.sort_values(["overdue", "days_left"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def overdue_count(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | None = None) -> dict:
+    """How many priorities in view are overdue, of how many (deadlines' rows)."""
+    table = deadlines(con, filters, today)
+    return {"overdue": int(table["overdue"].sum()) if len(table) else 0, "total": len(table)}
 
 
 def contract_priorities(con: duckdb.DuckDBPyConnection, municipalities: tuple[str, ...]) -> pd.DataFrame:
     """Each municipality's priorities of its latest contract cycle (what its partner monitors now):
-    cycle, municipality, code, title, theme, in code order (a partner's template holds them)."""
+    cycle, municipality, code, title, theme, due (its own deadline), in code order (a partner's
+    template holds them)."""
     return frame(con, """
-        SELECT cycle, municipality, code, title, theme FROM current_priorities
+        SELECT cycle, municipality, code, title, theme, due FROM current_priorities
         WHERE list_contains($municipalities, municipality)
         QUALIFY cycle = max(cycle) OVER (PARTITION BY municipality)
         ORDER BY municipality, code""", municipalities=list(municipalities))
@@ -204,11 +237,16 @@ def priority_history(con: duckdb.DuckDBPyConnection, cycle: str, municipality: s
 
 
 def priority_definition(con: duckdb.DuckDBPyConnection, cycle: str, municipality: str, code: str) -> dict | None:
+    """A priority as its contract says it: cycle, municipality, code, title, theme and its own due
+    date (None: its cycle's end is its deadline, kpis.deadline)."""
     table = frame(con, """
-        SELECT cycle, municipality, code, title, theme FROM current_priorities
+        SELECT cycle, municipality, code, title, theme, due FROM current_priorities
         WHERE cycle = $cycle AND municipality = $municipality AND code = $code""",
                   cycle=cycle, municipality=municipality, code=code)
-    return table.iloc[0].to_dict() if len(table) else None
+    if not len(table):
+        return None
+    found = table.iloc[0].to_dict()
+    return {**found, "due": None if pd.isna(found["due"]) else pd.Timestamp(found["due"]).date()}
 
 
 def municipality_cycles(con: duckdb.DuckDBPyConnection, municipality: str) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -204,6 +205,13 @@ def cycles() -> dict[str, dict[str, str]]:
 
 
 @cache
+def cycle_end(key: str) -> dt.date:
+    """The last day of a contract cycle: the end of its last monitoring year, a priority's deadline
+    when the sheet gives it none (KeyError for a cycle the reference data does not know)."""
+    return dt.date.fromisoformat(cycles()[key]["end_date"])
+
+
+@cache
 def columns(kind: str | None = None) -> tuple[Column, ...]:
     rows = _read("columns.csv")
     return tuple(
@@ -215,3 +223,10 @@ def columns(kind: str | None = None) -> tuple[Column, ...]:
 
 
 SHEET_KINDS = ("priorities", "activities", "figures", "targets")
+
+
+@cache
+def reporting_defaults() -> dict[str, dict[str, str]]:
+    """Per kind of sheet partners report periodically: how often and the days after a period it is
+    due, unless a coordinator set otherwise, and the frequencies it may have."""
+    return {row["kind"]: row for row in _read("reporting.csv")}

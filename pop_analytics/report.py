@@ -149,6 +149,21 @@ def by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str)
     return Table("municipalities", t("report.section.municipalities", lang), heads, rows)
 
 
+def overdue_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, today: dt.date) -> Table:
+    """The priorities in view overdue on today (queries.deadlines: kpis.overdue's rule), the longest
+    overdue first, and under them how many of how many."""
+    found = queries.deadlines(con, filters, today)
+    late = found[found["overdue"]] if len(found) else found
+    rows = [[Cell(r.municipality), Cell(r.code), Cell(r.title), Cell(r.cycle), Cell(_label("statuses", r.status, lang)),
+             Cell(r.deadline, "date"), Cell(-int(r.days_left), "count")] for r in late.itertuples()]
+    day = formats.date(today, lang)
+    note = (t("report.overdue_note", lang, count=len(rows), total=present.number(len(found), lang), today=day)
+            if rows else t("report.overdue_none", lang, today=day))
+    return Table("overdue", t("report.section.overdue", lang),
+                 [_col("municipality", lang), _col("code", lang), _col("title", lang), _col("cycle", lang),
+                  _col("status", lang), _col("deadline", lang), t("report.col.days_overdue", lang)], rows, note=note)
+
+
 def targets_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> Table:
     found = targets.progress(con, filters)
     heads = [t("report.col.objective", lang), _col("indicator", lang), _col("year", lang), _col("municipality", lang),
@@ -197,7 +212,7 @@ def sources_table(con: duckdb.DuckDBPyConnection, lang: str) -> Table:
                   _col("imported_at", lang)], rows)
 
 
-DEFINED = ("addressed", "fully", "partially", "not_addressed", "events", "participants", "women_pct",
+DEFINED = ("addressed", "fully", "partially", "not_addressed", "overdue", "events", "participants", "women_pct",
            "municipalities_covered", "reported", "reached")
 
 
@@ -241,7 +256,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, generated
                     source=source)
     if with_charts:
         report.charts = chart_images(con, filters, lang, [filters_line, source])
-    report.tables = [by_municipality(con, filters, lang), targets_table(con, filters, lang),
+    report.tables = [by_municipality(con, filters, lang), overdue_table(con, filters, lang, now.date()),
+                     targets_table(con, filters, lang),
                      *quality_tables(con, filters, lang), sources_table(con, lang)]
     report.definitions = [(t(f"report.def.{key}.term", lang), t(f"report.def.{key}", lang)) for key in DEFINED]
     return report

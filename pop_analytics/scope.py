@@ -165,3 +165,5 @@ def restrict(con: duckdb.DuckDBPyConnection, sight: Sight) -> None:
         replace = f" REPLACE ({', '.join(f'CAST(NULL AS VARCHAR) AS {c}' for c in hidden)})" if hidden else ""
         con.execute(f"CREATE TEMP VIEW current_{table} AS "
                     f"SELECT *{replace} FROM {catalog}.main.{source}_{table}{within}")
+    if within:  # which municipality reported which period is theirs to know only for their municipalities
+        con.execute(f"CREATE TEMP VIEW reported_periods AS SELECT * FROM {catalog}.main.reported_periods{within}")

@@ -244,6 +244,45 @@ API_CORS_ORIGINS = _origins("POP_API_CORS_ORIGINS")
 # Content-Security-Policy frame-ancestors; none but the app itself by default (clickjacking).
 EMBED_ORIGINS = _origins("POP_EMBED_ORIGINS")
 
+# ── the calendar and the messages ──
+# The Reporting page without a chosen year shows the last two years: enough to see a pattern of
+# lateness, few enough columns to read on a phone.
+REPORTING_MONTHS_SHOWN = 24
+
+# A report due more than a year after its period ends is not a deadline any more.
+MAX_DEADLINE_DAYS = 366
+
+# A partner is reminded of a deadline this many days before it.
+DEADLINE_NOTICE_DAYS = 5
+
+# Notifications look back this far (a review, a deadline passed): a new user or a new installation
+# is told what is current, not years of history.
+NOTICE_DAYS = 45
+
+# An e-mail whose sending started this long ago and was never marked sent (the notify process died
+# mid-send) is tried again: long enough for any SMTP conversation to end.
+SENDING_LEASE_MINUTES = 10
+
+# Seconds to wait for the mail server: a notify run started by a timer must end, not hang.
+SMTP_TIMEOUT_SECONDS = 20
+
+# An address is one line of at most 254 characters (RFC 5321), with one @ and a domain with a dot.
+MAX_EMAIL_CHARS = 254
+
+# How often each kind of message may come: at once, in a daily or a weekly digest, or never.
+CADENCES = ("immediately", "daily", "weekly", "never")
+
+
+def mail_settings() -> dict[str, str]:
+    """The mail server (POP_SMTP_URL: smtp://, smtp+starttls:// or smtps://host:port; credentials only
+    in POP_SMTP_USER and POP_SMTP_PASSWORD), the sender (POP_MAIL_FROM) and the address links point
+    to (POP_BASE_URL), read when a run starts so that a changed environment counts at once."""
+    return {"smtp_url": os.environ.get("POP_SMTP_URL", "").strip(), "user": os.environ.get("POP_SMTP_USER", ""),
+            "password": os.environ.get("POP_SMTP_PASSWORD", ""),
+            "sender": os.environ.get("POP_MAIL_FROM", "").strip() or "POP Analytics <pop-analytics@localhost>",
+            "base_url": os.environ.get("POP_BASE_URL", "").strip().rstrip("/")}
+
+
 # Languages with a catalogue; the first is the default for partners.
 LANGUAGES = ("sq", "en")
 

@@ -43,6 +43,17 @@ def theme_mask_sql(themes: str) -> str:
 REPLACE_MODE, ADD_MODE = "replace", "add"
 MODES = (REPLACE_MODE, ADD_MODE)
 
+# What an import reported: for each municipality, every month from its first activity to its last (a
+# sheet of three months with activities in two of them reported the third too: nothing happened), and
+# each year it gave priorities a status for. {only} narrows it to one import.
+REPORTED_PERIODS_SQL = """
+    SELECT import_id, 'activities', municipality, year(first_day), month(first_day) FROM (
+        SELECT import_id, municipality, unnest(generate_series(CAST(date_trunc('month', min(date)) AS DATE),
+                                                               CAST(date_trunc('month', max(date)) AS DATE),
+                                                               INTERVAL 1 MONTH)) AS first_day
+        FROM activities WHERE true {only} GROUP BY import_id, municipality)
+    UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status WHERE true {only}"""
+
 # Each entry moves the schema one version forward; a file of any older version is migrated on open.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: imports, priorities with yearly status observations, activities
@@ -159,9 +170,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE import_periods (
             import_id INTEGER NOT NULL, kind VARCHAR NOT NULL, municipality VARCHAR NOT NULL, year INTEGER NOT NULL,
             month INTEGER)""",
-        """INSERT INTO import_periods (import_id, kind, municipality, year, month)
-            SELECT DISTINCT import_id, 'activities', municipality, year, month FROM activities
-            UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status""",
+        f"""INSERT INTO import_periods (import_id, kind, municipality, year, month)
+            {REPORTED_PERIODS_SQL.format(only="")}""",
+        # What a reader may know was reported: restricted to a partner's municipalities like the data (scope).
+        "CREATE VIEW reported_periods AS SELECT import_id, kind, municipality, year, month FROM import_periods",
         # Where and in which language a user is written to, and how often for each kind of message.
         "ALTER TABLE users ADD COLUMN email VARCHAR",
         "ALTER TABLE users ADD COLUMN language VARCHAR",
@@ -179,7 +191,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             attempts INTEGER NOT NULL DEFAULT 0, claimed_by VARCHAR, claimed_at TIMESTAMP, sent_at TIMESTAMP,
             last_error VARCHAR)""",
         """CREATE TABLE deliveries (
-            recipient VARCHAR NOT NULL, key VARCHAR NOT NULL, message_id INTEGER NOT NULL, PRIMARY KEY (recipient, key))""",
+            recipient VARCHAR NOT NULL, key VARCHAR NOT NULL, message_id INTEGER NOT NULL,
+            PRIMARY KEY (recipient, key))""",
         # A priority's own deadline, when the sheet gives one (else its contract cycle's end).
         "ALTER TABLE priorities ADD COLUMN due DATE",
         """CREATE OR REPLACE VIEW current_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
@@ -409,7 +422,8 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch, file_name: str, sha256: 
             definitions = (frame.sort_values("year").drop_duplicates(["cycle", "municipality", "code"], keep="last"))
             with _incoming(con, definitions):
                 replaced["priorities"] = _supersede(con, "priorities", import_id, mode)
-                _insert(con, "priorities", import_id, "cycle, municipality, code, title, theme, sheet, excel_row")
+                _insert(con, "priorities", import_id, "cycle, municipality, code, title, theme, sheet, excel_row"
+                        + (", CAST(due AS DATE) AS due" if "due" in frame.columns else ""))
             with _incoming(con, frame):
                 replaced["priority_status"] = _supersede(con, "priority_status", import_id, mode)
                 _insert(con, "priority_status", import_id,
@@ -444,11 +458,8 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch, file_name: str, sha256: 
 
 def _record_periods(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
     """What the import reported (municipality and month, or year), kept after its rows go."""
-    con.execute("""INSERT INTO import_periods (import_id, kind, municipality, year, month)
-                   SELECT DISTINCT import_id, 'activities', municipality, year, month FROM activities
-                   WHERE import_id = $id
-                   UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status
-                   WHERE import_id = $id""", {"id": import_id})
+    con.execute("INSERT INTO import_periods (import_id, kind, municipality, year, month) "
+                + REPORTED_PERIODS_SQL.format(only="AND import_id = $id"), {"id": import_id})
 
 
 # A problem's fields as stored with its import: enough to show it again in either language.

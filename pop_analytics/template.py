@@ -80,14 +80,15 @@ def _write_kind(workbook: Workbook, kind: str, ranges: dict[str, str]) -> None:
             letter = get_column_letter(col)
             validation.add(f"{letter}2:{letter}{ROWS_WITH_LISTS}")
             sheet.add_data_validation(validation)
-        if column.field in ("date", "date_from", "date_to"):
+        if column.field in ("date", "date_from", "date_to", "due"):
             for row in range(2, ROWS_WITH_LISTS + 1):
                 sheet.cell(row, col).number_format = "DD.MM.YYYY"
     sheet.freeze_panes = "A2"
 
 
-# A priority's fields a partner's template fills in from their contract (year and status are theirs to write).
-PREFILLED = ("cycle", "municipality", "code", "title", "theme")
+# A priority's fields a partner's template fills in from their contract (year and status are theirs to write);
+# its own deadline too, so that the sheet sent back keeps it (a blank cell means the cycle's end).
+PREFILLED = ("cycle", "municipality", "code", "title", "theme", "due")
 
 
 def _write_priorities(workbook: Workbook, priorities: pd.DataFrame) -> None:
@@ -97,7 +98,11 @@ def _write_priorities(workbook: Workbook, priorities: pd.DataFrame) -> None:
     fields = [column.field for column in reference.columns("priorities")]
     for row, priority in enumerate(priorities.itertuples(index=False), start=2):
         for field in PREFILLED:
-            value = getattr(priority, field)
+            value = getattr(priority, field, None)
+            if value is None or pd.isna(value):
+                continue
+            if field == "due":
+                value = pd.Timestamp(value).date()
             sheet.cell(row, fields.index(field) + 1, reference.term_label("themes", value, "sq")
                        if field == "theme" else value)
 

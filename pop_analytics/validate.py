@@ -429,10 +429,28 @@ def _priorities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
         "status": check.column("status", check.term(normalise.status), required=True).text(),
         "note": check.column("note", normalise.text).text(),
         "source": check.column("source", normalise.text).text(),
+        # a cell that is not wholly a date is an error, never a guess; blank: the cycle's end is the deadline
+        "due": pd.Series(check.column("due", normalise.date).rows(), dtype=object),
         "sheet": _repeated(sheet.name, len(sheet)),
         "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
+    _check_due(check, frame)
     return _drop_repeated_priorities(check, frame, warnings)
+
+
+def _check_due(check: _SheetCheck, frame: pd.DataFrame) -> None:
+    """A priority's own deadline outside its contract cycle (before the election that made the
+    contract, or after the cycle's end) is kept, with one warning per priority: a later deadline
+    may have been agreed, but a year's typo is likelier."""
+    cycles = reference.cycles()
+    given = frame[frame["due"].notna() & frame["cycle"].isin(list(cycles))]
+    for _, row in given.drop_duplicates(["cycle", "municipality", "code"]).iterrows():
+        start = dt.date.fromisoformat(cycles[row["cycle"]]["election_date"])
+        end = reference.cycle_end(row["cycle"])
+        if not start <= row["due"] <= end:
+            check.warnings.append(problem("due_outside_cycle", sheet=check.sheet.name, row=int(row["excel_row"]),
+                                          column=check.header("due"), value=_shown(row["due"]), cycle=row["cycle"],
+                                          start=_shown(start), end=_shown(end)))
 
 
 def _drop_repeated_priorities(check: _SheetCheck, frame: pd.DataFrame, warnings: list[Problem]) -> pd.DataFrame:

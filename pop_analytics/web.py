@@ -33,7 +33,7 @@ CSRF_COOKIE = "pop_signin_form"
 # Paths Streamlit serves besides its pages (scripts, styles, the WebSocket, uploads, media), and
 # these routes: never redirected. Each is a whole path or a folder, never a prefix of a longer name.
 _NOT_PAGES = ("/_stcore", "/static", "/component", "/media", "/app/static", "/signin", "/signout", "/favicon.png",
-              "/favicon.ico", "/manifest.json", "/robots.txt", "/api")
+              "/favicon.ico", "/manifest.json", "/robots.txt", "/api", "/unsubscribe")
 _LOG = logging.getLogger(__name__)
 
 
@@ -171,11 +171,68 @@ async def signout(request: Request) -> Response:
     return response
 
 
+def _unsubscribe_page(lang: str, message: str, status: int = 200, action: str = "") -> HTMLResponse:
+    form = (f'<form method="post" action="{html.escape(action)}"><button type="submit">'
+            f'{html.escape(t("unsubscribe.submit", lang))}</button></form>') if action else ""
+    body = _UNSUBSCRIBE.format(lang=lang, title=html.escape(t("unsubscribe.title", lang)),
+                               app=html.escape(t("app.title", lang)), message=html.escape(message), form=form,
+                               style=_STYLE)
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store",
+                                                          "Content-Security-Policy": _CSP})
+
+
+def _unsubscribing(request: Request) -> tuple[str, str] | None:
+    """(user, kind) the link's signed token names; None when it is not one this installation signed."""
+    from . import mail
+    token = request.query_params.get("token", "")[:1000]
+    with _db().reading() as con:
+        key = mail.signing_key(con)
+    return mail.read_token(key, token)
+
+
+def _kind_words(kind: str, lang: str) -> str:
+    return t("unsubscribe.all", lang) if kind == "all" else t(f"notice_kind.{kind}", lang)
+
+
+async def unsubscribe_form(request: Request) -> Response:
+    """An e-mail's unsubscribe link, without signing in: says what it stops, and asks (a GET changes
+    nothing: mail scanners open links)."""
+    lang = _lang(request)
+    try:
+        found = await run_in_threadpool(_unsubscribing, request)
+    except DatabaseProblem as problem:
+        return _unsubscribe_page(lang, problem.message(lang), status=503)
+    if found is None:
+        return _unsubscribe_page(lang, t("unsubscribe.invalid", lang), status=400)
+    action = "/unsubscribe?" + urlencode({"token": request.query_params.get("token", ""), "lang": lang})
+    return _unsubscribe_page(lang, t("unsubscribe.ask", lang, name=found[0], kinds=_kind_words(found[1], lang)),
+                             action=action)
+
+
+async def unsubscribe(request: Request) -> Response:
+    """The form's button, or a mail program's one-click unsubscribe (RFC 8058): the signed token is
+    what allows it, so no session and no origin is asked for."""
+    from . import preferences
+    lang = _lang(request)
+    try:
+        found = await run_in_threadpool(_unsubscribing, request)
+        if found is None:
+            return _unsubscribe_page(lang, t("unsubscribe.invalid", lang), status=400)
+        kept = await run_in_threadpool(preferences.unsubscribe, _db(), found[0], found[1], _address(request))
+    except DatabaseProblem as problem:
+        return _unsubscribe_page(lang, problem.message(lang), status=503)
+    if not kept:
+        return _unsubscribe_page(lang, t("unsubscribe.invalid", lang), status=400)
+    return _unsubscribe_page(lang, t("unsubscribe.done", lang, kinds=_kind_words(found[1], lang)))
+
+
 def routes() -> list[Route]:
     """Sign-in and sign-out, and the read-only API (pop_analytics.api)."""
     from . import api  # the API's modules load with the server, not with every sign-in test
     return [Route("/signin", signin_form, methods=["GET"]), Route("/signin", signin_submit, methods=["POST"]),
             Route("/signout", signout_form, methods=["GET"]), Route("/signout", signout, methods=["POST"]),
+            Route("/unsubscribe", unsubscribe_form, methods=["GET"]),
+            Route("/unsubscribe", unsubscribe, methods=["POST"]),
             *api.routes()]
 
 
@@ -366,4 +423,16 @@ _SIGNOUT_REFUSED = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 {style}</head>
 <body><main><h1>{title}</h1><p class="error" role="alert">{message}</p></main></body></html>
+"""
+
+_UNSUBSCRIBE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · {app}</title>
+{style}</head>
+<body><main>
+<h1>{title}</h1><p class="app">{app}</p>
+<p role="status">{message}</p>
+{form}
+</main></body></html>
 """

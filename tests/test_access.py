@@ -9,15 +9,16 @@ from pop_analytics.access import Viewer
 from pop_analytics.scope import DONOR_SIGHT, EVERYTHING, Sight
 
 CAPABILITIES = ("read", "see_submitted", "see_notes", "upload", "history", "undo", "review", "save_mapping",
-                "manage_users", "read_audit", "all_municipalities", "read_rows")
+                "manage_users", "read_audit", "all_municipalities", "read_rows", "set_schedule", "see_reporting",
+                "report", "hear_reviews", "hear_own_imports", "follow_summaries")
 
 # role → capabilities, one row per role, one column per capability (in CAPABILITIES' order).
 TABLE = {
-    #               read see_sub notes upload history undo review mapping users audit all_munic rows
-    "coordinator": (1,   1,      1,    1,     1,      1,   1,     1,      1,    1,    1,        1),
-    "partner":     (1,   1,      1,    1,     1,      0,   0,     1,      0,    0,    0,        1),
-    "donor":       (1,   0,      0,    0,     0,      0,   0,     0,      0,    0,    1,        0),
-    "admin":       (0,   0,      0,    0,     0,      0,   0,     0,      0,    0,    0,        0),  # not a role
+    #              read sub notes upl hist undo rev map users audit all rows sched seerep report hrev hown follow
+    "coordinator": (1,  1,  1,    1,  1,   1,   1,  1,  1,    1,    1,  1,   1,    1,     0,     1,   0,   0),
+    "partner":     (1,  1,  1,    1,  1,   0,   0,  1,  0,    0,    0,  1,   0,    1,     1,     0,   1,   0),
+    "donor":       (1,  0,  0,    0,  0,   0,   0,  0,  0,    0,    1,  0,   0,    0,     0,     0,   0,   1),
+    "admin":       (0,  0,  0,    0,  0,   0,   0,  0,  0,    0,    0,  0,   0,    0,     0,     0,   0,   0),  # not a role
 }
 
 

@@ -111,7 +111,7 @@ def test_priority_history_with_notes_sources_and_file(con):
     assert history["note"].iloc[-1] == "Shërbimi funksionon"
     assert queries.priority_definition(con, "2019-2023", "Tiranë", "TIR-01") == {
         "cycle": "2019-2023", "municipality": "Tiranë", "code": "TIR-01",
-        "title": "Riparimi i urës në NjA Shëngjergj", "theme": "roads"}
+        "title": "Riparimi i urës në NjA Shëngjergj", "theme": "roads", "due": None}
     assert queries.priority_definition(con, "2019-2023", "Tiranë", "NONE") is None
 
 

@@ -47,7 +47,7 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert tables == {"schema_version", "imports", "priorities", "priority_status", "activities", "figures", "aliases",
                       "users", "sessions", "audit", "targets", "api_tokens", "options", "reporting_schedule",
-                      "import_periods", "preferences", "notices_read", "messages", "deliveries",
+                      "import_periods", "reported_periods", "preferences", "notices_read", "messages", "deliveries",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
                       "current_targets", "approved_targets"}

@@ -52,7 +52,7 @@ def test_the_workbook_has_instructions_four_sheets_and_a_hidden_lists_sheet(work
     [
         ("Prioritetet", ["Cikli / Contract cycle", "Bashkia / Municipality *", "Kodi / Code *",
                          "Prioriteti / Priority *", "Tema / Theme *", "Viti i monitorimit / Monitoring year *",
-                         "Statusi / Status *", "Shënime / Note", "Burimi / Source"]),
+                         "Statusi / Status *", "Shënime / Note", "Burimi / Source", "Afati / Deadline"]),
         ("Aktivitetet", ["Cikli / Contract cycle", "Data / Date *", "Bashkia / Municipality *",
                          "Lloji i aktivitetit / Activity type *", "Numri i aktiviteteve / Number of events",
                          "Pjesëmarrës gjithsej / Participants total", "Gra / Women", "Burra / Men", "Të rinj / Youth",
@@ -125,6 +125,7 @@ def test_the_instructions_are_in_albanian_and_english(workbook):
 def test_date_columns_are_formatted_as_dates(workbook):
     assert workbook["Aktivitetet"]["B2"].number_format == "DD.MM.YYYY"
     assert workbook["Shifrat"]["B2"].number_format == "DD.MM.YYYY"
+    assert workbook["Prioritetet"]["J2"].number_format == "DD.MM.YYYY"  # a priority's own deadline
 
 
 def test_a_filled_in_template_imports(workbook_path, con, tmp_path):
@@ -200,7 +201,8 @@ def test_a_partners_template_offers_their_municipality_and_holds_their_contracts
     assert len(rows) == len(stored) == 12
     assert [row[:5] for row in rows] == [(c, m, code, title, reference.term_label("themes", theme, "sq"))
                                          for c, m, code, title, theme in stored]
-    assert {row[5:] for row in rows} == {(None, None, None, None)}  # the year and status are the partner's to write
+    # the year and status are the partner's to write; no demo priority has a deadline of its own
+    assert {row[5:] for row in rows} == {(None, None, None, None, None)}
     lines = [c.value for c in workbook["Udhëzime"]["A"] if c.value]
     assert lines[1:3] == [t("template.for_partner", lang, municipalities="Durrës", count=12, cycles="2023-2027")
                           for lang in ("sq", "en")]

@@ -192,6 +192,21 @@ def tiles(specs: list[dict], per_row: int = 4, delta_description: str | None = N
         tile(grid, **spec, delta_description=delta_description)
 
 
+def overdue_tile(chosen: Filters, today: dt.date) -> None:
+    """The count of overdue priorities in view (queries.overdue_count) on a card of its own beside the
+    KPI tiles (not one of them: the tiles are the KPI object's), and a link to the tracker showing
+    them, with the view's filters."""
+    counted = data(queries.overdue_count, chosen, today=today)
+    card = present.overdue_tile(counted, today, lang())
+    with st.container(border=True, key="overdue_tile"):
+        st.markdown(f":material/event_busy: **{escape(card['label'])}**", help=card["help"])
+        st.markdown(card["text"])
+        if counted["overdue"]:
+            query = {**filtering.to_query(chosen), "lang": lang(), "overdue": "true"}
+            st.page_link("app_pages/tracker.py", label=tr("overview.overdue_link"), icon=":material/open_in_new:",
+                         query_params={k: v for k, v in query.items() if v})
+
+
 def nothing_to_show(chosen: Filters) -> bool:
     """True (after saying why) when the database is empty or the filters match nothing at all."""
     if not data(queries.years):
@@ -300,7 +315,7 @@ STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"
 
 
 def _status_columns(shown: pd.DataFrame) -> list[str]:
-    labels = [term("statuses", key) for key in STATUS_TINTS]
+    labels = [*(term("statuses", key) for key in STATUS_TINTS), tr("deadline.overdue")]
     return [c for c in shown.columns if shown[c].dtype == object and shown[c].isin(labels).any()]
 
 
@@ -318,6 +333,7 @@ def _status_widths(shown: pd.DataFrame) -> dict:
 def _tinted(shown: pd.DataFrame, style: Styler) -> Styler:
     """Status cells tinted green / amber / red (the downloads stay plain)."""
     tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
+    tints[tr("deadline.overdue")] = STATUS_TINTS["not_addressed"]  # the overdue mark, red as a promise not kept
     columns = _status_columns(shown)
     if not columns:
         return style
@@ -360,8 +376,9 @@ def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> 
                  query_params={k: v for k, v in query.items() if v})
 
 
-def priority_detail(cycle: str, municipality: str, code: str) -> None:
-    """One priority: what it is, its status year by year, with notes, sources and where each came from."""
+def priority_detail(cycle: str, municipality: str, code: str, today: dt.date | None = None) -> None:
+    """One priority: what it is, its deadline as of today (the real date unless given) and whether it
+    is overdue, its status year by year, with notes, sources and where each came from."""
     definition = data(queries.priority_definition, cycle, municipality, code)
     if definition is None:
         empty("tracker.no_match")
@@ -375,6 +392,10 @@ def priority_detail(cycle: str, municipality: str, code: str) -> None:
         partner = reference.partners().get(municipality)
         if partner:
             st.caption(tr("common.partner", name=partner[lang()]))
+        latest = str(history["status"].iloc[-1]) if len(history) else None
+        overdue, said = present.deadline_sentences(definition, latest, today or dt.date.today(), lang())
+        shown = ":material/event: " + " · ".join(escape(sentence) for sentence in said)
+        st.markdown(f":red-badge[{escape(tr('deadline.overdue'))}] {shown}" if overdue else shown)
         steps = zip(history["year"], history["status"])
         st.markdown(" → ".join(f"**{year}** {badge(status)}" for year, status in steps))
         table(history, f"priority_{cycle}_{code}", ["year", "status", "note", "source", "file_name", "sheet",
