@@ -1,5 +1,6 @@
-"""Your account (every signed-in user): who you are signed in as, and your API tokens: create one
-(shown once), see where each is used and how often, revoke one."""
+"""Your account (every signed-in user): who you are signed in as, where and how often messages reach
+you by e-mail, and your API tokens: create one (shown once), see where each is used and how often,
+revoke one."""
 import streamlit as st
 
 from pop_analytics import app, queries
@@ -19,6 +20,10 @@ if outcome:
 places = ", ".join(person.municipalities) if person.municipalities is not None else app.tr("account.all_municipalities")
 st.markdown(app.tr("account.signed_in_as", name=person.name, role=app.tr(f"role.{person.role}"),
                    places=places))
+
+st.subheader(app.tr("messages.heading"))
+st.caption(app.tr("messages.help"))
+app.messages_form(person.name, "mine", app.save_my_messages)
 
 st.subheader(app.tr("account.tokens"))
 st.markdown(app.tr("account.tokens_help"))

@@ -1,5 +1,6 @@
 """Users (coordinators only): who may sign in, with which role and municipalities; add a user,
-set a password, remove a user. Every change is in the audit log."""
+set a password, set where and how often messages reach a user, remove a user. Every change is in
+the audit log."""
 import streamlit as st
 
 from pop_analytics import app, queries, reference
@@ -20,11 +21,11 @@ users = app.data(queries.users)
 if users.empty:
     app.empty("users.none")
 else:
-    app.table(users, "users", ["name", "role", "municipalities", "created_by", "created_at",
-                                               "password_changed_at"])
+    app.table(users, "users", ["name", "role", "municipalities", "email", "language", "created_by", "created_at",
+                               "password_changed_at"])
 
-add, password, remove = st.tabs([app.tr("users.add_heading"), app.tr("users.password_heading"),
-                                 app.tr("users.remove_heading")])
+add, password, messages, remove = st.tabs([app.tr("users.add_heading"), app.tr("users.password_heading"),
+                                           app.tr("messages.heading"), app.tr("users.remove_heading")])
 with add, st.form(key="add_user", border=False):
     st.text_input(app.tr("users.name"), key="new_user_name", max_chars=64)
     st.selectbox(app.tr("users.role"), ROLES, key="new_user_role",
@@ -43,6 +44,12 @@ with password:
                           help=app.tr("users.password_help"))
             st.form_submit_button(app.tr("users.set_password"), icon=":material/password:",
                                   on_click=app.change_password)
+    else:
+        app.empty("users.none")
+with messages:
+    if names:
+        chosen_user = st.selectbox(app.tr("users.name"), names, key="messages_user")
+        app.messages_form(chosen_user, "theirs", app.save_user_messages)
     else:
         app.empty("users.none")
 with remove:

@@ -394,3 +394,28 @@ def target_progress(table: pd.DataFrame, lang: str) -> alt.Chart:
     full = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="x:Q")
     chart = alt.layer(bars, full, outside, inside).properties(height=alt.Step(30))
     return _finish(chart, lang, "chart.target_progress")
+
+
+# ── the reporting calendar ───────────────────────────────────────────────────────────────────
+
+def reporting_trend(frame: pd.DataFrame, lang: str, frequency: str = "monthly") -> alt.Chart:
+    """The reporting rate and the reporting rate on time per period (frame: period, label,
+    reporting_rate, on_time_rate, expected), in the periods' order."""
+    names = {"reporting_rate": t("kpi.reporting_rate", lang), "on_time_rate": t("kpi.reporting_on_time", lang)}
+    long = frame.melt(id_vars=["period", "label", "expected"], value_vars=list(names), var_name="measure",
+                      value_name="rate")
+    long["measure"] = long["measure"].map(names)
+    order = list(frame["label"])
+    base = alt.Chart(long).encode(
+        x=alt.X("label:O", sort=order, title=_col("period", lang), axis=alt.Axis(labelAngle=-45 if len(order) > 8
+                                                                                  else 0)),
+        y=alt.Y("rate:Q", title=_col("reporting_rate", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("measure:N", title=None, sort=list(names.values()),
+                        scale=alt.Scale(domain=list(names.values()), range=list(SERIES_COLOURS)),
+                        legend=_legend(columns=2)),
+        tooltip=[alt.Tooltip("label:O", title=_col("period", lang)), alt.Tooltip("measure:N", title=" "),
+                 alt.Tooltip("rate:Q", title="%", format=".1f"),
+                 alt.Tooltip("expected:Q", title=_col("expected", lang))],
+    )
+    chart = base.mark_line(strokeWidth=3) + base.mark_point(size=50, filled=True)
+    return _finish(chart.properties(height=280), lang, "chart.reporting_trend")

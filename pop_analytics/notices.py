@@ -206,6 +206,14 @@ def render(notice: Notice, lang: str, short: bool = False) -> str:
     return t(key, lang, **params)
 
 
+def bell(con: duckdb.DuckDBPyConnection, viewer: Viewer, today: dt.date) -> list[tuple[Notice, bool]]:
+    """The bell of a page: what viewer should be told now (within the connection's sight), each
+    with whether they marked it read, unread first, newest first."""
+    found = for_viewer(gather(con, today), viewer)
+    done = read_keys(con, viewer.name)
+    return sorted(((n, n.key in done) for n in found), key=lambda pair: pair[1])
+
+
 # ── read and unread ──────────────────────────────────────────────────────────────────────────
 
 

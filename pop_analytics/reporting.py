@@ -283,3 +283,48 @@ def grid(cells_frame: pd.DataFrame) -> pd.DataFrame:
     order = sorted(cells_frame["period"].unique())
     table = cells_frame.pivot(index="municipality", columns="period", values="reporting_status")
     return table.reindex(columns=order).loc[sorted(table.index, key=fold)]
+
+
+# ── what a page shows ─────────────────────────────────────────────────────────────────────────
+
+DONORS_OPTION = "donors_see_reporting"
+
+
+def donors_see_rates(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a coordinator let donors see the reporting rates (off until they do)."""
+    row = con.execute("SELECT value FROM options WHERE key = ?", [DONORS_OPTION]).fetchone()
+    return row is not None and row[0] == "yes"
+
+
+def allow_donors(db: Database, by: Viewer, allowed: bool) -> None:
+    """A coordinator lets donors see the reporting rates (never the cells: which import, when), or stops it."""
+    access.require(by, "set_schedule")
+    with db.writing(data=False) as con:
+        con.execute("DELETE FROM options WHERE key = ?", [DONORS_OPTION])
+        con.execute("INSERT INTO options (key, value, set_by, set_at) VALUES (?, ?, ?, ?)",
+                    [DONORS_OPTION, "yes" if allowed else "no", by.name, dt.datetime.now()])
+        store.record(con, by.name, by.address, "option_set", DONORS_OPTION, {"value": allowed})
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the Reporting page shows for a kind and the filters: its schedule, the cells and
+    the rates over all of them, per period and per municipality."""
+
+    schedule: Schedule
+    cells: pd.DataFrame
+    overall: pd.DataFrame
+    by_period: pd.DataFrame
+    by_municipality: pd.DataFrame
+
+
+def view(con: duckdb.DuckDBPyConnection, chosen: Filters, kind: str, today: dt.date) -> View:
+    found = cells(con, chosen, kind, today)
+    return View(schedules(con)[kind], found, rates(found), rates(found, by="period"),
+                rates(found, by="municipality"))
+
+
+def period_labels(frequency: str, keys: list[str], lang: str) -> dict[str, str]:
+    """Each period key as the reader reads it (Nov 2026, Q4 2026, 2026)."""
+    found = {key: parse_period(frequency, key) for key in keys}
+    return {key: (period.label(lang) if period is not None else key) for key, period in found.items()}

@@ -830,7 +830,8 @@ def user(con: duckdb.DuckDBPyConnection, name: str) -> dict | None:
 
 
 def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("""SELECT name, role, municipalities, created_by, created_at, password_changed_at
+    return con.execute("""SELECT name, role, municipalities, email, language, created_by, created_at,
+                                 password_changed_at
                           FROM users ORDER BY role, name""").df()
 
 
@@ -859,6 +860,8 @@ def delete_user(con: duckdb.DuckDBPyConnection, name: str, who: str, address: st
     added later under the same name must not inherit them); what they did stays in the history and audit."""
     with transaction(con):
         con.execute("DELETE FROM users WHERE name = ?", [name])
+        con.execute("DELETE FROM preferences WHERE name = ?", [name])  # a later user of the name starts afresh
+        con.execute("DELETE FROM notices_read WHERE name = ?", [name])
         con.execute("UPDATE sessions SET ended_at = ? WHERE name = ? AND ended_at IS NULL", [dt.datetime.now(), name])
         con.execute("UPDATE api_tokens SET revoked_by = ?, revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                     [who, dt.datetime.now(), name])

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from .. import settings
 from ..i18n import t
 from . import data as _data
+from . import reporting_view as reporting
 from . import roles as _roles
 from .actions import (
     add_user,
@@ -30,9 +31,12 @@ from .actions import (
     remove_user,
     review,
     revoke_token,
+    save_my_messages,
+    save_user_messages,
     undo,
     uploading_as,
 )
+from .bell import bell, messages_form
 from .data import data, database, db, network, read
 from .decisions import awaiting_review, chosen_from_link, leaving_view
 from .decisions import details as review_details
@@ -72,7 +76,8 @@ def page_run() -> Iterator[None]:
         yield
 
 
-__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "ask_remove_user", "ask_undo", "audit_view",
+__all__ = ["PAGES", "SECTIONS", "TOKEN_KEY", "WIDGET_KEYS", "add_user", "bell", "reporting", "messages_form",
+           "save_my_messages", "save_user_messages", "ask_remove_user", "ask_undo", "audit_view",
            "awaiting_review", "badge", "banner", "change_password", "chart", "check_upload", "choice_key",
            "chosen_from_link", "confirm_remove_dialog", "confirm_undo_dialog", "confirm_upload", "create_token",
            "current_filters", "data", "database", "db", "download_key", "embedded", "empty", "escape", "header",

@@ -14,6 +14,7 @@ from .. import (
     api_tokens,
     approval,
     importing,
+    preferences,
     present,
     reading,
     settings,
@@ -179,6 +180,30 @@ def add_user() -> None:
             state[key] = ""
     except (DatabaseProblem, Refusal) as problem:
         state["users_outcome"] = (False, _users_page_words(problem))
+
+
+def _save_messages(name: str, prefix: str, outcome_key: str, kinds: tuple[str, ...]) -> None:
+    """A messages form (the account page's own, or the Users page's for anyone): address, language and
+    how often each kind of message comes, saved in one write."""
+    state = st.session_state
+    try:
+        found = preferences.set_contact(
+            db(), name, permit("read"), email=str(state.get(f"{prefix}_email") or ""),
+            language=str(state.get(f"{prefix}_language") or settings.LANGUAGES[0]),
+            cadences={kind: str(state[f"{prefix}_cadence_{kind}"]) for kind in kinds
+                      if state.get(f"{prefix}_cadence_{kind}")},
+            clear_email=not str(state.get(f"{prefix}_email") or "").strip())
+        state[outcome_key] = (True, tr("messages.saved", name=found.name))
+    except (DatabaseProblem, Refusal) as problem:
+        state[outcome_key] = (False, escape(problem.message(lang())))
+
+
+def save_my_messages(name: str, prefix: str, kinds: tuple[str, ...]) -> None:
+    _save_messages(name, prefix, "account_outcome", kinds)
+
+
+def save_user_messages(name: str, prefix: str, kinds: tuple[str, ...]) -> None:
+    _save_messages(name, prefix, "users_outcome", kinds)
 
 
 def _users_page_words(problem: DatabaseProblem | Refusal) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import duckdb
 import streamlit as st
 
-from .. import formats, queries, settings
+from .. import formats, notices, preferences, queries, reporting, settings
 from ..access import Viewer
 from ..database import Database, Snapshot
 from ..errors import DatabaseBusy, DatabaseProblem
@@ -126,8 +126,10 @@ def _cached(path: str, version: str, sight: str, name: str, language: str, args:
 
 # Queries that read what writes other than the data's change (users, sessions, the audit log):
 # cached per write of any kind.
+# The reporting view counts partner users' municipalities; the bell, what its reader marked read.
 _OF_EVERY_WRITE: frozenset[AnyQuery] = frozenset({queries.audit, queries.users, queries.unread_rejections,
-                                                   queries.tokens})
+                                                   queries.tokens, reporting.view, reporting.donors_see_rates,
+                                                   notices.bell, preferences.contact})
 
 
 def data(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -31,7 +31,8 @@ from .state import INCLUDE_SUBMITTED_KEY, embedded, lang, tr
 # The pages in the order the menu lists them: name (catalogue key, URL path and app_pages/<name>.py)
 # and Material icon.
 _ICONS = {"overview": "dashboard", "tracker": "fact_check", "priority": "flag", "participation": "groups",
-          "municipality": "location_city", "targets": "track_changes", "reports": "summarize", "quality": "rule",
+          "municipality": "location_city", "targets": "track_changes", "reports": "summarize",
+          "reporting": "event_available", "quality": "rule",
           "upload": "upload_file", "history": "history", "users": "manage_accounts", "audit": "policy",
           "account": "key"}
 # name, file, icon
@@ -42,7 +43,7 @@ PAGES = tuple((name, f"app_pages/{name}.py", f":material/{icon}:") for name, ico
 UNFILTERED_PAGES = frozenset({"upload", "history", "users", "audit", "account"})
 SECTIONS = {"section.explore": ("overview", "tracker", "priority", "participation", "municipality", "targets",
                                  "reports"),
-            "section.data": ("quality", "upload", "history"),
+            "section.data": ("reporting", "quality", "upload", "history"),
             "section.admin": ("users", "audit")}
 # Pages reached from the account box, not the menu: Streamlit folds a menu of more than twelve
 # pages behind "View more", and the one page about the reader's own account belongs beside their name.

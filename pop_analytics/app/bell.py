@@ -1,0 +1,91 @@
+"""The bell at the top of every page: what the signed-in person should be told now (notices), each
+with a link to its exact view and a way to mark it read; the count is of the unread ones. And where
+and how often those messages reach them by e-mail (messages_form)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+import streamlit as st
+
+from .. import formats, notices, preferences, settings
+from ..errors import DatabaseProblem, Refusal
+from .data import data, db
+from .roles import permit, viewer
+from .state import embedded, escape, lang, tr
+
+# The bell lists at most this many notices: the rest are older, and the pages they link to show them.
+SHOWN = 15
+
+
+def bell() -> None:
+    person = viewer()
+    if person is None or person.how == "public" or embedded():
+        return
+    problem = st.session_state.pop("bell_outcome", None)
+    if problem:
+        st.toast(problem, icon=":material/block:")
+    found = data(notices.bell, person, dt.date.today())[:SHOWN]
+    unread = [n for n, read in found if not read]
+    label = tr("bell.label", count=len(unread))
+    with st.container(horizontal=True, horizontal_alignment="right", key="bell"), \
+            st.popover(label if unread else tr("bell.none_label"), type="primary" if unread else "tertiary",
+                       icon=":material/notifications_active:" if unread else ":material/notifications:"):
+        _listed(found, unread)
+
+
+def _listed(found: list[tuple[notices.Notice, bool]], unread: list[notices.Notice]) -> None:
+    language = lang()
+    if not found:
+        st.caption(tr("bell.empty"))
+        return
+    if unread:
+        st.button(tr("bell.mark_all"), key="bell_all", icon=":material/done_all:", type="tertiary",
+                  on_click=mark_read, args=(tuple(n.key for n in unread),))
+    for notice, read in found:
+        with st.container(border=True, key=f"notice_{notice.key.replace(':', '_')}"):
+            sentence = escape(notices.render(notice, language))
+            st.markdown(f":gray[{sentence}]" if read else f"**{sentence}**")
+            when = formats.moment(notice.at, language) if notice.at.year > 1 else ""
+            if when:
+                st.caption(when)
+            row = st.container(horizontal=True)
+            with row:
+                st.page_link(f"app_pages/{notice.page}.py", label=tr("bell.open"), icon=":material/open_in_new:",
+                             query_params={**notice.query, "lang": language})
+                if not read:
+                    st.button(tr("bell.mark_read"), key=f"bell_read_{notice.key}", type="tertiary",
+                              icon=":material/check:", on_click=mark_read, args=((notice.key,),))
+
+
+def mark_read(keys: tuple[str, ...]) -> None:
+    """The signed-in person read these notices (a write checked on the server like any other)."""
+    try:
+        person = permit("read")
+        with db().writing(data=False) as con:
+            notices.mark_read(con, person.name, keys)
+    except (DatabaseProblem, Refusal) as problem:
+        st.session_state["bell_outcome"] = escape(problem.message(lang()))
+
+
+def messages_form(name: str, prefix: str, on_save: Callable[[str, str, tuple[str, ...]], None]) -> None:
+    """Where name's messages go, in which language, and how often each kind comes: on the account
+    page for oneself, on the Users page for anyone. Says when the installation sends no e-mail."""
+    if not settings.mail_settings()["smtp_url"]:
+        st.info(tr("messages.mail_off"), icon=":material/mail_lock:")
+    found = data(preferences.contact, name)
+    if found is None:
+        return
+    kinds = tuple(found.cadences)
+    keyed = f"{prefix}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"  # each user's form keeps its own values
+    with st.form(key=f"{keyed}_messages", border=False):
+        st.text_input(tr("messages.email"), value=found.email or "", key=f"{keyed}_email",
+                      max_chars=settings.MAX_EMAIL_CHARS, placeholder="name@example.org")
+        st.selectbox(tr("messages.language"), settings.LANGUAGES, key=f"{keyed}_language",
+                     index=settings.LANGUAGES.index(found.language), format_func=lambda code: tr(f"lang.{code}"))
+        for kind, cadence in found.cadences.items():
+            st.selectbox(tr(f"notice_kind.{kind}").capitalize(), settings.CADENCES, key=f"{keyed}_cadence_{kind}",
+                         index=settings.CADENCES.index(cadence), format_func=lambda c: tr(f"cadence.{c}"))
+        st.form_submit_button(tr("messages.save"), type="primary", icon=":material/save:", on_click=on_save,
+                              args=(name, keyed, kinds))
