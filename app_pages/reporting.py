@@ -17,7 +17,6 @@ app.reporting.schedule_form(found)
 if not found.schedule.active:
     st.stop()
 app.reporting.rate_tiles(found)
-st.subheader(app.tr("reporting.trend"))
 app.chart(charts.reporting_trend, app.reporting.trend_rows(found), found.schedule.frequency,
           empty_key="reporting.none")
 if app.may("see_reporting"):

@@ -133,7 +133,7 @@ def _kind_name(kind: str, lang: str) -> str:
 
 def subject(items: Sequence[Notice], cadence: str, lang: str) -> str:
     if cadence == "immediately" and len(items) == 1:
-        return t("mail.subject.one", lang, what=render(items[0], lang, short=True))
+        return t("mail.subject.single", lang, what=render(items[0], lang, short=True))
     day = formats.date(dt.date.today(), lang)
     return t(f"mail.subject.{cadence}", lang, count=len(items), date=day)
 

@@ -271,7 +271,7 @@ def deadline_sentences(definition: dict, status: str | None, today: dt.date, lan
         return False, [*said, t("priority.fully", lang)]
     if kpis.overdue(deadline, status, today):
         return True, [*said, t("priority.overdue", lang, date=formats.date(deadline, lang),
-                               span=t("deadline.past", lang, span=span(deadline, today, lang)))]
+                               span=span(deadline, today, lang))]
     return False, [*said, time_left(deadline, today, status, lang) or ""]
 
 

@@ -198,8 +198,9 @@ def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "
 
 def deadlines(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
     """Each priority in view with its latest status and its deadline as of today (kpis.with_deadlines):
-    cycle, municipality, code, title, theme, status, due, deadline, days_left, overdue; overdue ones
-    first, the longest overdue first, then by municipality and code."""
+    cycle, municipality, code, title, theme, status, due, deadline, days_left, overdue. The overdue
+    ones first, the longest overdue first, then the others, the earliest deadline first; ties by
+    municipality, cycle and code."""
     sql, params = scope.latest_status(filters)
     table = frame(con, _WITH_DUE.format(latest=sql), params)
     columns = ["cycle", "municipality", "code", "title", "theme", "status", *DEADLINE_COLUMNS]

@@ -8,6 +8,7 @@ values are only ever taken with numpy, never built in a Python loop.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -430,12 +431,23 @@ def _priorities(check: _SheetCheck, today: dt.date) -> pd.DataFrame:
         "note": check.column("note", normalise.text).text(),
         "source": check.column("source", normalise.text).text(),
         # a cell that is not wholly a date is an error, never a guess; blank: the cycle's end is the deadline
-        "due": pd.Series(check.column("due", normalise.date).rows(), dtype=object),
+        "due": pd.Series(check.column("due", _due).rows(), dtype=object),
         "sheet": _repeated(sheet.name, len(sheet)),
         "excel_row": np.array(sheet.excel_rows, dtype=np.int64),
     })
     _check_due(check, frame)
     return _drop_repeated_priorities(check, frame, warnings)
+
+
+def _due(raw: object) -> dt.date:
+    """A priority's own deadline: a date cell or a date written out. A bare number is refused, not
+    read as an Excel serial: in this column it is a year (2025) far likelier than a day."""
+    if (isinstance(raw, int | float) and not isinstance(raw, bool)) or _BARE_NUMBER.fullmatch(str(raw)):
+        raise InvalidValue("not_a_date")
+    return normalise.date(raw)
+
+
+_BARE_NUMBER = re.compile(r"\s*\d+([.,]\d+)?\s*")
 
 
 def _check_due(check: _SheetCheck, frame: pd.DataFrame) -> None:

@@ -2,6 +2,7 @@
 numbers against the command line, uploading a partner's file, and undoing an import."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -11,7 +12,17 @@ import urllib.parse
 
 import pandas as pd
 import pytest
-from dashboard_support import ACTIVITY_HEADER, ROOT, assert_clean, frame_with_column, metrics, number, open_app, xlsx
+from dashboard_support import (
+    ACTIVITY_HEADER,
+    ROOT,
+    assert_clean,
+    frame_with_column,
+    markdown_texts,
+    metrics,
+    number,
+    open_app,
+    xlsx,
+)
 
 from pop_analytics import access, filters, importing, present, queries, store
 from pop_analytics.database import Database
@@ -609,3 +620,70 @@ def test_the_upload_preview_writes_dates_as_the_readers_language_does(app_db, la
     at.file_uploader(key="upload_file").upload("durres.xlsx", content).run()
     assert_clean(at)
     assert cells_as_shown(at, t("col.date", lang)) == written
+
+
+# ── overdue promises (issue 23, item 6) ──────────────────────────────────────────────────────
+# The demo's 2019-2023 contracts ended with 2023 and no demo priority has a deadline of its own: in a
+# view of 2023, the 77 of its 137 priorities not fully addressed are overdue on any day from 2024 on.
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_overview_counts_the_overdue_priorities_in_view_and_links_to_them_in_the_tracker(app_reader_db, lang):
+    at = open_app("overview", {"year": "2023", "lang": lang})
+    assert_clean(at)
+    said = markdown_texts(at)
+    assert t("overview.overdue", lang, count=77, total="137") in said
+    assert f":material/event_busy: **{t('kpi.overdue', lang)}**" in said
+    [link] = [e for e in at.get("page_link") if e.proto.label == t("overview.overdue_link", lang)]
+    assert link.proto.page == "tracker"
+    assert urllib.parse.parse_qs(link.proto.query_string) == {"year": ["2023"], "lang": [lang], "overdue": ["true"]}
+    assert not [m for m in at.metric if m.label == t("kpi.overdue", lang)]  # a card beside the KPI tiles, not one
+
+
+def test_a_view_with_no_overdue_priority_says_none_and_offers_no_link(app_reader_db):
+    at = open_app("overview", {"year": "2025", "lang": "en"})  # 2023-2027 runs to the end of 2027
+    assert_clean(at)
+    assert t("overview.overdue", "en", count=0, total="101") in markdown_texts(at)
+    assert not [e for e in at.get("page_link") if e.proto.label == t("overview.overdue_link", "en")]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_tracker_marks_the_overdue_priorities_and_lists_only_them_on_demand(app_reader_db, lang):
+    at = open_app("tracker", {"year": "2023", "cycle": "2019-2023", "lang": lang})
+    assert_clean(at)
+    captions = [c.value for c in at.caption]
+    assert f"{t('tracker.count', lang, count=137)} {t('tracker.overdue_count', lang, count=77)}" in captions
+    table = frame_with_column(at, t("col.time_left", lang))
+    marked = table[t("col.overdue", lang)]
+    assert (len(table), int((marked == t("deadline.overdue", lang)).sum()), int(marked.isna().sum())) == (137, 77, 60)
+    assert set(table[t("col.deadline", lang)]) == {pd.Timestamp(2023, 12, 31)}
+    fully = table[table[t("col.status", lang)] == present.label("statuses", "fully", lang)]
+    assert (len(fully), fully[t("col.time_left", lang)].isna().all()) == (60, True)  # nothing left to do
+
+    at.toggle(key="overdue").set_value(True).run()
+    assert_clean(at)
+    assert f"{t('tracker.count', lang, count=77)} {t('tracker.overdue_count', lang, count=77)}" in [
+        c.value for c in at.caption]
+    only = frame_with_column(at, t("col.time_left", lang))
+    assert set(only[t("col.overdue", lang)]) == {t("deadline.overdue", lang)}
+
+
+def test_the_tracker_opened_from_the_overview_s_link_shows_the_overdue_only(app_reader_db):
+    at = open_app("tracker", {"year": "2023", "lang": "en", "overdue": "true", "municipality": "Durres"})
+    assert_clean(at)
+    assert at.toggle(key="overdue").value is True
+    table = frame_with_column(at, "Time left")
+    assert table["Code"].tolist() == ["DUR-02", "DUR-03", "DUR-05", "DUR-06", "DUR-10", "DUR-11"]
+    # the detail below is the first of them, marked overdue with its deadline and how long ago it passed
+    definition = {"cycle": "2019-2023", "due": None}
+    overdue, said = present.deadline_sentences(definition, "partially", dt.date.today(), "en")
+    assert overdue
+    assert f":red-badge[Overdue] :material/event: {' · '.join(said)}" in [shown(m) for m in markdown_texts(at)]
+
+
+def test_a_fully_addressed_priority_s_page_says_it_has_nothing_left_to_do(app_reader_db):
+    at = open_app("priority", {"lang": "sq", "municipality": "Tirana", "cycle": "2019-2023"})
+    assert_clean(at)
+    assert at.selectbox(key="priority").value == ("2019-2023", "Tiranë", "TIR-01")  # fully addressed in 2023
+    expected = (":material/event: Afati: 31.12.2023 (fundi i ciklit të kontratës 2019-2023) · "
+                "Adresuar plotësisht: nuk ka mbetur asgjë për t'u bërë brenda afatit.")
+    assert expected in [shown(m) for m in markdown_texts(at)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+import pandas as pd
 import pytest
 from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, postgres_snapshot, write_xlsx
 
@@ -240,3 +241,43 @@ def test_demo_2023_forums_with_candidates(demo):
 ])
 def test_a_change_of_a_share_is_taken_from_the_counts_and_rounded_once(counts, points):
     assert kpis.points(*counts) == points
+
+
+# ----------------------------------------------------------------------------------- overdue promises
+
+PINNED = dt.date(2026, 12, 6)
+
+
+# own due date, cycle, latest status → deadline, days left on PINNED, overdue (hand-worked)
+OVERDUE_TABLE = [
+    pytest.param(dt.date(2025, 6, 30), "2023-2027", "partially", dt.date(2025, 6, 30), -524, True,
+                 id="own_due_past_partially"),
+    pytest.param(dt.date(2025, 6, 30), "2023-2027", "not_addressed", dt.date(2025, 6, 30), -524, True,
+                 id="own_due_past_not_addressed"),
+    pytest.param(dt.date(2025, 6, 30), "2023-2027", "fully", dt.date(2025, 6, 30), -524, False,
+                 id="own_due_past_fully"),
+    pytest.param(dt.date(2027, 3, 31), "2019-2023", "partially", dt.date(2027, 3, 31), 115, False,
+                 id="own_due_future_beats_a_cycle_end_past"),
+    pytest.param(None, "2019-2023", "partially", dt.date(2023, 12, 31), -1071, True, id="cycle_end_past_partially"),
+    pytest.param(None, "2019-2023", "not_addressed", dt.date(2023, 12, 31), -1071, True,
+                 id="cycle_end_past_not_addressed"),
+    pytest.param(None, "2019-2023", "fully", dt.date(2023, 12, 31), -1071, False, id="cycle_end_past_fully"),
+    pytest.param(None, "2023-2027", "not_addressed", dt.date(2027, 12, 31), 390, False,
+                 id="cycle_end_future_not_addressed"),
+    pytest.param(None, "2023-2027", "partially", dt.date(2027, 12, 31), 390, False, id="cycle_end_future_partially"),
+    pytest.param(dt.date(2026, 12, 6), "2023-2027", "partially", dt.date(2026, 12, 6), 0, False,
+                 id="due_today_is_not_yet_overdue"),
+    pytest.param(dt.date(2026, 12, 5), "2023-2027", "partially", dt.date(2026, 12, 5), -1, True,
+                 id="due_yesterday_is_overdue"),
+]
+
+
+@pytest.mark.parametrize(("due", "cycle", "status", "deadline", "days_left", "overdue"), OVERDUE_TABLE)
+def test_a_priority_is_overdue_past_its_deadline_unless_fully_addressed(due, cycle, status, deadline, days_left,
+                                                                        overdue):
+    assert kpis.deadline(due, cycle) == deadline
+    assert kpis.overdue(deadline, status, PINNED) is overdue
+    table = kpis.with_deadlines(pd.DataFrame({"cycle": [cycle], "status": [status],
+                                              "due": [pd.NaT if due is None else pd.Timestamp(due)]}), PINNED)
+    assert table[["deadline", "days_left", "overdue"]].to_dict("records") == [
+        {"deadline": pd.Timestamp(deadline), "days_left": days_left, "overdue": overdue}]

@@ -237,3 +237,54 @@ def test_a_year_under_way_says_what_it_is_compared_with_and_shows_no_collapse(de
     assert tiles["events"] == ("2", "-178")
     assert tiles["municipalities_covered"] == ("1", None)
     assert present.partial_note(whole_year, lang) == ""
+
+
+# ── deadlines (issue 23, item 6) ─────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize(("deadline", "today", "status", "en", "sq"), [
+    (dt.date(2027, 12, 31), dt.date(2026, 12, 6), "partially", "12 months and 25 days left",
+     "12 muaj e 25 ditë deri në afat"),
+    (dt.date(2027, 1, 6), dt.date(2026, 12, 6), "not_addressed", "1 month left", "1 muaj deri në afat"),
+    (dt.date(2026, 12, 7), dt.date(2026, 12, 6), "partially", "1 day left", "1 ditë deri në afat"),
+    (dt.date(2026, 12, 6), dt.date(2026, 12, 6), "partially", "Due today", "Afati është sot"),
+    (dt.date(2023, 12, 31), dt.date(2026, 12, 6), "partially", "35 months and 6 days past the deadline",
+     "35 muaj e 6 ditë pas afatit"),
+    (dt.date(2026, 1, 31), dt.date(2026, 2, 28), "partially", "1 month past the deadline", "1 muaj pas afatit"),
+    (dt.date(2026, 11, 21), dt.date(2026, 12, 6), "not_addressed", "15 days past the deadline",
+     "15 ditë pas afatit"),
+    (dt.date(2023, 12, 31), dt.date(2026, 12, 6), "fully", None, None),  # nothing is left to do
+])
+def test_the_time_left_to_a_deadline_is_said_in_months_and_days(deadline, today, status, en, sq):
+    assert (present.time_left(deadline, today, status, "en"), present.time_left(deadline, today, status, "sq")) == (
+        en, sq)
+
+
+@pytest.mark.parametrize(("definition", "status", "overdue", "en"), [
+    ({"cycle": "2019-2023", "due": None}, "partially", True,
+     ["Deadline: 31 Dec 2023 (the end of the contract cycle 2019-2023)",
+      "Overdue: the deadline was 31 Dec 2023, 35 months and 6 days ago, and the priority is not fully addressed."]),
+    ({"cycle": "2019-2023", "due": None}, "fully", False,
+     ["Deadline: 31 Dec 2023 (the end of the contract cycle 2019-2023)",
+      "Fully addressed: nothing is left to do by the deadline."]),
+    ({"cycle": "2023-2027", "due": dt.date(2027, 3, 31)}, "not_addressed", False,
+     ["Deadline: 31 Mar 2027 (the date the sheet gives)", "3 months and 25 days left"]),
+])
+def test_a_priority_s_page_says_its_deadline_and_whether_it_is_overdue(definition, status, overdue, en):
+    assert present.deadline_sentences(definition, status, dt.date(2026, 12, 6), "en") == (overdue, en)
+
+
+def test_a_priority_s_deadline_in_albanian():
+    assert present.deadline_sentences({"cycle": "2019-2023", "due": None}, "not_addressed", dt.date(2026, 12, 6),
+                                      "sq") == (True, [
+        "Afati: 31.12.2023 (fundi i ciklit të kontratës 2019-2023)",
+        "Jashtë afatit: afati ishte më 31.12.2023, 35 muaj e 6 ditë më parë, dhe prioriteti nuk është adresuar "
+        "plotësisht."])
+
+
+def test_the_overdue_column_marks_the_overdue_rows_only():
+    table = pd.DataFrame({"status": ["partially", "fully"], "overdue": [True, False],
+                          "deadline": pd.to_datetime(["2023-12-31", "2023-12-31"]), "days_left": [-3, -3]})
+    shown = present.table(present.with_time_left(table, "sq"), "sq", ["status", "overdue", "deadline", "time_left"])
+    assert shown.values.tolist() == [["Pjesërisht", "Jashtë afatit", pd.Timestamp(2023, 12, 31), "3 ditë pas afatit"],
+                                     ["Plotësisht", None, pd.Timestamp(2023, 12, 31), None]]
+    assert list(shown.columns) == ["Statusi", "Jashtë afatit", "Afati", "Koha e mbetur"]

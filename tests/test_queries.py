@@ -5,7 +5,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import ACTIVITY_HEADERS, TODAY, import_file, write_csv
+from conftest import ACTIVITY_HEADERS, TODAY, import_file, postgres_snapshot, write_csv
 
 from pop_analytics import charts, kpis, queries, store
 from pop_analytics.filters import Filters, resolve
@@ -344,3 +344,102 @@ def test_only_the_calendar_year_still_under_way_is_partial(years, today, partial
 def test_the_same_day_a_year_earlier_of_29_february_is_28_february():
     assert queries.a_year_before(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
     assert queries.a_year_before(dt.date(2026, 12, 6)) == dt.date(2025, 12, 6)
+
+
+# ── overdue promises (issue 23, item 6) ──────────────────────────────────────────────────────
+
+DEADLINE_HEADERS = ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi", "Afati"]
+
+
+def _dated_file(directory) -> object:
+    """Seven priorities, hand-worked on 6 Dec 2026: F1 (cycle ended 2023, partially) and G1 (own
+    deadline 30.06.2025, partially) and D1 (own deadline 31.03.2026, not addressed) are overdue; F2 is
+    fully addressed; G2's own deadline (31.12.2026) and G3's cycle end (2027) are still ahead; G4 was
+    partially addressed in 2024 and fully in 2025, so it is overdue only in a view of 2024."""
+    def row(cycle, place, code, year, status, due=None):
+        return [cycle, place, code, f"Prioriteti {code}", "Uji i pijshëm", year, status, due]
+    return write_csv(directory / "prioritetet_afatet.csv", [
+        DEADLINE_HEADERS,
+        row("2019-2023", "Fier", "F1", 2022, "Pjesërisht"),
+        row("2019-2023", "Fier", "F2", 2022, "Plotësisht"),
+        row("2023-2027", "Fier", "G1", 2024, "Pjesërisht", "30.06.2025"),
+        row("2023-2027", "Fier", "G2", 2024, "Pjesërisht", "31.12.2026"),
+        row("2023-2027", "Fier", "G3", 2024, "Nuk është adresuar"),
+        row("2023-2027", "Fier", "G4", 2024, "Pjesërisht", "30.06.2025"),
+        row("2023-2027", "Fier", "G4", 2025, "Plotësisht", "30.06.2025"),
+        row("2023-2027", "Durrës", "D1", 2025, "Nuk është adresuar", "31.03.2026"),
+    ])
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def dated(request, tmp_path_factory):
+    """The seven priorities in each store: a DuckDB file, or imported into PostgreSQL and read from the replica."""
+    path = _dated_file(tmp_path_factory.mktemp("dated"))
+    if request.param == "duckdb":
+        con = store.connect(tmp_path_factory.mktemp("dated_db") / "dated.duckdb")
+        import_file(con, path)
+        yield con
+        con.close()
+        return
+    with postgres_snapshot(request, None, lambda db: import_file(db, path)) as con:
+        yield con
+
+
+PINNED = dt.date(2026, 12, 6)
+
+
+def test_each_priority_s_deadline_is_its_own_date_else_its_cycle_s_end(dated):
+    table = queries.deadlines(dated, Filters(), PINNED)
+    shown = [(r.code, r.status, r.deadline.date(), r.days_left, r.overdue) for r in table.itertuples()]
+    assert shown == [  # overdue first, the longest overdue first; then the others, the earliest deadline first
+        ("F1", "partially", dt.date(2023, 12, 31), -1071, True),
+        ("G1", "partially", dt.date(2025, 6, 30), -524, True),
+        ("D1", "not_addressed", dt.date(2026, 3, 31), -250, True),
+        ("F2", "fully", dt.date(2023, 12, 31), -1071, False),
+        ("G4", "fully", dt.date(2025, 6, 30), -524, False),
+        ("G2", "partially", dt.date(2026, 12, 31), 25, False),
+        ("G3", "not_addressed", dt.date(2027, 12, 31), 390, False),
+    ]
+    assert [None if pd.isna(d) else d.date() for d in table.sort_values("code")["due"]] == [
+        dt.date(2026, 3, 31), None, None, dt.date(2025, 6, 30), dt.date(2026, 12, 31), None, dt.date(2025, 6, 30)]
+
+
+@pytest.mark.parametrize(("chosen", "today", "expected"), [
+    (Filters(), PINNED, {"overdue": 3, "total": 7}),
+    (resolve(year=2024), PINNED, {"overdue": 2, "total": 4}),  # G1 and G4, whose latest status in view is partial
+    (resolve(municipality="Durres"), PINNED, {"overdue": 1, "total": 1}),
+    (resolve(cycle="2019-2023"), PINNED, {"overdue": 1, "total": 2}),
+    (Filters(), dt.date(2026, 12, 31), {"overdue": 3, "total": 7}),  # G2 on its deadline day: not yet
+    (Filters(), dt.date(2027, 1, 1), {"overdue": 4, "total": 7}),
+    (Filters(), dt.date(2023, 12, 31), {"overdue": 0, "total": 7}),
+    (resolve(municipality="Berat"), PINNED, {"overdue": 0, "total": 0}),
+])
+def test_the_overdue_count_is_of_the_priorities_in_view_on_the_day_given(dated, chosen, today, expected):
+    assert queries.overdue_count(dated, chosen, today) == expected
+
+
+def test_the_priorities_table_gives_each_one_s_deadline_and_may_list_only_the_overdue(dated):
+    table = queries.priorities(dated, Filters(), today=PINNED)
+    assert table[["code", "days_left", "overdue"]].values.tolist() == [
+        ["D1", -250, True], ["F1", -1071, True], ["F2", -1071, False], ["G1", -524, True], ["G2", 25, False],
+        ["G3", 390, False], ["G4", -524, False]]
+    only = queries.priorities(dated, Filters(), today=PINNED, overdue_only=True)
+    assert only["code"].tolist() == ["D1", "F1", "G1"]
+    assert list(only.columns) == list(table.columns)  # the year columns stay, empty or not
+    assert queries.priorities(dated, resolve(year=2024), today=PINNED, overdue_only=True)["code"].tolist() == [
+        "G1", "G4"]
+
+
+def test_a_priority_s_definition_carries_its_own_deadline(dated):
+    assert queries.priority_definition(dated, "2023-2027", "Fier", "G1")["due"] == dt.date(2025, 6, 30)
+    assert queries.priority_definition(dated, "2023-2027", "Fier", "G3")["due"] is None
+
+
+def test_the_demo_s_overdue_priorities_are_the_2019_2023_ones_not_fully_addressed(con):
+    """No demo priority has a deadline of its own: 2019-2023 ended with 2023 (77 of its 137 not fully
+    addressed), 2023-2027 ends with 2027."""
+    assert queries.overdue_count(con, Filters(), PINNED) == {"overdue": 77, "total": 260}
+    assert queries.overdue_count(con, resolve(cycle="2023-2027"), PINNED) == {"overdue": 0, "total": 123}
+    # from 2028 every 2023-2027 priority not fully addressed (23 are, by their latest status) is overdue
+    assert queries.overdue_count(con, resolve(cycle="2023-2027"), dt.date(2028, 1, 1)) == {"overdue": 100,
+                                                                                          "total": 123}

@@ -1,6 +1,7 @@
 """reference: the reference data in data/reference/ holds what the network works with."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import pytest
@@ -180,6 +181,24 @@ def test_contract_cycles_and_their_elections():
     assert cycles["2023-2027"]["election_date"] == "2023-05-14"
     first = cycles["2019-2023"]
     assert (first["first_monitoring_year"], first["last_monitoring_year"]) == ("2020", "2023")
+
+
+@pytest.mark.parametrize(("cycle", "end"), [("2019-2023", dt.date(2023, 12, 31)), ("2023-2027", dt.date(2027, 12, 31))])
+def test_a_contract_cycle_ends_with_its_last_monitoring_year(cycle, end):
+    """A priority without a deadline of its own is due by then (kpis.deadline)."""
+    assert reference.cycle_end(cycle) == end
+    assert end == dt.date(int(reference.cycles()[cycle]["last_monitoring_year"]), 12, 31)
+
+
+def test_a_cycle_the_reference_data_does_not_know_has_no_end():
+    with pytest.raises(KeyError):
+        reference.cycle_end("2027-2031")
+
+
+def test_the_priorities_sheet_may_give_a_deadline_of_its_own():
+    due = next(c for c in reference.columns("priorities") if c.field == "due")
+    assert (due.required, due.header) == (False, "Afati / Deadline")
+    assert {"Afati i realizimit", "Data e afatit", "Due date", "Deadline"} <= set(due.aliases)
 
 
 def test_countries_allow_a_regional_network():

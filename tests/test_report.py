@@ -216,7 +216,7 @@ def test_every_sheet_of_the_workbook_says_its_filters_and_freezes_its_heading(bu
     book = openpyxl.load_workbook(io.BytesIO(built("durres_2024", lang, "xlsx")))
     filters_line = present.filters_text(chosen("durres_2024"), lang)
     assert book.sheetnames[0] == present.sheet_title(t("report.sheet.cover", lang))
-    assert len(book.sheetnames) == 10
+    assert len(book.sheetnames) == 11  # the cover, four headline sections and six tables (overdue priorities too)
     for sheet in book.worksheets[1:]:
         assert sheet["A2"].value == f"{t('report.fact.filters', lang)}: {filters_line}", sheet.title
         assert sheet.freeze_panes == "A6", sheet.title
@@ -397,3 +397,55 @@ def test_a_report_on_a_year_under_way_compares_it_with_the_same_months_and_says_
     changes = {row[0].value: row[-1].value for row in activities.rows}
     assert changes[t("kpi.events", lang)] == 2 - 180  # 180 events held in 2025 up to 21 November
     assert changes[t("kpi.municipalities_covered", lang)] is None  # no '-11 municipalities'
+
+
+# ── overdue promises (issue 23, item 6) ──────────────────────────────────────────────────────
+# On NOW (1 Dec 2026) the demo's 2019-2023 contracts are 1,066 days past their end (31 Dec 2023); no demo
+# priority has a deadline of its own, and 2023-2027 runs to the end of 2027.
+
+def overdue_expected(demo_db, view: str) -> tuple[int, list[list]]:
+    """How many priorities the view holds, and its overdue ones as the workbook must list them."""
+    with Database(demo_db).reading(sight=DONOR_SIGHT) as con:
+        found = queries.deadlines(con, chosen(view), NOW.date())
+    late = found[found["overdue"]]
+    return len(found), [[r.municipality, r.code, r.title, r.cycle, r.status, r.deadline.to_pydatetime(), -r.days_left]
+                        for r in late.itertuples()]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_pdf_lists_the_overdue_priorities_and_says_how_many(built, tmp_path, lang):
+    lines = pdf_lines(built("final_year_2019_2023", lang, "pdf"), tmp_path)
+    start = lines.index(t("report.section.overdue", lang))
+    first = {"en": "Durrës DUR-02 Nxitja e turizmit rural në NjA Sukth 2019-2023 Partially addressed 31 Dec 2023 1,066",
+             "sq": "Durrës DUR-02 Nxitja e turizmit rural në NjA Sukth 2019-2023 Pjesërisht 31.12.2023 1 066"}
+    assert lines[start + 2].replace("\u00a0", " ") == first[lang]
+    note = t("report.overdue_note", lang, count=77, total="137", today=present.formats.date(NOW.date(), lang))
+    assert note in lines[start:]
+    assert t("report.def.overdue", lang) in " ".join(lines)  # defined with the other terms
+
+
+@pytest.mark.parametrize(("view", "lang"), [("year_2025", "en"), ("durres_2024", "sq")])
+def test_a_report_with_no_overdue_priority_says_so(built, tmp_path, view, lang):
+    lines = pdf_lines(built(view, lang, "pdf"), tmp_path)
+    start = lines.index(t("report.section.overdue", lang))
+    assert t("report.overdue_none", lang, today=present.formats.date(NOW.date(), lang)) in lines[start:start + 3]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_workbook_lists_the_overdue_priorities_with_their_deadline_and_days_as_numbers(built, demo_db, lang):
+    book = openpyxl.load_workbook(io.BytesIO(built("final_year_2019_2023", lang, "xlsx")))
+    sheet = book[present.sheet_title(t("report.sheet.overdue", lang))]
+    assert [c.value for c in sheet[5]] == [t(f"col.{k}", lang) for k in ("municipality", "code", "title", "cycle",
+                                                                         "status", "deadline")] + [
+        t("report.col.days_overdue", lang)]
+    total, expected = overdue_expected(demo_db, "final_year_2019_2023")
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=6, max_row=5 + len(expected))]
+    assert (total, len(rows)) == (137, 77)
+    assert rows == [[*row[:4], present.capital(present.label("statuses", row[4], lang)), *row[5:]] for row in expected]
+    assert rows[0] == ["Durrës", "DUR-02", "Nxitja e turizmit rural në NjA Sukth", "2019-2023",
+                       {"en": "Partially addressed", "sq": "Pjesërisht"}[lang], dt.datetime(2023, 12, 31), 1066]
+    dates, days = sheet.cell(6, 6), sheet.cell(6, 7)
+    assert (dates.is_date, dates.number_format, days.data_type, days.number_format) == (
+        True, present.formats.of(lang).excel_date, "n", "#,##0")
+    assert sheet.cell(6 + len(expected) + 1, 1).value == t(
+        "report.overdue_note", lang, count=77, total="137", today=present.formats.date(NOW.date(), lang))

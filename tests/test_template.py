@@ -5,7 +5,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from conftest import import_file
+from conftest import import_file, write_csv
 
 from pop_analytics import queries, reference, store, template
 from pop_analytics.access import Viewer
@@ -226,3 +226,26 @@ def test_a_partners_filled_in_template_imports_under_the_partner(durres_template
 def test_everyone_elses_template_offers_every_municipality_and_holds_no_priority(workbook):
     assert [row for row in workbook["Prioritetet"].iter_rows(min_row=2, values_only=True) if any(row)] == []
     assert not [c.value for c in workbook["Udhëzime"]["A"] if c.value and "Durrës" in str(c.value)]
+
+
+def test_a_partners_template_repeats_each_priority_s_own_deadline_so_the_sheet_sent_back_keeps_it(con, tmp_path):
+    """A blank deadline cell means the cycle's end: a template without the partner's own dates would
+    take them away when sent back."""
+    import_file(con, write_csv(tmp_path / "fier.csv", [
+        ["Cikli", "Bashkia", "Kodi", "Prioriteti", "Tema", "Viti i monitorimit", "Statusi", "Afati"],
+        ["2023-2027", "Fier", "G1", "Ujë i pijshëm 24 orë", "Uji i pijshëm", 2024, "Pjesërisht", "30.06.2025"],
+        ["2023-2027", "Fier", "G2", "Rruga e lagjes", "Rrugët", 2024, "Pjesërisht", None]]))
+    path = template.write(tmp_path / "POP_template.xlsx", ("Fier",), queries.contract_priorities(con, ("Fier",)))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Prioritetet"]
+    due = [c.value for c in sheet[1]].index("Afati / Deadline") + 1
+    assert [(sheet.cell(r, 3).value, sheet.cell(r, due).value) for r in (2, 3)] == [
+        ("G1", dt.datetime(2025, 6, 30)), ("G2", None)]
+    assert sheet.cell(2, due).number_format == "DD.MM.YYYY"
+    for row in (2, 3):
+        sheet.cell(row, 6, 2025)
+        sheet.cell(row, 7, "Plotësisht")
+    workbook.save(tmp_path / "Fier_2025.xlsx")
+    assert import_file(con, tmp_path / "Fier_2025.xlsx").status == "imported"
+    assert con.execute("SELECT code, due FROM current_priorities ORDER BY code").fetchall() == [
+        ("G1", dt.date(2025, 6, 30)), ("G2", None)]

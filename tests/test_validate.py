@@ -811,3 +811,73 @@ def test_every_count_cell_is_read_as_a_person_reads_it_or_refused_with_a_sentenc
         assert batch.activities["participants"].astype(object).where(batch.activities["participants"].notna(),
                                                                     None).tolist() == [
             p[1] if p[0] == "value" else None for p in (row[5] for row in expected)], path
+
+
+# ----------------------------------------------------------------------------------- a priority's own deadline
+
+DUE_HEADERS = [*PRIORITY_HEADERS, "Afati i realizimit"]
+
+
+def due_file(tmp_path, *dues, header: str = "Afati i realizimit", cycle: str = "2019-2023"):
+    """One priority per deadline cell (codes D1, D2, …), from row 2 under the header row."""
+    rows = [[*PRIORITY_HEADERS, header],
+            *([*priority(Kodi=f"D{n}", Cikli=cycle), due] for n, due in enumerate(dues, start=1))]
+    return write_xlsx(tmp_path / "prioritetet.xlsx", {"Prioritetet": rows})
+
+
+def test_a_deadline_cell_is_read_as_a_date_and_a_blank_one_leaves_the_cycle_s_end(tmp_path):
+    batch = validated(due_file(tmp_path, dt.datetime(2023, 6, 30), "30.06.2023", "2023-03-31", None, "  "))
+    assert plain(batch.priorities["due"]) == [dt.date(2023, 6, 30), dt.date(2023, 6, 30), dt.date(2023, 3, 31),
+                                              None, None]
+    assert batch.warnings == []
+
+
+def test_a_sheet_without_a_deadline_column_gives_every_priority_none(tmp_path):
+    batch = validated(priorities_file(tmp_path))
+    assert plain(batch.priorities["due"]) == [None, None]
+
+
+@pytest.mark.parametrize("header", ["Afati", "Afati i realizimit", "Data e afatit", "Afati kohor", "Deadline",
+                                    "Due date", "deadline"])
+def test_the_deadline_column_is_found_under_its_albanian_and_english_names(tmp_path, header):
+    batch = validated(due_file(tmp_path, "31.12.2022", header=header))
+    assert plain(batch.priorities["due"]) == [dt.date(2022, 12, 31)]
+
+
+@pytest.mark.parametrize(("cell", "code", "message_en", "message_sq"), [
+    ("fund i 2023", "not_a_date", "'fund i 2023' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
+     "'fund i 2023' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020."),
+    ("2023", "not_a_date", "'2023' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
+     "'2023' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020."),
+    # a year in a number cell is no Excel serial here: the deadline column never guesses a day
+    (2023, "not_a_date", "'2023' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
+     "'2023' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020."),
+    ("31.06.2023", "day_not_in_month",
+     "The date '31.06.2023' does not exist: the last day of that month is 30.06.2023. Check the day and the month.",
+     "Data '31.06.2023' nuk ekziston: dita e fundit e atij muaji është 30.06.2023. Kontrolloni ditën dhe muajin."),
+    ("30.06.2023 ose më vonë", "not_a_date",
+     "'30.06.2023 ose më vonë' is not a date. Write it as dd.mm.yyyy, e.g. 22.12.2020.",
+     "'30.06.2023 ose më vonë' nuk është datë. Shkruajeni si dd.mm.vvvv, p.sh. 22.12.2020."),
+])
+def test_a_deadline_cell_that_is_not_wholly_a_date_is_refused_with_its_cell_and_value(tmp_path, cell, code,
+                                                                                       message_en, message_sq):
+    [found] = problems_of(due_file(tmp_path, "30.06.2023", cell))
+    assert (found.code, found.sheet, found.row, found.column, found.value) == (
+        code, "Prioritetet", 3, "Afati i realizimit", str(cell))
+    assert (found.message_en, found.message_sq) == (message_en, message_sq)
+
+
+def test_a_deadline_outside_its_cycle_is_kept_with_one_warning_per_priority(tmp_path):
+    rows = [DUE_HEADERS, [*priority(Kodi="D1"), "31.12.2030"],
+            [*priority(Kodi="D1", **{"Viti i monitorimit": 2022}), "31.12.2030"],
+            [*priority(Kodi="D2"), "01.01.2019"], [*priority(Kodi="D3"), "31.12.2023"]]
+    batch = validated(write_xlsx(tmp_path / "prioritetet.xlsx", {"Prioritetet": rows}))
+    assert plain(batch.priorities["due"]) == [dt.date(2030, 12, 31), dt.date(2030, 12, 31), dt.date(2019, 1, 1),
+                                              dt.date(2023, 12, 31)]
+    assert [(w.code, w.row, w.column, w.value) for w in batch.warnings] == [
+        ("due_outside_cycle", 2, "Afati i realizimit", "31.12.2030"),
+        ("due_outside_cycle", 4, "Afati i realizimit", "01.01.2019")]
+    assert batch.warnings[0].message_en == ("The deadline 31.12.2030 is outside the contract cycle 2019-2023 "
+                                            "(30.06.2019 to 31.12.2023). It was kept: check the date.")
+    assert batch.warnings[0].message_sq == ("Afati 31.12.2030 është jashtë ciklit të kontratës 2019-2023 "
+                                            "(30.06.2019 deri më 31.12.2023). U ruajt: kontrolloni datën.")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from .. import formats, notices, preferences, settings
 from ..errors import DatabaseProblem, Refusal
+from ..i18n import t
 from .data import data, db
 from .roles import permit, viewer
 from .state import embedded, escape, lang, tr
@@ -29,10 +30,14 @@ def bell() -> None:
     found = data(notices.bell, person, dt.date.today())[:SHOWN]
     unread = [n for n, read in found if not read]
     label = tr("bell.label", count=len(unread))
-    with st.container(horizontal=True, horizontal_alignment="right", key="bell"), \
-            st.popover(label if unread else tr("bell.none_label"), type="primary" if unread else "tertiary",
-                       icon=":material/notifications_active:" if unread else ":material/notifications:"):
-        _listed(found, unread)
+    with st.container(horizontal=True, horizontal_alignment="right", key="bell"):
+        # what it lists is drawn only while it is open: a page run without it costs one label
+        shelf = st.popover(label if unread else tr("bell.none_label"), type="primary" if unread else "tertiary",
+                           icon=":material/notifications_active:" if unread else ":material/notifications:",
+                           key="bell_open", on_change="rerun")
+    if shelf.open:
+        with shelf:
+            _listed(found, unread)
 
 
 def _listed(found: list[tuple[notices.Notice, bool]], unread: list[notices.Notice]) -> None:
@@ -47,7 +52,9 @@ def _listed(found: list[tuple[notices.Notice, bool]], unread: list[notices.Notic
         with st.container(border=True, key=f"notice_{notice.key.replace(':', '_')}"):
             sentence = escape(notices.render(notice, language))
             st.markdown(f":gray[{sentence}]" if read else f"**{sentence}**")
-            when = formats.moment(notice.at, language) if notice.at.year > 1 else ""
+            # a deadline's day, or the moment an import came or was reviewed
+            when = "" if notice.at.year <= 1 else formats.date(notice.at.date(), language) \
+                if notice.at.time() == dt.time() else formats.moment(notice.at, language)
             if when:
                 st.caption(when)
             row = st.container(horizontal=True)
@@ -73,19 +80,20 @@ def messages_form(name: str, prefix: str, on_save: Callable[[str, str, tuple[str
     """Where name's messages go, in which language, and how often each kind comes: on the account
     page for oneself, on the Users page for anyone. Says when the installation sends no e-mail."""
     if not settings.mail_settings()["smtp_url"]:
-        st.info(tr("messages.mail_off"), icon=":material/mail_lock:")
+        st.caption(f":material/mail_lock: {tr('messages.mail_off')}")
     found = data(preferences.contact, name)
     if found is None:
         return
-    kinds = tuple(found.cadences)
+    kinds, language = tuple(found.cadences), lang()  # the options are worded when AppTest reads them, too
     keyed = f"{prefix}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"  # each user's form keeps its own values
     with st.form(key=f"{keyed}_messages", border=False):
         st.text_input(tr("messages.email"), value=found.email or "", key=f"{keyed}_email",
                       max_chars=settings.MAX_EMAIL_CHARS, placeholder="name@example.org")
         st.selectbox(tr("messages.language"), settings.LANGUAGES, key=f"{keyed}_language",
-                     index=settings.LANGUAGES.index(found.language), format_func=lambda code: tr(f"lang.{code}"))
+                     index=settings.LANGUAGES.index(found.language),
+                     format_func=lambda code: t(f"lang.{code}", language))
         for kind, cadence in found.cadences.items():
             st.selectbox(tr(f"notice_kind.{kind}").capitalize(), settings.CADENCES, key=f"{keyed}_cadence_{kind}",
-                         index=settings.CADENCES.index(cadence), format_func=lambda c: tr(f"cadence.{c}"))
+                         index=settings.CADENCES.index(cadence), format_func=lambda c: t(f"cadence.{c}", language))
         st.form_submit_button(tr("messages.save"), type="primary", icon=":material/save:", on_click=on_save,
                               args=(name, keyed, kinds))

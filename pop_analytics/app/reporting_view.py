@@ -10,6 +10,7 @@ import streamlit as st
 from .. import present, reporting, settings
 from ..errors import DatabaseProblem, Refusal
 from ..filters import Filters
+from ..i18n import t
 from .data import data, db
 from .roles import permit, viewer
 from .state import escape, lang, tr
@@ -25,11 +26,12 @@ TINTS = {"on_time": "rgba(26, 152, 80, 0.22)", "late": "rgba(244, 166, 55, 0.30)
 
 def kind_choice() -> str:
     """Activities or priority monitoring, kept in the link (?kind=priorities)."""
+    language = lang()  # the options are worded when AppTest reads them, too
     if st.session_state.get(KIND_KEY) not in reporting.KINDS:
         st.session_state.pop(KIND_KEY, None)
     chosen = st.segmented_control(tr("reporting.kind"), list(reporting.KINDS), default=reporting.KINDS[0],
                                   key=KIND_KEY, required=True, bind="query-params",
-                                  format_func=lambda kind: tr(f"reporting.kind_title.{kind}"))
+                                  format_func=lambda kind: t(f"reporting.kind_title.{kind}", language))
     return str(chosen or reporting.KINDS[0])
 
 
@@ -62,13 +64,13 @@ def schedule_form(found: reporting.View) -> None:
     outcome = st.session_state.pop("reporting_outcome", None)
     if outcome:
         (st.success if outcome[0] else st.error)(outcome[1])
-    schedule = found.schedule
+    schedule, language = found.schedule, lang()
     with st.expander(tr("reporting.change"), icon=":material/edit_calendar:"):
         with st.form(key=f"schedule_{schedule.kind}", border=False):
             options = list(reporting.frequencies(schedule.kind))
             st.selectbox(tr("reporting.frequency"), options, index=options.index(schedule.frequency),
                          key=f"schedule_frequency_{schedule.kind}",
-                         format_func=lambda f: tr(f"reporting.frequency.{f}"))
+                         format_func=lambda f: t(f"reporting.frequency.{f}", language))
             st.number_input(tr("reporting.deadline_days"), min_value=0, max_value=settings.MAX_DEADLINE_DAYS,
                             value=schedule.deadline_days, step=1, key=f"schedule_days_{schedule.kind}")
             st.form_submit_button(tr("reporting.save"), type="primary", icon=":material/save:",
@@ -150,7 +152,8 @@ def cells_table(found: reporting.View, chosen: Filters) -> None:
         return
     language = lang()
     labels = _labelled(found)
-    frame = found.cells.assign(period=found.cells["period"].map(labels))
+    frame = found.cells.assign(period=found.cells["period"].map(labels),
+                               due=pd.to_datetime(found.cells["due"]))  # a date column, written as dates are
 
     def written(rows: pd.DataFrame) -> pd.DataFrame:
         return present.table(rows.assign(reporting_status=[tr(f"reporting_status.{s}") for s in

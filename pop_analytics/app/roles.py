@@ -18,7 +18,7 @@ from streamlit import runtime
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import access, accounts, present, queries, settings, store
+from .. import access, accounts, present, queries, reporting, settings, store
 from ..access import Viewer
 from ..database import Snapshot
 from ..errors import AccessDenied, DatabaseProblem
@@ -262,7 +262,7 @@ def pages() -> dict[str, list[StreamlitPage]]:
         return {"": [st.Page(_sign_in_first, title=tr("signin.title"), url_path="signin_first", default=True)]}
     by_name = {name: st.Page(path, title=tr(f"page.{name}.title"), icon=icon, url_path=name,
                              visibility="hidden" if name == ACCOUNT_PAGE else "visible")
-               for name, path, icon in PAGES if person.may_open(name)}
+               for name, path, icon in PAGES if person.may_open(name) and _shared(person, name)}
     home = st.Page(_home, title=tr("page.overview.title"), url_path="home", default=True, visibility="hidden")
     # A page the role may not open, typed into the address bar, says so on the Overview (instead of
     # Streamlit's English "Page not found"); it runs nothing of the page itself.
@@ -273,6 +273,12 @@ def pages() -> dict[str, list[StreamlitPage]]:
     mine = [by_name[ACCOUNT_PAGE]] if ACCOUNT_PAGE in by_name else []
     next(iter(listed.values())).extend([home, *mine, *closed])
     return listed
+
+
+def _shared(person: Viewer, name: str) -> bool:
+    """The Reporting page, for a reader who does not see who reported (a donor), only once a
+    coordinator shared the rates."""
+    return name != "reporting" or person.may("see_reporting") or bool(data(reporting.donors_see_rates))
 
 
 NOT_FOR_ROLE_KEY = "_page_not_for_role"
