@@ -29,8 +29,6 @@ KINDS = tuple(NEEDS)
 DEFAULT_CADENCE = {"review_waiting": "daily", "partners_late": "weekly", "approved": "immediately",
                    "rejected": "immediately", "deadline_soon": "immediately", "overdue": "immediately",
                    "summary_ready": "immediately"}
-# The kind whose periods make a summary (activities are what a period's KPI summary counts).
-SUMMARY_KIND = "activities"
 
 
 @dataclass(frozen=True)
@@ -160,7 +158,7 @@ def _deadline_soon(facts: Facts, viewer: Viewer) -> Iterable[Notice]:
 
 
 def _summary_ready(facts: Facts, viewer: Viewer) -> Iterable[Notice]:
-    schedule = facts.schedules.get(SUMMARY_KIND)
+    schedule = facts.schedules.get(reporting.SUMMARY_KIND)
     if schedule is None or not schedule.active:
         return
     since = facts.today - dt.timedelta(days=settings.NOTICE_DAYS)

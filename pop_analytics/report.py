@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import charts, formats, kpis, present, queries, targets
+from . import charts, formats, kpis, present, queries, reporting, targets
 from .errors import ReportRefused
 from .filters import Filters
 from .i18n import t
@@ -164,6 +164,28 @@ def overdue_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, t
                   _col("status", lang), _col("deadline", lang), t("report.col.days_overdue", lang)], rows, note=note)
 
 
+def reporting_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, today: dt.date) -> Table:
+    """Who reported their activities, and on time, per municipality (reporting.rates over the periods
+    the Reporting page shows for the filters), the network's rates in the note."""
+    found = reporting.view(con, filters, reporting.SUMMARY_KIND, today)
+    rows = [[Cell(r.municipality), Cell(int(r.expected), "count"), Cell(int(r.reported), "count"),
+             Cell(float(r.reporting_rate), "percent"), Cell(int(r.on_time), "count"),
+             Cell(float(r.on_time_rate), "percent")] for r in found.by_municipality.itertuples()]
+    schedule = found.schedule
+    if rows:
+        overall = found.overall.iloc[0]
+        labels = reporting.period_labels(schedule.frequency, sorted(found.cells["period"].unique()), lang)
+        note = t("report.reporting_note", lang, rate=present.percent(float(overall["reporting_rate"]), lang),
+                 on_time=present.percent(float(overall["on_time_rate"]), lang), first=next(iter(labels.values())),
+                 last=list(labels.values())[-1], frequency=t(f"reporting.frequency.{schedule.frequency}", lang),
+                 count=schedule.deadline_days)
+    else:
+        note = t("report.reporting_none", lang)
+    return Table("reporting", t("report.section.reporting", lang),
+                 [_col("municipality", lang), _col("expected", lang), _col("reported", lang),
+                  _col("reporting_rate", lang), _col("on_time", lang), _col("on_time_rate", lang)], rows, note=note)
+
+
 def targets_table(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str) -> Table:
     found = targets.progress(con, filters)
     heads = [t("report.col.objective", lang), _col("indicator", lang), _col("year", lang), _col("municipality", lang),
@@ -238,8 +260,10 @@ def chart_images(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, li
 # ── the whole report ─────────────────────────────────────────────────────────────────────────
 
 def build(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, generated_by: str,
-          now: dt.datetime | None = None, with_charts: bool = True) -> Report:
-    """The report for filters, in lang, as the connection's reader may see it (its sight)."""
+          now: dt.datetime | None = None, with_charts: bool = True, reporting_rates: bool | None = None) -> Report:
+    """The report for filters, in lang, as the connection's reader may see it (its sight). The
+    reporting rates are in it for a reader who sees who reported (reporting_rates=True), else only
+    when a coordinator shared them with donors (None: a report may be forwarded to them)."""
     now = now or dt.datetime.now()
     as_of = queries.data_as_of(con)
     source = present.source_line(as_of, lang)
@@ -256,7 +280,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: Filters, lang: str, generated
                     source=source)
     if with_charts:
         report.charts = chart_images(con, filters, lang, [filters_line, source])
+    shared = reporting.donors_see_rates(con) if reporting_rates is None else reporting_rates
     report.tables = [by_municipality(con, filters, lang), overdue_table(con, filters, lang, now.date()),
+                     *([reporting_table(con, filters, lang, now.date())] if shared else []),
                      targets_table(con, filters, lang),
                      *quality_tables(con, filters, lang), sources_table(con, lang)]
     report.definitions = [(t(f"report.def.{key}.term", lang), t(f"report.def.{key}", lang)) for key in DEFINED]

@@ -33,6 +33,9 @@ STATUSES = ("on_time", "late", "awaiting_review", "rejected", "missing", "due")
 # The statuses that count as a report received and approved (the reporting rate's numerator).
 REPORTED = ("on_time", "late")
 _MONTHS_IN = {"monthly": 1, "quarterly": 3, "yearly": 12}
+# The kind whose periods make a period's summary and the report's section (activities are what a
+# period's KPI summary counts).
+SUMMARY_KIND = "activities"
 
 
 @dataclass(frozen=True, order=True)

@@ -440,13 +440,14 @@ def report_downloads(chosen: Filters) -> None:
     pressed, after the page run: the language, the rows this reader may see and their name are
     taken now, while the page run knows them."""
     language, seen, person = lang(), sight(), viewer()
+    internal = True if person is not None and person.may("see_reporting") else None
     who = person.name if person is not None and person.how != "public" else tr("role.donor")
     if seen.municipalities is not None and not chosen.municipality:  # a partner sees their municipalities only
         chosen = chosen.but(municipality=seen.municipalities)
 
     def built(fmt: str) -> bytes:
         with db().reading(sight=seen) as con:
-            return report.render(report.build(con, chosen, language, generated_by=who), fmt)
+            return report.render(report.build(con, chosen, language, generated_by=who, reporting_rates=internal), fmt)
 
     row = st.container(horizontal=True, gap="small")
     for fmt in report.FORMATS:
