@@ -25,6 +25,7 @@ SHOWN_DB := $(if $(DEMO_DB),$(DB),\"\$$POP_DB\")
 
 run: $(VENV)/.installed $(DEMO_DB)
 	@echo "Nightly backup (crontab -e): 15 2 * * * cd $(CURDIR) && mkdir -p backups && $(PY) -m pop_analytics --db $(SHOWN_DB) backup backups/pop-\$$(date +\\%F).duckdb"
+	@echo "E-mail notifications (crontab -e, with POP_SMTP_URL and POP_BASE_URL set; see README › Calendar and messages): */5 * * * * cd $(CURDIR) && $(PY) -m pop_analytics --db $(SHOWN_DB) notify"
 	@echo "Serving $(if $(DEMO_DB),$(DB),the PostgreSQL database POP_DB names) on http://localhost:$(PORT)"
 	@POP_DB=$(DB) $(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.address localhost \
 		--server.headless true --browser.gatherUsageStats false

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.policy
 import hashlib
 import hmac
 import html
@@ -107,13 +108,14 @@ def compose(recipient: Recipient, items: Sequence[Notice], cadence: str, message
         {"token": unsubscribe_token(key, recipient.name, unsubscribe_kind), "lang": lang})
     settings_link = f"{base_url}/account?" + urlencode({"lang": lang})
     lines = [(render(n, lang), base_url + n.link(lang)) for n in items]
-    message = EmailMessage()
+    # headers one line each up to RFC 5322's 998 characters: a long unsubscribe link folded at 78
+    # would be sent as an encoded word that mail programs do not read as a link
+    message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     message["Subject"] = subject(items, cadence, lang)
     message["From"] = sender
     message["To"] = recipient.address
     message["Date"] = format_datetime(dt.datetime.now().astimezone())
     message["Message-ID"] = make_msgid(f"pop-{message_id}", domain=urlsplit(base_url).hostname or "localhost")
-    message["Content-Language"] = lang
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -124,6 +126,7 @@ def compose(recipient: Recipient, items: Sequence[Notice], cadence: str, message
     for attachment in attachments:
         message.add_attachment(attachment.content, maintype="application", subtype=attachment.subtype,
                                filename=attachment.file_name)
+    message["Content-Language"] = lang  # after the bodies: setting them clears every Content-* header
     return message
 
 

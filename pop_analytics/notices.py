@@ -72,8 +72,10 @@ def gather(con: duckdb.DuckDBPyConnection, today: dt.date) -> Facts:
         WHERE ({store.IMPORT_STATUS_SQL} = 'submitted') OR CAST(reviewed_at AS DATE) >= ?
         GROUP BY ALL ORDER BY id""", [since]).df()
     schedules = reporting.schedules(con)
-    window = Filters(year=tuple(sorted({since.year, today.year,
-                                        (today + dt.timedelta(days=settings.DEADLINE_NOTICE_DAYS)).year})))
+    # every period whose deadline falls in the window: it ended up to its deadline's days before
+    longest = max((s.deadline_days for s in schedules.values() if s.active), default=0)
+    first, last = since - dt.timedelta(days=longest), today + dt.timedelta(days=settings.DEADLINE_NOTICE_DAYS)
+    window = Filters(year=tuple(range(first.year, last.year + 1)))
     cells = {kind: reporting.cells(con, window, kind, today) for kind, s in schedules.items() if s.active}
     return Facts(today=today, imports=imports, cells=cells, schedules=schedules)
 
@@ -113,10 +115,11 @@ def _rejected(facts: Facts, viewer: Viewer) -> Iterable[Notice]:
     return _own_reviews(facts, viewer, "rejected")
 
 
-def _periods(facts: Facts, viewer: Viewer, status: str, near: tuple[int, int]
+def _periods(facts: Facts, viewer: Viewer, statuses: tuple[str, ...], near: tuple[int, int]
              ) -> Iterable[tuple[str, reporting.Period, dt.date, list[str]]]:
-    """(kind, period, due date, municipalities of viewer's whose cell has status) for the periods
-    due between today + near[0] and today + near[1] days."""
+    """(kind, period, due date, municipalities of viewer's whose cell has one of statuses) for the
+    periods due between today + near[0] and today + near[1] days (a report rejected and not sent
+    again counts as not there)."""
     first, last = (facts.today + dt.timedelta(days=d) for d in near)
     for kind, cells in facts.cells.items():
         if cells.empty:
@@ -126,14 +129,14 @@ def _periods(facts: Facts, viewer: Viewer, status: str, near: tuple[int, int]
         for key, group in mine.groupby("period", sort=True):
             due = group["due"].iloc[0]
             if first <= due <= last:
-                names = sorted(group.loc[group["reporting_status"] == status, "municipality"])
+                names = sorted(group.loc[group["reporting_status"].isin(statuses), "municipality"])
                 period = reporting.parse_period(schedule.frequency, str(key))
                 if names and period is not None:
                     yield kind, period, due, names
 
 
 def _late_or_overdue(facts: Facts, viewer: Viewer, kind_of_notice: str, prefix: str) -> Iterable[Notice]:
-    for kind, period, due, names in _periods(facts, viewer, "missing", (-settings.NOTICE_DAYS, -1)):
+    for kind, period, due, names in _periods(facts, viewer, ("missing", "rejected"), (-settings.NOTICE_DAYS, -1)):
         yield Notice(f"{prefix}:{kind}:{period.key}", kind_of_notice, _day_after(due),
                      {"kind": kind, "period": period.key, "frequency": period.frequency, "due": due.isoformat(),
                       "municipalities": ", ".join(names), "count": len(names)},
@@ -149,7 +152,7 @@ def _overdue(facts: Facts, viewer: Viewer) -> Iterable[Notice]:
 
 
 def _deadline_soon(facts: Facts, viewer: Viewer) -> Iterable[Notice]:
-    for kind, period, due, names in _periods(facts, viewer, "due", (0, settings.DEADLINE_NOTICE_DAYS)):
+    for kind, period, due, names in _periods(facts, viewer, ("due",), (0, settings.DEADLINE_NOTICE_DAYS)):
         start = dt.datetime.combine(due - dt.timedelta(days=settings.DEADLINE_NOTICE_DAYS), dt.time())
         yield Notice(f"deadline:{kind}:{period.key}", "deadline_soon", start,
                      {"kind": kind, "period": period.key, "frequency": period.frequency, "due": due.isoformat(),

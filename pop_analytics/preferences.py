@@ -70,7 +70,9 @@ def set_contact(db: Database, name: str, by: Viewer, email: str | None = None, l
     """Change what is given (email, language, cadence per kind) for name, in one write, in the audit log."""
     _allowed(by, name)
     address = check_email(email) if email is not None else None
-    with db.writing(data=False) as con:
+    if language is not None:
+        _check_language(language)
+    with db.writing(data=False) as con, store.transaction(con):
         found = contact(con, name)
         if found is None:
             raise PreferenceRefused("unknown", name=name)
@@ -81,7 +83,7 @@ def set_contact(db: Database, name: str, by: Viewer, email: str | None = None, l
             con.execute("UPDATE users SET email = ? WHERE name = ?", [address, name])
             changed["email"] = "set" if address else "removed"  # the address itself stays out of the log
         if language is not None:
-            con.execute("UPDATE users SET language = ? WHERE name = ?", [_check_language(language), name])
+            con.execute("UPDATE users SET language = ? WHERE name = ?", [language, name])
             changed["language"] = language
         for kind, cadence in sorted((cadences or {}).items()):
             _put(con, name, kind, cadence)

@@ -194,7 +194,8 @@ def expected_municipalities(con: duckdb.DuckDBPyConnection, chosen: Filters) -> 
     return {m: year for m, year in found.items() if not chosen.municipality or m in chosen.municipality}
 
 
-_CELL_COLUMNS = ["municipality", "period", "period_start", "due", "reporting_status", "import_id", "submitted_at"]
+_CELL_COLUMNS = ["municipality", "period", "period_start", "due", "reporting_status", "import_id", "submitted_at",
+                 "closed"]
 
 
 def cells(con: duckdb.DuckDBPyConnection, chosen: Filters, kind: str, today: dt.date) -> pd.DataFrame:
@@ -215,8 +216,8 @@ def cells(con: duckdb.DuckDBPyConnection, chosen: Filters, kind: str, today: dt.
             due = period.due(schedule.deadline_days)
             found = reports.get((municipality, period.key), [])
             status, import_id, submitted = _status(found, due, today)
-            rows.append((municipality, period.key, period.start, due, status, import_id, submitted))
-    return pd.DataFrame(rows, columns=_CELL_COLUMNS).astype({"import_id": "Int64"})
+            rows.append((municipality, period.key, period.start, due, status, import_id, submitted, today > due))
+    return pd.DataFrame(rows, columns=_CELL_COLUMNS).astype({"import_id": "Int64", "closed": bool})
 
 
 def _visible(con: duckdb.DuckDBPyConnection, expected: dict[str, int]) -> list[str]:
@@ -262,9 +263,10 @@ def _status(found: list[tuple[int, dt.datetime, str]], due: dt.date, today: dt.d
 
 
 def rates(cells_frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Reporting rate and reporting rate on time (percent) over the cells whose deadline has passed,
-    for all of them (by None) or per period or municipality: expected, reported, on_time, both rates."""
-    closed = cells_frame[cells_frame["reporting_status"] != "due"]
+    """Reporting rate and reporting rate on time (percent) over the cells whose deadline has passed
+    (a report sent early counts once its deadline has passed, as everyone's does), for all of them (by
+    None) or per period or municipality: expected, reported, on_time, both rates."""
+    closed = cells_frame[cells_frame["closed"].astype(bool)] if len(cells_frame) else cells_frame
     keys = [by] if by else []
     columns = [*keys, "expected", "reported", "on_time", "reporting_rate", "on_time_rate"]
     if closed.empty:

@@ -12,13 +12,13 @@ CAPABILITIES = ("read", "see_submitted", "see_notes", "upload", "history", "undo
                 "manage_users", "read_audit", "all_municipalities", "read_rows", "set_schedule", "see_reporting",
                 "report", "hear_reviews", "hear_own_imports", "follow_summaries")
 
-# role → capabilities, one row per role, one column per capability (in CAPABILITIES' order).
+# role → capabilities, one row per role, one column per capability (in CAPABILITIES' order); admin is no role.
 TABLE = {
     #              read sub notes upl hist undo rev map users audit all rows sched seerep report hrev hown follow
     "coordinator": (1,  1,  1,    1,  1,   1,   1,  1,  1,    1,    1,  1,   1,    1,     0,     1,   0,   0),
     "partner":     (1,  1,  1,    1,  1,   0,   0,  1,  0,    0,    0,  1,   0,    1,     1,     0,   1,   0),
     "donor":       (1,  0,  0,    0,  0,   0,   0,  0,  0,    0,    1,  0,   0,    0,     0,     0,   0,   1),
-    "admin":       (0,  0,  0,    0,  0,   0,   0,  0,  0,    0,    0,  0,   0,    0,     0,     0,   0,   0),  # not a role
+    "admin":       (0,  0,  0,    0,  0,   0,   0,  0,  0,    0,    0,  0,   0,    0,     0,     0,   0,   0),
 }
 
 
