@@ -23,7 +23,7 @@ from . import data, figures, report
 from .stats import Figure
 
 FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "browser", "big",
-           "postgres")
+           "postgres", "notify")
 CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
                 "object), api (the API's /kpis over HTTP, warm and after a data change, beside the KPI object), "
                 "report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
@@ -35,7 +35,8 @@ CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other w
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB), "
                 "postgres (PostgreSQL mode beside the DuckDB file in the same run, on a throwaway cluster: "
                 "replica load and memory, a CLI import seen by another process, page reruns and filter changes, "
-                "a 100k-row import, sessions held; at 10M rows too with big). Default: all")
+                "a 100k-row import, sessions held; at 10M rows too with big), notify (a `notify` run, first and "
+                "second, 60 municipalities × 24 months × 200 users, against a local SMTP server). Default: all")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -132,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import postgres  # psycopg and a PostgreSQL cluster: only this figure needs them
         show(*postgres.measure(paths, "big" in chosen, args.reruns, args.filter_changes, args.filter_budget_s,
                                args.import_rounds, args.runs, args.sessions, log=log))
+
+    if "notify" in chosen:
+        from . import notify  # aiosmtpd: only this figure needs it
+        show(*notify.measure())
 
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()

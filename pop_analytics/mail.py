@@ -18,7 +18,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from urllib.parse import urlencode, urlsplit
 
 import duckdb
@@ -99,8 +99,11 @@ class Attachment:
 
 
 def compose(recipient: Recipient, items: Sequence[Notice], cadence: str, message_id: int, base_url: str,
-            sender: str, key: str, attachments: Sequence[Attachment] = ()) -> EmailMessage:
-    """One e-mail: a notice (cadence immediately) or a digest of several, in the recipient's language."""
+            sender: str, key: str, attachments: Sequence[Attachment] = (), made: dt.date | None = None
+            ) -> EmailMessage:
+    """One e-mail: a notice (cadence immediately) or a digest of several (titled with the day it was
+    made), in the recipient's language. Its Message-ID is the same at every attempt: a message sent
+    again after a dead run's lease is one the receiving side can tell is a copy."""
     lang = recipient.language
     kinds = sorted({n.kind for n in items})
     unsubscribe_kind = kinds[0] if len(kinds) == 1 else ALL_KINDS
@@ -111,11 +114,12 @@ def compose(recipient: Recipient, items: Sequence[Notice], cadence: str, message
     # headers one line each up to RFC 5322's 998 characters: a long unsubscribe link folded at 78
     # would be sent as an encoded word that mail programs do not read as a link
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
-    message["Subject"] = subject(items, cadence, lang)
+    message["Subject"] = subject(items, cadence, lang, made or dt.date.today())
     message["From"] = sender
     message["To"] = recipient.address
     message["Date"] = format_datetime(dt.datetime.now().astimezone())
-    message["Message-ID"] = make_msgid(f"pop-{message_id}", domain=urlsplit(base_url).hostname or "localhost")
+    installation = hashlib.sha256(key.encode()).hexdigest()[:16]  # one per database: ids never collide
+    message["Message-ID"] = f"<pop-{message_id}.{installation}@{urlsplit(base_url).hostname or 'localhost'}>"
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -134,10 +138,10 @@ def _kind_name(kind: str, lang: str) -> str:
     return t(f"notice_kind.{kind}", lang) if kind != ALL_KINDS else ""
 
 
-def subject(items: Sequence[Notice], cadence: str, lang: str) -> str:
+def subject(items: Sequence[Notice], cadence: str, lang: str, made: dt.date) -> str:
     if cadence == "immediately" and len(items) == 1:
         return t("mail.subject.single", lang, what=render(items[0], lang, short=True))
-    day = formats.date(dt.date.today(), lang)
+    day = formats.date(made, lang)
     return t(f"mail.subject.{cadence}", lang, count=len(items), date=day)
 
 

@@ -61,7 +61,7 @@ def cadence_of(prefs: dict[tuple[str, str], str], name: str, kind: str) -> str:
 def queue(db: Database, now: dt.datetime) -> int:
     """Record the messages now due (in one write); returns how many."""
     made = 0
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         mail.ensure_signing_key(con)
         facts = notices.gather(con, now.date())
         prefs = _preferences(con)
@@ -144,8 +144,8 @@ def _waiting(db: Database, now: dt.datetime) -> list[int]:
 def _claim(db: Database, message_id: int, run_id: str, now: dt.datetime) -> dict | None:
     """The message, when this run took it (no other run holds it); else None."""
     stale = now - dt.timedelta(minutes=settings.SENDING_LEASE_MINUTES)
-    with db.writing() as con:
-        row = con.execute("""SELECT recipient, address, cadence, language, items FROM messages WHERE id = ?
+    with db.writing(data=False) as con:
+        row = con.execute("""SELECT recipient, address, cadence, language, items, created_at FROM messages WHERE id = ?
                              AND (state = 'pending' OR (state = 'sending' AND claimed_at < ?))""",
                           [message_id, stale]).fetchone()
         if row is None:
@@ -153,11 +153,11 @@ def _claim(db: Database, message_id: int, run_id: str, now: dt.datetime) -> dict
         con.execute("UPDATE messages SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ?",
                     [run_id, dt.datetime.now(), message_id])
         key = mail.signing_key(con) or ""
-    return dict(zip(("recipient", "address", "cadence", "language", "items"), row), key=key)
+    return dict(zip(("recipient", "address", "cadence", "language", "items", "created_at"), row), key=key)
 
 
 def _settle(db: Database, message_id: int, sent: bool, error: str | None = None) -> None:
-    with db.writing() as con:
+    with db.writing(data=False) as con:
         if sent:
             con.execute("UPDATE messages SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
                         "WHERE id = ?", [dt.datetime.now(), message_id])
@@ -176,13 +176,14 @@ def send(db: Database, where: mail.Server, now: dt.datetime, outcome: Outcome) -
         outcome.waiting, outcome.problems = len(waiting), [problem]
         return
     run_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    reports: dict[tuple[int, str], mail.Attachment | None] = {}  # each year's PDF once per run and language
     try:
         for position, message_id in enumerate(waiting):
             claimed = _claim(db, message_id, run_id, now)
             if claimed is None:
                 continue
             try:
-                conn.send_message(_message(db, message_id, claimed, where))
+                conn.send_message(_message(db, message_id, claimed, where, reports))
             except smtplib.SMTPRecipientsRefused:
                 _settle(db, message_id, False, "refused")
                 outcome.waiting += 1
@@ -199,20 +200,28 @@ def send(db: Database, where: mail.Server, now: dt.datetime, outcome: Outcome) -
         mail.with_quit(conn)
 
 
-def _message(db: Database, message_id: int, claimed: dict, where: mail.Server) -> mail.EmailMessage:
+def _message(db: Database, message_id: int, claimed: dict, where: mail.Server,
+             reports: dict[tuple[int, str], mail.Attachment | None]) -> mail.EmailMessage:
     items = [_notice(item) for item in json.loads(claimed["items"])]
     recipient = mail.Recipient(claimed["recipient"], claimed["address"], claimed["language"])
-    attachments = [report for notice in items if notice.kind == "summary_ready"
-                   for report in [_summary_report(db, notice, recipient.language)] if report is not None]
+    attachments = []
+    for notice in items:
+        if notice.kind == "summary_ready":
+            asked = (int(str(notice.params["year"])), recipient.language)
+            if asked not in reports:
+                reports[asked] = _summary_report(db, *asked)
+            found = reports[asked]
+            if found is not None:
+                attachments.append(found)
     return mail.compose(recipient, items, claimed["cadence"], message_id, where.base_url, where.sender,
-                        claimed["key"], attachments)
+                        claimed["key"], attachments, made=claimed["created_at"].date())
 
 
-def _summary_report(db: Database, notice: Notice, lang: str) -> mail.Attachment | None:
+def _summary_report(db: Database, year: int, lang: str) -> mail.Attachment | None:
     """The KPI report (PDF) of the summary's year, as donors see it (approved rows only)."""
     from . import report  # Typst and the charts load only for a run that attaches a report
     from .scope import DONOR_SIGHT
-    chosen = Filters(year=(int(str(notice.params["year"])),))
+    chosen = Filters(year=(year,))
     try:
         with db.reading(sight=DONOR_SIGHT) as con:
             built = report.build(con, chosen, lang, generated_by="POP Analytics")

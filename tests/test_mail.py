@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import hashlib
 import socket
 
 import pytest
@@ -179,7 +180,10 @@ def test_a_notice_sent_at_once_is_one_message_in_the_recipients_language(recipie
     assert (message["To"], message["From"], message["Auto-Submitted"]) == ("arta@example.org", SENDER, "auto-generated")
     assert message["List-Unsubscribe"] == f"<{_unsubscribe(recipient, 'approved')}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "pop-7@pop.example.org" in message["Message-ID"]
+    # the same id at every attempt: the message's number and the installation (its key), never random
+    installation = hashlib.sha256(KEY.encode()).hexdigest()[:16]
+    assert message["Message-ID"] == f"<pop-7.{installation}@pop.example.org>" == mail.compose(
+        recipient, [APPROVED_TIRANE], "immediately", 7, BASE, SENDER, KEY)["Message-ID"]
     assert _body(message, "plain") == "\n".join([
         t("mail.greeting", lang, name="arta"), "",
         f"• {notices.render(APPROVED_TIRANE, lang)}", f"  {BASE}/history?lang={lang}", "",
@@ -224,11 +228,14 @@ def test_a_digest_holds_every_notice_with_its_link_and_unsubscribes_from_all(rec
     ("weekly", [OVERDUE], "POP Analytics: this week's notification", "POP Analytics: njoftimi i kësaj jave"),
     ("weekly", [OVERDUE, PARTNERS_LATE], "POP Analytics: this week's 2 notifications",
      "POP Analytics: 2 njoftimet e kësaj jave"),
+    ("daily", [OVERDUE, PARTNERS_LATE], "POP Analytics: 2 notifications (8 Apr 2024)",
+     "POP Analytics: 2 njoftime (08.04.2024)"),
     ("immediately", [SUMMARY], "POP Analytics: the summary for Feb 2024 is ready",
      "POP Analytics: përmbledhja për 02.2024 është gati"),
 ])
 def test_a_subject_says_what_came_or_how_many(cadence, items, en, sq):
-    assert (mail.subject(items, cadence, "en"), mail.subject(items, cadence, "sq")) == (en, sq)
+    made = dt.date(2024, 4, 8)  # a daily digest is titled with the day it was made, whenever it is sent
+    assert (mail.subject(items, cadence, "en", made), mail.subject(items, cadence, "sq", made)) == (en, sq)
 
 
 def test_a_summary_carries_its_report_and_says_so():
