@@ -13,8 +13,8 @@ if not app.reporting.may_see():
 kind = app.reporting.kind_choice()
 found = app.reporting.view(chosen, kind)
 app.reporting.schedule_line(found)
-app.reporting.schedule_form(found)
-if not found.schedule.active:
+app.reporting.schedule_form(found)  # a coordinator may set the calendar before any report came
+if not found.schedule.active or app.reporting.nothing_stored():
     st.stop()
 app.reporting.rate_tiles(found)
 app.chart(charts.reporting_trend, app.reporting.trend_rows(found), found.schedule.frequency,

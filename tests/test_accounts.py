@@ -87,7 +87,8 @@ def test_valid_users_are_added_with_their_role_and_municipalities(db, name, role
     returned = accounts.add(db, name, role, municipalities, PASSWORD, by=ADMIN)
     assert returned == name.strip()
     listed = accounts.listed(db)
-    assert list(listed.columns) == ["name", "role", "municipalities", "created_by", "created_at", "password_changed_at"]
+    assert list(listed.columns) == ["name", "role", "municipalities", "email", "language", "created_by", "created_at",
+                                    "password_changed_at"]
     assert [(r.name, r.role, list(r.municipalities), r.created_by) for r in listed.itertuples()
             if r.name != "ana"] == [(name.strip(), stored_role, stored_municipalities, "ana")]
     assert audit_log(db) == [FIRST, ("ana", "10.0.0.1", "user_add", name.strip())]

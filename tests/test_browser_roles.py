@@ -21,12 +21,13 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
 PASSWORD = "a long enough passphrase"
 USERS = {"koord": ("coordinator", []), "arta": ("partner", ["Tiranë"]), "dora": ("donor", [])}
-PAGES = ("overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality", "upload",
-         "history", "users", "audit")
+PAGES = ("overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "reporting",
+         "quality", "upload", "history", "users", "audit")
+# A donor is offered the Reporting page only once a coordinator shares the rates (test_browser_calendar.py).
 REACHABLE = {
     "coordinator": set(PAGES),
-    "partner": {"overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality",
-                "upload", "history"},
+    "partner": {"overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "reporting",
+                "quality", "upload", "history"},
     "donor": {"overview", "tracker", "priority", "participation", "municipality", "targets", "reports", "quality"},
 }
 

@@ -111,7 +111,8 @@ def test_users_are_added_listed_given_a_password_and_removed_from_the_command_li
 
     listed = cli_json(run("users", "list", "--json", db=demo_copy))
     assert [list(row) for row in listed] == [
-        ["name", "role", "municipalities", "created_by", "created_at", "password_changed_at"]] * 2
+        ["name", "role", "municipalities", "email", "language", "created_by", "created_at",
+         "password_changed_at"]] * 2
     assert [(r["name"], r["role"], r["municipalities"], r["created_by"]) for r in listed] == [
         ("ana", "coordinator", "", OS_USER), ("alba", "partner", "Tiranë", OS_USER)]
     assert "hash" not in json.dumps(listed) and PASSWORD not in json.dumps(listed)

@@ -57,11 +57,15 @@ def newer_file(path: Path) -> Path:
     return path
 
 
-# A current file taken back to schema version 2, as an older release left it: what migrations 10 (API
-# tokens), 9 and 8 (review columns), 7 (targets with its views), 6 (users, sessions, the audit log,
-# review columns, donors' supersede marks and views), 5 (aliases), 4 (theme_mask) and 3 (current_*
-# views) added is taken out again, newest first.
+# A current file taken back to schema version 2, as an older release left it: what migrations 11 (the
+# calendar and the messages, a priority's own deadline), 10 (API tokens), 9 and 8 (review columns), 7
+# (targets with its views), 6 (users, sessions, the audit log, review columns, donors' supersede marks
+# and views), 5 (aliases), 4 (theme_mask) and 3 (current_* views) added is taken out again, newest first.
 UNDO_MIGRATIONS_3_TO_10 = (
+    "DROP TABLE deliveries; DROP TABLE messages; DROP SEQUENCE message_ids; DROP TABLE notices_read; "
+    "DROP TABLE preferences; DROP VIEW reported_periods; DROP TABLE import_periods; DROP TABLE reporting_schedule; "
+    "DROP TABLE options; ALTER TABLE users DROP COLUMN language; ALTER TABLE users DROP COLUMN email; "
+    "ALTER TABLE priorities DROP COLUMN due; "
     "DROP TABLE api_tokens; DROP SEQUENCE token_ids; "
     "ALTER TABLE imports DROP COLUMN comment_read_at; ALTER TABLE imports DROP COLUMN warnings; "
     "ALTER TABLE imports DROP COLUMN mode; "

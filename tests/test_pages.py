@@ -13,12 +13,12 @@ HEADINGS = {
     "en": {"overview": "Overview", "tracker": "Social Contract tracker", "priority": "Priority",
            "participation": "Participation",
            "municipality": "Municipality profile", "targets": "Targets", "reports": "Reports",
-           "quality": "Data quality", "upload": "Upload",
+           "reporting": "Reporting", "quality": "Data quality", "upload": "Upload",
            "history": "Import history", "users": "Users", "audit": "Audit log", "account": "Your account"},
     "sq": {"overview": "Përmbledhje", "tracker": "Ndjekja e Kontratës Sociale", "priority": "Prioriteti",
            "participation": "Pjesëmarrja",
            "municipality": "Profili i bashkisë", "targets": "Synimet", "reports": "Raporte",
-           "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
+           "reporting": "Raportimi", "quality": "Cilësia e të dhënave", "upload": "Ngarko të dhëna",
            "history": "Historiku i importeve", "users": "Përdoruesit", "audit": "Regjistri i veprimeve",
            "account": "Llogaria juaj"},
 }
@@ -51,7 +51,7 @@ def test_page_on_an_empty_database_says_so_in_a_sentence(empty_db, page, lang):
     sentences = {"overview": "empty.database", "tracker": "empty.database", "priority": "empty.database",
                  "participation": "empty.database",
                  "municipality": "empty.database", "targets": "empty.database", "reports": "empty.database",
-                 "quality": "empty.database", "upload": "upload.waiting",
+                 "reporting": "empty.database", "quality": "empty.database", "upload": "upload.waiting",
                  "history": "history.empty", "users": "users.none", "audit": "audit.empty",
                  "account": "account.local"}
     from pop_analytics.i18n import t

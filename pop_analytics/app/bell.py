@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from .. import filters as filtering
 from .. import formats, notices, preferences, settings
 from ..errors import DatabaseProblem, Refusal
 from ..i18n import t
 from .data import data, db
 from .roles import permit, viewer
-from .state import embedded, escape, lang, tr
+from .state import WIDGET_KEYS, embedded, escape, lang, set_filters, tr
 
 # The bell lists at most this many notices: the rest are older, and the pages they link to show them.
 SHOWN = 15
@@ -24,20 +25,23 @@ def bell() -> None:
     person = viewer()
     if person is None or person.how == "public" or embedded():
         return
+    target = st.session_state.pop(FOLLOW_KEY, None)
+    if target is not None:
+        st.switch_page(f"app_pages/{target[0]}.py", query_params={**target[1], "lang": lang()})
     problem = st.session_state.pop("bell_outcome", None)
     if problem:
         st.toast(problem, icon=":material/block:")
-    found = data(notices.bell, person, dt.date.today())[:SHOWN]
-    unread = [n for n, read in found if not read]
+    found = data(notices.bell, person, dt.date.today())
+    unread = [n for n, read in found if not read]  # all of them count; the newest are listed
     label = tr("bell.label", count=len(unread))
     with st.container(horizontal=True, horizontal_alignment="right", key="bell"):
         # what it lists is drawn only while it is open: a page run without it costs one label
         shelf = st.popover(label if unread else tr("bell.none_label"), type="primary" if unread else "tertiary",
                            icon=":material/notifications_active:" if unread else ":material/notifications:",
-                           key="bell_open", on_change="rerun")
+                           key=SHELF_KEY, on_change="rerun")
     if shelf.open:
         with shelf:
-            _listed(found, unread)
+            _listed(found[:SHOWN], unread)  # "mark all read" marks every unread one
 
 
 def _listed(found: list[tuple[notices.Notice, bool]], unread: list[notices.Notice]) -> None:
@@ -59,11 +63,25 @@ def _listed(found: list[tuple[notices.Notice, bool]], unread: list[notices.Notic
                 st.caption(when)
             row = st.container(horizontal=True)
             with row:
-                st.page_link(f"app_pages/{notice.page}.py", label=tr("bell.open"), icon=":material/open_in_new:",
-                             query_params={**notice.query, "lang": language})
+                st.button(tr("bell.open"), key=f"bell_open_{notice.key}", icon=":material/open_in_new:",
+                          type="tertiary", on_click=follow, args=(notice.page, tuple(notice.query.items())),
+                          help=tr(f"page.{notice.page}.title"))
                 if not read:
                     st.button(tr("bell.mark_read"), key=f"bell_read_{notice.key}", type="tertiary",
                               icon=":material/check:", on_click=mark_read, args=((notice.key,),))
+
+
+FOLLOW_KEY, SHELF_KEY = "_bell_follow", "bell_open"
+
+
+def follow(page: str, query: tuple[tuple[str, str], ...]) -> None:
+    """A notification's Open button: the view its link names, its filters made the session's (a link
+    followed inside the app would otherwise keep the filters the reader had)."""
+    asked = dict(query)
+    chosen, _ = filtering.resolve_lenient(**{key: [asked[key]] if key in asked else [] for key in WIDGET_KEYS})
+    set_filters(chosen)
+    st.session_state[FOLLOW_KEY] = (page, {k: v for k, v in asked.items() if k not in WIDGET_KEYS})
+    st.session_state[SHELF_KEY] = False  # the view opens with the bell closed
 
 
 def mark_read(keys: tuple[str, ...]) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from .. import present, reporting, settings
+from .. import present, queries, reporting, settings
 from ..errors import DatabaseProblem, Refusal
 from ..filters import Filters
 from ..i18n import t
@@ -25,14 +25,22 @@ TINTS = {"on_time": "rgba(26, 152, 80, 0.22)", "late": "rgba(244, 166, 55, 0.30)
 
 
 def kind_choice() -> str:
-    """Activities or priority monitoring, kept in the link (?kind=priorities)."""
+    """Activities or priority monitoring, kept in the link (?kind=priorities): a link that names it
+    chooses it; a click writes it back."""
     language = lang()  # the options are worded when AppTest reads them, too
-    if st.session_state.get(KIND_KEY) not in reporting.KINDS:
-        st.session_state.pop(KIND_KEY, None)
-    chosen = st.segmented_control(tr("reporting.kind"), list(reporting.KINDS), default=reporting.KINDS[0],
-                                  key=KIND_KEY, required=True, bind="query-params",
+    asked = st.query_params.get(KIND_KEY)
+    if asked in reporting.KINDS:
+        st.session_state[KIND_KEY] = asked
+    elif st.session_state.get(KIND_KEY) not in reporting.KINDS:
+        st.session_state[KIND_KEY] = reporting.KINDS[0]
+    chosen = st.segmented_control(tr("reporting.kind"), list(reporting.KINDS), key=KIND_KEY, required=True,
+                                  on_change=_kind_to_link,
                                   format_func=lambda kind: t(f"reporting.kind_title.{kind}", language))
     return str(chosen or reporting.KINDS[0])
+
+
+def _kind_to_link() -> None:
+    st.query_params[KIND_KEY] = str(st.session_state.get(KIND_KEY) or reporting.KINDS[0])
 
 
 def may_see() -> bool:
@@ -42,6 +50,14 @@ def may_see() -> bool:
     if person is None:
         return False
     return person.may("see_reporting") or data(reporting.donors_see_rates)
+
+
+def nothing_stored() -> bool:
+    """True (after saying so) before the first import: every cell would say missing."""
+    if data(queries.years):
+        return False
+    st.info(tr("empty.database"), icon=":material/info:")
+    return True
 
 
 def view(chosen: Filters, kind: str) -> reporting.View:

@@ -101,7 +101,7 @@ def start() -> None:
     else:  # a link that names no language (or one we do not have) opens in the browser's
         st.session_state[LANG_KEY] = preferred([_browser_locale()])
         notes += [("lang", value, None) for value in asked[-1:]]
-    _set_widgets(chosen)
+    set_filters(chosen)
     st.session_state[INCLUDE_SUBMITTED_KEY] = params.get(SUBMITTED_PARAM) != "0"
     st.session_state["_url_filters"] = chosen
     st.session_state["_url_notes"] = notes
@@ -115,7 +115,8 @@ def _browser_locale() -> str:
     return locale if isinstance(locale, str) else ""
 
 
-def _set_widgets(chosen: Filters) -> None:
+def set_filters(chosen: Filters) -> None:
+    """The shared filters' widgets hold chosen (before they are drawn: at a session's start, in a callback)."""
     st.session_state[WIDGET_KEYS["municipality"]] = list(chosen.municipality)
     st.session_state[WIDGET_KEYS["year"]] = list(chosen.year)
     st.session_state[WIDGET_KEYS["theme"]] = list(chosen.theme)
@@ -124,7 +125,7 @@ def _set_widgets(chosen: Filters) -> None:
 
 def reset_filters() -> None:
     """The filter button's callback: every filter back to all."""
-    _set_widgets(Filters())
+    set_filters(Filters())
 
 
 def current_filters() -> Filters:
