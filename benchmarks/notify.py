@@ -213,7 +213,8 @@ def measure() -> list[Figure]:
                notes=[f"{queued} messages recorded in one write; by kind of notice: "
                       + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))]),
         Figure("notify_send", "notify: sending, first run (in process)", "s", [send_s],
-               notes=[f"{outcome.sent} sent, one claim and one settle write each; {pdfs} PDFs rendered"]),
+               notes=[f"{outcome.sent} sent, one claim and one settle write each; {pdfs} carry the KPI report PDF, "
+                      "made once per year and language"]),
         Figure("notify_requeue", "notify: queueing, second run (nothing new)", "s", [requeue_s],
                notes=[f"{requeued} messages"]),
     ]
