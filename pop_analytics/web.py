@@ -148,11 +148,8 @@ async def signin_submit(request: Request) -> Response:
 async def signout_form(request: Request) -> Response:
     """A link to /signout asks first: signing out changes state, so only a POST from the app does it."""
     lang = _lang(request)
-    body = _SIGNOUT.format(lang=lang, title=html.escape(t("signout.title", lang)),
-                           app=html.escape(t("app.title", lang)), intro=html.escape(t("signout.intro", lang)),
-                           submit=html.escape(t("signout.submit", lang)),
-                           action=html.escape("/signout?" + urlencode({"lang": lang})), style=_STYLE)
-    return HTMLResponse(body, headers={"Cache-Control": "no-store", "Content-Security-Policy": _CSP})
+    return _asking_page(lang, t("signout.title", lang), t("signout.intro", lang),
+                        "/signout?" + urlencode({"lang": lang}), t("signout.submit", lang))
 
 
 async def signout(request: Request) -> Response:
@@ -171,14 +168,20 @@ async def signout(request: Request) -> Response:
     return response
 
 
-def _unsubscribe_page(lang: str, message: str, status: int = 200, action: str = "") -> HTMLResponse:
-    form = (f'<form method="post" action="{html.escape(action)}"><button type="submit">'
-            f'{html.escape(t("unsubscribe.submit", lang))}</button></form>') if action else ""
-    body = _UNSUBSCRIBE.format(lang=lang, title=html.escape(t("unsubscribe.title", lang)),
-                               app=html.escape(t("app.title", lang)), message=html.escape(message), form=form,
-                               style=_STYLE)
+def _asking_page(lang: str, title: str, message: str, action: str = "", submit: str = "",
+                 status: int = 200) -> HTMLResponse:
+    """A page of its own that says one thing and, with an action, asks for one button's press (a GET
+    changes nothing: a link opened by a mail scanner or another site must not sign out or unsubscribe)."""
+    form = (f'<form method="post" action="{html.escape(action)}"><button type="submit">{html.escape(submit)}'
+            "</button></form>") if action else ""
+    body = _ASKING.format(lang=lang, title=html.escape(title), app=html.escape(t("app.title", lang)),
+                          message=html.escape(message), form=form, style=_STYLE)
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store",
                                                           "Content-Security-Policy": _CSP})
+
+
+def _unsubscribe_page(lang: str, message: str, status: int = 200, action: str = "") -> HTMLResponse:
+    return _asking_page(lang, t("unsubscribe.title", lang), message, action, t("unsubscribe.submit", lang), status)
 
 
 def _unsubscribing(request: Request) -> tuple[str, str] | None:
@@ -407,25 +410,13 @@ _FORM = """<!doctype html>
 </main></body></html>
 """
 
-_SIGNOUT = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · {app}</title>
-{style}</head>
-<body><main>
-<h1>{title}</h1><p class="app">{app}</p>
-<p>{intro}</p>
-<form method="post" action="{action}"><button type="submit">{submit}</button></form>
-</main></body></html>
-"""
-
 _SIGNOUT_REFUSED = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 {style}</head>
 <body><main><h1>{title}</h1><p class="error" role="alert">{message}</p></main></body></html>
 """
 
-_UNSUBSCRIBE = """<!doctype html>
+_ASKING = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · {app}</title>

@@ -13,9 +13,8 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import demo_database, serving
+from browser_support import demo_database, rendered, serving
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pop_analytics import access, mail, notices, reporting, store
 from pop_analytics.database import Database
@@ -51,16 +50,8 @@ def opened(browser):
 
 
 def settled(page: Page) -> None:
-    """The script has run, the page has its title, and nothing failed."""
-    try:
-        page.wait_for_function("""() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.dataset.testScriptState === 'notRunning'
-                && app.dataset.testConnectionState === 'CONNECTED'
-                && document.querySelector('[data-testid="stMain"] h1') !== null;
-        }""", timeout=TIMEOUT_MS, polling=100)
-    except PlaywrightTimeout:
-        pytest.fail(f"{page.url} did not finish rendering")
+    """The script has run, every chart and table is drawn, and nothing failed."""
+    rendered(page, TIMEOUT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
