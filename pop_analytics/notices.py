@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
@@ -45,7 +46,6 @@ class Notice:
 
     def link(self, lang: str) -> str:
         """The notice's view as a path and query (a share link: the same view for anyone who may see it)."""
-        from urllib.parse import urlencode
         return f"/{self.page}?" + urlencode({**self.query, "lang": lang})
 
 
@@ -187,10 +187,6 @@ def _day_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
-# Notices whose sentence depends on how many municipalities it names.
-_COUNTED = frozenset({"partners_late", "deadline_soon", "overdue"})
-
-
 def render(notice: Notice, lang: str, short: bool = False) -> str:
     """The notice's sentence in lang (short: a line for an e-mail's subject)."""
     params = dict(notice.params)
@@ -201,10 +197,9 @@ def render(notice: Notice, lang: str, short: bool = False) -> str:
         params["period"] = period.label(lang)
     if "due" in params:
         params["due"] = formats.date(dt.date.fromisoformat(str(params["due"])), lang)
-    key = f"notice_short.{notice.kind}" if short else f"notice.{notice.kind}"
-    if notice.kind in _COUNTED and not short:
-        return t(key, lang, **{k: v for k, v in params.items() if k != "count"}, count=int(str(params["count"])))
-    return t(key, lang, **params)
+    if "count" in params:  # how many municipalities it names chooses the sentence (a whole number again after JSON)
+        params["count"] = int(str(params["count"]))
+    return t(f"notice_short.{notice.kind}" if short else f"notice.{notice.kind}", lang, **params)
 
 
 def bell(con: duckdb.DuckDBPyConnection, viewer: Viewer, today: dt.date) -> list[tuple[Notice, bool]]:
