@@ -122,7 +122,7 @@ def filters_text(filters: Filters, lang: str, own: Sequence[str] | None = None) 
 
 # Columns whose values are words of the catalogue: <prefix>.<value>.
 _WORDS = {"state": "state", "import_status": "import_status", "role": "role", "action": "audit_action",
-          "achieved_from": "achieved_from"}
+          "achieved_from": "achieved_from", "reporting_status": "reporting_status", "language": "lang"}
 
 
 def _cell(column: str, value: object, lang: str) -> object:

@@ -16,7 +16,7 @@ from fractions import Fraction
 import duckdb
 import pandas as pd
 
-from . import kpis, reference, scope, store
+from . import kpis, reference, scope, settings, store
 from .filters import Filters
 from .kpis import STATUSES, percent
 from .text import fold
@@ -563,9 +563,11 @@ def audit(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The dashboard's users, each partner's municipalities as one text."""
+    """The dashboard's users, each partner's municipalities as one text and the language their
+    messages go in (the first of settings.LANGUAGES until they choose)."""
     table = store.users(con)
     table["municipalities"] = [", ".join(m) for m in table["municipalities"]]
+    table["language"] = table["language"].fillna(settings.LANGUAGES[0])
     return table
 
 

@@ -288,3 +288,11 @@ def test_the_overdue_column_marks_the_overdue_rows_only():
     assert shown.values.tolist() == [["Pjesërisht", "Jashtë afatit", pd.Timestamp(2023, 12, 31), "3 ditë pas afatit"],
                                      ["Plotësisht", None, pd.Timestamp(2023, 12, 31), None]]
     assert list(shown.columns) == ["Statusi", "Jashtë afatit", "Afati", "Koha e mbetur"]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", ["on time", "late", "missing"]),
+                                             ("sq", ["në kohë", "me vonesë", "mungon"])])
+def test_a_report_s_status_is_written_in_the_reader_s_language_whatever_the_session_s(lang, words):
+    """The Reporting page's download runs after the page run: the language it is given is the one written."""
+    frame = pd.DataFrame({"reporting_status": ["on_time", "late", "missing"]})
+    assert list(present.table(frame, lang, ["reporting_status"]).iloc[:, 0]) == words

@@ -171,11 +171,9 @@ def cells_table(found: reporting.View, chosen: Filters) -> None:
     frame = found.cells.assign(period=found.cells["period"].map(labels),
                                due=pd.to_datetime(found.cells["due"]))  # a date column, written as dates are
 
-    def written(rows: pd.DataFrame) -> pd.DataFrame:
-        return present.table(rows.assign(reporting_status=[tr(f"reporting_status.{s}") for s in
-                                                           rows["reporting_status"]]),
-                             language, ["municipality", "period", "reporting_status", "due", "submitted_at",
-                                        "import_id"])
+    def written(rows: pd.DataFrame) -> pd.DataFrame:  # in the page's language, also when downloaded later
+        return present.table(rows, language, ["municipality", "period", "reporting_status", "due", "submitted_at",
+                                              "import_id"])
     shown = written(frame)
     link = tr("col.import_id")
     shown[link] = [f"/history?review={i}&lang={language}" if not pd.isna(i) else None for i in frame["import_id"]]
