@@ -208,6 +208,11 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # network); past this a new tab is told the server is full instead of slowing everyone down.
 MAX_SESSIONS_PER_PROCESS = 100
 
+# Screen charts (Vega-Lite specs with their data) one app process keeps, keyed by what they show:
+# readers opening the same views skip building and validating the chart (about a third of a page's
+# server run); a spec is a few kilobytes, so this holds a few megabytes at most.
+CHART_SPECS_KEPT = 256
+
 # The licence the open data package (python -m pop_analytics publish) is published under, and who
 # is credited: data meant to be reused needs both. POP_OPEN_DATA_ATTRIBUTION names the publisher.
 OPEN_DATA_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}

@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import hashlib
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -17,6 +19,10 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.metric import DeltaColor
+
+# Streamlit's own conversion of an Altair chart (what st.altair_chart does on every run), called once per
+# chart shown so that its result can be kept (screen_spec); streamlit is pinned in requirements.txt.
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from .. import charts, formats, open_data, present, queries, reference, report, settings, store, template
 from .. import filters as filtering
@@ -229,15 +235,57 @@ def chart(make: Callable[..., alt.Chart], frame: pd.DataFrame, *args: str, empty
         empty(empty_key)
         return
     view = shown_for or current_filters()
-    lines = [view_text(view), present.source_line(data(queries.data_as_of), lang())]
+    language = lang()
+    lines = [view_text(view), present.source_line(data(queries.data_as_of), language)]
     stem = present.view_stem(charts.export_name(make, *args) + (f"_{part}" if part else ""), view)
-    made = make(frame, lang(), *args, **kwargs)
-    # the page says its filters; the saved image carries them
-    st.altair_chart(_without_vega_aria(made), width="stretch")
-    exported = charts.for_export(made, lines)
-    st.download_button(tr("download.chart"), checked_at_click(functools.partial(charts.png, exported)),
+    st.vega_lite_chart(screen_spec(make, frame, language, args, kwargs), width="stretch")
+
+    def saved() -> bytes:  # the page says its filters; the saved image carries them (built only when saved)
+        return charts.png(charts.for_export(make(frame, language, *args, **kwargs), lines))
+    st.download_button(tr("download.chart"), checked_at_click(saved),
                        file_name=f"{stem}.png", mime="image/png", key=download_key("png", stem), on_click="ignore",
                        type="tertiary", icon=":material/image:")
+
+
+_SPECS: OrderedDict[tuple[object, ...], dict[str, Any]] = OrderedDict()
+_SPECS_LOCK = threading.Lock()
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def screen_spec(make: Callable[..., alt.Chart], frame: pd.DataFrame, language: str, args: tuple[object, ...],
+                kwargs: dict[str, object]) -> dict[str, Any]:
+    """The chart as Streamlit sends it (a Vega-Lite spec, its data as Arrow), kept per process by what
+    it shows: the chart function, its arguments and the frame's content. A key made of the content
+    cannot outlive a change of the data, so nothing needs clearing when an import lands."""
+    key = _spec_key(make, frame, language, args, kwargs)
+    if key is not None:
+        with _SPECS_LOCK:
+            kept = _SPECS.get(key)
+            if kept is not None:
+                _SPECS.move_to_end(key)
+                return dict(kept)  # Streamlit moves the datasets out of the spec's top level: a copy of that level
+    spec = _convert_altair_to_vega_lite_spec(_without_vega_aria(make(frame, language, *args, **kwargs)))
+    if key is not None:
+        with _SPECS_LOCK:
+            _SPECS[key] = spec
+            while len(_SPECS) > settings.CHART_SPECS_KEPT:
+                _SPECS.popitem(last=False)
+    return dict(spec)
+
+
+def _spec_key(make: Callable[..., object], frame: pd.DataFrame, language: str, args: tuple[object, ...],
+              kwargs: dict[str, object]) -> tuple[object, ...] | None:
+    """What a chart shows, as a key; None (not kept) when an argument or a cell is not plain data."""
+    options = (*args, *kwargs.values())
+    if not all(isinstance(value, _PLAIN) for value in options):
+        return None
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    except TypeError:  # a cell holding a list or a dict
+        return None
+    shape = repr((list(frame.columns), [str(dtype) for dtype in frame.dtypes])).encode()
+    digest = hashlib.blake2b(rows + shape, digest_size=20).hexdigest()
+    return (make.__module__, make.__qualname__, language, args, tuple(sorted(kwargs.items())), digest)
 
 
 def _without_vega_aria(made: alt.Chart) -> alt.Chart:
