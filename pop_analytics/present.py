@@ -248,10 +248,19 @@ def time_left(deadline: dt.date, today: dt.date, status: str, lang: str) -> str 
 
 
 def with_time_left(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A table of kpis.with_deadlines with its time_left written in the reader's language."""
+    """A table of kpis.with_deadlines with its time_left written in the reader's language. Priorities
+    share a few deadlines (their cycle's end, mostly): each sentence is written once per deadline,
+    days left and whether the priority is done, not once per row (20,000 rows at 1M activities)."""
     table = table.copy()
+    written: dict[tuple[dt.date, int, bool], str | None] = {}
+
+    def sentence(deadline: dt.date, days_left: int, status: str) -> str | None:
+        key = (deadline, days_left, status == "fully")
+        if key not in written:
+            written[key] = time_left(deadline, deadline - dt.timedelta(days=days_left), status, lang)
+        return written[key]
     table["time_left"] = pd.Series(
-        [None if pd.isna(d) else time_left(d.date(), d.date() - dt.timedelta(days=int(n)), s, lang)
+        [None if pd.isna(d) else sentence(d.date(), int(n), s)
          for d, n, s in zip(table["deadline"], table["days_left"], table["status"])], index=table.index, dtype=object)
     return table
 

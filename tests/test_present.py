@@ -290,6 +290,18 @@ def test_the_overdue_column_marks_the_overdue_rows_only():
     assert list(shown.columns) == ["Statusi", "Jashtë afatit", "Afati", "Koha e mbetur"]
 
 
+def test_rows_sharing_a_deadline_each_get_their_own_time_left():
+    """with_time_left writes a sentence once per deadline, days left and doneness: rows that share
+    the deadline but not the status or the day it is counted from still read as each of their own."""
+    table = pd.DataFrame({"status": ["partially", "fully", "not_addressed", "partially", "partially", "partially"],
+                          "deadline": pd.to_datetime(["2023-12-31", "2023-12-31", "2023-12-31", "2023-12-31",
+                                                      "2027-03-31", None]),
+                          "days_left": [-3, -3, -3, 40, 40, 0]})
+    assert present.with_time_left(table, "en")["time_left"].tolist() == [
+        "3 days past the deadline", None, "3 days past the deadline", "1 month and 10 days left",
+        "1 month and 12 days left", None]
+
+
 @pytest.mark.parametrize(("lang", "words"), [("en", ["on time", "late", "missing"]),
                                              ("sq", ["në kohë", "me vonesë", "mungon"])])
 def test_a_report_s_status_is_written_in_the_reader_s_language_whatever_the_session_s(lang, words):
