@@ -23,7 +23,7 @@ from . import data, figures, report
 from .stats import Figure
 
 FIGURES = ("xlsx", "fuzzy", "csv", "kpi", "api", "report", "app", "cli", "two", "filters", "browser", "big",
-           "postgres", "notify")
+           "huge", "postgres", "notify")
 CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other ways) and csv (imports), kpi (KPI "
                 "object), api (the API's /kpis over HTTP, warm and after a data change, beside the KPI object), "
                 "report (the KPI report, demo and 1M rows), app (page reruns at 1M rows and on the demo "
@@ -33,6 +33,8 @@ CHOICES_HELP = ("measure only these figures: xlsx, fuzzy (values written other w
                 "and a filter change until settled, demo data and 1M rows, beside a one-line app), "
                 "big (KPI, filter changes and memory at 10M rows; its first use "
                 "generates ten 1M-row yearly files and builds the 10M database, a few minutes and 1.4 GB), "
+                "huge (the KPI object at 100M rows, its p95 against its own at 1M in the same run; its first "
+                "use builds the 100M database from the 10M one, about two minutes and 1.2 GB), "
                 "postgres (PostgreSQL mode beside the DuckDB file in the same run, on a throwaway cluster: "
                 "replica load and memory, a CLI import seen by another process, page reruns and filter changes, "
                 "a 100k-row import, sessions held; at 10M rows too with big), notify (a `notify` run, first and "
@@ -62,13 +64,14 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--browser-runs", type=int, default=3,
                          help="page loads and filter changes per page in Chromium (default 3)")
     options.add_argument("--big-kpi-runs", type=int, default=5,
-                         help="timed KPI calls per filter combination at 10M rows (default 5)")
+                         help="timed KPI calls per filter combination at 10M and 100M rows (default 5)")
     options.add_argument("--sessions", type=int, default=50,
                          help="sessions held at once over two app processes, PostgreSQL figure (default 50)")
     options.add_argument("--only", nargs="+", choices=FIGURES, metavar="KEY", help=CHOICES_HELP)
     options.add_argument("--skip", nargs="+", choices=FIGURES, metavar="KEY", default=[],
                          help="measure all but these figures (e.g. --skip big)")
-    options.add_argument("--readme", action="store_true", help="also write benchmarks/README_SECTION.md")
+    options.add_argument("--readme", action="store_true",
+                         help="also write the README's Performance section from this run")
     return options
 
 
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         generated.append(text)
         print(f"  {text}", flush=True)
 
-    paths = data.ensure(log=log, big="big" in chosen)
+    paths = data.ensure(log=log, big="big" in chosen, huge="huge" in chosen)
     results: list[Figure] = []
 
     def show(*measured: Figure) -> None:
@@ -98,12 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         show(imported)
         baseline = figures.pandas_baseline(paths["activities_xlsx"], args.baseline_runs)
         show(baseline, figures.speedup(imported, baseline))
+        show(*figures.xlsx_process(paths["activities_xlsx"], args.runs))
     if "fuzzy" in chosen:
         show(figures.fuzzy_import(paths["fuzzy_xlsx"], args.runs))
     if "csv" in chosen:
         show(figures.csv_import(paths["activities_csv"], args.runs))
+    kpi_1m: Figure | None = None
     if "kpi" in chosen:
-        show(*figures.kpi_object(paths["large_db"], args.kpi_runs))
+        kpi_1m, kpi_1m_first = figures.kpi_object(paths["large_db"], args.kpi_runs)
+        show(kpi_1m, kpi_1m_first)
     if "api" in chosen:
         show(*figures.api_kpis(paths["large_db"], args.api_runs))
     if "report" in chosen:
@@ -128,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         show(*figures.kpi_object(paths["big_db"], args.big_kpi_runs, scale="10M"))
         show(*figures.filter_change(paths["big_db"], args.filter_changes, scale="10M", budget_s=args.filter_budget_s,
                                     timeout_s=1800))
+    if "huge" in chosen:
+        if kpi_1m is None:  # the growth is measured against the 1M figure of the same run
+            kpi_1m = figures.kpi_object(paths["large_db"], args.kpi_runs)[0]
+            show(kpi_1m)
+        kpi_100m = figures.kpi_object(paths["huge_db"], args.big_kpi_runs, scale="100M")
+        show(*kpi_100m, figures.kpi_growth(kpi_100m[0], kpi_1m, "100M"))
 
     if "postgres" in chosen:
         from . import postgres  # psycopg and a PostgreSQL cluster: only this figure needs them
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
               "load_average": {"start_1min": load_before[0], "end_1min": load_after[0], "end_15min": load_after[2]}}
     (data.CACHE / "last.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     if args.readme:
-        path = report.write_section(record)
+        path = report.write_section(record, tuple(FIGURES))
         print(f"wrote {path}")
     return 1 if missed else 0
 

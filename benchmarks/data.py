@@ -55,6 +55,14 @@ BIG_PATHS = {
 }
 
 
+# The 100M database (`--only huge`): the 10M database's activities ten times over. Each copy is stored
+# as imports of its own, added beside the others (none replaces another), with its counts varied, so
+# the data grows as a network's does: more activities in the same municipalities, years and themes.
+HUGE_COPIES = 10
+HUGE_ROWS = BIG_ROWS * HUGE_COPIES
+HUGE_PATHS = {"huge_db": CACHE / "large_100m.duckdb"}
+
+
 def _big_seed(year: int) -> int:
     return SEED + 100 + year - YEARS[0]
 
@@ -355,9 +363,9 @@ def _build_files(recipes: dict[str, str], builders: dict, paths: dict[str, Path]
         log(f"generated {path.name} in {time.perf_counter() - started:.1f} s")
 
 
-def ensure(log=print, big: bool = False) -> dict[str, Path]:
+def ensure(log=print, big: bool = False, huge: bool = False) -> dict[str, Path]:
     """Every generated file, built when missing or stale; returns their paths. With big, also the
-    ten yearly files and the 10M database (`--only big`)."""
+    ten yearly files and the 10M database (`--only big`); with huge, the 10M and 100M databases."""
     CACHE.mkdir(parents=True, exist_ok=True)
     manifest = _manifest()
     recipes, builders = _file_recipes(_reference_digest())
@@ -369,9 +377,10 @@ def ensure(log=print, big: bool = False) -> dict[str, Path]:
         manifest["large_db"] = db_recipe
         _save_manifest(manifest)
         log(f"built {PATHS['large_db'].name} in {time.perf_counter() - started:.1f} s")
-    if not big:
+    if not (big or huge):
         return dict(PATHS)
-    return {**PATHS, **ensure_big(manifest, recipes["priorities_csv"], log)}
+    paths = {**PATHS, **ensure_big(manifest, recipes["priorities_csv"], log)}
+    return {**paths, **ensure_huge(manifest, log)} if huge else paths
 
 
 def ensure_big(manifest: dict, priorities_recipe: str, log=print) -> dict[str, Path]:
@@ -398,6 +407,60 @@ def ensure_big(manifest: dict, priorities_recipe: str, log=print) -> dict[str, P
             f"{time.perf_counter() - built:.1f} s" + (f", after generating its yearly files in {generated:.1f} s"
                                                       if generated > 1 else ""))
     return dict(BIG_PATHS)
+
+
+def ensure_huge(manifest: dict, log=print) -> dict[str, Path]:
+    """The 100M database, built from the 10M one (ensure_big first) when it is missing or either changed."""
+    path = HUGE_PATHS["huge_db"]
+    recipe = f"{manifest['big_db']}|{HUGE_COPIES}"
+    if not (path.exists() and manifest.get("huge_db") == recipe):
+        started = time.perf_counter()
+        build_huge_db(BIG_PATHS["big_db"], path)
+        manifest["huge_db"] = recipe
+        _save_manifest(manifest)
+        log(f"built {path.name} ({HUGE_ROWS:,} activity rows, {path.stat().st_size / 2**20:,.0f} MB) in "
+            f"{time.perf_counter() - started:.1f} s")
+    return dict(HUGE_PATHS)
+
+
+def build_huge_db(source: Path, path: Path) -> None:
+    """HUGE_COPIES times the source's activities, written in SQL straight into a copy of it (the
+    importer would need 13 GB of files and about 20 minutes), then the sums the KPI object reads made
+    afresh by the store's own statement (store.ACTIVITY_TOTALS_SQL)."""
+    import shutil
+
+    from pop_analytics import store
+
+    tmp = path.with_name(f"building-{path.stem}.duckdb")
+    for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    shutil.copy(source, tmp)
+    con = store.connect(tmp)
+    try:
+        found = con.execute("SELECT max(id) FROM imports").fetchone()
+        step = int(found[0]) if found else 0
+        originals = f"SELECT DISTINCT import_id FROM activities WHERE import_id <= {step}"
+        for copy in range(1, HUGE_COPIES):
+            shift = copy * step
+            con.execute(f"""INSERT INTO imports BY NAME SELECT * REPLACE (id + {shift} AS id,
+                                file_name || ' ({copy + 1})' AS file_name, sha256 || '-{copy}' AS sha256,
+                                '{store.ADD_MODE}' AS mode)
+                            FROM imports WHERE id IN ({originals})""")
+            con.execute(f"""INSERT INTO activities BY NAME SELECT * REPLACE (import_id + {shift} AS import_id,
+                                1 + (events + {copy}) % 3 AS events, participants + {2 * copy} AS participants,
+                                women + {copy} AS women, men + {copy} AS men)
+                            FROM activities WHERE import_id <= {step}""")
+        con.execute(f"CREATE OR REPLACE SEQUENCE import_ids START {HUGE_COPIES * step + 1}")
+        con.execute("DELETE FROM activity_totals")
+        con.execute(store.ACTIVITY_TOTALS_SQL.format(only="true"))
+        con.execute("CHECKPOINT")
+        counted = con.execute("SELECT count(*) FROM current_activities").fetchone()
+        if not counted or counted[0] != HUGE_ROWS:
+            raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {HUGE_ROWS:,}")
+    finally:
+        con.close()
+    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+    tmp.replace(path)
 
 
 def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> None:

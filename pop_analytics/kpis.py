@@ -8,7 +8,7 @@ from fractions import Fraction
 import duckdb
 import pandas as pd
 
-from . import reference, scope
+from . import reference, scope, store
 from .filters import Filters
 from .text import fold
 
@@ -48,8 +48,8 @@ def with_deadlines(table: pd.DataFrame, today: dt.date) -> pd.DataFrame:
 
 def split_sum(column: str, sql_type: str) -> str:
     """SQL: the sum of column (women or men) over the activity rows that give both women and men, the
-    only rows the women's share counts (a row without the split says nothing of it)."""
-    return f"CAST(coalesce(sum({column}) FILTER (WHERE women IS NOT NULL AND men IS NOT NULL), 0) AS {sql_type})"
+    only rows the women's share counts (store.SPLIT_GIVEN)."""
+    return f"CAST(coalesce(sum({column}) FILTER (WHERE {store.SPLIT_GIVEN}), 0) AS {sql_type})"
 
 
 # Each priority's latest observation within the filters (scope.latest_status), counted per municipality.
@@ -58,15 +58,23 @@ SELECT municipality, {STATUS_COUNTS_SQL}
 FROM ({{latest}}) GROUP BY municipality
 """
 
-ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = f"""
+# The activities' sums per municipality and type, from the rows (for part of a year: only the rows know
+# their day) or from the sums the store keeps per import (store.ACTIVITY_TOTALS_SQL), which hold the
+# same numbers in a few hundred thousand rows however many activities there are.
+_ACTIVITY_SUMS = """
 SELECT municipality, type,
        sum(events) AS events, coalesce(sum(participants), 0) AS participants,
        coalesce(sum(women), 0) AS women, coalesce(sum(men), 0) AS men, coalesce(sum(youth), 0) AS youth,
-       {split_sum("women", "BIGINT")} AS split_women, {split_sum("men", "BIGINT")} AS split_men
-FROM current_activities
+       {split_women} AS split_women, {split_men} AS split_men
+FROM {source}
 WHERE true{{where}}
 GROUP BY municipality, type
 """
+ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL = _ACTIVITY_SUMS.format(
+    split_women=split_sum("women", "BIGINT"), split_men=split_sum("men", "BIGINT"), source="current_activities")
+TOTALS_BY_MUNICIPALITY_TYPE_SQL = _ACTIVITY_SUMS.format(
+    split_women="CAST(coalesce(sum(split_women), 0) AS BIGINT)",
+    split_men="CAST(coalesce(sum(split_men), 0) AS BIGINT)", source="current_activity_totals")
 
 
 def percent(part: float, whole: float) -> float | None:
@@ -171,6 +179,14 @@ def priorities_by_municipality(con: duckdb.DuckDBPyConnection, filters: Filters)
     return rows(con, PRIORITIES_BY_MUNICIPALITY_SQL.format(latest=sql), params)
 
 
+def activities_by_municipality_type(con: duckdb.DuckDBPyConnection, filters: Filters,
+                                    until: dt.date | None = None) -> list[dict]:
+    """The activities' sums within the filters per municipality and type (with until, of those held
+    up to that day)."""
+    sql = TOTALS_BY_MUNICIPALITY_TYPE_SQL if until is None else ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL
+    return _kpi_query(con, sql, _activity_clause(filters, until))
+
+
 def _activity_clause(filters: Filters, until: dt.date | None) -> scope.Clause:
     """The filters over activities and, with until, only the activities held up to that day."""
     clause = scope.where(filters, scope.ACTIVITY_COLUMNS)
@@ -183,7 +199,7 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters, until: dt.date | None
     """The KPI object (see README): priorities, activities, by type, by municipality. until (for
     the same months of an earlier year) counts only the activities held up to that day."""
     priority_rows = priorities_by_municipality(con, filters)
-    activity_rows = _kpi_query(con, ACTIVITIES_BY_MUNICIPALITY_TYPE_SQL, _activity_clause(filters, until))
+    activity_rows = activities_by_municipality_type(con, filters, until)
 
     activities = activity_totals(activity_rows)
     activities["by_type"] = {

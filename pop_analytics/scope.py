@@ -118,6 +118,8 @@ def targets(filters: Filters) -> tuple[str, dict[str, object]]:
 # ── what one reader may see ──────────────────────────────────────────────────────────────────
 
 DATA_VIEWS = ("priorities", "priority_status", "activities", "figures", "targets")
+# Sums kept of a data view's rows (store.ACTIVITY_TOTALS_SQL): restricted as the rows are.
+SUM_VIEWS = ("activity_totals",)
 # Free text a person typed about an activity or a status: it may name participants.
 NOTE_COLUMNS = {"priority_status": ("note",), "activities": ("note",), "figures": ("note",), "targets": ("note",)}
 
@@ -160,7 +162,7 @@ def restrict(con: duckdb.DuckDBPyConnection, sight: Sight) -> None:
         if sight.municipalities:
             con.executemany("INSERT INTO sight_municipalities VALUES (?)", [[m] for m in sight.municipalities])
         within = " WHERE municipality IN (SELECT municipality FROM temp.main.sight_municipalities)"
-    for table in DATA_VIEWS:
+    for table in DATA_VIEWS + SUM_VIEWS:
         hidden = () if sight.notes else NOTE_COLUMNS.get(table, ())
         replace = f" REPLACE ({', '.join(f'CAST(NULL AS VARCHAR) AS {c}' for c in hidden)})" if hidden else ""
         con.execute(f"CREATE TEMP VIEW current_{table} AS "

@@ -54,6 +54,35 @@ REPORTED_PERIODS_SQL = """
         FROM activities WHERE true {only} GROUP BY import_id, municipality)
     UNION SELECT DISTINCT import_id, 'priorities', municipality, year, NULL FROM priority_status WHERE true {only}"""
 
+# The rows the women's share counts: those that give both women and men (a row without the split
+# says nothing of it). kpis counts them over rows, ACTIVITY_TOTALS_SQL over its sums.
+SPLIT_GIVEN = "women IS NOT NULL AND men IS NOT NULL"
+
+# The imports whose rows donors may see (those rows not replaced there: approved_superseded_by).
+APPROVED_IMPORTS = "SELECT id FROM imports WHERE review = 'approved'"
+
+# The activities summed per what the filters test and the KPI object groups by, and per the views
+# that hold them (everyone's current rows, what donors see; rows in neither are left out). The KPI
+# object reads these sums, so its cost follows the number of such groups (bounded by municipalities,
+# types, years, cycles and theme sets), not of rows. Every write that stores, replaces, approves or
+# takes away activities sums again, in the same transaction, the municipalities and years whose rows
+# it may have marked (_refresh_totals). {only} chooses the rows summed.
+ACTIVITY_TOTAL_COLUMNS = ("in_current, in_approved, municipality, type, year, cycle, theme_mask, "
+                          "events, participants, women, men, youth, split_women, split_men")
+ACTIVITY_TOTALS_SQL = f"""
+    INSERT INTO activity_totals ({ACTIVITY_TOTAL_COLUMNS})
+    SELECT in_current, in_approved, municipality, type, year, cycle, theme_mask,
+           CAST(sum(events) AS BIGINT), CAST(sum(participants) AS BIGINT), CAST(sum(women) AS BIGINT),
+           CAST(sum(men) AS BIGINT), CAST(sum(youth) AS BIGINT),
+           CAST(sum(women) FILTER (WHERE {SPLIT_GIVEN}) AS BIGINT),
+           CAST(sum(men) FILTER (WHERE {SPLIT_GIVEN}) AS BIGINT)
+    FROM (SELECT municipality, type, year, cycle, theme_mask, events, participants, women, men, youth,
+                 superseded_by IS NULL AS in_current,
+                 approved_superseded_by IS NULL AND import_id IN ({APPROVED_IMPORTS}) AS in_approved
+          FROM activities WHERE {{only}})
+    WHERE in_current OR in_approved
+    GROUP BY ALL"""
+
 # Each entry moves the schema one version forward; a file of any older version is migrated on open.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: imports, priorities with yearly status observations, activities
@@ -113,7 +142,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                 FROM {table} WHERE superseded_by IS NULL""",
             f"""CREATE VIEW approved_{table} AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
                 FROM {table} WHERE approved_superseded_by IS NULL
-                  AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""")),
+                  AND import_id IN ({APPROVED_IMPORTS})""")),
         """CREATE TABLE users (
             name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, municipalities VARCHAR[] NOT NULL,
             password_hash VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
@@ -134,9 +163,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             approved_superseded_by INTEGER)""",
         """CREATE VIEW current_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
             FROM targets WHERE superseded_by IS NULL""",
-        """CREATE VIEW approved_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+        f"""CREATE VIEW approved_targets AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
             FROM targets WHERE approved_superseded_by IS NULL
-              AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""",
+              AND import_id IN ({APPROVED_IMPORTS})""",
     ),
     (  # 8: whether an import's activities replace their months or are added beside them (ADD_MODE), and
        # the warnings the uploader saw, which the coordinator who reviews it reads too (JSON)
@@ -197,9 +226,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE priorities ADD COLUMN due DATE",
         """CREATE OR REPLACE VIEW current_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
             FROM priorities WHERE superseded_by IS NULL""",
-        """CREATE OR REPLACE VIEW approved_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
+        f"""CREATE OR REPLACE VIEW approved_priorities AS SELECT * EXCLUDE (superseded_by, approved_superseded_by)
             FROM priorities WHERE approved_superseded_by IS NULL
-              AND import_id IN (SELECT id FROM imports WHERE review = 'approved')""",
+              AND import_id IN ({APPROVED_IMPORTS})""",
+    ),
+    (  # 12: the activities' sums the KPI object reads (ACTIVITY_TOTALS_SQL), with views as over the rows
+        """CREATE TABLE activity_totals (
+            in_current BOOLEAN NOT NULL, in_approved BOOLEAN NOT NULL,
+            municipality VARCHAR NOT NULL, type VARCHAR NOT NULL, year INTEGER NOT NULL, cycle VARCHAR NOT NULL,
+            theme_mask BIGINT, events BIGINT NOT NULL, participants BIGINT, women BIGINT, men BIGINT, youth BIGINT,
+            split_women BIGINT, split_men BIGINT)""",
+        ACTIVITY_TOTALS_SQL.format(only="true"),
+        """CREATE VIEW current_activity_totals AS SELECT * EXCLUDE (in_current, in_approved)
+            FROM activity_totals WHERE in_current""",
+        """CREATE VIEW approved_activity_totals AS SELECT * EXCLUDE (in_current, in_approved)
+            FROM activity_totals WHERE in_approved""",
     ),
 )
 
@@ -450,10 +491,29 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch, file_name: str, sha256: 
         _record_periods(con, import_id)
         if review == "approved":
             _show_to_donors(con, import_id)
+        _totals_to_refresh(con, import_id)
+        _refresh_totals(con)
         if audit is not None:
             record(con, who, audit[0], audit[1], str(import_id),
                    {"file": file_name, "rows": batch.rows, "kind": kind or "+".join(batch.kinds), "review": review})
     return import_id, {k: v for k, v in replaced.items() if v}
+
+
+def _totals_to_refresh(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """Note the municipalities and years where import_id has activities: the only rows its storing,
+    approval or undo can mark or unmark (_supersede and _settle_donor_view match within a municipality
+    and month), whose sums _refresh_totals then makes again."""
+    con.execute("CREATE OR REPLACE TEMP TABLE totals_to_refresh AS "
+                "SELECT DISTINCT municipality, year FROM activities WHERE import_id = ?", [import_id])
+
+
+def _refresh_totals(con: duckdb.DuckDBPyConnection) -> None:
+    """Sum again the activities of the municipalities and years _totals_to_refresh noted."""
+    con.execute("DELETE FROM activity_totals t USING temp.main.totals_to_refresh k "
+                "WHERE t.municipality = k.municipality AND t.year = k.year")
+    con.execute(ACTIVITY_TOTALS_SQL.format(
+        only="(municipality, year) IN (SELECT municipality, year FROM temp.main.totals_to_refresh)"))
+    con.execute("DROP TABLE temp.main.totals_to_refresh")
 
 
 def _record_periods(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
@@ -493,13 +553,10 @@ def _stored_problem(item: dict) -> Problem:
     return Problem(**item, written=written)
 
 
-_APPROVED_IMPORTS = "SELECT id FROM imports WHERE review = 'approved'"
-
-
 def replacing_imports(table: str) -> str:
     """SQL: the approved imports whose rows in table replace, in what donors see, the older rows of
     their key (in the activities, only those stored in replace mode)."""
-    return _APPROVED_IMPORTS + ("" if replaces(table, ADD_MODE) else f" AND mode = '{REPLACE_MODE}'")
+    return APPROVED_IMPORTS + ("" if replaces(table, ADD_MODE) else f" AND mode = '{REPLACE_MODE}'")
 
 
 def _show_to_donors(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
@@ -530,7 +587,7 @@ def _settle_donor_view(con: duckdb.DuckDBPyConnection, table: str, keys: str) ->
               FROM {keys} AS k LEFT JOIN (SELECT * FROM {table} WHERE import_id IN ({replacing_imports(table)})) AS s
                 ON {in_keys}
               GROUP BY ALL) AS n
-        WHERE {match} AND t.import_id IN ({_APPROVED_IMPORTS})
+        WHERE {match} AND t.import_id IN ({APPROVED_IMPORTS})
           AND t.approved_superseded_by IS DISTINCT FROM {settled}""")  # only the rows that change
     con.execute(f"DROP TABLE {keys}")
 
@@ -552,6 +609,8 @@ def approve(con: duckdb.DuckDBPyConnection, import_id: int, who: str, comment: s
         con.execute("UPDATE imports SET review = 'approved', reviewed_by = ?, reviewed_at = ?, review_comment = ? "
                     "WHERE id = ?", [who, dt.datetime.now(), comment, import_id])
         _show_to_donors(con, import_id)
+        _totals_to_refresh(con, import_id)
+        _refresh_totals(con)
         record(con, who, address, "approve", str(import_id), {"comment": comment})
 
 
@@ -619,7 +678,7 @@ def leaving_donors(con: duckdb.DuckDBPyConnection, import_id: int, columns: dict
             FROM {table} AS t JOIN imports AS i ON i.id = t.import_id,
                  (SELECT DISTINCT {', '.join(keys)} FROM {table} WHERE import_id = ?) AS n
             WHERE {match} AND t.import_id < ? AND t.approved_superseded_by IS NULL
-              AND t.import_id IN ({_APPROVED_IMPORTS}) ORDER BY ALL""", [import_id, import_id]).df()
+              AND t.import_id IN ({APPROVED_IMPORTS}) ORDER BY ALL""", [import_id, import_id]).df()
         if len(rows):
             found[table] = rows
     return found
@@ -700,6 +759,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, who: str | None = None,
         raise UndoRefused("replaced_later", import_id, tuple(later))
     removed: dict[str, int] = {}
     with transaction(con):
+        _totals_to_refresh(con, import_id)
         for table in DATA_TABLES:
             removed[table] = _scalar(con, f"SELECT count(*) FROM {table} WHERE import_id = ?", [import_id])
             keys = _keys_of(con, table, import_id)
@@ -708,6 +768,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, who: str | None = None,
             con.execute(f"UPDATE {table} SET approved_superseded_by = NULL WHERE approved_superseded_by = ?",
                         [import_id])
             _settle_donor_view(con, table, keys)
+        _refresh_totals(con)
         now = dt.datetime.now()
         con.execute("UPDATE imports SET state = 'undone', undone_at = ? WHERE id = ?", [now, import_id])
         if rejected is not None:

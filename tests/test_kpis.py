@@ -3,13 +3,19 @@ set and on the demo."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, import_file, postgres_snapshot, write_xlsx
+from conftest import ACTIVITY_HEADERS, PRIORITY_HEADERS, TODAY, import_file, postgres_snapshot, write_csv, write_xlsx
 
-from pop_analytics import filters, kpis, store
+from pop_analytics import filters, kpis, reading, replica, store, validate
+from pop_analytics.database import Database
+from pop_analytics.errors import ReviewRefused, UndoRefused
+from pop_analytics.scope import DONOR_SIGHT, EVERYTHING, Sight
+from pop_analytics.stores import open_database
 
 NO_TYPES = {"events": 0, "participants": 0}
 ALL_TYPES = ("focus_group", "public_forum", "participatory_budgeting", "council_meeting", "workshop", "conference",
@@ -281,3 +287,99 @@ def test_a_priority_is_overdue_past_its_deadline_unless_fully_addressed(due, cyc
                                               "due": [pd.NaT if due is None else pd.Timestamp(due)]}), PINNED)
     assert table[["deadline", "days_left", "overdue"]].to_dict("records") == [
         {"deadline": pd.Timestamp(deadline), "days_left": days_left, "overdue": overdue}]
+
+
+# ── the activities' sums the store keeps (store.ACTIVITY_TOTALS_SQL) ─────────────────────────────────
+
+PLACES = ("Tiranë", "Durrës", "Fier")
+KINDS = ("Fokus grup", "Trajnim", "Forum publik", "Workshop qytetar")
+THEMES = (None, "Uji i pijshëm", "Rrugët; Transporti publik", "Kopshte; Uji i pijshëm")
+# Who reads: everyone's rows, donors', a partner's, and approved rows of two municipalities.
+SIGHTS = (EVERYTHING, DONOR_SIGHT, Sight(municipalities=("Tiranë",), notes=False),
+          Sight(approved_only=True, municipalities=("Durrës", "Fier")))
+CHOSEN = ({}, {"year": "2022"}, {"municipality": "Fier,Tiranë"}, {"theme": "water"}, {"cycle": "2023-2027"},
+          {"municipality": "Durrës", "year": "2023,2024", "theme": "roads,transport"})
+# An until after every activity: the KPI object then sums the rows themselves, the answer to compare with.
+AFTER_ALL = dt.date(2100, 1, 1)
+
+
+def random_activities(draw: random.Random, directory: Path, number: int) -> Path:
+    """A sheet of a few activity rows in a few municipalities and months, some without counts or
+    without the women/men split."""
+    rows = [ACTIVITY_HEADERS]
+    months = [(draw.choice((2022, 2023, 2024)), draw.randint(1, 12)) for _ in range(draw.randint(1, 3))]
+    for _ in range(draw.randint(1, 8)):
+        year, month = draw.choice(months)
+        women = draw.choice((None, draw.randint(0, 30)))
+        men = draw.choice((None, draw.randint(0, 30)))
+        participants = draw.choice((None, (women or 0) + (men or 0) + draw.randint(0, 10)))
+        youth = None if participants is None else draw.choice((None, draw.randint(0, participants)))
+        rows.append([dt.datetime(year, month, draw.randint(1, 28)), draw.choice(PLACES), draw.choice(KINDS),
+                     draw.randint(1, 3), participants, women, men, youth, draw.choice(THEMES)])
+    return write_csv(directory / f"aktivitetet_{number}.csv", rows)
+
+
+def random_step(draw: random.Random, db: Database, directory: Path, number: int) -> str:
+    """One of what changes activities and their marks: storing a file (approved or waiting, replacing
+    its months or added beside them), approving, rejecting or undoing an import. What the store refuses
+    (an undo of an import replaced later) is a step too."""
+    action = draw.choice(("store", "store", "store", "approve", "reject", "undo"))
+    try:
+        with db.writing() as con:
+            waiting = [i for i, in con.execute(
+                f"SELECT id FROM imports WHERE {store.IMPORT_STATUS_SQL} = 'submitted' ORDER BY id").fetchall()]
+            stored = [i for i, in con.execute("SELECT id FROM imports WHERE state = 'stored' ORDER BY id").fetchall()]
+            if action == "store" or (action in ("approve", "reject") and not waiting):
+                path = random_activities(draw, directory, number)
+                batch = validate.validate(reading.read(path.read_bytes(), path.name), today=TODAY)
+                review, mode = draw.choice(("approved", "submitted")), draw.choice(store.MODES)
+                store.write(con, batch, path.name, f"{number:064x}", review=review, mode=mode)
+                return f"store {review} {mode}"
+            if action == "approve":
+                store.approve(con, draw.choice(waiting), "koordinatori")
+            elif action == "reject":
+                store.reject(con, draw.choice(waiting), "koordinatori", "Të dhënat nuk përputhen.")
+            else:
+                store.undo(con, draw.choice(stored))
+    except (UndoRefused, ReviewRefused):
+        return f"{action} refused"
+    return action
+
+
+# The activities' sums at the finest grain the filters and the KPI object use: equal from the kept
+# sums and from the rows, they are equal for every filter set.
+FINEST = """SELECT municipality, type, year, cycle, theme_mask, sum(events), sum(participants), sum(women),
+                   sum(men), sum(youth), {split}
+            FROM {source} GROUP BY ALL ORDER BY ALL"""
+FROM_SUMS = FINEST.format(split="sum(split_women), sum(split_men)", source="current_activity_totals")
+FROM_ROWS = FINEST.format(split=f"sum(women) FILTER (WHERE {store.SPLIT_GIVEN}), sum(men) FILTER (WHERE "
+                                f"{store.SPLIT_GIVEN})", source="current_activities")
+
+
+def assert_sums_match_the_rows(db: Database, step: str, sights: tuple[Sight, ...] = (EVERYTHING, DONOR_SIGHT),
+                               whole: bool = False) -> None:
+    """Each reader's kept sums equal the rows' at the finest grain (whole: and every KPI object, from
+    the sums and from the rows, is the same for each filter set)."""
+    for sight in sights:
+        with db.reading(sight=sight) as con:
+            assert con.execute(FROM_SUMS).fetchall() == con.execute(FROM_ROWS).fetchall(), (step, sight)
+            for chosen in CHOSEN if whole else ():
+                chosen_filters = filters.resolve(**chosen)
+                from_rows = kpis.kpis(con, chosen_filters, until=AFTER_ALL)
+                assert kpis.kpis(con, chosen_filters) == from_rows, (sight, chosen)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_kpi_object_from_the_kept_sums_equals_the_rows_after_random_imports_approvals_and_undos(
+        demo_store, tmp_path, seed):
+    draw = random.Random(seed)
+    db = open_database(demo_store)
+    steps = []
+    for number in range(30):
+        steps.append(random_step(draw, db, tmp_path, number))
+        assert_sums_match_the_rows(db, " → ".join(steps))
+    assert {step.split()[0] for step in steps} == {"store", "approve", "reject", "undo"}
+    assert_sums_match_the_rows(db, "at the end", SIGHTS, whole=True)
+    if demo_store.startswith("postgresql"):  # another process's replica loads the sums from PostgreSQL
+        replica.release(demo_store)
+        assert_sums_match_the_rows(open_database(demo_store), "loaded afresh", SIGHTS, whole=True)

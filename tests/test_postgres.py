@@ -183,7 +183,7 @@ def test_copy_db_moves_a_file_into_postgresql_and_back_with_the_same_figures(dem
         rows = sum(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
                    for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
         expected = kpi_state(con)
-    assert copied.stdout == t("cli.copy_db.done", "en", rows=rows, imports=5, tables=19, source="demo.duckdb",
+    assert copied.stdout == t("cli.copy_db.done", "en", rows=rows, imports=5, tables=20, source="demo.duckdb",
                               target=f"{name} (127.0.0.1:{url.split(':')[3].split('/')[0]})") + "\n"
     with open_database(url).reading() as con:
         assert kpi_state(con) == expected

@@ -50,8 +50,9 @@ def test_a_new_database_gets_the_whole_schema_at_the_current_version(con):
                       "import_periods", "reported_periods", "preferences", "notices_read", "messages", "deliveries",
                       "current_priorities", "current_priority_status", "current_activities", "current_figures",
                       "approved_priorities", "approved_priority_status", "approved_activities", "approved_figures",
-                      "current_targets", "approved_targets"}
-    assert store.schema_version(con) == store.SCHEMA_VERSION == 11
+                      "current_targets", "approved_targets", "activity_totals", "current_activity_totals",
+                      "approved_activity_totals"}
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 12
     versions = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
     assert [r[0] for r in versions] == list(range(1, store.SCHEMA_VERSION + 1))
     assert {r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()} == {
