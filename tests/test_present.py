@@ -80,6 +80,17 @@ def test_a_table_shows_numbers_and_dates_as_its_language_writes_them_and_years_u
     assert text.splitlines() == lines
 
 
+def test_values_a_table_repeats_read_the_same_in_every_row_and_apart_from_equal_looking_ones():
+    """styled writes each distinct value of a column once (a 1,000-row table repeats its dates and
+    counts): every row still reads as its own value, 1 and 1.0 or a date and the next day apart."""
+    frame = pd.DataFrame({"date": pd.to_datetime(["2023-09-01", "2023-09-02", "2023-09-01", None, "2023-09-01"]),
+                          "participants": [1200, 1, 1200, 1, 0], "addressed_pct": [1.0, 1.04, 1.0, None, 0.0]})
+    text = present.styled(present.table(frame, "sq"), "sq").hide(axis="index").to_string(delimiter="\t")
+    assert text.splitlines() == ["Data\tPjesëmarrës\tTë adresuara (%)", "01.09.2023\t1\u00a0200\t1,0",
+                                 "02.09.2023\t1\t1,0", "01.09.2023\t1\u00a0200\t1,0", "–\t1\t–",
+                                 "01.09.2023\t0\t0,0"]
+
+
 @pytest.mark.parametrize(("lang", "lines"), [
     ("sq", ["Muaji;Data;Kur;Viti;Pjesëmarrës;Të adresuara (%)", "09.2023;01.09.2023;30.11.2026 23:55;2023;129466;51,9",
             "10.2023;;01.01.2026 10:00;2024;46;"]),
