@@ -70,8 +70,10 @@ with left:
 with right:
     app.chart(charts.status_by_theme, by_theme, empty_key="tracker.no_priorities")
 app.chart(charts.by_month, by_month, "participants")
-with st.expander(app.tr("common.rows_behind_charts")):
-    app.table(by_year, "addressed_by_year", ["year", "cycle", "total", "fully", "partially", "not_addressed",
-                                              "addressed_pct"], empty_key="tracker.no_priorities")
-    app.table(by_theme, "status_by_theme", ["theme", "status", "priorities"], empty_key="tracker.no_priorities")
-    app.table(by_month, "participants_by_month", ["month", "events", "participants"])
+rows_behind = app.on_demand(app.tr("common.rows_behind_charts"), key="rows_behind_overview")
+if rows_behind is not None:
+    with rows_behind:
+        app.table(by_year, "addressed_by_year", ["year", "cycle", "total", "fully", "partially", "not_addressed",
+                                                  "addressed_pct"], empty_key="tracker.no_priorities")
+        app.table(by_theme, "status_by_theme", ["theme", "status", "priorities"], empty_key="tracker.no_priorities")
+        app.table(by_month, "participants_by_month", ["month", "events", "participants"])

@@ -27,9 +27,11 @@ with over_time:
         app.chart(charts.by_year_type, year_type, "participants")
     months = app.data(queries.activities_by_month, chosen)
     app.chart(charts.by_month, months, "events")
-    with st.expander(app.tr("common.rows_behind")):
-        app.table(year_type, "activities_by_year_type", ["year", "type", "events", "participants"])
-        app.table(months, "activities_by_month", ["month", "events", "participants"])
+    rows_behind = app.on_demand(app.tr("common.rows_behind"), key="rows_behind_participation")
+    if rows_behind is not None:
+        with rows_behind:
+            app.table(year_type, "activities_by_year_type", ["year", "type", "events", "participants"])
+            app.table(months, "activities_by_month", ["month", "events", "participants"])
 with by_type:
     types = app.data(queries.activities_by_type, chosen)
     app.chart(charts.by_type, types)

@@ -29,9 +29,11 @@ for part in cycles:
     app.chart(charts.status_matrix, matrix[matrix["cycle"] == part["cycle"]], empty_key="tracker.no_priorities",
               shown_for=chosen.but(cycle=part["cycle"]))
 if not matrix.empty:
-    with st.expander(app.tr("common.rows_behind")):
-        app.table(matrix, "status_matrix", ["cycle", "municipality", "theme", "total", "fully", "partially",
-                                            "not_addressed", "addressed_pct", "progress_pct"])
+    rows_behind = app.on_demand(app.tr("common.rows_behind"), key="rows_behind_tracker")
+    if rows_behind is not None:
+        with rows_behind:
+            app.table(matrix, "status_matrix", ["cycle", "municipality", "theme", "total", "fully", "partially",
+                                                "not_addressed", "addressed_pct", "progress_pct"])
 
 st.subheader(app.tr("tracker.priorities"))
 search = st.text_input(app.tr("tracker.search"), key="search", bind="query-params",

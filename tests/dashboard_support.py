@@ -28,6 +28,12 @@ def open_app(page: str = "overview", query: dict | None = None) -> AppTest:
     return at
 
 
+def opened(at: AppTest, key: str) -> AppTest:
+    """The page with its section shown on demand (app.on_demand) opened, as a reader's click does."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def assert_clean(at: AppTest, errors_shown: bool = False) -> None:
     """No exception; and no error box unless the page is expected to show one."""
     assert not at.exception, [e.value for e in at.exception]

@@ -21,6 +21,7 @@ from dashboard_support import (
     metrics,
     number,
     open_app,
+    opened,
     xlsx,
 )
 
@@ -235,7 +236,7 @@ def test_the_durres_profile_gives_each_contract_cycle_s_share_beside_the_network
 
 
 def test_the_tracker_summarises_and_draws_each_contract_cycle_apart(app_reader_db):
-    at = open_app("tracker", {"municipality": "Durres", "lang": "en"})
+    at = opened(open_app("tracker", {"municipality": "Durres", "lang": "en"}), "rows_behind_tracker")
     assert_clean(at)
     summaries = [m.value for m in at.markdown if m.value.startswith("Contracts ")]
     assert summaries == [
