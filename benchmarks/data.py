@@ -431,9 +431,7 @@ def build_huge_db(source: Path, path: Path) -> None:
 
     from pop_analytics import store
 
-    tmp = path.with_name(f"building-{path.stem}.duckdb")
-    for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
+    tmp = _building(path)
     shutil.copy(source, tmp)
     con = store.connect(tmp)
     try:
@@ -454,11 +452,29 @@ def build_huge_db(source: Path, path: Path) -> None:
         con.execute("DELETE FROM activity_totals")
         con.execute(store.ACTIVITY_TOTALS_SQL.format(only="true"))
         con.execute("CHECKPOINT")
-        counted = con.execute("SELECT count(*) FROM current_activities").fetchone()
-        if not counted or counted[0] != HUGE_ROWS:
-            raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {HUGE_ROWS:,}")
+        _check_rows(con, path, HUGE_ROWS)
     finally:
         con.close()
+    _put_in_place(tmp, path)
+
+
+def _building(path: Path) -> Path:
+    """Where path is built, nothing left there by a build that failed."""
+    tmp = path.with_name(f"building-{path.stem}.duckdb")
+    for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    return tmp
+
+
+def _check_rows(con, path: Path, rows: int) -> None:
+    """The database built must hold exactly rows current activity rows."""
+    counted = con.execute("SELECT count(*) FROM current_activities").fetchone()
+    if not counted or counted[0] != rows:
+        raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {rows:,}")
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """The old file stays until the new one is whole: a failed build leaves the last good database."""
     path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
     tmp.replace(path)
 
@@ -469,9 +485,7 @@ def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> 
     the current activity rows are counted and must be that many."""
     from pop_analytics import importing, store
 
-    tmp = path.with_name(f"building-{path.stem}.duckdb")
-    for stale in (tmp, tmp.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
+    tmp = _building(path)
     con = store.connect(tmp)
     try:
         for source in sources:
@@ -481,11 +495,7 @@ def build_large_db(path: Path, sources: list[Path], rows: int | None = None) -> 
                                    + "; ".join(p.message_en for p in report.errors[:5]))
         con.execute("CHECKPOINT")
         if rows is not None:
-            counted = con.execute("SELECT count(*) FROM current_activities").fetchone()
-            if not counted or counted[0] != rows:
-                raise RuntimeError(f"{path.name}: {counted and counted[0]:,} current activity rows, expected {rows:,}")
+            _check_rows(con, path, rows)
     finally:
         con.close()
-    # The old file stays until the new one is whole: a failed build leaves the last good database.
-    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
-    tmp.replace(path)
+    _put_in_place(tmp, path)
