@@ -4,7 +4,7 @@ beside a one-line Streamlit app (st.title and st.metric, a select box for its re
 same way in the same run: the floor no Streamlit page goes below on this machine.
 
 Settled: the app is connected, no script is running, the page's heading is there, and what the main
-area shows (its text, and each table's rows) has not changed for 200 ms; the time is taken when it
+area shows (its text, and each table as drawn on its canvas) has not changed for 200 ms; the time is taken when it
 last changed, from the navigation's start (or from the key press that changed the filter).
 """
 from __future__ import annotations
@@ -37,7 +37,9 @@ st.selectbox("Year", ["2023", "2024", "2025"], key="year")
 '''
 
 # Resolves to the time (ms since navigation) at which the page took its final look, once it has
-# held it for four polls at 50 ms; null until then.
+# held it for four polls at 50 ms; null until then. A table is read as drawn, from its canvas's
+# pixels: the grid's accessible copy of its cells (table[role=grid]) follows 200 ms after its last
+# redraw (Glide's debounce), a delay no drawn pixel waits for (PERFORMANCE.md › Tables).
 SETTLED_SINCE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const main = document.querySelector('[data-testid="stMain"]');
@@ -45,15 +47,24 @@ SETTLED_SINCE_JS = """() => {
     .filter(chart => chart.checkVisibility())
     .every(chart => { const drawn = chart.querySelector('svg.marks, canvas');
                       return drawn && drawn.getBoundingClientRect().height >= 20; });
+  const canvases = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    .filter(grid => grid.checkVisibility())
+    .map(grid => grid.querySelector('canvas[data-testid="data-grid-canvas"]'));
+  const tables = canvases.every(canvas => canvas && canvas.width > 0 && canvas.height > 0);
   const ready = app && app.dataset.testConnectionState === 'CONNECTED'
     && app.dataset.testScriptState === 'notRunning' && main && main.querySelector('h1') !== null
-    && !document.querySelector('[data-testid="stSkeleton"]') && charts && document.fonts.status === 'loaded';
-  const grids = [...document.querySelectorAll('[data-testid="stDataFrame"] table[role="grid"]')]
-    .map(t => t.getAttribute('aria-rowcount') + ':' + t.innerText).join('|');
-  const mark = ready ? main.innerText.length + '#' + main.innerText + '#' + grids : null;
+    && !document.querySelector('[data-testid="stSkeleton"]') && charts && tables
+    && document.fonts.status === 'loaded';
+  if (!ready) { window.__settling = null; return null; }
+  const drawn = canvases.map(canvas => {
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0;
+    for (let i = 0; i < pixels.length; i += 97) hash = (hash * 31 + pixels[i]) | 0;
+    return canvas.width + 'x' + canvas.height + ':' + hash;
+  }).join('|');
+  const mark = main.innerText.length + '#' + main.innerText + '#' + drawn;
   const now = performance.now();
   const last = window.__settling;
-  if (!ready) { window.__settling = null; return null; }
   if (!last || last.mark !== mark) { window.__settling = {mark, since: now, polls: 1}; return null; }
   last.polls += 1;
   return last.polls >= 4 ? last.since : null;

@@ -263,7 +263,8 @@ def test_the_public_donor_view_shows_approved_figures_without_signing_in(users_d
 
 @pytest.mark.parametrize(("name", "notes"), [("koord", True), ("arta", True), ("dora", False)])
 def test_free_text_notes_are_shown_to_coordinators_and_partners_and_never_to_donors(users_reader_db, name, notes):
-    at = signed_in(users_reader_db, name, "participation", {"municipality": "Tiranë", "year": "2019"})
+    at = signed_in(users_reader_db, name, "participation",
+                   {"municipality": "Tiranë", "year": "2019", "tab": t("participation.tab.rows", "en")})
     assert_clean(at)
     rows = frame_with_column(at, "Partner organisation")  # the activity rows behind the charts
     assert ("Note" in rows.columns) is notes

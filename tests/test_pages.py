@@ -105,12 +105,27 @@ def csv_tables(at) -> set[str]:
     return {b.key.split("_", 1)[1] for b in at.download_button if b.key.startswith("csv_")}
 
 
-def test_every_table_has_csv_and_excel_downloads_and_the_rows_behind_the_charts_run_once_opened(app_reader_db):
-    at = open_app("participation", {"lang": "en", "year": "2023"})
-    assert csv_tables(at) == {"activities_by_type", "activities_by_municipality", "women_men_by_year", "activity_rows"}
-    at = opened(at, "rows_behind_participation")
-    keys = {b.key for b in at.download_button}
-    tables = csv_tables(at)
-    assert tables == {"activities_by_year_type", "activities_by_month", "activities_by_type",
-                      "activities_by_municipality", "women_men_by_year", "activity_rows"}
-    assert {f"xlsx_{name}" for name in tables} <= keys
+# Participation's tabs run only when chosen (a link names the tab): each tab's tables, and the rows
+# behind the first tab's charts once that section is opened.
+PARTICIPATION_TABS = [
+    ("participation.tab.time", set()),
+    ("participation.tab.type", {"activities_by_type"}),
+    ("participation.tab.municipality", {"activities_by_municipality"}),
+    ("participation.tab.gender", {"women_men_by_year"}),
+    ("participation.tab.rows", {"activity_rows"}),
+]
+
+
+@pytest.mark.parametrize(("tab", "tables"), PARTICIPATION_TABS)
+def test_every_table_has_csv_and_excel_downloads_and_only_the_chosen_tab_runs(app_reader_db, tab, tables):
+    at = open_app("participation", {"lang": "en", "year": "2023", "tab": t(tab, "en")})
+    assert csv_tables(at) == tables
+    assert {f"xlsx_{name}" for name in tables} <= {b.key for b in at.download_button}
+
+
+def test_the_rows_behind_the_charts_run_once_opened(app_reader_db):
+    at = opened(open_app("participation", {"lang": "en", "year": "2023"}), "rows_behind_participation")
+    assert csv_tables(at) == {"activities_by_year_type", "activities_by_month"}
+    assert {"xlsx_activities_by_year_type", "xlsx_activities_by_month"} <= {b.key for b in at.download_button}
+
+
