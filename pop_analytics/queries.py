@@ -19,7 +19,7 @@ import pandas as pd
 from . import kpis, reference, scope, settings, store
 from .filters import Filters
 from .kpis import STATUSES, percent
-from .text import fold
+from .text import fold, folded
 
 # Text search over a priority: accents and case never matter ('korce' finds 'Korçë'); % and _ are text.
 _SEARCH_SQL = """
@@ -165,7 +165,7 @@ def status_matrix(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     table["progress_pct"] = [percent(f + p / 2, t)
                              for f, p, t in zip(table["fully"], table["partially"], table["total"])]
     if not table.empty:
-        table = table.sort_values(["cycle", "municipality", "theme"], key=lambda c: c.map(fold)).reset_index(drop=True)
+        table = table.sort_values(["cycle", "municipality", "theme"], key=folded).reset_index(drop=True)
     return table
 
 
@@ -193,7 +193,7 @@ def priorities(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "
     by_year.columns = [str(c) for c in by_year.columns]
     table = latest[columns].merge(by_year.reset_index(), on=keys, how="inner" if overdue_only else "left")
     table = table.merge(latest[keys + DEADLINE_COLUMNS], on=keys, how="left")
-    return table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold)).reset_index(drop=True)
+    return table.sort_values(["municipality", "cycle", "code"], key=folded).reset_index(drop=True)
 
 
 def deadlines(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
@@ -207,7 +207,7 @@ def deadlines(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date |
     if table.empty:
         return pd.DataFrame(columns=columns)
     table = kpis.with_deadlines(table, today or dt.date.today())[columns]
-    table = table.sort_values(["municipality", "cycle", "code"], key=lambda c: c.map(fold))
+    table = table.sort_values(["municipality", "cycle", "code"], key=folded)
     return table.sort_values(["overdue", "days_left"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -294,7 +294,7 @@ def activities_by_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.D
 def _ranked(table: pd.DataFrame, by: list[str], name: str) -> pd.DataFrame:
     """Largest first; ties in name order, so a table and its download list rows alike in every run
     (GROUP BY returns groups in no fixed order)."""
-    table = table.sort_values(name, key=lambda c: c.map(fold), kind="stable")
+    table = table.sort_values(name, key=folded, kind="stable")
     return table.sort_values(by, ascending=False, kind="stable").reset_index(drop=True)
 
 

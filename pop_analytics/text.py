@@ -4,7 +4,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+import pandas as pd
+
 _SEPARATORS = re.compile(r"[\s\-–—_/.,:;'’\"“”()*]+")
+
+
+def folded(values: pd.Series) -> pd.Series:
+    """fold of each value, worked out once per distinct value (a sort key over 20,000 priorities that
+    name 61 municipalities); a missing value is folded as itself."""
+    codes, distinct = pd.factorize(values)
+    keys = np.array([*(fold(value) for value in distinct), ""], dtype=object)[codes]  # -1: missing
+    missing = codes == -1
+    keys[missing] = [fold(value) for value in values[missing]]
+    return pd.Series(keys, index=values.index, dtype=object)
 
 
 def fold(value: object) -> str:

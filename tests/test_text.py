@@ -1,9 +1,10 @@
 """text.fold: the lookup key that makes case, diacritics, stray spaces and hyphens not matter."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from pop_analytics.text import fold
+from pop_analytics.text import fold, folded
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,14 @@ def test_fold_is_idempotent(raw):
 def test_fold_keeps_words_apart_that_differ():
     assert fold("Pukë") != fold("Pukë e Re")
     assert fold("Fier") == "fier"
+
+
+@pytest.mark.parametrize("values", [
+    ["Vlorë", "Tiranë", "Vlorë", "KORÇA", "Tiranë"],
+    ["TIR-01", None, "tir 01", float("nan"), "TIR-01"],
+    [],
+])
+def test_a_column_folds_as_each_of_its_values_does(values):
+    column = pd.Series(values, dtype=object)
+    assert list(folded(column)) == [fold(value) for value in values]
+    assert list(folded(column).index) == list(column.index)
