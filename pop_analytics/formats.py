@@ -31,6 +31,9 @@ class Formats:
     excel_date: str    # Excel number formats for the same, so an XLSX cell stays a real date
     excel_moment: str
     excel_month: str
+    grid_date: str     # momentJS patterns for the same, so a table's date column still sorts as dates
+    grid_moment: str
+    grid_month: str
     csv_separator: str  # the list separator a spreadsheet in that language expects
 
 
@@ -43,10 +46,12 @@ FORMATS = {
     "sq": _formats("sq", date="%d.%m.%Y", moment="%d.%m.%Y %H:%M", month="%m.%Y",
                    cldr_date="dd.MM.yyyy", cldr_moment="dd.MM.yyyy HH:mm", cldr_month="MM.yyyy",
                    excel_date="dd.mm.yyyy", excel_moment="dd.mm.yyyy hh:mm", excel_month="mm.yyyy",
+                   grid_date="DD.MM.YYYY", grid_moment="DD.MM.YYYY HH:mm", grid_month="MM.YYYY",
                    csv_separator=";"),
     "en": _formats("en", date="%-d %b %Y", moment="%-d %b %Y %H:%M", month="%b %Y",
                    cldr_date="d MMM yyyy", cldr_moment="d MMM yyyy HH:mm", cldr_month="MMM yyyy",
                    excel_date="d mmm yyyy", excel_moment="d mmm yyyy hh:mm", excel_month="mmm yyyy",
+                   grid_date="D MMM YYYY", grid_moment="D MMM YYYY HH:mm", grid_month="MMM YYYY",
                    csv_separator=","),
 }
 

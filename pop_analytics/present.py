@@ -356,17 +356,43 @@ def styled(shown: pd.DataFrame, lang: str) -> Styler:
                                                      "moment": formats.moment}
     for heading, kind in _moments(shown).items():
         formatter[heading] = functools.partial(_written_with, writers[kind], lang=lang)
+    formatter.update(number_writers(shown, lang))
+    return shown.style.format({heading: _once_per_value(write) for heading, write in formatter.items()}, na_rep=DASH)
+
+
+def number_writers(shown: pd.DataFrame, lang: str) -> dict[object, Callable[[Any], str]]:
+    """Per column of counts or shares (not identifiers, flags or dates): how the reader's language
+    writes its values. A table with none needs no Styler: its dates go to the grid (grid_dates)."""
+    written: dict[object, Callable[[Any], str]] = {}
+    dates = _moments(shown)
     for heading in shown.columns:
         values = shown[heading]
-        if pd.api.types.is_bool_dtype(values) or heading in formatter or heading in shown.attrs.get(IDENTIFIERS, ()):
+        if pd.api.types.is_bool_dtype(values) or heading in dates or heading in shown.attrs.get(IDENTIFIERS, ()):
             continue
         if _is_decimal(values) and heading in shown.attrs.get(AS_NEEDED, ()):
-            formatter[heading] = functools.partial(_decimals_as_needed, lang=lang)
+            written[heading] = functools.partial(_decimals_as_needed, lang=lang)
         elif _is_decimal(values):
-            formatter[heading] = lambda v: number(v, lang, 1)
+            written[heading] = functools.partial(_written_one_decimal, lang=lang)
         elif pd.api.types.is_integer_dtype(values):
-            formatter[heading] = lambda v: number(v, lang)
-    return shown.style.format({heading: _once_per_value(write) for heading, write in formatter.items()}, na_rep=DASH)
+            written[heading] = functools.partial(_written_whole, lang=lang)
+    return written
+
+
+def grid_dates(shown: pd.DataFrame, lang: str) -> dict[str, tuple[str, str]]:
+    """Per date column of shown: its kind ('date', 'month' or 'moment') and the table grid's pattern
+    that writes it as formats does in the reader's language (the grid's own format wins over a
+    Styler's, and the column still sorts as dates)."""
+    convention = formats.of(lang)
+    patterns = {"date": convention.grid_date, "month": convention.grid_month, "moment": convention.grid_moment}
+    return {heading: (kind, patterns[kind]) for heading, kind in _moments(shown).items()}
+
+
+def _written_one_decimal(value: Any, lang: str) -> str:
+    return number(value, lang, 1)
+
+
+def _written_whole(value: Any, lang: str) -> str:
+    return number(value, lang)
 
 
 def _once_per_value(write: Callable[[Any], str]) -> Callable[[Any], str]:

@@ -688,3 +688,17 @@ def test_a_fully_addressed_priority_s_page_says_it_has_nothing_left_to_do(app_re
     expected = (":material/event: Afati: 31.12.2023 (fundi i ciklit të kontratës 2019-2023) · "
                 "Adresuar plotësisht: nuk ka mbetur asgjë për t'u bërë brenda afatit.")
     assert expected in [shown(m) for m in markdown_texts(at)]
+
+
+@pytest.mark.parametrize(("page", "column", "lang", "config"), [
+    ("tracker", "col.deadline", "en", {"type": "date", "format": "D MMM YYYY"}),
+    ("tracker", "col.deadline", "sq", {"type": "date", "format": "DD.MM.YYYY"}),
+    ("history", "col.imported_at", "en", {"type": "datetime", "format": "D MMM YYYY HH:mm"}),
+    ("history", "col.imported_at", "sq", {"type": "datetime", "format": "DD.MM.YYYY HH:mm"}),
+])
+def test_a_tables_dates_are_written_by_the_grid_as_the_page_language_writes_them(app_reader_db, page, column, lang,
+                                                                                config):
+    at = open_app(page, {"lang": lang})
+    assert_clean(at)
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns[t(column, lang)]["type_config"] == config

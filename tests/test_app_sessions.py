@@ -52,12 +52,13 @@ def deferred(monkeypatch) -> dict[str, object]:
     return found
 
 
-def signed_in(db, name: str, page: str, deferred: dict | None = None) -> AppTest:
-    """The app on page as NAME sees it after signing in; deferred then holds that page's downloads."""
+def signed_in(db, name: str, page: str, deferred: dict | None = None, query: dict | None = None) -> AppTest:
+    """The app on page as NAME sees it after signing in (the link's query, if any); deferred then holds
+    that page's downloads."""
     token = accounts.sign_in(Database(db), name, PASSWORD, "127.0.0.1")
     at = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
     at.session_state[TOKEN_KEY] = token
-    at.query_params.update({"lang": "en"})
+    at.query_params.update({"lang": "en", **(query or {})})
     at.run()
     if deferred is not None:
         deferred.clear()
@@ -122,9 +123,9 @@ def test_a_report_download_checks_the_session_when_clicked(users_db, deferred, h
 
 
 def test_every_download_of_a_page_is_refused_once_its_user_is_removed(users_db, deferred):
-    signed_in(users_db, "koord", "participation", deferred)
+    signed_in(users_db, "koord", "participation", deferred, {"tab": t("participation.tab.type", "en")})
     names = sorted(deferred)
-    assert {n.rsplit(".", 1)[1] for n in names} == {"png", "csv", "xlsx"}  # charts and the activity table
+    assert {n.rsplit(".", 1)[1] for n in names} == {"png", "csv", "xlsx"}  # a chart and its table
     accounts.remove(Database(users_db), "koord", access.cli_viewer())
     for name in names:
         with pytest.raises(AccessDenied):

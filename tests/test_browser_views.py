@@ -356,8 +356,20 @@ def open_section(page: Page, opener: tuple[str, str] | None, lang: str) -> None:
         if expander.locator("details").get_attribute("open") is None:
             expander.locator("summary").click()
     else:
-        page.get_by_role("tab", name=t(key, lang)).click()
+        chosen_tab(page, page.get_by_role("tab", name=t(key, lang)))
     rendered(page)
+
+
+# A tab shown empty until its run arrives (a tab runs only once chosen: Participation): its panel holds
+# an element once the rerun the click starts has drawn it.
+TAB_FILLED_JS = """() => { const panel = [...document.querySelectorAll('[data-testid="stMain"] [role="tabpanel"]')]
+    .find(p => p.checkVisibility());
+  return !!panel && panel.querySelector('[data-testid="stElementContainer"]') !== null; }"""
+
+
+def chosen_tab(page: Page, tab) -> None:
+    tab.click()
+    page.wait_for_function(TAB_FILLED_JS, timeout=TIMEOUT_MS, polling=50)
 
 
 @pytest.fixture(scope="module")
@@ -532,7 +544,7 @@ def search(page: Page, label: str, typed: str) -> None:
 
 
 def switch_tab(page: Page, label: str) -> None:
-    page.locator('[data-testid="stMain"]').get_by_role("tab", name=label, exact=True).click()
+    chosen_tab(page, page.locator('[data-testid="stMain"]').get_by_role("tab", name=label, exact=True))
     rendered(page)
 
 

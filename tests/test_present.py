@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -319,3 +320,33 @@ def test_a_report_s_status_is_written_in_the_reader_s_language_whatever_the_sess
     """The Reporting page's download runs after the page run: the language it is given is the one written."""
     frame = pd.DataFrame({"reporting_status": ["on_time", "late", "missing"]})
     assert list(present.table(frame, lang, ["reporting_status"]).iloc[:, 0]) == words
+
+
+# The table grid writes a date column itself (momentJS), so the column still sorts as dates: its
+# pattern must be formats' CLDR pattern token for token, and name months only in English (the
+# grid's only language for names).
+CLDR_TO_MOMENT = {"d": "D", "dd": "DD", "MM": "MM", "MMM": "MMM", "yyyy": "YYYY", "HH": "HH", "mm": "mm"}
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+@pytest.mark.parametrize("kind", ["date", "moment", "month"])
+def test_the_grid_writes_dates_with_the_pattern_formats_writes_them_with(lang, kind):
+    convention = present.formats.of(lang)
+    cldr, grid = getattr(convention, f"cldr_{kind}"), getattr(convention, f"grid_{kind}")
+    assert grid == re.sub(r"d+|M+|y+|H+|m+", lambda token: CLDR_TO_MOMENT[token.group()], cldr)
+    assert lang == "en" or "MMM" not in grid
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", {"day": ("date", "D MMM YYYY"), "when": ("moment", "D MMM YYYY HH:mm")}),
+    ("sq", {"day": ("date", "DD.MM.YYYY"), "when": ("moment", "DD.MM.YYYY HH:mm")}),
+])
+def test_a_table_without_counts_needs_no_styler_and_its_dates_go_to_the_grid(lang, expected):
+    shown = pd.DataFrame({"title": ["a", "b"], "day": pd.to_datetime(["2023-09-01", "2023-12-31"]),
+                          "when": pd.to_datetime(["2023-09-01 10:05", "2023-12-31 23:59"]), "overdue": [True, False]})
+    assert present.number_writers(shown, lang) == {}
+    assert present.grid_dates(shown, lang) == expected
+    counted = shown.assign(events=[1157, 2], share=[51.93, 0.5])
+    assert {heading: write(value) for (heading, write), value in
+            zip(present.number_writers(counted, lang).items(), [1157, 51.93])} == {
+        "events": "1,157" if lang == "en" else "1\xa0157", "share": "51.9" if lang == "en" else "51,9"}
