@@ -11,7 +11,8 @@ app.header("priority", chosen)
 if app.nothing_to_show(chosen):
     st.stop()
 today = dt.date.today()  # in the cache keys: a deadline passes at midnight
-choice = app.priority_choice(app.data(queries.priorities, chosen, search="", today=today))
+choice = app.priority_choice(app.data(queries.priorities, chosen, search="", today=today),
+                             offered=app.settings.TABLE_ROW_LIMIT)
 if choice is None:
     app.empty("tracker.no_priorities")
     st.stop()

@@ -25,7 +25,8 @@ from dashboard_support import (
     xlsx,
 )
 
-from pop_analytics import access, filters, importing, present, queries, store
+from pop_analytics import access, filters, importing, present, queries, settings, store
+from pop_analytics.app import widgets
 from pop_analytics.database import Database
 from pop_analytics.i18n import t
 
@@ -484,6 +485,27 @@ def test_a_priority_has_a_page_of_its_own_that_its_link_opens(app_reader_db):
     history = frame_with_column(at, "Burimi")
     assert list(history["Viti"]) == [2021, 2022, 2023]
     assert list(history["Skedari"].unique()) == ["prioritetet_2019_2023.csv"]
+
+
+@pytest.mark.parametrize("lang", ["en", "sq"])
+def test_the_priority_page_offers_the_first_priorities_and_the_one_its_link_names(app_reader_db, monkeypatch,
+                                                                                 lang):
+    monkeypatch.setattr(settings, "TABLE_ROW_LIMIT", 5)  # the demo lists a few hundred; a network 20,000
+    with Database(app_reader_db).reading() as con:
+        listed = queries.priorities(con, filters.Filters(), search="")
+    keys = list(zip(listed["cycle"], listed["municipality"], listed["code"]))
+    offered = t("priority.first_offered", lang, shown="5", total=present.number(len(listed), lang))
+    at = open_app("priority", {"lang": lang})
+    assert_clean(at)
+    assert at.selectbox(key="priority").options == [widgets.priority_label(*key[:3], title) for key, title in
+                                                    zip(keys[:5], listed["title"][:5])]
+    assert offered in [c.value for c in at.caption]
+    tenth = widgets.priority_label(*keys[9], listed["title"][9])
+    at = open_app("priority", {"lang": lang, "priority": tenth})
+    assert_clean(at)
+    assert at.selectbox(key="priority").value == keys[9]
+    assert len(at.selectbox(key="priority").options) == 6
+    assert f"#### {listed['title'][9]}" in [m.value for m in at.markdown]
 
 
 def test_the_tracker_links_the_chosen_priority_to_its_page_with_the_view(app_reader_db):

@@ -422,12 +422,18 @@ def badge(status: str) -> str:
 PriorityKey = tuple[str, str, str]  # cycle, municipality, code
 
 
-def priority_choice(listed: pd.DataFrame) -> PriorityKey | None:
+def priority_choice(listed: pd.DataFrame, offered: int | None = None) -> PriorityKey | None:
     """A choice of one of the listed priorities, kept in the link (?priority=...), so that a copied
     link opens the same priority. The link holds the choice as it reads (municipality, code, cycle
-    and title): a priority's code alone may repeat across municipalities and cycles."""
+    and title): a priority's code alone may repeat across municipalities and cycles. offered: at most
+    this many of them, and the one the link names (20,000 choices made a 1.3 MB page, and no
+    reader scrolls them), with a sentence saying how to reach the others."""
     if listed.empty:
         return None
+    if offered is not None and len(listed) > offered:
+        st.caption(tr("priority.first_offered", shown=present.number(offered, lang()),
+                      total=present.number(len(listed), lang())))
+        listed = pd.concat([listed.head(offered), _linked(listed.iloc[offered:])])
     keys: list[PriorityKey] = list(zip(listed["cycle"].tolist(), listed["municipality"].tolist(),
                                        listed["code"].tolist()))
     titles = dict(zip(keys, listed["title"].tolist()))
@@ -440,6 +446,15 @@ def priority_choice(listed: pd.DataFrame) -> PriorityKey | None:
 
 def priority_label(cycle: str, municipality: str, code: str, title: str) -> str:
     return f"{municipality} · {code} · {cycle} — {title}"
+
+
+def _linked(listed: pd.DataFrame) -> pd.DataFrame:
+    """The listed priority the link names (?priority=, as priority_label writes it), if any."""
+    named = st.query_params.get("priority")
+    if not named:
+        return listed.head(0)
+    labels = listed["municipality"] + " · " + listed["code"] + " · " + listed["cycle"] + " — " + listed["title"]
+    return listed[labels == named]
 
 
 def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> None:
