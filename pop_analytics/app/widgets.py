@@ -354,9 +354,9 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
              for key, width in (widths or {}).items()}
     st.dataframe(_shown_as_written(shown, language, labelled, tint), hide_index=True, height=height,
                  placeholder=present.DASH, row_height=settings.WRAPPED_ROW_PX if wrap else None,
-                 column_config={**_status_widths(shown), **_date_columns(shown, language, sized),
-                                **{heading: st.column_config.Column(width=width) for heading, width in sized.items()
-                                   if heading in shown and heading not in present.grid_dates(shown, language)}})
+                 column_config={**_status_widths(shown), **{heading: st.column_config.Column(width=width)
+                                                            for heading, width in sized.items() if heading in shown},
+                                **_date_columns(shown, language, sized)})
     if everything is not None:
         downloads(lambda: heading(everything()), name, total, shown_for)
     else:
@@ -453,8 +453,9 @@ def _linked(listed: pd.DataFrame) -> pd.DataFrame:
     named = st.query_params.get("priority")
     if not named:
         return listed.head(0)
-    labels = listed["municipality"] + " · " + listed["code"] + " · " + listed["cycle"] + " — " + listed["title"]
-    return listed[labels == named]
+    labels = [priority_label(*row) for row in zip(listed["cycle"], listed["municipality"], listed["code"],
+                                                  listed["title"])]
+    return listed[[label == named for label in labels]]
 
 
 def priority_link(chosen: Filters, cycle: str, municipality: str, code: str) -> None:
