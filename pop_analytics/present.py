@@ -348,13 +348,14 @@ def _is_decimal(values: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(values)
 
 
-def styled(shown: pd.DataFrame, lang: str) -> Styler:
+def styled(shown: pd.DataFrame, lang: str, dates: bool = True) -> Styler:
     """A pandas Styler that shows shown's numbers and dates as the reader's language writes them
-    (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates."""
+    (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates.
+    dates=False leaves the dates to the table grid, which writes them itself (grid_dates)."""
     formatter: dict[object, Callable[[Any], str]] = {}
     writers: dict[str, Callable[[Any, str], str]] = {"month": formats.month, "date": formats.date,
                                                      "moment": formats.moment}
-    for heading, kind in _moments(shown).items():
+    for heading, kind in _moments(shown).items() if dates else ():
         formatter[heading] = functools.partial(_written_with, writers[kind], lang=lang)
     formatter.update(number_writers(shown, lang))
     return shown.style.format({heading: _once_per_value(write) for heading, write in formatter.items()}, na_rep=DASH)

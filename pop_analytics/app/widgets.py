@@ -371,7 +371,7 @@ def _shown_as_written(shown: pd.DataFrame, language: str, labelled: bool, tint: 
         return _tinted(shown, shown.style) if tint else shown.style
     if not tint and not present.number_writers(shown, language):
         return shown
-    style = present.styled(shown, language)
+    style = present.styled(shown, language, dates=False)  # the grid writes the dates (_date_columns)
     return _tinted(shown, style) if tint else style
 
 
