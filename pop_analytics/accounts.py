@@ -22,9 +22,10 @@ import pandas as pd
 
 from . import settings, store
 from .access import ROLES, Viewer, may, require, user_viewer
-from .database import Database
+from .database import Database, Snapshot
 from .errors import DatabaseProblem, SignInRefused, UnknownFilterValue, UserRefused
 from .filters import resolve_municipality
+from .scope import EVERYTHING
 
 _hasher = argon2.PasswordHasher()
 
@@ -120,6 +121,27 @@ def listed(db: Database) -> pd.DataFrame:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Per database and version: whether it has users, and each session token's row. A sign-in, a
+# sign-out and a user change are writes, which change the version: each is read once per version
+# (a page's address, its WebSocket and its run ask the same question within a second).
+_SESSIONS_SEEN: dict[tuple[str, str, str], tuple[bool, dict | None]] = {}
+_SESSIONS_SEEN_LIMIT = 10_000  # entries of older versions are never asked for again
+
+
+def sessions_seen(snapshot: Snapshot, hashed: str) -> tuple[bool, dict | None]:
+    """(whether the database has users, the row of the session whose token hashes to `hashed`, or
+    None) as of the snapshot."""
+    key = (snapshot.db.key, snapshot.version, hashed)
+    seen = _SESSIONS_SEEN.get(key)
+    if seen is None:
+        with snapshot.beside(EVERYTHING) as con:
+            seen = store.user_count(con) > 0, store.session(con, hashed) if hashed else None
+        if len(_SESSIONS_SEEN) >= _SESSIONS_SEEN_LIMIT:
+            _SESSIONS_SEEN.clear()
+        _SESSIONS_SEEN[key] = seen
+    return seen
 
 
 def wait_before_next_try(failures: int, last: dt.datetime | None, now: dt.datetime) -> float:

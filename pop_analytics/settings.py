@@ -98,10 +98,6 @@ TABLE_ROW_LIMIT = 1000
 # An import's rows per page in a coordinator's review: a screen's worth, read before approving.
 REVIEW_PAGE_ROWS = 25
 
-# pandas' Styler renders every cell in Python: past this many rows, tinting statuses costs a
-# page rerun more than the colour helps, so longer tables show the same labels untinted.
-STYLED_ROW_LIMIT = 300
-
 # A KPI tile narrower than this cuts its figure: on a 390 px phone two tiles still fit side by side.
 TILE_MIN_WIDTH = 150
 

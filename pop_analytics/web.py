@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import accounts, settings, store
+from . import accounts, settings
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused
 from .i18n import requested, t
@@ -246,10 +246,10 @@ def admission(token: str | None, address: str | None) -> str:
     db = _db()
     if not db.exists() or settings.PUBLIC_DONOR_VIEW:
         return "open"
-    with db.reading() as con:
-        if store.user_count(con) == 0:
-            return "open"
-        found = store.session(con, accounts.token_hash(token)) if token else None
+    with db.snapshot() as snapshot:
+        users_exist, found = accounts.sessions_seen(snapshot, accounts.token_hash(token) if token else "")
+    if not users_exist:
+        return "open"
     if token is None or found is None:
         return "closed"
     if accounts.session_viewer(found, accounts.token_hash(token), address) is None:
@@ -367,8 +367,73 @@ def frame_ancestors() -> str:
     return " ".join(["frame-ancestors 'self'", *settings.EMBED_ORIGINS])
 
 
+class KnownBase:
+    """A page opened by its address (/tracker) tells Streamlit's script where the server is: left to
+    guess, the script asks /tracker/_stcore/health first, is answered 404, and connects only at its
+    retry of the folder above, about 100 ms later on every page opened by address or refreshed. The
+    base is the page's folder as the browser sees it, so it holds behind a proxy that adds a prefix."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _a_named_page(scope):
+            await self.app(scope, receive, send)
+            return
+        started: MutableMapping[str, Any] = {}
+        body = bytearray()
+
+        async def told(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+                return
+            if message["type"] != "http.response.body" or not _html(started) or started.get("status") != 200:
+                if started:
+                    await send(dict(started))
+                    started.clear()
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                await _send_with_base(started, bytes(body), send)
+
+        # Streamlit compresses its pages inside this middleware: asked for plain bytes, it sends them
+        # plain (about 8 KB), to be read and changed here.
+        plain = [(key, value) for key, value in scope.get("headers", []) if key.lower() != b"accept-encoding"]
+        await self.app({**scope, "headers": plain}, receive, told)
+
+
+_BASE_SCRIPT = b'<script>window.__streamlit = {BACKEND_BASE_URL: new URL(".", location.href).href}</script>'
+_FIRST_SCRIPT = b"<script"
+
+
+def _a_named_page(scope: Scope) -> bool:
+    """A GET of one of the app's pages by its name: one path segment (/tracker), not the main page
+    (/, where the script's guess is right) nor a path with a trailing slash (whose folder is itself)."""
+    path = scope.get("path", "")
+    return (scope["type"] == "http" and scope.get("method") == "GET" and not _not_a_page(path)
+            and path.count("/") == 1 and len(path) > 1)
+
+
+def _html(started: MutableMapping[str, Any]) -> bool:
+    return any(key.lower() == b"content-type" and value.startswith(b"text/html")
+               for key, value in started.get("headers", []))
+
+
+async def _send_with_base(started: MutableMapping[str, Any], page: bytes, send: Send) -> None:
+    """The page with the base set before its first script. Its validators go: the file's ETag no
+    longer names these bytes, and a browser asking again gets the page whole."""
+    at = page.find(_FIRST_SCRIPT)
+    if at >= 0:
+        page = page[:at] + _BASE_SCRIPT + page[at:]
+    dropped = {b"content-length", b"etag", b"last-modified"}
+    headers = [(key, value) for key, value in started.get("headers", []) if key.lower() not in dropped]
+    await send({**started, "headers": [*headers, (b"content-length", str(len(page)).encode("latin-1"))]})
+    await send({"type": "http.response.body", "body": page, "more_body": False})
+
+
 def middleware() -> list[Middleware]:
-    return [Middleware(NoFraming), Middleware(SocketGate), Middleware(SignInFirst)]
+    return [Middleware(NoFraming), Middleware(SocketGate), Middleware(SignInFirst), Middleware(KnownBase)]
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

@@ -5,6 +5,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 from streamlit.testing.v1 import AppTest
 
@@ -100,8 +101,19 @@ def _walk(at: AppTest, attributes: tuple[str, ...], proto_attributes: tuple[str,
 
 
 def frame_with_column(at: AppTest, column: str):
-    """The first table on the page with this column heading."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    """The first table on the page with this column heading, each cell as a reader reads it: a
+    status the grid draws as a tag (app.table's status_colours) reads as its label."""
+    return as_read(next(d.value for d in at.dataframe if column in d.value.columns))
+
+
+def as_read(frame):
+    """The table with each cell of tags read as their labels, as the grid writes them."""
+    read = frame.copy()
+    for name in read.columns:
+        cells = read[name].tolist()
+        if any(isinstance(cell, list | np.ndarray) for cell in cells):
+            read[name] = [", ".join(cell) if isinstance(cell, list | np.ndarray) else cell for cell in cells]
+    return read
 
 
 def xlsx(rows: list[list], sheet: str = "Aktivitetet") -> bytes:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import QUICK
 
-from pop_analytics import accounts, settings, store
+from pop_analytics import access, accounts, settings, store
 from pop_analytics.access import Viewer
 from pop_analytics.database import Database
 from pop_analytics.errors import AccessDenied, SignInRefused, UserRefused
@@ -57,8 +57,9 @@ def stored_user(db: Database, name: str) -> dict | None:
 
 
 def open_session(db: Database, token: str) -> dict | None:
-    with db.reading() as con:
-        return store.session(con, accounts.token_hash(token))
+    """The session's row as the app's pages and downloads learn it: once per version of the file."""
+    with db.snapshot() as snapshot:
+        return accounts.sessions_seen(snapshot, accounts.token_hash(token))[1]
 
 
 def last_failure(db: Database, name: str, address: str | None) -> tuple[int, dt.datetime]:
@@ -438,6 +439,22 @@ def test_a_session_ends_when_its_user_goes_their_password_changes_or_they_sign_o
     assert viewer_of(db, token, now=at) is None
     assert (open_session(db, second) is not None) == only_this_session  # the user's other sessions
     assert open_session(db, other) is not None  # another user's session is untouched
+
+
+def test_the_first_user_ends_local_mode_at_once_and_a_session_is_known_from_its_sign_in(empty_db, quick_hashes):
+    def seen(token: str = "") -> tuple[bool, dict | None]:
+        with empty_db.snapshot() as snapshot:
+            return accounts.sessions_seen(snapshot, accounts.token_hash(token) if token else "")
+
+    assert seen() == (False, None)
+    assert seen() == (False, None)  # asked again with nothing written: the same answer
+    accounts.add(empty_db, "ana", "coordinator", [], PASSWORD, by=access.cli_viewer())
+    assert seen() == (True, None)
+    token, hashed, _ = signed_in(empty_db, "ana")
+    users_exist, found = seen(token)
+    assert users_exist and found is not None and found["name"] == "ana"
+    accounts.sign_out(empty_db, token, HERE)
+    assert seen(token) == (True, None)
 
 
 def test_a_changed_password_replaces_the_old_one(db, quick_hashes):

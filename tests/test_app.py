@@ -712,6 +712,29 @@ def test_a_fully_addressed_priority_s_page_says_it_has_nothing_left_to_do(app_re
     assert expected in [shown(m) for m in markdown_texts(at)]
 
 
+@pytest.mark.parametrize(("page", "query", "columns", "lang", "labels"), [
+    ("tracker", {"year": "2023"}, ["col.status", "col.overdue", "2023"], "en",
+     ["fully addressed", "partially addressed", "not addressed", "Overdue"]),
+    ("tracker", {"year": "2023"}, ["col.status", "col.overdue", "2023"], "sq",
+     ["Plotësisht", "Pjesërisht", "Nuk është adresuar", "Jashtë afatit"]),
+    ("priority", {}, ["col.status"], "en", ["fully addressed", "partially addressed", "not addressed", "Overdue"]),
+])
+def test_every_status_in_a_table_is_a_tag_in_its_tint_on_every_row(app_reader_db, page, query, columns, lang, labels):
+    """The grid draws the tags (no Styler at every run, no row limit); the rows hold the labels."""
+    at = open_app(page, {"lang": lang, **query})
+    assert_clean(at)
+    tints = ["rgba(26, 152, 80, 0.22)", "rgba(244, 166, 55, 0.25)", "rgba(215, 48, 39, 0.20)",
+             "rgba(215, 48, 39, 0.20)"]
+    grid = at.dataframe[0]
+    config = json.loads(grid.proto.columns)
+    for column in columns:
+        heading = t(column, lang) if column.startswith("col.") else column
+        assert config[heading]["type_config"] == {
+            "type": "multiselect", "options": [{"value": label, "color": tint} for label, tint in zip(labels, tints)]}
+        tagged = [cell for cell in grid.value[heading] if cell is not None]
+        assert tagged and all(len(cell) == 1 and cell[0] in labels for cell in tagged)
+
+
 @pytest.mark.parametrize(("page", "column", "lang", "config"), [
     ("tracker", "col.deadline", "en", {"type": "date", "format": "D MMM YYYY"}),
     ("tracker", "col.deadline", "sq", {"type": "date", "format": "DD.MM.YYYY"}),

@@ -221,6 +221,20 @@ def outside_requests(page: Page) -> list[str]:
     return outside
 
 
+def server_questions(page: Page) -> list[tuple[str, int]]:
+    """Starts collecting the path and status of every request the page's script makes to the
+    server before its WebSocket opens (Streamlit's health and host-config)."""
+    asked: list[tuple[str, int]] = []
+
+    def answered(response) -> None:
+        path = urlsplit(response.url).path
+        if "/_stcore/" in path and not path.endswith("/_stcore/stream"):
+            asked.append((path, response.status))
+
+    page.on("response", answered)
+    return asked
+
+
 def full_screenshot(page: Page, path: Path) -> None:
     """The whole page: the window made as tall as the content first (Streamlit scrolls inside its
     main area), then put back."""
@@ -632,9 +646,12 @@ def test_a_copied_link_opens_the_same_view_in_a_new_browser(browser, contexts, s
     fresh = new_context(browser, 1440)  # another reader: no cookies, no session, no cache
     try:
         other = fresh.new_page()
+        asked = server_questions(other)
         other.goto(link)
         rendered(other)
         assert exceptions(other) == []
+        # connected at the first try: the script is told the server's folder (web.KnownBase)
+        assert sorted(asked) == [("/_stcore/health", 200), ("/_stcore/host-config", 200)]
         assert query_of(other.url) == query_of(link), f"{link} became {other.url}"
         copied = main_text(other)
         if copied != shown:  # both texts beside the screenshots, and the lines that differ in the message

@@ -92,7 +92,6 @@ LIMITS = [
     ("REVIEW_PAGE_ROWS", r"(\d+) to a page \(`REVIEW_PAGE_ROWS`\)", 1, 0),
     ("UPLOAD_PREVIEW_ROWS", r"`UPLOAD_PREVIEW_ROWS` \((\d+)\)", 1, 0),
     ("TABLE_ROW_LIMIT", r"`TABLE_ROW_LIMIT` \(([\d,]+)\)", 1, 0),
-    ("STYLED_ROW_LIMIT", r"`STYLED_ROW_LIMIT` \(([\d,]+)\)", 1, 0),
     ("MAX_RULE_SEARCHES", r"`MAX_RULE_SEARCHES` \(([\d,]+)\)", 1, 0),
     ("EXCEL_MAX_ROWS", r"within its ([\d,]+)-row limit", 1, 0),
 ]

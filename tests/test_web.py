@@ -3,6 +3,7 @@
 against cross-site posting, the HttpOnly session cookie, open redirects refused, sign-out."""
 from __future__ import annotations
 
+import gzip
 import html
 import http.client
 import os
@@ -226,6 +227,32 @@ def test_no_other_origin_may_frame_the_app(server, path):
     _, headers, _ = request(server, "GET", path, headers={"Cookie": cookie})
     assert header(headers, "content-security-policy") == ["frame-ancestors 'self'"]
     assert header(headers, "x-frame-options") == ["SAMEORIGIN"]
+
+
+BASE_SCRIPT = '<script>window.__streamlit = {BACKEND_BASE_URL: new URL(".", location.href).href}</script>'
+
+
+@pytest.mark.parametrize(("path", "told"), [
+    ("/overview?lang=en", True), ("/tracker", True), ("/", False), ("/overview/more", False),
+])
+def test_a_page_opened_by_its_name_tells_the_script_the_servers_folder(server, path, told):
+    """Left to guess, Streamlit's script asks /overview/_stcore/health first and connects only at a
+    retry (tests/test_browser_views.py checks that a browser asks once). A browser asks for a
+    compressed page; the page comes whole, its length exact, without the file's validators."""
+    connection = http.client.HTTPConnection(server.host, timeout=30)
+    connection.request("GET", path, headers={"Cookie": signed_in_cookie(server), "Accept-Encoding": "gzip, br"})
+    answer = connection.getresponse()
+    body = answer.read()
+    connection.close()
+    if answer.getheader("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    page = body.decode("utf-8")
+    assert answer.status == 200 and "<div id=\"root\"></div>" in page
+    assert page.count(BASE_SCRIPT) == (1 if told else 0)
+    if told:
+        assert page.index(BASE_SCRIPT) < page.index("<script>\n      window.prerenderReady")
+        assert int(answer.getheader("content-length")) == len(body)
+        assert (answer.getheader("etag"), answer.getheader("last-modified")) == (None, None)
 
 
 def test_the_sign_in_form_is_framed_by_nobody(server):

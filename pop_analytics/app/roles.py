@@ -18,12 +18,12 @@ from streamlit import runtime
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import access, accounts, present, queries, reporting, settings, store
+from .. import access, accounts, present, queries, reporting, settings
 from ..access import Viewer
 from ..database import Snapshot
 from ..errors import AccessDenied, DatabaseProblem
 from ..i18n import t
-from ..scope import DONOR_SIGHT, EVERYTHING, Sight
+from ..scope import DONOR_SIGHT, Sight
 from .data import data, db
 from .run import sight, viewer
 from .state import INCLUDE_SUBMITTED_KEY, embedded, lang, tr
@@ -73,25 +73,12 @@ def _token() -> str | None:
     return cookie if isinstance(cookie, str) and cookie else None  # AppTest has no browser, hence no cookies
 
 
-@st.cache_resource(show_spinner=False)
-def _sessions_seen() -> dict[tuple[str, str], tuple[bool, dict | None]]:
-    """Per data version: whether the database has users, and each session token's row (a sign-in,
-    sign-out or user change is a write, so it changes the version and empties this)."""
-    return {}
-
-
 def _who(snapshot: Snapshot) -> Viewer | None:
     """The person this run is for: local mode without users; else the signed-in user (None when
     nobody is signed in, or the session ended), or an anonymous donor when the public view is on."""
     token = _token()
     hashed = accounts.token_hash(token) if token else ""
-    cache, key = _sessions_seen(), (snapshot.version, hashed)
-    if len(cache) > 10_000:  # old versions' entries are never asked for again
-        cache.clear()
-    if key not in cache:
-        with snapshot.beside(EVERYTHING) as con:
-            cache[key] = (store.user_count(con) > 0, store.session(con, hashed) if hashed else None)
-    users_exist, found = cache[key]
+    users_exist, found = accounts.sessions_seen(snapshot, hashed)
     person = _viewer_of(users_exist, found, hashed, _address())
     if users_exist and (person is None or person.how == "public") and (found is not None or _ended_here(hashed)):
         st.session_state["_session_ended"] = True
@@ -201,9 +188,8 @@ def still_reading(captured: Reader) -> Viewer:
     its user not removed, not idle, not past a working day, no new password since) and shows the
     same person the same rows. AccessDenied otherwise, and the tab's page runs again to say the
     session ended."""
-    with db().reading() as con:
-        users_exist = store.user_count(con) > 0
-        found = store.session(con, captured.token_hash) if captured.token_hash else None
+    with db().snapshot() as snapshot:
+        users_exist, found = accounts.sessions_seen(snapshot, captured.token_hash)
     person = _viewer_of(users_exist, found, captured.token_hash, captured.address)
     if person is None or person != captured.viewer or \
             captured.sight not in (person.sight(include_submitted=True), person.sight(include_submitted=False)):

@@ -349,13 +349,15 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
     if total > len(shown):
         st.caption(tr("table.first_rows", shown=present.number(len(shown), lang()),
                       total=present.number(total, lang())))
-    tint = status_colours and len(shown) <= settings.STYLED_ROW_LIMIT
     sized = {key if labelled or key.isdigit() else t(f"col.{key}", language): width
              for key, width in (widths or {}).items()}
-    st.dataframe(_shown_as_written(shown, language, labelled, tint), hide_index=True, height=height,
-                 placeholder=present.DASH, row_height=settings.WRAPPED_ROW_PX if wrap else None,
-                 column_config={**_status_widths(shown), **{heading: st.column_config.Column(width=width)
-                                                            for heading, width in sized.items() if heading in shown},
+    statuses = _status_columns(shown)
+    st.dataframe(_shown_as_written(_as_tags(shown, statuses) if status_colours else shown, language, labelled),
+                 hide_index=True, height=height, placeholder=present.DASH,
+                 row_height=settings.WRAPPED_ROW_PX if wrap else None,
+                 column_config={**_status_config(statuses, status_colours),
+                                **{heading: st.column_config.Column(width=width)
+                                   for heading, width in sized.items() if heading in shown},
                                 **_date_columns(shown, language, sized)})
     if everything is not None:
         downloads(lambda: heading(everything()), name, total, shown_for)
@@ -363,16 +365,16 @@ def table(frame: pd.DataFrame, name: str, columns: list[str] | None = None, *, e
         downloads(lambda: heading(frame), name, total, shown_for)
 
 
-def _shown_as_written(shown: pd.DataFrame, language: str, labelled: bool, tint: bool) -> pd.DataFrame | Styler:
-    """The table with its numbers written in the reader's language (a Styler), tinted; the frame itself
-    when it has no numbers to write: pandas' Styler builds every cell (about 0.1 s for the tracker's
-    1,000 rows at every rerun), and the grid writes the dates (_date_columns)."""
+def _shown_as_written(shown: pd.DataFrame, language: str, labelled: bool) -> pd.DataFrame | Styler:
+    """The table with its numbers written in the reader's language (a Styler); the frame itself when
+    it has no numbers to write: pandas' Styler builds every cell (about 0.1 s for the tracker's
+    1,000 rows at every rerun), and the grid writes the dates (_date_columns) and tints the
+    statuses (_status_config)."""
     if labelled:
-        return _tinted(shown, shown.style) if tint else shown.style
-    if not tint and not present.number_writers(shown, language):
+        return shown.style
+    if not present.number_writers(shown, language):
         return shown
-    style = present.styled(shown, language, dates=False)  # the grid writes the dates (_date_columns)
-    return _tinted(shown, style) if tint else style
+    return present.styled(shown, language, dates=False)  # the grid writes the dates (_date_columns)
 
 
 def _date_columns(shown: pd.DataFrame, language: str, sized: dict[str, int]) -> dict:
@@ -389,30 +391,44 @@ STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166,
 STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"}
 
 
+def _status_labels() -> dict[str, str]:
+    """Each status's label in the reader's language, and the overdue mark, → its tint."""
+    tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
+    tints[tr("deadline.overdue")] = STATUS_TINTS["not_addressed"]  # the overdue mark, red as a promise not kept
+    return tints
+
+
 def _status_columns(shown: pd.DataFrame) -> list[str]:
-    labels = [*(term("statuses", key) for key in STATUS_TINTS), tr("deadline.overdue")]
+    labels = list(_status_labels())
     return [c for c in shown.columns if shown[c].dtype == object and shown[c].isin(labels).any()]
+
+
+def _as_tags(shown: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each status cell as the one tag the grid draws in its tint (a missing status stays missing:
+    the grid writes its dash). The downloads keep the labels as text."""
+    if not columns:
+        return shown
+    tagged = shown.copy()
+    for column in columns:
+        tagged[column] = [None if pd.isna(value) else [str(value)] for value in shown[column]]
+    return tagged
 
 
 # About the width of one character of the table's font, and a cell's padding, in pixels.
 _CHARACTER_PX, _CELL_PADDING_PX = 7.5, 28
 
 
-def _status_widths(shown: pd.DataFrame) -> dict:
-    """Status columns as wide as their longest label ('Nuk është adresuar' is never cut)."""
+def _status_config(columns: list[str], tinted: bool) -> dict:
+    """Status columns as wide as their longest label ('Nuk është adresuar' is never cut), and, when
+    tinted, each label drawn as a tag in its status's tint, on every row: the grid draws them, at no
+    cost to the page run (pandas' Styler tinted only the first 300 rows, at 30-100 ms a run)."""
     longest = max(len(term("statuses", key)) for key in STATUS_TINTS)
     width = int(longest * _CHARACTER_PX + _CELL_PADDING_PX)
-    return {column: st.column_config.TextColumn(width=width) for column in _status_columns(shown)}
-
-
-def _tinted(shown: pd.DataFrame, style: Styler) -> Styler:
-    """Status cells tinted green / amber / red (the downloads stay plain)."""
-    tints = {term("statuses", key): colour for key, colour in STATUS_TINTS.items()}
-    tints[tr("deadline.overdue")] = STATUS_TINTS["not_addressed"]  # the overdue mark, red as a promise not kept
-    columns = _status_columns(shown)
-    if not columns:
-        return style
-    return style.map(lambda v: f"background-color: {tints[v]}" if v in tints else "", subset=columns)
+    if not tinted:
+        return {column: st.column_config.TextColumn(width=width) for column in columns}
+    tints = _status_labels()
+    return {column: st.column_config.MultiselectColumn(width=width, options=list(tints), color=list(tints.values()))
+            for column in columns}
 
 
 def badge(status: str) -> str:
