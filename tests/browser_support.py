@@ -273,16 +273,23 @@ def english(page: Page) -> list[str]:
     return page.evaluate(ENGLISH_JS, [english_patterns(), [*HIDDEN_ENGLISH, *VEGA_ENGLISH]])
 
 
+# The hovered element's toolbar has come in (Streamlit fades it in over a frame or two), or it has none.
+TOOLBAR_IN_JS = """(element) => {
+  const box = element.closest('[data-testid="stElementContainer"]') || element.parentElement;
+  const bar = box && box.querySelector('[data-testid="stElementToolbar"]');
+  return !bar || getComputedStyle(bar).opacity === '1';
+}"""
+
+
 def hover_toolbars(page: Page) -> None:
-    """Where Streamlit shows a table's or a chart's toolbar: the pointer over the first of each."""
+    """Where Streamlit shows a table's or a chart's toolbar: the pointer over the first of each, until
+    its toolbar has come in (the stylesheet keeps it hidden; its words are read either way)."""
     for selector in ('[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]'):
         found = page.locator(selector)
         if found.count() and found.first.is_visible():
             found.first.scroll_into_view_if_needed()
             found.first.hover()
-            # kept as a delay: a chart's toolbar stays hidden (opacity) after the hover, so there is no
-            # element state to wait on; the words are read from the DOM either way
-            page.wait_for_timeout(300)
+            page.wait_for_function(TOOLBAR_IN_JS, arg=found.first.element_handle(), polling=20)
 
 
 def shown_toolbars(page: Page) -> list[str]:
