@@ -384,8 +384,15 @@ def _date_columns(shown: pd.DataFrame, language: str, sized: dict[str, int]) -> 
             for heading, (kind, pattern) in present.grid_dates(shown, language).items()}
 
 
-STATUS_TINTS = {"fully": "rgba(26, 152, 80, 0.22)", "partially": "rgba(244, 166, 55, 0.25)",
-                "not_addressed": "rgba(215, 48, 39, 0.20)"}
+def _tint(colour: str, opacity: float) -> str:
+    """A chart's status colour (#rrggbb) faded behind a table's text."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {opacity:.2f})"
+
+
+# Each status's colour in the charts, faded as far as dark text on it stays easy to read.
+STATUS_TINTS = {status: _tint(charts.STATUS_COLOURS[status], opacity)
+                for status, opacity in {"fully": 0.22, "partially": 0.25, "not_addressed": 0.20}.items()}
 
 
 STATUS_BADGES = {"fully": "green", "partially": "orange", "not_addressed": "red"}
