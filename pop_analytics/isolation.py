@@ -99,6 +99,8 @@ def start_early(argv: Sequence[str]) -> bool:
 
 
 def _starts_as_workbook(arg: str) -> bool:
+    if not os.path.isfile(arg):  # a pipe's first bytes, read here, would be missing from the import
+        return False
     try:
         with open(arg, "rb") as file:
             return file.read(len(OLE_MAGIC)).startswith((ZIP_MAGIC, OLE_MAGIC))

@@ -3,6 +3,7 @@ workbook starts the fork server those children come from before it loads the res
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,14 +47,16 @@ _STARTED = ("import json, sys\nfrom multiprocessing import forkserver\nfrom pop_
     (["import", "{missing}"], False),
     (["import", "{folder}"], False),
     (["show", "{xlsx}"], False),
-], ids=["a workbook", "a workbook named .csv", "a CSV", "no such file", "a folder", "not an import"])
+    (["import", "{pipe}"], False),
+], ids=["a workbook", "a workbook named .csv", "a CSV", "no such file", "a folder", "not an import", "a pipe"])
 def test_an_import_of_a_workbook_starts_the_fork_server_before_the_command_line_loads(tmp_path: Path, argv, started):
     """The fork server then loads the reader while the command line loads the rest of the package
     (0.16 s of a 3.3 s import of the 100k-row workbook); nothing else starts it."""
     workbook = write_xlsx(tmp_path / "a.xlsx", {"Aktivitetet": [["Data", "Bashkia"], ["01.02.2025", "Tiranë"]]})
     names = {"xlsx": workbook, "xlsx_named_csv": shutil.copy(workbook, tmp_path / "b.csv"),
              "csv": write_csv(tmp_path / "c.csv", [["Data", "Bashkia"], ["01.02.2025", "Tiranë"]]),
-             "missing": tmp_path / "missing.xlsx", "folder": tmp_path}
+             "missing": tmp_path / "missing.xlsx", "folder": tmp_path, "pipe": tmp_path / "pipe.xlsx"}
+    os.mkfifo(names["pipe"])  # never opened here: opening a pipe without a writer would wait
     args = [arg.format(**names) for arg in argv]
     done = subprocess.run([sys.executable, "-c", _STARTED, *args], cwd=ROOT, capture_output=True, text=True,
                           check=True, timeout=60)
