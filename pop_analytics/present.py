@@ -348,16 +348,18 @@ def _is_decimal(values: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(values)
 
 
-def styled(shown: pd.DataFrame, lang: str, dates: bool = True) -> Styler:
+def styled(shown: pd.DataFrame, lang: str, dates: bool = True,
+           numbers: dict[object, Callable[[Any], str]] | None = None) -> Styler:
     """A pandas Styler that shows shown's numbers and dates as the reader's language writes them
     (1 157 / 51,9 / 01.09.2023 in Albanian), while the table still sorts them as numbers and dates.
-    dates=False leaves the dates to the table grid, which writes them itself (grid_dates)."""
+    dates=False leaves the dates to the table grid, which writes them itself (grid_dates); numbers:
+    number_writers(shown, lang), when the caller has them already."""
     formatter: dict[object, Callable[[Any], str]] = {}
     writers: dict[str, Callable[[Any, str], str]] = {"month": formats.month, "date": formats.date,
                                                      "moment": formats.moment}
     for heading, kind in _moments(shown).items() if dates else ():
         formatter[heading] = functools.partial(_written_with, writers[kind], lang=lang)
-    formatter.update(number_writers(shown, lang))
+    formatter.update(number_writers(shown, lang) if numbers is None else numbers)
     return shown.style.format({heading: _once_per_value(write) for heading, write in formatter.items()}, na_rep=DASH)
 
 

@@ -401,9 +401,29 @@ class KnownBase:
         # Streamlit compresses its pages inside this middleware: asked for plain bytes, it sends them
         # plain, to be read, changed and compressed here again for a browser that asked for it.
         headers = scope.get("headers", [])
-        compressed = any(key.lower() == b"accept-encoding" and b"gzip" in value.lower() for key, value in headers)
+        compressed = accepts_gzip(b",".join(value for key, value in headers if key.lower() == b"accept-encoding"))
         plain = [(key, value) for key, value in headers if key.lower() != b"accept-encoding"]
         await self.app({**scope, "headers": plain}, receive, told)
+
+
+def accepts_gzip(accept_encoding: bytes) -> bool:
+    """Whether an Accept-Encoding header allows gzip (RFC 9110 § 12.5.3): named, or matched by "*",
+    with a weight above 0; "gzip;q=0" refuses it whatever else the header says."""
+    weights: dict[str, float] = {}
+    for part in accept_encoding.decode("latin-1").lower().split(","):
+        coding, _, parameters = part.partition(";")
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0  # a weight no one can read is no consent
+        weights.setdefault(coding.strip(), weight)
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
 
 
 _BASE_SCRIPT = b'<script>window.__streamlit = {BACKEND_BASE_URL: new URL(".", location.href).href}</script>'

@@ -37,6 +37,15 @@ def test_after_signing_in_only_a_path_of_this_site_is_followed(target, safe):
     assert web.safe_next(target) == safe
 
 
+@pytest.mark.parametrize(("header", "gzipped"), [
+    (b"gzip, deflate, br, zstd", True), (b"GZIP", True), (b"br;q=1.0, gzip;q=0.5", True), (b"*", True),
+    (b"x-gzip", True), (b"gzip;q=0", False), (b"gzip;q=0.000, *", False), (b"*;q=0, gzip", True),
+    (b"br, *;q=0", False), (b"identity", False), (b"", False), (b"gzip;q=zero", False),
+])
+def test_a_page_is_gzipped_only_for_a_browser_that_accepts_gzip(header, gzipped):
+    assert web.accepts_gzip(header) is gzipped
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = demo_database(tmp_path_factory.mktemp("web"), {"koord": ("coordinator", [])}, PASSWORD)

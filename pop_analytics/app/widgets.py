@@ -372,9 +372,10 @@ def _shown_as_written(shown: pd.DataFrame, language: str, labelled: bool) -> pd.
     statuses (_status_config)."""
     if labelled:
         return shown.style
-    if not present.number_writers(shown, language):
+    numbers = present.number_writers(shown, language)
+    if not numbers:
         return shown
-    return present.styled(shown, language, dates=False)  # the grid writes the dates (_date_columns)
+    return present.styled(shown, language, dates=False, numbers=numbers)  # the grid writes the dates (_date_columns)
 
 
 def _date_columns(shown: pd.DataFrame, language: str, sized: dict[str, int]) -> dict:
