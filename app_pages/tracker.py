@@ -12,7 +12,7 @@ if app.nothing_to_show(chosen):
 
 lang = app.lang()
 today = dt.date.today()  # in the cache keys: a deadline passes at midnight
-cycles = app.data(queries.overview, chosen, today=today)["cycles"]
+cycles = app.data(queries.cycle_priorities, chosen)
 matrix = app.data(queries.status_matrix, chosen)
 st.subheader(app.tr("tracker.matrix"))
 st.caption(app.tr("tracker.matrix_help"))
@@ -22,7 +22,7 @@ if not cycles:
     app.empty("tracker.no_priorities")
 # One summary and one matrix per contract cycle (kpis.cycle_views): one under the other reads at any width.
 for part in cycles:
-    counts = part["current"]["priorities"]
+    counts = part["priorities"]
     st.markdown(app.tr("tracker.summary_cycle", cycle=part["cycle"], total=present.number(counts["total"], lang),
                        fully=present.number(counts["fully"], lang), partially=present.number(counts["partially"], lang),
                        not_addressed=present.number(counts["not_addressed"], lang)))

@@ -38,10 +38,11 @@ def with_deadlines(table: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """A table of priorities (cycle, status and due: the priority's own date or empty) with each
     one's deadline, the days left to it (negative once past) and whether it is overdue."""
     table = table.copy()
-    deadlines = [deadline(d, c) for d, c in zip(table["due"], table["cycle"])]
+    # as lists first: stepping through an Arrow-backed column value by value costs ~5 µs a value
+    deadlines = [deadline(d, c) for d, c in zip(table["due"].tolist(), table["cycle"].tolist())]
     table["deadline"] = pd.to_datetime(pd.Series(deadlines, index=table.index, dtype=object))
     table["days_left"] = pd.Series([(d - today).days for d in deadlines], index=table.index, dtype="int64")
-    table["overdue"] = pd.Series([overdue(d, s, today) for d, s in zip(deadlines, table["status"])],
+    table["overdue"] = pd.Series([overdue(d, s, today) for d, s in zip(deadlines, table["status"].tolist())],
                                  index=table.index, dtype=bool)
     return table
 

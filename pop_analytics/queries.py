@@ -90,6 +90,13 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters, today: dt.date | 
     return result
 
 
+def cycle_priorities(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    """Each contract cycle in view (kpis.cycle_views) with its priorities' counts under
+    "priorities", the same counts as overview's cycles[i]["current"]["priorities"], without the
+    activities and the earlier periods the Overview counts beside them (the tracker's summaries)."""
+    return kpis.by_cycle(con, filters)
+
+
 def priority_parts(result: dict) -> list[dict]:
     """The parts of an overview whose priorities are shown, each on its own: one per contract cycle
     (kpis.cycle_views), else the whole view (no cycle has a priority status in it: its counts are 0)."""

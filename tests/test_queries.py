@@ -299,6 +299,9 @@ def test_one_rule_names_the_cycles_every_share_of_priorities_is_counted_in(con, 
     overview = queries.overview(con, chosen)
     assert [part["cycle"] for part in overview["cycles"]] == cycles
     assert [part["cycle"] for part in kpis.by_cycle(con, chosen)] == cycles
+    # the tracker's summaries: the Overview's counts per cycle, without its activities and earlier periods
+    assert [(part["cycle"], part["priorities"]) for part in queries.cycle_priorities(con, chosen)] == [
+        (part["cycle"], part["current"]["priorities"]) for part in overview["cycles"]]
     # the pages and the report show each cycle's priorities apart, else the view's (none) once
     assert [part.get("cycle") for part in queries.priority_parts(overview)] == (cycles or [None])
 
