@@ -24,7 +24,7 @@ def folded(values: pd.Series) -> pd.Series:
     return pd.Series(keys, index=values.index, dtype=object)
 
 
-@functools.lru_cache(maxsize=settings.FOLDS_KEPT)
+@functools.lru_cache(maxsize=settings.FOLDS_KEPT, typed=True)  # typed: 1, 1.0 and True fold apart
 def _kept_fold(value: object) -> str:
     return fold(value)
 

@@ -61,3 +61,4 @@ def test_a_column_folds_as_each_of_its_values_does(values):
     column = pd.Series(values, dtype=object)
     assert list(folded(column)) == [fold(value) for value in values]
     assert list(folded(column).index) == list(column.index)
+    assert list(folded(column[::-1])) == [fold(value) for value in values[::-1]]  # again, from the kept keys
