@@ -411,14 +411,15 @@ def accepts_gzip(accept_encoding: bytes) -> bool:
     with a weight above 0; "gzip;q=0" refuses it whatever else the header says."""
     weights: dict[str, float] = {}
     for part in accept_encoding.decode("latin-1").lower().split(","):
-        coding, _, parameters = part.partition(";")
+        coding, *parameters = part.split(";")
         weight = 1.0
-        name, _, value = parameters.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                weight = float(value)
-            except ValueError:
-                weight = 0.0  # a weight no one can read is no consent
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a weight no one can read is no consent
         weights.setdefault(coding.strip(), weight)
     for coding in ("gzip", "x-gzip", "*"):
         if coding in weights:

@@ -41,6 +41,7 @@ def test_after_signing_in_only_a_path_of_this_site_is_followed(target, safe):
     (b"gzip, deflate, br, zstd", True), (b"GZIP", True), (b"br;q=1.0, gzip;q=0.5", True), (b"*", True),
     (b"x-gzip", True), (b"gzip;q=0", False), (b"gzip;q=0.000, *", False), (b"*;q=0, gzip", True),
     (b"br, *;q=0", False), (b"identity", False), (b"", False), (b"gzip;q=zero", False),
+    (b"gzip;level=9;q=0", False), (b"gzip ; q=0.3", True),
 ])
 def test_a_page_is_gzipped_only_for_a_browser_that_accepts_gzip(header, gzipped):
     assert web.accepts_gzip(header) is gzipped
