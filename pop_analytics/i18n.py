@@ -10,7 +10,7 @@ from functools import cache
 
 from babel import Locale
 
-from . import formats
+from . import formats, negotiation
 from .settings import CATALOGUE_DIR, LANGUAGES
 
 
@@ -51,19 +51,19 @@ def _whole(count: object) -> int:
 
 def requested(asked: str, accept_language: str, otherwise: str | None = None) -> str:
     """The language an HTTP request asks for: its ?lang= when there is a catalogue for it, else the
-    first language of its Accept-Language that has one, else otherwise (Albanian by default)."""
+    language with a catalogue that its Accept-Language weighs highest, else otherwise (Albanian by
+    default)."""
     if asked in LANGUAGES:
         return asked
-    found = preferred(accept_language.split(","))
-    spoken = {tag.split(";")[0].strip().lower()[:2] for tag in accept_language.split(",")}
-    return found if found in spoken else (otherwise or LANGUAGES[0])
+    return spoken(accept_language) or otherwise or LANGUAGES[0]
 
 
-def preferred(tags: list[str]) -> str:
-    """The first language of a browser's preferences ('en-GB', 'sq', 'de-DE;q=0.8') that has a
-    catalogue; else the default (Albanian)."""
-    for tag in tags:
-        code = tag.split(";")[0].strip().lower()[:2]
+def spoken(accept_language: str) -> str | None:
+    """Of the languages with a catalogue, the one a browser's preferences ('en-GB', 'sq, en;q=0.8', or a
+    whole Accept-Language header) weigh highest, by its primary tag ('en-GB' is English); None when
+    they name none of them, or only with a weight of 0."""
+    for tag in negotiation.by_preference(accept_language):
+        code = tag.split("-")[0]
         if code in LANGUAGES:
             return code
-    return LANGUAGES[0]
+    return None

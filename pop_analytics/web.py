@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import accounts, settings
+from . import accounts, negotiation, settings
 from .database import Database
 from .errors import DatabaseProblem, SignInRefused
 from .i18n import requested, t
@@ -409,21 +409,10 @@ class KnownBase:
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """Whether an Accept-Encoding header allows gzip (RFC 9110 § 12.5.3): named, or matched by "*",
     with a weight above 0; "gzip;q=0" refuses it whatever else the header says."""
-    weights: dict[str, float] = {}
-    for part in accept_encoding.decode("latin-1").lower().split(","):
-        coding, *parameters = part.split(";")
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0  # a weight no one can read is no consent
-        weights.setdefault(coding.strip(), weight)
+    found = negotiation.weights(accept_encoding.decode("latin-1"))
     for coding in ("gzip", "x-gzip", "*"):
-        if coding in weights:
-            return weights[coding] > 0
+        if coding in found:
+            return found[coding] > 0
     return False
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pop_analytics import app, present
+from pop_analytics import app, i18n, present
 from pop_analytics.i18n import catalogue, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,13 +109,24 @@ def test_no_visible_text_is_written_into_the_code(source):
     assert literals == []
 
 
-@pytest.mark.parametrize(("tags", "lang"), [
-    (["en-GB"], "en"), (["en-US", "sq"], "en"), (["sq-AL"], "sq"), (["de-DE", "en;q=0.8"], "en"),
-    (["de-DE"], "sq"), ([""], "sq"), ([], "sq"), ([" EN "], "en"), (["fr-FR;q=0.9", "sq;q=0.5"], "sq"),
+@pytest.mark.parametrize(("accept_language", "lang"), [
+    ("en-GB", "en"), ("en-US, sq", "en"), ("sq-AL", "sq"), ("de-DE, en;q=0.8", "en"), ("de-DE", "sq"), ("", "sq"),
+    (" EN ", "en"), ("fr-FR;q=0.9, sq;q=0.5", "sq"),
+    # the heaviest language counts, not the first written; a weight of 0 refuses a language
+    ("en;q=0.5, sq;q=0.9", "sq"), ("sq;q=0, en;q=0.1", "en"), ("en;q=0", "sq"), ("en-GB;q=0.7, sq-AL;q=0.7", "en"),
+    # 'enx' is not English, and a weight no one can read is no consent
+    ("enx", "sq"), ("en;q=high, de", "sq"), ("*", "sq"),
 ])
-def test_a_browsers_first_language_with_a_catalogue_is_chosen_else_albanian(tags, lang):
-    from pop_analytics.i18n import preferred
-    assert preferred(tags) == lang
+def test_the_heaviest_browser_language_with_a_catalogue_is_chosen_else_albanian(accept_language, lang):
+    assert i18n.requested("", accept_language) == lang
+
+
+@pytest.mark.parametrize(("asked", "accept_language", "otherwise", "lang"), [
+    ("en", "sq", None, "en"), ("de", "en;q=0.2", None, "en"), ("", "de", "en", "en"), ("", "sq;q=0", "en", "en"),
+])
+def test_a_links_language_comes_before_the_browsers_and_a_program_gets_its_own_default(asked, accept_language,
+                                                                                        otherwise, lang):
+    assert i18n.requested(asked, accept_language, otherwise) == lang
 
 
 @pytest.mark.parametrize(("key", "lang", "count", "text"), [

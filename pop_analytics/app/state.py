@@ -9,7 +9,7 @@ import streamlit as st
 from .. import filters as filtering
 from .. import reference, settings
 from ..filters import Filters
-from ..i18n import preferred, t
+from ..i18n import spoken, t
 
 LANG_KEY = "lang"
 
@@ -99,7 +99,7 @@ def start() -> None:
     if asked and asked[-1] in settings.LANGUAGES:
         st.session_state[LANG_KEY] = asked[-1]
     else:  # a link that names no language (or one we do not have) opens in the browser's
-        st.session_state[LANG_KEY] = preferred([_browser_locale()])
+        st.session_state[LANG_KEY] = spoken(_browser_locale()) or settings.LANGUAGES[0]
         notes += [("lang", value, None) for value in asked[-1:]]
     set_filters(chosen)
     st.session_state[INCLUDE_SUBMITTED_KEY] = params.get(SUBMITTED_PARAM) != "0"
