@@ -55,10 +55,10 @@ def requested(asked: str, accept_language: str, otherwise: str | None = None) ->
     default)."""
     if asked in LANGUAGES:
         return asked
-    return spoken(accept_language) or otherwise or LANGUAGES[0]
+    return _spoken(accept_language) or otherwise or LANGUAGES[0]
 
 
-def spoken(accept_language: str) -> str | None:
+def _spoken(accept_language: str) -> str | None:
     """Of the languages with a catalogue, the one a browser's preferences ('en-GB', 'sq, en;q=0.8', or a
     whole Accept-Language header) weigh highest, by its primary tag ('en-GB' is English); None when
     they name none of them, or only with a weight of 0."""

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import filters as filtering
 from .. import reference, settings
 from ..filters import Filters
-from ..i18n import spoken, t
+from ..i18n import requested, t
 
 LANG_KEY = "lang"
 
@@ -98,8 +98,8 @@ def start() -> None:
     asked = [v.strip().lower() for v in params.get_all("lang") for v in v.split(",") if v.strip()]
     if asked and asked[-1] in settings.LANGUAGES:
         st.session_state[LANG_KEY] = asked[-1]
-    else:  # a link that names no language (or one we do not have) opens in the browser's
-        st.session_state[LANG_KEY] = spoken(_browser_locale()) or settings.LANGUAGES[0]
+    else:  # a link that names no language (or one we do not have) opens in the one the browser prefers
+        st.session_state[LANG_KEY] = requested("", _browser_locale())
         notes += [("lang", value, None) for value in asked[-1:]]
     set_filters(chosen)
     st.session_state[INCLUDE_SUBMITTED_KEY] = params.get(SUBMITTED_PARAM) != "0"
@@ -108,6 +108,7 @@ def start() -> None:
 
 
 def _browser_locale() -> str:
+    """The language the browser tells the page it shows ('en-GB', navigator.language)."""
     try:
         locale = st.context.locale
     except (AttributeError, RuntimeError):
