@@ -641,7 +641,7 @@ class PostgresDatabase(Database):
         block = _Writing(cursor)
         cursor.execute("BEGIN TRANSACTION")
         try:
-            store.migrate(cast(duckdb.DuckDBPyConnection, block), target=target, name=self.name)
+            store.migrate(cast(duckdb.DuckDBPyConnection, block), target=target, name=self.name, current=target - 1)
             replica.columns = prepare(cursor)
             present = postgres.tables(pg)
             for table, cols in replica.columns.items():

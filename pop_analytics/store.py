@@ -266,9 +266,14 @@ IMPORT_STATUS_SQL = "CASE WHEN review = 'rejected' THEN 'rejected' WHEN state = 
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()
-    if not exists or not exists[0]:
+    """The file's schema version; 0 for a file without the table (new, or not this application's).
+    Every snapshot opens the file and asks this first: information_schema would cost a fresh
+    connection about 12 ms, the table's own description 2 ms. Not for a caller inside a transaction:
+    on a file without the table, the error that says so ends it. (The table is named as text: a
+    missing table named in SQL is looked for among the caller's Python variables.)"""
+    try:
+        con.execute("SELECT 1 FROM pragma_table_info('schema_version') LIMIT 1").fetchone()
+    except duckdb.CatalogException:
         return 0
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
@@ -282,11 +287,12 @@ def has_schema(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION, name: str = "database",
-            migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> int:
+            migrations: tuple[tuple[str, ...], ...] = MIGRATIONS, current: int | None = None) -> int:
     """Bring the file forward to target: one transaction per step, its version record included, so
     a failed step leaves the file at the version before it. A file newer than this code is refused
-    before anything is written to it. Returns the version reached."""
-    current = schema_version(con)
+    before anything is written to it. Returns the version reached. A caller already in a transaction
+    says the current version (schema_version would end the transaction on a file without one)."""
+    current = schema_version(con) if current is None else current
     if current > len(migrations):
         raise DatabaseTooNew(name, version=current, supported=len(migrations))
     for version in range(current + 1, target + 1):

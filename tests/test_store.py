@@ -79,6 +79,17 @@ def test_opening_a_current_database_again_migrates_nothing(db_path):
     con.close()
 
 
+def test_a_file_without_the_version_table_is_version_0_and_then_what_the_table_says():
+    """DuckDB reads a table that SQL names and the catalogue lacks from a Python object of that name in
+    the calling module (store's own `schema_version` function is one): the version comes from the file."""
+    empty = duckdb.connect()
+    assert store.schema_version(empty) == 0
+    empty.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP)")
+    assert store.schema_version(empty) == 0
+    empty.execute("INSERT INTO schema_version VALUES (3, now())")
+    assert store.schema_version(empty) == 3
+
+
 def test_a_version_1_file_is_migrated_to_the_current_version_with_its_data_kept(db_path, tmp_path):
     old = duckdb.connect(str(db_path))
     assert store.migrate(old, target=1) == 1
