@@ -44,7 +44,7 @@ priorities = present.with_time_left(
     app.data(queries.priorities, chosen, search=search or "", today=today, overdue_only=overdue_only), lang)
 years = present.status_columns(priorities)
 overdue = int(priorities["overdue"].sum())
-st.caption(app.tr("tracker.count", count=len(priorities)) + " "
+st.caption(app.tr("tracker.in_view", count=len(priorities)) + " "
            + (app.tr("tracker.overdue_count", count=overdue) if overdue else app.tr("tracker.no_overdue")))
 # The priority, its status and whether it is overdue first, sized to fit a phone; the title wraps rather than being cut.
 app.table(priorities, "priorities", ["title", "status", "overdue", "deadline", "time_left", "municipality", "code",

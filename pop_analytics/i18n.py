@@ -1,7 +1,7 @@
 """Text catalogues: every string a person sees comes from data/i18n/<lang>.json.
 
 A sentence about a number of things has a key per CLDR plural category beside its usual one:
-'count.rows.one' and 'count.rows.other', or 'tracker.count' with 'tracker.count.one' for one."""
+'count.rows.one' and 'count.rows.other', or 'tracker.in_view' with 'tracker.in_view.one' for one."""
 from __future__ import annotations
 
 import json

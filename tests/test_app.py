@@ -674,7 +674,9 @@ def test_the_tracker_marks_the_overdue_priorities_and_lists_only_them_on_demand(
     at = open_app("tracker", {"year": "2023", "cycle": "2019-2023", "lang": lang})
     assert_clean(at)
     captions = [c.value for c in at.caption]
-    assert f"{t('tracker.count', lang, count=137)} {t('tracker.overdue_count', lang, count=77)}" in captions
+    assert f"{t('tracker.in_view', lang, count=137)} {t('tracker.overdue_count', lang, count=77)}" in captions
+    assert {"en": "137 priorities in view. 77 of them are overdue.",
+            "sq": "137 prioritete në pamje. 77 prej tyre janë jashtë afatit."}[lang] in captions
     table = frame_with_column(at, t("col.time_left", lang))
     marked = table[t("col.overdue", lang)]
     assert (len(table), int((marked == t("deadline.overdue", lang)).sum()), int(marked.isna().sum())) == (137, 77, 60)
@@ -684,7 +686,7 @@ def test_the_tracker_marks_the_overdue_priorities_and_lists_only_them_on_demand(
 
     at.toggle(key="overdue").set_value(True).run()
     assert_clean(at)
-    assert f"{t('tracker.count', lang, count=77)} {t('tracker.overdue_count', lang, count=77)}" in [
+    assert f"{t('tracker.in_view', lang, count=77)} {t('tracker.overdue_count', lang, count=77)}" in [
         c.value for c in at.caption]
     only = frame_with_column(at, t("col.time_left", lang))
     assert set(only[t("col.overdue", lang)]) == {t("deadline.overdue", lang)}

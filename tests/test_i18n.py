@@ -130,11 +130,11 @@ def test_a_links_language_comes_before_the_browsers_and_a_program_gets_its_own_d
 
 
 @pytest.mark.parametrize(("key", "lang", "count", "text"), [
-    ("tracker.count", "sq", 1, "1 prioritet"),
-    ("tracker.count", "sq", 2, "2 prioritete"),
-    ("tracker.count", "en", 1, "1 priority"),
-    ("tracker.count", "en", 1157, "1,157 priorities"),  # the count written as the language groups digits
-    ("tracker.count", "sq", 1157, "1\u00a0157 prioritete"),
+    ("tracker.in_view", "sq", 1, "1 prioritet në pamje."),
+    ("tracker.in_view", "sq", 2, "2 prioritete në pamje."),
+    ("tracker.in_view", "en", 1, "1 priority in view."),
+    ("tracker.in_view", "en", 1157, "1,157 priorities in view."),  # the count written as the language groups digits
+    ("tracker.in_view", "sq", 1157, "1\u00a0157 prioritete në pamje."),
     ("participation.rows_note", "sq", 1, "1 rresht aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
     ("participation.rows_note", "sq", 0, "0 rreshta aktivitetesh. Ruhen vetëm numra: asnjë pjesëmarrës nuk emërtohet."),
     ("app.title", "en", 1, t("app.title", "en")),  # no sentence of its own for one: the usual one
@@ -177,7 +177,7 @@ def test_a_sentence_that_counts_says_one_in_the_singular(key, lang):
 def test_a_count_that_is_not_a_whole_number_is_refused_not_guessed_at(count):
     """Only a whole number picks the plural and is written by t: text would be read back as a guess."""
     with pytest.raises(TypeError, match="count must be a whole number"):
-        t("tracker.count", "en", count=count)
+        t("tracker.in_view", "en", count=count)
 
 
 def test_every_sentence_for_one_belongs_to_a_sentence_for_many():
